@@ -1,0 +1,91 @@
+import CJSONC
+
+/// Parses JSON bytes with json-c, within ``JSONLimits``.
+///
+/// ```swift
+/// let document = try JSONParser().parse(Array(#"{"a": [1, 2]}"#.utf8))
+/// let value = try document.value()
+/// ```
+/// Errors are ``JSONSyntaxError``s with byte offset, line and column.
+public struct JSONParser: Sendable {
+    public var limits: JSONLimits
+
+    public init(limits: JSONLimits = .default) {
+        self.limits = limits
+    }
+
+    /// Parses a complete document held in `bytes`.
+    public func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONDocument {
+        let result = bytes.withUnsafeBytes { buffer in
+            Result { () throws(JSONSyntaxError) in try parse(buffer) }
+        }
+        return try result.get()
+    }
+
+    /// Parses a complete document held in a string's UTF-8.
+    public func parse(_ text: String) throws(JSONSyntaxError) -> JSONDocument {
+        try parse(Array(text.utf8))
+    }
+
+    /// Parses a complete document from raw memory; the memory need not outlive the call.
+    public func parse(_ bytes: UnsafeRawBufferPointer) throws(JSONSyntaxError) -> JSONDocument {
+        guard bytes.count <= limits.maxBytes else {
+            throw JSONSyntaxError(reason: .tooLarge(limit: limits.maxBytes),
+                                  message: "the document is \(bytes.count) bytes; the limit is \(limits.maxBytes)",
+                                  offset: limits.maxBytes, line: 1, column: 1)
+        }
+        if limits.strict, let failure = StrictLexer.check(bytes) {
+            throw JSONSyntaxError(.invalid, failure.message, at: failure.offset, in: bytes)
+        }
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            throw JSONSyntaxError(.unexpectedEnd, "the document is empty", at: 0, in: bytes)
+        }
+        guard let tokener = json_tokener_new_ex(Int32(clamping: limits.maxDepth)) else {
+            throw JSONSyntaxError(.invalid, "json-c could not allocate a parser", at: 0, in: bytes)
+        }
+        defer { json_tokener_free(tokener) }
+        // Trailing bytes are allowed through json-c so that we can name them as such (below).
+        json_tokener_set_flags(tokener, (limits.strict ? JSON_TOKENER_STRICT : 0) | JSON_TOKENER_ALLOW_TRAILING_CHARS)
+
+        let length = Int32(clamping: bytes.count)
+        let chars = base.assumingMemoryBound(to: CChar.self)
+        var root = json_tokener_parse_ex(tokener, chars, length)
+        var error = json_tokener_get_error(tokener)
+        if root == nil && error == json_tokener_continue {
+            // A bare top-level number (or literal) only ends at a terminator: feed json-c one NUL.
+            var terminator: CChar = 0
+            root = json_tokener_parse_ex(tokener, &terminator, 1)
+            error = json_tokener_get_error(tokener)
+            if error != json_tokener_success {
+                // Whatever json-c says here, the value was still open when the input ran out.
+                throw JSONSyntaxError(.unexpectedEnd, "unexpected end of input", at: bytes.count, in: bytes)
+            }
+            // json_object_put(NULL) is a no-op, and a JSON null parses to a nil root.
+            return JSONDocument(root: root)
+        }
+        if error != json_tokener_success {
+            let offset = json_tokener_get_parse_end(tokener)
+            json_object_put(root)
+            throw JSONSyntaxError(Self.reason(for: error, depthLimit: limits.maxDepth), Self.describe(error), at: offset, in: bytes)
+        }
+        let end = json_tokener_get_parse_end(tokener)
+        if end < bytes.count {
+            json_object_put(root)
+            throw JSONSyntaxError(.trailingData, "unexpected data after the end of the JSON value", at: end, in: bytes)
+        }
+        return JSONDocument(root: root)
+    }
+
+    private static func reason(for error: json_tokener_error, depthLimit: Int) -> JSONSyntaxError.Reason {
+        switch error {
+        case json_tokener_error_depth: .tooDeep(limit: depthLimit)
+        case json_tokener_continue: .unexpectedEnd
+        default: .invalid
+        }
+    }
+
+    private static func describe(_ error: json_tokener_error) -> String {
+        guard let text = json_tokener_error_desc(error) else { return "invalid JSON" }
+        return String(cString: text)
+    }
+}

@@ -1,0 +1,62 @@
+/// A coding key for any member name or array index; used to walk unknown keys and to build paths.
+public struct JSONKey: CodingKey, Sendable, Hashable {
+    public let stringValue: String
+    public let intValue: Int?
+
+    public init(_ name: String) {
+        stringValue = name
+        intValue = nil
+    }
+
+    public init(index: Int) {
+        stringValue = "[\(index)]"
+        intValue = index
+    }
+
+    public init?(stringValue: String) { self.init(stringValue) }
+    public init?(intValue: Int) { self.init(index: intValue) }
+}
+
+/// Renders coding paths as JSONPath strings: `$.child.dateOfBirth`, `$.concerns[0].factor`.
+public enum JSONPath {
+    /// The path of a coding path; `$` for the root.
+    public static func render(_ codingPath: [any CodingKey]) -> String {
+        var path = "$"
+        for key in codingPath {
+            if let index = key.intValue {
+                path += "[\(index)]"
+            } else if isIdentifier(key.stringValue) {
+                path += "." + key.stringValue
+            } else {
+                path += "['" + key.stringValue.replacingAll("'", with: "\\'") + "']"
+            }
+        }
+        return path
+    }
+
+    /// Appends a member name to a rendered path.
+    public static func appending(_ name: String, to path: String) -> String {
+        render([JSONKey(name)]).replacingFirstDollar(with: path)
+    }
+
+    private static func isIdentifier(_ name: String) -> Bool {
+        guard let first = name.utf8.first, !(0x30...0x39).contains(first) else { return false }
+        return name.utf8.allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x5F || byte == 0x2D
+        }
+    }
+}
+
+extension String {
+    fileprivate func replacingAll(_ target: Character, with replacement: String) -> String {
+        var result = ""
+        for character in self {
+            if character == target { result += replacement } else { result.append(character) }
+        }
+        return result
+    }
+
+    fileprivate func replacingFirstDollar(with prefix: String) -> String {
+        prefix + dropFirst()
+    }
+}

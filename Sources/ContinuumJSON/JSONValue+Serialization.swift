@@ -1,0 +1,76 @@
+extension JSONValue {
+    /// The value as JSON text: object keys sorted (byte order), so equal values always
+    /// serialise to the same bytes (for hashing, idempotency checks and tests).
+    ///
+    /// - Parameter pretty: two-space indentation and one member per line.
+    public func serialized(pretty: Bool = false) -> String {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
+        write(to: &output, pretty: pretty, indent: 0)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    private func write(to output: inout [UInt8], pretty: Bool, indent: Int) {
+        switch self {
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .integer(let number): output.append(contentsOf: String(number).utf8)
+        case .double(let number): output.append(contentsOf: Self.format(number).utf8)
+        case .string(let text): Self.writeString(text, to: &output)
+        case .array(let items):
+            guard !items.isEmpty else { return output.append(contentsOf: "[]".utf8) }
+            output.append(0x5B)
+            for (index, item) in items.enumerated() {
+                if index > 0 { output.append(0x2C) }
+                Self.newline(&output, pretty, indent + 1)
+                item.write(to: &output, pretty: pretty, indent: indent + 1)
+            }
+            Self.newline(&output, pretty, indent)
+            output.append(0x5D)
+        case .object(let members):
+            guard !members.isEmpty else { return output.append(contentsOf: "{}".utf8) }
+            output.append(0x7B)
+            for (index, key) in members.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
+                if index > 0 { output.append(0x2C) }
+                Self.newline(&output, pretty, indent + 1)
+                Self.writeString(key, to: &output)
+                output.append(0x3A)
+                if pretty { output.append(0x20) }
+                members[key, default: .null].write(to: &output, pretty: pretty, indent: indent + 1)
+            }
+            Self.newline(&output, pretty, indent)
+            output.append(0x7D)
+        }
+    }
+
+    private static func newline(_ output: inout [UInt8], _ pretty: Bool, _ indent: Int) {
+        guard pretty else { return }
+        output.append(0x0A)
+        output.append(contentsOf: repeatElement(0x20, count: indent * 2))
+    }
+
+    /// Shortest round-tripping form; whole numbers keep a ".0" so they read back as doubles.
+    static func format(_ number: Double) -> String {
+        number.isFinite ? "\(number)" : "null"
+    }
+
+    static func writeString(_ text: String, to output: inout [UInt8]) {
+        output.append(0x22)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x22: output.append(contentsOf: [0x5C, 0x22])
+            case 0x5C: output.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: output.append(contentsOf: [0x5C, 0x6E])
+            case 0x0D: output.append(contentsOf: [0x5C, 0x72])
+            case 0x09: output.append(contentsOf: [0x5C, 0x74])
+            case 0x08: output.append(contentsOf: [0x5C, 0x62])
+            case 0x0C: output.append(contentsOf: [0x5C, 0x66])
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                output.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+            default: output.append(byte)
+            }
+        }
+        output.append(0x22)
+    }
+}

@@ -1,0 +1,108 @@
+import ContinuumJSON
+import Testing
+
+@Suite("Parsing with limits and located errors")
+struct JSONParserTests {
+    func error(_ text: String, limits: JSONLimits = .default) -> JSONSyntaxError? {
+        do {
+            _ = try JSONParser(limits: limits).parse(text)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func parsesNestedValues() throws {
+        let value = try JSONParser().parse(#"{"a": [1, 2.5, "x", true, null], "b": {}}"#).value()
+        #expect(value == .object(["a": .array([.integer(1), .double(2.5), .string("x"), .bool(true), .null]), "b": .object([:])]))
+    }
+
+    @Test func bareTopLevelScalarsParse() throws {
+        #expect(try JSONParser().parse("42").value() == .integer(42))
+        #expect(try JSONParser().parse("-0.5e1").value() == .double(-5))
+        #expect(try JSONParser().parse("null").value() == .null)
+        #expect(try JSONParser().parse(#""hi""#).value() == .string("hi"))
+    }
+
+    @Test func reportsLineAndColumnOfABadToken() throws {
+        let failure = try #require(error("{\n  \"a\": 01\n}"))
+        #expect(failure.line == 2)
+        #expect(failure.column == 8)
+        #expect(failure.offset == 9)
+        #expect(failure.message.contains("leading zeros"))
+        #expect(failure.description.hasPrefix("line 2, column 8 (byte offset 9)"))
+    }
+
+    @Test func columnsCountCharactersNotBytes() throws {
+        let failure = try #require(error(#"["é", 'x']"#))
+        #expect(failure.column == 7)
+        #expect(failure.offset == 7)
+        #expect(failure.message.contains("double quotes"))
+    }
+
+    @Test func truncatedInputIsAnUnexpectedEnd() throws {
+        let failure = try #require(error(#"{"a": [1, 2"#))
+        #expect(failure.reason == .unexpectedEnd)
+        #expect(failure.offset == 11)
+        #expect(try #require(error("")).reason == .unexpectedEnd)
+        #expect(try #require(error("  ")).reason == .unexpectedEnd)
+    }
+
+    @Test func trailingDataIsReported() throws {
+        let failure = try #require(error(#"{"a": 1} {"b": 2}"#))
+        #expect(failure.reason == .trailingData)
+        #expect(failure.offset == 9)
+    }
+
+    @Test func sizeLimit() throws {
+        let failure = try #require(error(#"{"a": "0123456789"}"#, limits: JSONLimits(maxBytes: 10)))
+        #expect(failure.reason == .tooLarge(limit: 10))
+        #expect(failure.message.contains("limit is 10"))
+    }
+
+    @Test func depthLimit() throws {
+        let deep = String(repeating: "[", count: 10) + String(repeating: "]", count: 10)
+        #expect(error(deep, limits: JSONLimits(maxDepth: 10)) == nil)
+        let tooDeep = String(repeating: "[", count: 11) + String(repeating: "]", count: 11)
+        #expect(try #require(error(tooDeep, limits: JSONLimits(maxDepth: 10))).reason == .tooDeep(limit: 10))
+        // 100,000 levels: rejected, not a stack overflow.
+        let hostile = String(repeating: "[", count: 100_000)
+        #expect(error(hostile) != nil)
+    }
+
+    @Test("what json-c's strict mode lets through is rejected", arguments: [
+        ("{'a': 1}", "double quotes"),
+        ("[NaN]", "unexpected 'N'"),
+        ("[-Infinity]", "digit after '-'"),
+        ("[2.]", "decimal point"),
+        ("[.5]", "unexpected '.'"),
+        ("[1e]", "exponent"),
+        ("[\"a\tb\"]", "must be escaped"),
+        ("[9223372036854775808]", "out of range"),
+        ("[-9223372036854775809]", "out of range"),
+        ("\u{FEFF}{}", "byte order mark"),
+        ("[tru]", "true"),
+    ])
+    func strictRejections(text: String, fragment: String) throws {
+        let failure = try #require(error(text))
+        #expect(failure.message.contains(fragment), "\(failure)")
+    }
+
+    @Test func int64BoundsAreAccepted() throws {
+        #expect(try JSONParser().parse("[9223372036854775807, -9223372036854775808]").value()
+            == .array([.integer(.max), .integer(.min)]))
+    }
+
+    @Test func nonStrictModeAcceptsJSONCExtensions() throws {
+        #expect(error("{'a': 1}", limits: JSONLimits(strict: false)) == nil)
+    }
+
+    @Test func invalidUTF8InAStringIsRejected() throws {
+        let bytes: [UInt8] = [0x5B, 0x22, 0xC0, 0xAF, 0x22, 0x5D]  // overlong "/"
+        #expect(throws: JSONSyntaxError.self) { try JSONParser().parse(bytes) }
+    }
+
+    @Test func escapedNulStaysInTheString() throws {
+        #expect(try JSONParser().parse(#"["a\u0000b"]"#).value() == .array([.string("a\u{0}b")]))
+    }
+}
