@@ -21,8 +21,14 @@ public final class JSONDocument {
     ///
     /// Errors are Swift `DecodingError`s whose `codingPath` is the JSON path of the problem
     /// (render it with ``JSONPath``), or whatever `T.init(from:)` throws.
-    public func decode<T: Decodable>(_ type: T.Type, userInfo: [CodingUserInfoKey: any Sendable] = [:]) throws -> T {
-        let decoder = NodeDecoder(node: root, codingPath: [], context: DecodingContext(document: self, userInfo: userInfo))
+    ///
+    /// - Parameter rejectUnknownKeys: when true, an object member that the type's `CodingKey`
+    ///   does not define is an error ("unknown field", with a suggestion when the keys are
+    ///   `CaseIterable`). Use it for hand-written files where a typo must not pass silently.
+    public func decode<T: Decodable>(_ type: T.Type, userInfo: [CodingUserInfoKey: any Sendable] = [:],
+                                     rejectUnknownKeys: Bool = false) throws -> T {
+        let context = DecodingContext(document: self, userInfo: userInfo, rejectUnknownKeys: rejectUnknownKeys)
+        let decoder = NodeDecoder(node: root, codingPath: [], context: context)
         return try T(from: decoder)
     }
 
@@ -37,9 +43,11 @@ public final class JSONDocument {
 final class DecodingContext {
     let document: JSONDocument
     let userInfo: [CodingUserInfoKey: Any]
+    let rejectUnknownKeys: Bool
 
-    init(document: JSONDocument, userInfo: [CodingUserInfoKey: any Sendable]) {
+    init(document: JSONDocument, userInfo: [CodingUserInfoKey: any Sendable], rejectUnknownKeys: Bool = false) {
         self.document = document
         self.userInfo = userInfo
+        self.rejectUnknownKeys = rejectUnknownKeys
     }
 }

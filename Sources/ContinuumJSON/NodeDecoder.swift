@@ -14,7 +14,26 @@ struct NodeDecoder: Decoder {
         guard let node, json_object_get_type(node) == json_type_object else {
             throw DecodingError.typeMismatch([String: Any].self, .init(codingPath: codingPath, debugDescription: "expected an object, found \(Self.kind(node))"))
         }
+        if context.rejectUnknownKeys { try rejectUnknownKeys(node, Key.self) }
         return KeyedDecodingContainer(KeyedNodeContainer<Key>(node: node, codingPath: codingPath, context: context))
+    }
+
+    private func rejectUnknownKeys<Key: CodingKey>(_ node: OpaquePointer, _ type: Key.Type) throws {
+        var entry = lh_table_head(json_object_get_object(node))
+        while let current = entry {
+            let name = String(cString: lh_entry_k(current).assumingMemoryBound(to: CChar.self))
+            if Key(stringValue: name) == nil {
+                var known: [String] = []
+                if let iterable = Key.self as? any (CodingKey & CaseIterable).Type { known = Self.names(iterable) }
+                throw DecodingError.dataCorrupted(.init(codingPath: codingPath + [JSONKey(name)],
+                    debugDescription: "unknown field \"\(name)\"" + Suggestion.didYouMean(name, among: known)))
+            }
+            entry = lh_entry_next(current)
+        }
+    }
+
+    private static func names<K: CodingKey & CaseIterable>(_ type: K.Type) -> [String] {
+        K.allCases.map(\.stringValue)
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {

@@ -1,0 +1,65 @@
+/// Working days for statutory timescales: Monday to Friday, excluding bank holidays.
+///
+/// Working Together to Safeguard Children counts timescales in working days. The rule used
+/// here: a deadline of N working days falls on the Nth working day after the day of receipt;
+/// receipt on a weekend or bank holiday counts as receipt on the next working day. So a
+/// referral received on Monday has a 1-working-day decision due on Tuesday, and one received
+/// on Saturday is treated as received on Monday and is also due on Tuesday.
+public struct WorkingDayCalendar: Sendable, Hashable {
+    /// Bank holidays, as day numbers since 1970-01-01.
+    private let holidays: Set<Int>
+    /// The years the holiday list covers; outside them only weekends are known.
+    public let coveredYears: ClosedRange<Int>?
+
+    public init(bankHolidays: some Sequence<CalendarDate>) {
+        let dates = Array(bankHolidays)
+        holidays = Set(dates.map(\.daysSinceEpoch))
+        if let first = dates.min(), let last = dates.max() {
+            coveredYears = first.year...last.year
+        } else {
+            coveredYears = nil
+        }
+    }
+
+    /// A calendar with weekends only (tests, or before a holiday list is loaded).
+    public static let weekendsOnly = WorkingDayCalendar(bankHolidays: [])
+
+    public func isBankHoliday(_ date: CalendarDate) -> Bool { holidays.contains(date.daysSinceEpoch) }
+
+    public func isWorkingDay(_ date: CalendarDate) -> Bool { !date.isWeekend && !isBankHoliday(date) }
+
+    /// The first working day on or after `date`.
+    public func workingDay(onOrAfter date: CalendarDate) -> CalendarDate {
+        var day = date
+        while !isWorkingDay(day) { day = day.adding(days: 1) }
+        return day
+    }
+
+    /// The Nth working day after the (effective) day of receipt; see the type's rule.
+    public func deadline(workingDays count: Int, receivedOn date: CalendarDate) -> CalendarDate {
+        var day = workingDay(onOrAfter: date)
+        var remaining = count
+        while remaining > 0 {
+            day = day.adding(days: 1)
+            if isWorkingDay(day) { remaining -= 1 }
+        }
+        return day
+    }
+
+    /// Working days elapsed from `start` to `end`: 0 on the same effective day, 1 on the next
+    /// working day, and so on (the inverse of ``deadline(workingDays:receivedOn:)``).
+    public func workingDays(from start: CalendarDate, to end: CalendarDate) -> Int {
+        var day = workingDay(onOrAfter: start)
+        var count = 0
+        while day < end {
+            day = day.adding(days: 1)
+            if isWorkingDay(day) { count += 1 }
+        }
+        return count
+    }
+
+    /// Whether the holiday list covers `date`'s year (deadlines beyond it may miss a holiday).
+    public func covers(_ date: CalendarDate) -> Bool {
+        coveredYears?.contains(date.year) ?? false
+    }
+}

@@ -1,0 +1,57 @@
+/// Something that happens to a case. The store appends these; ``CaseStateMachine`` says
+/// whether each is allowed and what follows from it.
+public enum CaseEvent: Sendable, Hashable, Codable {
+    /// A referral arrived (the first opens the case; later ones join it).
+    case referralReceived(at: Timestamp, consent: Consent)
+    /// The router's recommendation was recorded.
+    case routed(Decision)
+    /// The front door decided the level (accepting or overriding the recommendation).
+    case decided(level: String, by: Actor, at: Timestamp, rationale: String, overrideReason: String?)
+    /// A step-up, step-down or escalation.
+    case moved(kind: TransitionKind, to: String, by: Actor, at: Timestamp, rationale: String)
+    /// Closure with a CIN census reason.
+    case closed(reason: ClosureReason, by: Actor, at: Timestamp, rationale: String)
+    /// A manager approved the pending change.
+    case approved(by: Actor, at: Timestamp, rationale: String?)
+    /// A manager refused the pending change.
+    case rejected(by: Actor, at: Timestamp, rationale: String)
+    /// Consent given, refused or withdrawn after the referral.
+    case consentRecorded(Consent, by: Actor, at: Timestamp)
+    /// A milestone happened (assessment completed, strategy discussion held, …).
+    case milestone(String, by: Actor, at: Timestamp)
+    /// A running clock passed its due date.
+    case clockBreached(clock: String, at: Timestamp)
+
+    /// The event's name in the event log.
+    public var name: String {
+        switch self {
+        case .referralReceived: "referral-received"
+        case .routed: "routed"
+        case .decided: "decided"
+        case .moved(let kind, _, _, _, _): kind.rawValue
+        case .closed: "closed"
+        case .approved: "approved"
+        case .rejected: "rejected"
+        case .consentRecorded: "consent-recorded"
+        case .milestone: "milestone"
+        case .clockBreached: "clock-breached"
+        }
+    }
+}
+
+/// What an event caused, beyond the new state: for the event log and for notifications.
+public enum CaseEffect: Sendable, Hashable, Codable {
+    case levelEntered(String)
+    case levelLeft(String)
+    case clockStarted(clock: String, from: CalendarDate, due: CalendarDate)
+    case clockRestarted(clock: String, from: CalendarDate, due: CalendarDate)
+    /// `met` is whether it stopped on or before its due date.
+    case clockStopped(clock: String, on: CalendarDate, met: Bool)
+    case approvalRequested(PendingChange)
+}
+
+/// An accepted event's outcome.
+public struct CaseTransition: Sendable, Hashable {
+    public var state: CaseState
+    public var effects: [CaseEffect]
+}

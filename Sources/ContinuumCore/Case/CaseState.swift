@@ -1,0 +1,70 @@
+/// Everything the pathway rules need to know about one case, as a value.
+public struct CaseState: Sendable, Hashable, Codable {
+    public enum Phase: String, Sendable, Hashable, Codable {
+        /// No referral yet.
+        case new
+        /// Referred; the front door has not decided.
+        case awaitingDecision = "awaiting-decision"
+        /// At a level of the continuum.
+        case open
+        case closed
+    }
+
+    public var phase: Phase = .new
+    /// The current level when open (and the last level once closed).
+    public var level: String?
+    /// The router's latest recommendation.
+    public var recommendation: String?
+    /// Receipt of the latest referral (clocks "from the point of referral" count from it).
+    public var receivedAt: Timestamp?
+    public var consent: Consent?
+    public var clocks: [RunningClock] = []
+    /// A change waiting for a manager's approval.
+    public var pending: PendingChange?
+    public var closure: ClosureReason?
+    /// Whether the latest referral still needs its front-door decision (also on an open case).
+    public var decisionOutstanding = false
+
+    public init() {}
+
+    public func clock(_ id: String) -> RunningClock? { clocks.first { $0.clock == id } }
+
+    /// Running clocks whose due date is before `date` (London).
+    public func overdue(on date: CalendarDate) -> [RunningClock] { clocks.filter { $0.due < date } }
+}
+
+/// A clock that is running: since when, and when it is due.
+public struct RunningClock: Sendable, Hashable, Codable {
+    public var clock: String
+    public var from: CalendarDate
+    public var due: CalendarDate
+    /// How many times it has been met and restarted (reviews held).
+    public var restarts: Int
+    /// Set once a breach has been recorded for the current interval.
+    public var breached: Bool
+}
+
+/// A decision or transition recorded but not in effect until a manager approves it.
+public struct PendingChange: Sendable, Hashable, Codable {
+    public enum Change: Sendable, Hashable, Codable {
+        case decision(level: String, overrideReason: String?)
+        case move(kind: TransitionKind, to: String, transition: String)
+        case close(reason: ClosureReason, transition: String?)
+    }
+
+    public var change: Change
+    public var requestedBy: Actor
+    public var requestedAt: Timestamp
+    public var rationale: String
+}
+
+/// Who did something: a user id and the role they acted in.
+public struct Actor: Sendable, Hashable, Codable {
+    public var id: String
+    public var role: Role
+
+    public init(id: String, role: Role) {
+        self.id = id
+        self.role = role
+    }
+}

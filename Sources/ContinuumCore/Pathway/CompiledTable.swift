@@ -1,0 +1,130 @@
+/// A decision table with every condition resolved to whole-number ranges over its inputs'
+/// domains: what the router evaluates and what the checker reasons about.
+struct CompiledTable: Sendable, Hashable {
+    struct CompiledRule: Sendable, Hashable {
+        let id: String
+        let description: String
+        let output: String
+        /// The output level's rank (for the `priority` policy).
+        let outputRank: Int
+        /// Per table input, in order: the allowed values, as sorted disjoint ranges.
+        let tests: [[ClosedRange<Int>]]
+
+        func matches(_ values: [Int]) -> Bool {
+            for (index, ranges) in tests.enumerated() {
+                let value = values[index]
+                if !ranges.contains(where: { $0.contains(value) }) { return false }
+            }
+            return true
+        }
+    }
+
+    let id: String
+    let policy: HitPolicy
+    let inputs: [FactInput]
+    let rules: [CompiledRule]
+
+    /// The full domain of each input: the box every referral falls in.
+    var domain: [[ClosedRange<Int>]] { inputs.map { [$0.fact.range] } }
+
+    /// The rules that fire for these input values and the output they give; nil if none match.
+    func evaluate(_ values: [Int]) -> (output: String, rules: [CompiledRule])? {
+        switch policy {
+        case .first, .unique:
+            // For `unique` the checker proved at most one rule matches.
+            guard let rule = rules.first(where: { $0.matches(values) }) else { return nil }
+            return (rule.output, [rule])
+        case .priority:
+            var best: CompiledRule?
+            var fired: [CompiledRule] = []
+            for rule in rules where rule.matches(values) {
+                if let current = best, current.outputRank >= rule.outputRank {
+                    if current.outputRank == rule.outputRank { fired.append(rule) }
+                    continue
+                }
+                best = rule
+                fired = [rule]
+            }
+            guard let best else { return nil }
+            return (best.output, fired)
+        }
+    }
+
+    /// Describes a point of the input space: `immediateRisk=false, harm=high`.
+    func describe(_ values: [Int]) -> String {
+        zip(inputs, values).map { "\($0.id)=\($0.fact.label($1))" }.joined(separator: ", ")
+    }
+}
+
+/// Exact reasoning over boxes (one set of ranges per dimension) in a finite integer space.
+enum BoxGeometry {
+    /// Whether two boxes share at least one point.
+    static func intersects(_ a: [[ClosedRange<Int>]], _ b: [[ClosedRange<Int>]]) -> Bool {
+        zip(a, b).allSatisfy { left, right in left.contains { l in right.contains { $0.overlaps(l) } } }
+    }
+
+    /// A common point of two intersecting boxes.
+    static func commonPoint(_ a: [[ClosedRange<Int>]], _ b: [[ClosedRange<Int>]]) -> [Int]? {
+        var point: [Int] = []
+        for (left, right) in zip(a, b) {
+            guard let value = left.lazy.compactMap({ l in right.lazy.compactMap { r in
+                l.overlaps(r) ? max(l.lowerBound, r.lowerBound) : nil }.first }).first else { return nil }
+            point.append(value)
+        }
+        return point
+    }
+
+    enum Outcome: Equatable {
+        /// Every point of the box is covered.
+        case covered
+        /// This point of the box is in no covering box.
+        case uncovered([Int])
+        /// Too many cells to decide within the budget.
+        case tooLarge(cells: Double)
+    }
+
+    /// Whether `covers` together cover every point of `box`, by splitting each dimension at
+    /// every range boundary and testing one point per resulting cell.
+    static func coverage(of box: [[ClosedRange<Int>]], by covers: [[[ClosedRange<Int>]]], cellBudget: Int = 2_000_000) -> Outcome {
+        // Elementary segments per dimension: pieces of the box's ranges cut at every boundary.
+        var segments: [[Int]] = []  // one representative (the lower bound) per segment
+        var cells = 1.0
+        for (dimension, ranges) in box.enumerated() {
+            var cuts = Set<Int>()
+            for range in ranges { cuts.insert(range.lowerBound); cuts.insert(range.upperBound + 1) }
+            for cover in covers {
+                for range in cover[dimension] { cuts.insert(range.lowerBound); cuts.insert(range.upperBound + 1) }
+            }
+            let sorted = cuts.sorted()
+            var representatives: [Int] = []
+            for (index, start) in sorted.enumerated() where index + 1 < sorted.count {
+                if ranges.contains(where: { $0.contains(start) }) { representatives.append(start) }
+            }
+            if representatives.isEmpty { return .covered }  // an empty box is trivially covered
+            segments.append(representatives)
+            cells *= Double(representatives.count)
+        }
+        guard cells <= Double(cellBudget) else { return .tooLarge(cells: cells) }
+        var odometer = Array(repeating: 0, count: segments.count)
+        var point = segments.map { $0[0] }
+        while true {
+            let covered = covers.contains { cover in
+                zip(cover, point).allSatisfy { ranges, value in ranges.contains { $0.contains(value) } }
+            }
+            if !covered { return .uncovered(point) }
+            // Advance the odometer.
+            var dimension = 0
+            while dimension < segments.count {
+                odometer[dimension] += 1
+                if odometer[dimension] < segments[dimension].count {
+                    point[dimension] = segments[dimension][odometer[dimension]]
+                    break
+                }
+                odometer[dimension] = 0
+                point[dimension] = segments[dimension][0]
+                dimension += 1
+            }
+            if dimension == segments.count { return .covered }
+        }
+    }
+}

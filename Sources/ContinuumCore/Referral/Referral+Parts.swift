@@ -1,0 +1,210 @@
+import ContinuumJSON
+
+/// The professional (or person) making the referral.
+public struct Referrer: Sendable, Hashable, Codable {
+    /// The organisation: "Surrey Police", "St Mary's CE Primary".
+    public var agency: String
+    /// CIN census `ReferralSource`.
+    public var source: ReferralSource
+    public var name: String
+    public var role: String?
+    public var email: String?
+    public var phone: String?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case agency, source, name, role, email, phone
+    }
+
+    public init(agency: String, source: ReferralSource, name: String, role: String? = nil, email: String? = nil, phone: String? = nil) {
+        self.agency = agency
+        self.source = source
+        self.name = name
+        self.role = role
+        self.email = email
+        self.phone = phone
+    }
+
+    public init(from decoder: any Decoder) throws {
+        var fields = try FieldReader(decoder, CodingKeys.self)
+        let agency = fields.text(.agency, length: 1...200)
+        let source = fields.code(.source, ReferralSource.self, field: "CIN census ReferralSource")
+        let name = fields.text(.name, length: 1...200)
+        let role = fields.text(.role, length: 1...200, required: false)
+        let email = fields.text(.email, length: 3...254, required: false)
+        if let email, !Self.looksLikeEmail(email) { fields.problem(.email, "\"\(email)\" is not an email address") }
+        let phone = fields.text(.phone, length: 6...30, required: false)
+        if let phone, !phone.unicodeScalars.allSatisfy({ "0123456789 +-()".unicodeScalars.contains($0) }) {
+            fields.problem(.phone, "may contain only digits, spaces and + - ( )")
+        }
+        try fields.finish()
+        guard let agency, let source, let name else { throw MessageInvalid([]) }
+        self.init(agency: agency, source: source, name: name, role: role, email: email, phone: phone)
+    }
+
+    static func looksLikeEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".")
+            && !parts[1].hasSuffix(".") && !text.contains(" ")
+    }
+}
+
+/// The child the referral is about.
+public struct Child: Sendable, Hashable, Codable {
+    public var givenName: String
+    public var familyName: String
+    /// Date of birth; exactly one of this and `expectedDateOfBirth` is given.
+    public var dateOfBirth: CalendarDate?
+    /// For an unborn child.
+    public var expectedDateOfBirth: CalendarDate?
+    public var gender: Gender?
+    public var nhsNumber: NHSNumber?
+    public var postcode: Postcode?
+    public var disabilities: [Disability]?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case givenName, familyName, dateOfBirth, expectedDateOfBirth, gender, nhsNumber, postcode, disabilities
+    }
+
+    public init(givenName: String, familyName: String, dateOfBirth: CalendarDate? = nil, expectedDateOfBirth: CalendarDate? = nil,
+                gender: Gender? = nil, nhsNumber: NHSNumber? = nil, postcode: Postcode? = nil, disabilities: [Disability]? = nil) {
+        self.givenName = givenName
+        self.familyName = familyName
+        self.dateOfBirth = dateOfBirth
+        self.expectedDateOfBirth = expectedDateOfBirth
+        self.gender = gender
+        self.nhsNumber = nhsNumber
+        self.postcode = postcode
+        self.disabilities = disabilities
+    }
+
+    /// Whether the child is not yet born (an `expectedDateOfBirth` was given).
+    public var isUnborn: Bool { dateOfBirth == nil }
+
+    /// Whole years of age on `date`; 0 for an unborn child.
+    public func age(on date: CalendarDate) -> Int {
+        guard let dateOfBirth else { return 0 }
+        return max(0, dateOfBirth.wholeYears(until: date))
+    }
+
+    /// True when any disability other than `NONE` is recorded.
+    public var isDisabled: Bool { disabilities?.contains { $0 != .none } ?? false }
+
+    public init(from decoder: any Decoder) throws {
+        var fields = try FieldReader(decoder, CodingKeys.self)
+        let givenName = fields.text(.givenName, length: 1...100)
+        let familyName = fields.text(.familyName, length: 1...100)
+        let dateOfBirth = fields.optional(.dateOfBirth, CalendarDate.self)
+        let expected = fields.optional(.expectedDateOfBirth, CalendarDate.self)
+        let today = fields.receivedOn
+        switch (fields.container.contains(.dateOfBirth), fields.container.contains(.expectedDateOfBirth)) {
+        case (false, false):
+            fields.problem(.dateOfBirth, "required field is missing (use expectedDateOfBirth for an unborn child)")
+        case (true, true):
+            fields.problem(.expectedDateOfBirth, "give dateOfBirth or expectedDateOfBirth, not both")
+        default:
+            break
+        }
+        if let dateOfBirth, let today {
+            if dateOfBirth > today {
+                fields.problem(.dateOfBirth, "\(dateOfBirth) is in the future (received \(today)); for an unborn child use expectedDateOfBirth")
+            } else if dateOfBirth.wholeYears(until: today) >= 18 {
+                fields.problem(.dateOfBirth, "\(dateOfBirth) makes the child \(dateOfBirth.wholeYears(until: today)); a children's services referral is for a child under 18")
+            }
+        }
+        if let expected, let today {
+            if expected < today.adding(days: -42) {
+                fields.problem(.expectedDateOfBirth, "\(expected) is more than six weeks ago; send dateOfBirth once the child is born")
+            } else if expected > today.adding(days: 300) {
+                fields.problem(.expectedDateOfBirth, "\(expected) is more than ten months away")
+            }
+        }
+        let gender = fields.code(.gender, Gender.self, field: "CIN census GenderCurrent", required: false)
+        let nhsNumber = fields.optional(.nhsNumber, NHSNumber.self)
+        let postcode = fields.optional(.postcode, Postcode.self)
+        var disabilities: [Disability]?
+        if let codes = fields.optional(.disabilities, [String].self) {
+            var parsed: [Disability] = []
+            for (index, code) in codes.enumerated() {
+                if let disability = Disability(rawValue: code) {
+                    parsed.append(disability)
+                } else {
+                    fields.problems.append(JSONProblem(path: JSONPath.render(decoder.codingPath + [CodingKeys.disabilities, JSONKey(index: index)]),
+                                                       message: "\"\(code)\" is not a CIN census disability code; expected one of \(Disability.codeList)"))
+                }
+            }
+            if parsed.contains(.none) && parsed.count > 1 {
+                fields.problem(.disabilities, "\"NONE\" cannot be combined with other disability codes")
+            }
+            disabilities = parsed
+        }
+        try fields.finish()
+        guard let givenName, let familyName else { throw MessageInvalid([]) }
+        self.init(givenName: givenName, familyName: familyName, dateOfBirth: dateOfBirth, expectedDateOfBirth: expected,
+                  gender: gender, nhsNumber: nhsNumber, postcode: postcode, disabilities: disabilities)
+    }
+}
+
+/// Someone in the child's household.
+public struct HouseholdMember: Sendable, Hashable, Codable {
+    public var givenName: String
+    public var familyName: String
+    /// To the child: "mother", "stepfather", "sibling", …
+    public var relationship: String
+    public var dateOfBirth: CalendarDate?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case givenName, familyName, relationship, dateOfBirth
+    }
+
+    public init(givenName: String, familyName: String, relationship: String, dateOfBirth: CalendarDate? = nil) {
+        self.givenName = givenName
+        self.familyName = familyName
+        self.relationship = relationship
+        self.dateOfBirth = dateOfBirth
+    }
+
+    public init(from decoder: any Decoder) throws {
+        var fields = try FieldReader(decoder, CodingKeys.self)
+        let givenName = fields.text(.givenName, length: 1...100)
+        let familyName = fields.text(.familyName, length: 1...100)
+        let relationship = fields.text(.relationship, length: 1...100)
+        let dateOfBirth = fields.optional(.dateOfBirth, CalendarDate.self)
+        if let dateOfBirth, let today = fields.receivedOn, dateOfBirth > today {
+            fields.problem(.dateOfBirth, "\(dateOfBirth) is in the future (received \(today))")
+        }
+        try fields.finish()
+        guard let givenName, let familyName, let relationship else { throw MessageInvalid([]) }
+        self.init(givenName: givenName, familyName: familyName, relationship: relationship, dateOfBirth: dateOfBirth)
+    }
+}
+
+/// One concern: a CIN census assessment factor and how much it affects the child.
+public struct Concern: Sendable, Hashable, Codable {
+    public var factor: AssessmentFactor
+    public var impact: Impact
+    public var detail: String?
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case factor, impact, detail
+    }
+
+    public init(factor: AssessmentFactor, impact: Impact, detail: String? = nil) {
+        self.factor = factor
+        self.impact = impact
+        self.detail = detail
+    }
+
+    public init(from decoder: any Decoder) throws {
+        var fields = try FieldReader(decoder, CodingKeys.self)
+        let factor = fields.code(.factor, AssessmentFactor.self, field: "CIN census assessment factor")
+        var impact: Impact?
+        if let text = fields.required(.impact, String.self) {
+            impact = Impact(rawValue: text)
+            if impact == nil { fields.problem(.impact, "\"\(text)\" is not an impact; expected \"low\", \"medium\" or \"high\"") }
+        }
+        let detail = fields.text(.detail, length: 1...10_000, required: false)
+        try fields.finish()
+        guard let factor, let impact else { throw MessageInvalid([]) }
+        self.init(factor: factor, impact: impact, detail: detail)
+    }
+}

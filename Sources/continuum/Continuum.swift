@@ -1,0 +1,19 @@
+import ArgumentParser
+
+/// `continuum`: the early help referral pathway router.
+@main
+struct Continuum: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "continuum",
+        abstract: "Early help referral pathway router for children's services.",
+        discussion: """
+            Partners' referrals are validated, routed through the council's continuum of need \
+            (Pathways/surrey.json by default) and given statutory deadlines on a working-day calendar.
+
+            Exit codes: 0 success, 64 usage error, 65 invalid data (referral or pathway), \
+            66 input file missing or unreadable.
+            """,
+        version: "0.1.0",
+        subcommands: [CheckCommand.self, RouteCommand.self, GraphCommand.self]
+    )
+}

@@ -1,0 +1,12 @@
+import Foundation
+
+/// stdout for results, stderr for everything a person reads (errors, summaries, progress).
+enum Console {
+    static func out(_ line: String) {
+        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    }
+
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
