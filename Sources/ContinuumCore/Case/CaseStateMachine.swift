@@ -102,8 +102,13 @@ public struct CaseStateMachine: Sendable {
             try permit(actor, [.manager], "approve a change")
             next.state.pending = nil
             switch pending.change {
-            case .decision(let level, _): next.decide(level, at: at)
-            case .move(_, let to, _): next.move(to: to, at: at)
+            case .decision(let level, _):
+                // Consent may have been withdrawn while the change waited.
+                try requireConsent(for: level, state)
+                next.decide(level, at: at)
+            case .move(_, let to, _):
+                try requireConsent(for: to, state)
+                next.move(to: to, at: at)
             case .close(let reason, _): next.close(reason, at: at)
             }
 

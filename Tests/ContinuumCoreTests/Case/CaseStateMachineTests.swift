@@ -151,6 +151,16 @@ struct CaseStateMachineTests {
         #expect(try machine.apply(.moved(kind: .escalate, to: "child-protection", by: practitioner, at: received, rationale: "r"), to: state).state.level == "child-protection")
     }
 
+    @Test func approvalRechecksConsentWithdrawnWhileWaiting() throws {
+        let state = try open(at: "child-in-need")
+        let pending = try machine.apply(.moved(kind: .stepDown, to: "intensive-support", by: practitioner, at: received, rationale: "CIN review"), to: state).state
+        #expect(pending.pending != nil)
+        let withdrawn = try machine.apply(.consentRecorded(.refused, by: practitioner, at: received), to: pending).state
+        #expect(refusal(.approved(by: manager, at: received, rationale: nil), withdrawn) == .consentMissing(level: "intensive-support", consent: .refused))
+        let refusedChange = try machine.apply(.rejected(by: manager, at: received, rationale: "consent withdrawn"), to: withdrawn).state
+        #expect(refusedChange.level == "child-in-need" && refusedChange.pending == nil)
+    }
+
     @Test func frontDoorClosureWithNoFurtherAction() throws {
         let state = try machine.apply(.referralReceived(at: received, consent: .given), to: CaseState()).state
         let closed = try machine.apply(.closed(reason: .noFurtherActionAfterAssessment, by: practitioner, at: received, rationale: "r"), to: state)
