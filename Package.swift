@@ -9,7 +9,7 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "Continuum",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "continuum", targets: ["continuum"]),
         .library(name: "ContinuumCore", targets: ["ContinuumCore"]),

@@ -1,1 +1,150 @@
-@main struct Bench { static func main() {} }
+// `make bench`: the wire path's speed, compared in one run on the same inputs.
+//
+// For each input referral:
+// 1. json-c from C: parse + free, no Swift (the ceiling for anything built on json-c).
+// 2. Continuum: parse alone (strict lexer + json-c), then + decode + validate, then + route.
+// 3. Foundation JSONDecoder decoding the same `Referral` type: the same validation rules run
+//    in `Referral.init(from:)`, so only the JSON engine and the read path differ.
+// Each figure is the median of 7 timed rounds after a warm-up; ratios compare within the run.
+//
+// Usage: continuum-bench [--pathway FILE] [REFERRAL.json ...]
+// Profiling: CONTINUUM_BENCH_PROFILE=N runs only the full pipeline N times on the first input.
+import CJSONCBaseline
+import ContinuumCore
+import ContinuumJSON
+import Foundation
+
+func monotonicSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+/// Median seconds per iteration over `rounds` rounds of about `roundSeconds` each.
+func measure(rounds: Int = 7, roundSeconds: Double = 0.3, _ body: (Int) -> Void) -> Double {
+    body(200)  // warm-up
+    var iterations = 1000
+    while true {  // calibrate
+        let start = monotonicSeconds()
+        body(iterations)
+        let elapsed = monotonicSeconds() - start
+        if elapsed > 0.05 {
+            iterations = max(1, Int(Double(iterations) * roundSeconds / elapsed))
+            break
+        }
+        iterations *= 4
+    }
+    var samples: [Double] = []
+    for _ in 0..<rounds {
+        let start = monotonicSeconds()
+        body(iterations)
+        samples.append((monotonicSeconds() - start) / Double(iterations))
+    }
+    return samples.sorted()[samples.count / 2]
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("continuum-bench: \(message)\n".utf8))
+    exit(1)
+}
+
+func pad(_ text: String, _ width: Int) -> String { text.count >= width ? text : text + String(repeating: " ", count: width - text.count) }
+func lpad(_ text: String, _ width: Int) -> String { text.count >= width ? text : String(repeating: " ", count: width - text.count) + text }
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+var pathwayPath = "Pathways/surrey.json"
+if let flag = arguments.firstIndex(of: "--pathway"), flag + 1 < arguments.count {
+    pathwayPath = arguments[flag + 1]
+    arguments.removeSubrange(flag...(flag + 1))
+}
+let inputs = arguments.isEmpty ? ["docs/examples/police-domestic-abuse.json", "Benchmarks/inputs/typical-referral.json"] : arguments
+let receivedAt = Timestamp(rfc3339: "2026-11-26T12:00:00Z") ?? Timestamp(secondsSinceEpoch: 0)
+let pathway: VerifiedPathway
+do {
+    pathway = try VerifiedPathway(PathwayLoader().load(path: pathwayPath) { Array(try Data(contentsOf: URL(fileURLWithPath: $0))) })
+} catch {
+    fail("cannot load \(pathwayPath): \(error)")
+}
+let reader = ReferralReader()
+let parser = JSONParser()
+let foundation = JSONDecoder()
+foundation.userInfo = ValidationContext.userInfo(receivedAt: receivedAt)
+var sink = 0
+
+/// The compact form (what partners send over the wire) of a referral file, checked valid.
+func load(_ path: String) -> [UInt8] {
+    guard let data = FileManager.default.contents(atPath: path) else { fail("cannot read \(path)") }
+    do {
+        let compact = Array(try JSONParser().parse(Array(data)).value().serialized().utf8)
+        _ = try reader.read(compact, receivedAt: receivedAt)
+        _ = try foundation.decode(Referral.self, from: Data(compact))
+        return compact
+    } catch {
+        fail("\(path) is not a valid referral: \(error)")
+    }
+}
+
+if let text = ProcessInfo.processInfo.environment["CONTINUUM_BENCH_PROFILE"], let count = Int(text) {
+    load(inputs[0]).withUnsafeBytes { buffer in
+        for _ in 0..<count {
+            if let referral = try? reader.read(buffer, receivedAt: receivedAt) {
+                sink &+= route(referral, pathway: pathway, receivedAt: receivedAt).rules.count
+            }
+        }
+    }
+    print("profiled \(count) referrals (\(sink))")
+    exit(0)
+}
+
+print("Continuum wire-path benchmark: pathway \(pathway.definition.reference), \(ProcessInfo.processInfo.activeProcessorCount) cores, medians of 7 rounds")
+var verdicts: [String] = []
+for path in inputs {
+    let compact = load(path)
+    let data = Data(compact)
+    let raw = compact.withUnsafeBufferPointer { buffer in
+        buffer.withMemoryRebound(to: CChar.self) { chars -> Double in
+            measure { iterations in
+                if continuum_jsonc_parse_loop(chars.baseAddress, chars.count, iterations) < 0 { fail("json-c rejected \(path)") }
+            }
+        }
+    }
+    let parseOnly = compact.withUnsafeBytes { buffer in
+        measure { iterations in
+            for _ in 0..<iterations { if let document = try? parser.parse(buffer) { sink &+= document.rootNode.isObject ? 1 : 0 } }
+        }
+    }
+    let validate = compact.withUnsafeBytes { buffer in
+        measure { iterations in
+            for _ in 0..<iterations { if let referral = try? reader.read(buffer, receivedAt: receivedAt) { sink &+= referral.concerns.count } }
+        }
+    }
+    let full = compact.withUnsafeBytes { buffer in
+        measure { iterations in
+            for _ in 0..<iterations {
+                if let referral = try? reader.read(buffer, receivedAt: receivedAt) {
+                    sink &+= route(referral, pathway: pathway, receivedAt: receivedAt).rules.count
+                }
+            }
+        }
+    }
+    let viaFoundation = measure { iterations in
+        for _ in 0..<iterations { if let referral = try? foundation.decode(Referral.self, from: data) { sink &+= referral.concerns.count } }
+    }
+    print("")
+    print("input: \(path) (\(compact.count) bytes compact)")
+    print(pad("path", 46) + lpad("referrals/s", 13) + lpad("MB/s", 9) + lpad("µs each", 10))
+    for (name, seconds) in [("json-c parse + free, from C (ceiling)", raw), ("Continuum parse only (strict lexer + json-c)", parseOnly),
+                            ("Continuum parse + decode + validate", validate), ("Continuum parse + decode + validate + route", full),
+                            ("Foundation JSONDecoder decode + validate", viaFoundation)] {
+        print(pad(name, 46) + lpad(String(format: "%.0f", 1 / seconds), 13)
+            + lpad(String(format: "%.1f", Double(compact.count) / seconds / 1_000_000), 9) + lpad(String(format: "%.2f", seconds * 1e6), 10))
+    }
+    let ofCeiling = raw / full
+    let overFoundation = viaFoundation / full
+    print(String(format: "ratio: Continuum full pipeline / json-c ceiling      = %.2f  (goal >= 0.40: %@)", ofCeiling, ofCeiling >= 0.40 ? "met" : "NOT met"))
+    print(String(format: "ratio: Continuum full pipeline / Foundation JSONDecoder = %.2f  (goal > 1: %@)", overFoundation, overFoundation > 1 ? "met" : "NOT met"))
+    verdicts.append(String(format: "%@: %.2f of json-c, %.2fx JSONDecoder", (path as NSString).lastPathComponent, ofCeiling, overFoundation))
+}
+print("")
+print("summary: " + verdicts.joined(separator: "; "))
+if sink == 42 { print("") }  // keeps the optimiser honest

@@ -40,12 +40,12 @@ public struct JSONParser: Sendable {
         guard let base = bytes.baseAddress, !bytes.isEmpty else {
             throw JSONSyntaxError(.unexpectedEnd, "the document is empty", at: 0, in: bytes)
         }
-        guard let tokener = json_tokener_new_ex(Int32(clamping: limits.maxDepth)) else {
+        // Trailing bytes are allowed through json-c so that we can name them as such (below).
+        let flags = (limits.strict ? JSON_TOKENER_STRICT : 0) | JSON_TOKENER_ALLOW_TRAILING_CHARS
+        guard let tokener = TokenerPool.shared.take(depth: limits.maxDepth, flags: flags) else {
             throw JSONSyntaxError(.invalid, "json-c could not allocate a parser", at: 0, in: bytes)
         }
-        defer { json_tokener_free(tokener) }
-        // Trailing bytes are allowed through json-c so that we can name them as such (below).
-        json_tokener_set_flags(tokener, (limits.strict ? JSON_TOKENER_STRICT : 0) | JSON_TOKENER_ALLOW_TRAILING_CHARS)
+        defer { TokenerPool.shared.give(tokener, depth: limits.maxDepth) }
 
         let length = Int32(clamping: bytes.count)
         let chars = base.assumingMemoryBound(to: CChar.self)

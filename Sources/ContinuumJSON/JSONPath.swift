@@ -1,16 +1,31 @@
 /// A coding key for any member name or array index; used to walk unknown keys and to build paths.
 public struct JSONKey: CodingKey, Sendable, Hashable {
-    public let stringValue: String
-    public let intValue: Int?
+    /// A name or an index: 17 bytes, so `any CodingKey` holds it inline without a box.
+    private enum Storage: Sendable, Hashable {
+        case name(String)
+        case index(Int)
+    }
+
+    private let storage: Storage
+
+    public var stringValue: String {
+        switch storage {
+        case .name(let name): name
+        case .index(let index): "[\(index)]"
+        }
+    }
+
+    public var intValue: Int? {
+        if case .index(let index) = storage { return index }
+        return nil
+    }
 
     public init(_ name: String) {
-        stringValue = name
-        intValue = nil
+        storage = .name(name)
     }
 
     public init(index: Int) {
-        stringValue = "[\(index)]"
-        intValue = index
+        storage = .index(index)
     }
 
     public init?(stringValue: String) { self.init(stringValue) }

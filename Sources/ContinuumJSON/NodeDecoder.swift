@@ -71,54 +71,54 @@ struct NodeDecoder: Decoder {
         }
     }
 
-    static func decodeString(_ node: OpaquePointer?, _ path: [any CodingKey]) throws -> String {
+    static func decodeString(_ node: OpaquePointer?, _ path: @autoclosure () -> [any CodingKey]) throws -> String {
         guard let node, json_object_get_type(node) == json_type_string else {
-            throw mismatch(String.self, "a string", node, path)
+            throw mismatch(String.self, "a string", node, path())
         }
         return string(node)
     }
 
-    static func decodeBool(_ node: OpaquePointer?, _ path: [any CodingKey]) throws -> Bool {
+    static func decodeBool(_ node: OpaquePointer?, _ path: @autoclosure () -> [any CodingKey]) throws -> Bool {
         guard let node, json_object_get_type(node) == json_type_boolean else {
-            throw mismatch(Bool.self, "true or false", node, path)
+            throw mismatch(Bool.self, "true or false", node, path())
         }
         return json_object_get_boolean(node) != 0
     }
 
-    static func decodeDouble(_ node: OpaquePointer?, _ path: [any CodingKey]) throws -> Double {
-        guard let node else { throw mismatch(Double.self, "a number", node, path) }
+    static func decodeDouble(_ node: OpaquePointer?, _ path: @autoclosure () -> [any CodingKey]) throws -> Double {
+        guard let node else { throw mismatch(Double.self, "a number", node, path()) }
         switch json_object_get_type(node) {
         case json_type_int:
             return Double(json_object_get_int64(node))
         case json_type_double:
             let value = json_object_get_double(node)
             guard value.isFinite else {
-                throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "number out of range"))
+                throw DecodingError.dataCorrupted(.init(codingPath: path(), debugDescription: "number out of range"))
             }
             return value
         default:
-            throw mismatch(Double.self, "a number", node, path)
+            throw mismatch(Double.self, "a number", node, path())
         }
     }
 
-    static func decodeInteger<T: FixedWidthInteger>(_ type: T.Type, _ node: OpaquePointer?, _ path: [any CodingKey]) throws -> T {
-        guard let node else { throw mismatch(T.self, "a whole number", node, path) }
+    static func decodeInteger<T: FixedWidthInteger>(_ type: T.Type, _ node: OpaquePointer?, _ path: @autoclosure () -> [any CodingKey]) throws -> T {
+        guard let node else { throw mismatch(T.self, "a whole number", node, path()) }
         switch json_object_get_type(node) {
         case json_type_int:
             // The strict lexer already rejected literals beyond 64 bits, so this is exact.
             let value = json_object_get_int64(node)
             guard let exact = T(exactly: value) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: "\(value) does not fit in \(T.self)"))
+                throw DecodingError.dataCorrupted(.init(codingPath: path(), debugDescription: "\(value) does not fit in \(T.self)"))
             }
             return exact
         case json_type_double:
             let value = json_object_get_double(node)
             guard let exact = T(exactly: value) else {
-                throw DecodingError.typeMismatch(T.self, .init(codingPath: path, debugDescription: "expected a whole number, found \(value)"))
+                throw DecodingError.typeMismatch(T.self, .init(codingPath: path(), debugDescription: "expected a whole number, found \(value)"))
             }
             return exact
         default:
-            throw mismatch(T.self, "a whole number", node, path)
+            throw mismatch(T.self, "a whole number", node, path())
         }
     }
 
@@ -255,11 +255,13 @@ struct UnkeyedNodeContainer: UnkeyedDecodingContainer {
         return false
     }
 
-    mutating func decode(_ type: Bool.Type) throws -> Bool { let p = path; return try NodeDecoder.decodeBool(next(type), p) }
-    mutating func decode(_ type: String.Type) throws -> String { let p = path; return try NodeDecoder.decodeString(next(type), p) }
-    mutating func decode(_ type: Double.Type) throws -> Double { let p = path; return try NodeDecoder.decodeDouble(next(type), p) }
-    mutating func decode(_ type: Int.Type) throws -> Int { let p = path; return try NodeDecoder.decodeInteger(type, next(type), p) }
-    mutating func decode(_ type: Int64.Type) throws -> Int64 { let p = path; return try NodeDecoder.decodeInteger(type, next(type), p) }
+    mutating func decode(_ type: Bool.Type) throws -> Bool { let i = currentIndex; return try NodeDecoder.decodeBool(next(type), at(i)) }
+    mutating func decode(_ type: String.Type) throws -> String { let i = currentIndex; return try NodeDecoder.decodeString(next(type), at(i)) }
+    mutating func decode(_ type: Double.Type) throws -> Double { let i = currentIndex; return try NodeDecoder.decodeDouble(next(type), at(i)) }
+    mutating func decode(_ type: Int.Type) throws -> Int { let i = currentIndex; return try NodeDecoder.decodeInteger(type, next(type), at(i)) }
+    mutating func decode(_ type: Int64.Type) throws -> Int64 { let i = currentIndex; return try NodeDecoder.decodeInteger(type, next(type), at(i)) }
+
+    private func at(_ index: Int) -> [any CodingKey] { codingPath + [JSONKey(index: index)] }
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
         let p = path

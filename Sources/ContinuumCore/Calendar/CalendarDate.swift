@@ -33,11 +33,25 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// Parses exactly `YYYY-MM-DD`.
     public init?(_ text: some StringProtocol) {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 10, bytes[4] == 0x2D, bytes[7] == 0x2D,
-              let year = Digits.parse(bytes[0..<4]), let month = Digits.parse(bytes[5..<7]),
-              let day = Digits.parse(bytes[8..<10]) else { return nil }
-        self.init(year: year, month: month, day: day)
+        var bytes: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var count = 0
+        for byte in text.utf8 {
+            guard count < 10 else { return nil }
+            withUnsafeMutableBytes(of: &bytes) { $0[count] = byte }
+            count += 1
+        }
+        guard count == 10 else { return nil }
+        let parsed = withUnsafeBytes(of: bytes) { raw in Self.parse(raw, at: 0) }
+        guard let parsed else { return nil }
+        self = parsed
+    }
+
+    /// Reads `YYYY-MM-DD` at `offset` of `bytes` (no allocation).
+    static func parse(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> CalendarDate? {
+        guard bytes.count >= offset + 10, bytes[offset + 4] == 0x2D, bytes[offset + 7] == 0x2D,
+              let year = Digits.parse(bytes, offset, 4), let month = Digits.parse(bytes, offset + 5, 2),
+              let day = Digits.parse(bytes, offset + 8, 2) else { return nil }
+        return CalendarDate(year: year, month: month, day: day)
     }
 
     /// Days since 1970-01-01 (negative before).
@@ -98,15 +112,14 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
     }
 }
 
-extension CalendarDate: Codable {
+extension CalendarDate: Codable, StringParsedFieldValue {
+    static func parse(_ text: String) throws(ValidationProblem) -> CalendarDate {
+        guard let date = CalendarDate(text) else { throw ValidationProblem("\"\(text)\" is not a real date in the form YYYY-MM-DD") }
+        return date
+    }
+
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        guard let date = CalendarDate(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "\"\(text)\" is not a real date in the form YYYY-MM-DD"))
-        }
-        self = date
+        self = try Self.decodeString(from: decoder)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -117,6 +130,17 @@ extension CalendarDate: Codable {
 
 /// Small helpers for fixed-width decimal fields.
 enum Digits {
+    static func parse(_ bytes: UnsafeRawBufferPointer, _ offset: Int, _ length: Int) -> Int? {
+        guard length > 0, offset + length <= bytes.count else { return nil }
+        var value = 0
+        for index in offset..<(offset + length) {
+            let digit = bytes[index] &- 0x30
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int(digit)
+        }
+        return value
+    }
+
     static func parse(_ bytes: ArraySlice<UInt8>) -> Int? {
         var value = 0
         for byte in bytes {

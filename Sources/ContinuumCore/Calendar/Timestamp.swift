@@ -18,22 +18,27 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Parses RFC 3339 `date-time`; the offset (`Z` or `±HH:MM`) is required.
     public init?(rfc3339 text: some StringProtocol) {
-        let b = Array(text.utf8)
-        guard b.count >= 20, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54 || b[10] == 0x74 || b[10] == 0x20,
-              b[13] == 0x3A, b[16] == 0x3A,
-              let date = CalendarDate(String(decoding: b[0..<10], as: UTF8.self)),
-              let hour = Digits.parse(b[11..<13]), let minute = Digits.parse(b[14..<16]),
-              let second = Digits.parse(b[17..<19]),
+        var string = String(text)
+        guard let parsed = string.withUTF8({ Self.parse(UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = parsed
+    }
+
+    private static func parse(_ b: UnsafeRawBufferPointer) -> Timestamp? {
+        guard b.count >= 20, b[10] == 0x54 || b[10] == 0x74 || b[10] == 0x20, b[13] == 0x3A, b[16] == 0x3A,
+              let date = CalendarDate.parse(b, at: 0),
+              let hour = Digits.parse(b, 11, 2), let minute = Digits.parse(b, 14, 2), let second = Digits.parse(b, 17, 2),
               hour < 24, minute < 60, second <= 60 else { return nil }
         var index = 19
         var millis = 0
-        if b[index] == 0x2E {  // fraction
+        if b[index] == 0x2E {  // fraction: milliseconds kept, finer digits dropped
             index += 1
             let start = index
-            while index < b.count, b[index] >= 0x30, b[index] <= 0x39 { index += 1 }
+            while index < b.count, b[index] &- 0x30 < 10 {
+                if index - start < 3 { millis = millis * 10 + Int(b[index] - 0x30) }
+                index += 1
+            }
             guard index > start else { return nil }
-            let digits = Array(b[start..<min(index, start + 3)]) + Array(repeating: 0x30, count: max(0, 3 - (index - start)))
-            millis = Digits.parse(digits[0..<3]) ?? 0
+            for _ in min(index - start, 3)..<3 { millis *= 10 }
         }
         guard index < b.count else { return nil }
         var offset = 0
@@ -42,7 +47,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
             guard index + 1 == b.count else { return nil }
         case 0x2B, 0x2D:  // + -
             guard index + 6 == b.count, b[index + 3] == 0x3A,
-                  let oh = Digits.parse(b[(index + 1)..<(index + 3)]), let om = Digits.parse(b[(index + 4)..<(index + 6)]),
+                  let oh = Digits.parse(b, index + 1, 2), let om = Digits.parse(b, index + 4, 2),
                   oh < 24, om < 60 else { return nil }
             offset = (oh * 60 + om) * (b[index] == 0x2D ? -1 : 1)
         default:
@@ -50,7 +55,7 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
         }
         // A leap second (:60) is read as :59; nothing here needs sub-second truth at that edge.
         let seconds = Int64(date.daysSinceEpoch) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offset * 60)
-        self.init(secondsSinceEpoch: seconds, milliseconds: millis, utcOffsetMinutes: offset)
+        return Timestamp(secondsSinceEpoch: seconds, milliseconds: millis, utcOffsetMinutes: offset)
     }
 
     /// The UTC calendar date of this instant.
@@ -94,14 +99,16 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 }
 
-extension Timestamp: Codable {
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
+extension Timestamp: Codable, StringParsedFieldValue {
+    static func parse(_ text: String) throws(ValidationProblem) -> Timestamp {
         guard let timestamp = Timestamp(rfc3339: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                debugDescription: "\"\(text)\" is not an RFC 3339 date-time with an offset, e.g. 2026-11-26T09:30:00Z"))
+            throw ValidationProblem("\"\(text)\" is not an RFC 3339 date-time with an offset, e.g. 2026-11-26T09:30:00Z")
         }
-        self = timestamp
+        return timestamp
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self = try Self.decodeString(from: decoder)
     }
 
     public func encode(to encoder: any Encoder) throws {

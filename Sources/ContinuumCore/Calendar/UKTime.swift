@@ -13,7 +13,14 @@ public enum UKTime {
 
     /// Whether London keeps British Summer Time (UTC+1) at `instant`.
     public static func isSummerTime(_ instant: Timestamp) -> Bool {
-        let year = instant.utcDate.year
+        let date = instant.utcDate
+        // Only March and October need the exact changeover; the other months are settled.
+        switch date.month {
+        case 4...9: return true
+        case 3, 10: break
+        default: return false
+        }
+        let year = date.year
         let start = Int64(lastSunday(month: 3, year: year).daysSinceEpoch) * 86_400 + 3600
         let end = Int64(lastSunday(month: 10, year: year).daysSinceEpoch) * 86_400 + 3600
         return instant.secondsSinceEpoch >= start && instant.secondsSinceEpoch < end

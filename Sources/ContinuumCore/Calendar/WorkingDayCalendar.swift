@@ -8,12 +8,15 @@
 public struct WorkingDayCalendar: Sendable, Hashable {
     /// Bank holidays, as day numbers since 1970-01-01.
     private let holidays: Set<Int>
+    /// Those falling Monday to Friday, sorted (for counting them in a range).
+    private let weekdayHolidays: [Int]
     /// The years the holiday list covers; outside them only weekends are known.
     public let coveredYears: ClosedRange<Int>?
 
     public init(bankHolidays: some Sequence<CalendarDate>) {
         let dates = Array(bankHolidays)
         holidays = Set(dates.map(\.daysSinceEpoch))
+        weekdayHolidays = holidays.filter { !CalendarDate(daysSinceEpoch: $0).isWeekend }.sorted()
         if let first = dates.min(), let last = dates.max() {
             coveredYears = first.year...last.year
         } else {
@@ -37,13 +40,38 @@ public struct WorkingDayCalendar: Sendable, Hashable {
 
     /// The Nth working day after the (effective) day of receipt; see the type's rule.
     public func deadline(workingDays count: Int, receivedOn date: CalendarDate) -> CalendarDate {
-        var day = workingDay(onOrAfter: date)
+        // Jump by weekday arithmetic, then again by the number of bank holidays jumped over,
+        // until a jump crosses none: a few steps, whatever the count.
+        var day = workingDay(onOrAfter: date).daysSinceEpoch
         var remaining = count
         while remaining > 0 {
-            day = day.adding(days: 1)
-            if isWorkingDay(day) { remaining -= 1 }
+            let target = Self.addingWeekdays(remaining, to: day)
+            remaining = holidayCount(after: day, through: target)
+            day = target
         }
-        return day
+        return CalendarDate(daysSinceEpoch: day)
+    }
+
+    /// The day `count` weekdays after `day` (a weekday).
+    static func addingWeekdays(_ count: Int, to day: Int) -> Int {
+        let weekday = CalendarDate(daysSinceEpoch: day).weekday  // 1…5
+        let rest = count % 5
+        return day + count / 5 * 7 + rest + (weekday + rest > 5 ? 2 : 0)
+    }
+
+    /// Bank holidays on weekdays in `(start, end]`.
+    private func holidayCount(after start: Int, through end: Int) -> Int {
+        lowerBound(end + 1) - lowerBound(start + 1)
+    }
+
+    private func lowerBound(_ value: Int) -> Int {
+        var low = 0
+        var high = weekdayHolidays.count
+        while low < high {
+            let middle = (low + high) / 2
+            if weekdayHolidays[middle] < value { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// Working days elapsed from `start` to `end`: 0 on the same effective day, 1 on the next

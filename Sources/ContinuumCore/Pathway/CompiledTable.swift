@@ -11,9 +11,14 @@ struct CompiledTable: Sendable, Hashable {
         let tests: [[ClosedRange<Int>]]
 
         func matches(_ values: [Int]) -> Bool {
-            for (index, ranges) in tests.enumerated() {
+            for index in tests.indices {
                 let value = values[index]
-                if !ranges.contains(where: { $0.contains(value) }) { return false }
+                var hit = false
+                for range in tests[index] where range.contains(value) {
+                    hit = true
+                    break
+                }
+                if !hit { return false }
             }
             return true
         }
@@ -23,30 +28,56 @@ struct CompiledTable: Sendable, Hashable {
     let policy: HitPolicy
     let inputs: [FactInput]
     let rules: [CompiledRule]
+    /// Each input's factors as a set, prepared once.
+    let factorSets: [FactorSet?]
+
+    init(id: String, policy: HitPolicy, inputs: [FactInput], rules: [CompiledRule]) {
+        self.id = id
+        self.policy = policy
+        self.inputs = inputs
+        self.rules = rules
+        factorSets = inputs.map { $0.factors.map(FactorSet.init) }
+    }
+
+    /// The input values for one referral, in table order.
+    func values(for referral: Referral, receivedOn: CalendarDate, reReferral: Bool) -> [Int] {
+        var values: [Int] = []
+        values.reserveCapacity(inputs.count)
+        for (index, input) in inputs.enumerated() {
+            values.append(ReferralFacts.value(input.fact, factors: factorSets[index], referral: referral, receivedOn: receivedOn, reReferral: reReferral))
+        }
+        return values
+    }
 
     /// The full domain of each input: the box every referral falls in.
     var domain: [[ClosedRange<Int>]] { inputs.map { [$0.fact.range] } }
 
     /// The rules that fire for these input values and the output they give; nil if none match.
     func evaluate(_ values: [Int]) -> (output: String, rules: [CompiledRule])? {
+        guard let (winner, fired) = firing(values) else { return nil }
+        return (rules[winner].output, fired.map { rules[$0] })
+    }
+
+    /// Indices of the deciding rule and of every rule cited with it (no rule is copied while
+    /// scanning: this runs once per referral).
+    func firing(_ values: [Int]) -> (winner: Int, fired: [Int])? {
         switch policy {
         case .first, .unique:
             // For `unique` the checker proved at most one rule matches.
-            guard let rule = rules.first(where: { $0.matches(values) }) else { return nil }
-            return (rule.output, [rule])
+            for index in rules.indices where rules[index].matches(values) { return (index, [index]) }
+            return nil
         case .priority:
-            var best: CompiledRule?
-            var fired: [CompiledRule] = []
-            for rule in rules where rule.matches(values) {
-                if let current = best, current.outputRank >= rule.outputRank {
-                    if current.outputRank == rule.outputRank { fired.append(rule) }
+            var best = -1
+            var fired: [Int] = []
+            for index in rules.indices where rules[index].matches(values) {
+                if best >= 0 && rules[best].outputRank >= rules[index].outputRank {
+                    if rules[best].outputRank == rules[index].outputRank { fired.append(index) }
                     continue
                 }
-                best = rule
-                fired = [rule]
+                best = index
+                fired = [index]
             }
-            guard let best else { return nil }
-            return (best.output, fired)
+            return best >= 0 ? (best, fired) : nil
         }
     }
 

@@ -77,17 +77,27 @@ public struct ReferralFacts: Sendable, Hashable {
 
     /// The value of `input` for this referral, in the input's whole-number domain.
     public func value(of input: FactInput) -> Int {
-        switch input.fact {
+        Self.value(input.fact, factors: input.factors.map(FactorSet.init), referral: referral, receivedOn: receivedOn, reReferral: reReferral)
+    }
+
+    /// The router's form: no copy of the referral, factor sets prepared in advance.
+    static func value(_ fact: FactKind, factors: FactorSet?, referral: Referral, receivedOn: CalendarDate, reReferral: Bool) -> Int {
+        switch fact {
         case .immediateRisk: return referral.immediateRisk ? 1 : 0
-        case .consent: return Consent.allCases.firstIndex(of: referral.consent) ?? 0
+        case .consent:
+            switch referral.consent {
+            case .given: return 0
+            case .refused: return 1
+            case .notSought: return 2
+            }
         case .highestImpact:
             var highest = 0
-            for concern in referral.concerns where input.factors?.contains(concern.factor) ?? true {
+            for concern in referral.concerns where factors?.contains(concern.factor) ?? true {
                 highest = max(highest, concern.impact.rank)
             }
             return highest
         case .anyFactor:
-            return referral.concerns.contains { input.factors?.contains($0.factor) ?? true } ? 1 : 0
+            return referral.concerns.contains { factors?.contains($0.factor) ?? true } ? 1 : 0
         case .ageYears: return min(17, referral.child.age(on: receivedOn))
         case .unborn: return referral.child.isUnborn ? 1 : 0
         case .disabled: return referral.child.isDisabled ? 1 : 0

@@ -92,7 +92,39 @@ public enum ClosureReason: String, Sendable, Hashable, Codable, CaseIterable, Ce
 }
 
 /// A census code list: decoding an unknown code names the valid ones.
-public protocol CensusCode: RawRepresentable<String>, CaseIterable {}
+public protocol CensusCode: RawRepresentable<String>, CaseIterable {
+    /// The code for `text`; a hashed table for the long lists (a `rawValue` switch compares
+    /// strings one by one).
+    static func lookup(_ text: String) -> Self?
+}
+
+extension CensusCode {
+    public static func lookup(_ text: String) -> Self? { Self(rawValue: text) }
+}
+
+extension AssessmentFactor {
+    private static let table = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+    public static func lookup(_ text: String) -> AssessmentFactor? { table[text] }
+
+    /// The factor's bit in a ``FactorSet``: its position in the census list (42 < 64).
+    var bit: UInt64 { 1 << UInt64(Self.allCases.firstIndex(of: self) ?? 63) }
+}
+
+/// A set of assessment factors as a bit mask: membership tests without hashing.
+struct FactorSet: Sendable, Hashable {
+    let mask: UInt64
+
+    init(_ factors: some Sequence<AssessmentFactor>) {
+        mask = factors.reduce(0) { $0 | $1.bit }
+    }
+
+    func contains(_ factor: AssessmentFactor) -> Bool { mask & factor.bit != 0 }
+}
+
+extension ReferralSource {
+    private static let table = Dictionary(uniqueKeysWithValues: allCases.map { ($0.rawValue, $0) })
+    public static func lookup(_ text: String) -> ReferralSource? { table[text] }
+}
 
 extension CensusCode {
     /// `"1A", "1B", …` for messages.
@@ -100,7 +132,7 @@ extension CensusCode {
 
     /// Reads a code or explains which codes exist.
     static func parse(_ text: String, field: String) throws(ValidationProblem) -> Self {
-        guard let code = Self(rawValue: text) else {
+        guard let code = lookup(text) else {
             throw ValidationProblem("\"\(text)\" is not a \(field) code; expected one of \(codeList)")
         }
         return code

@@ -1,27 +1,36 @@
 /// A 10-digit NHS number with a valid modulus 11 check digit (NHS Data Dictionary).
-public struct NHSNumber: Sendable, Hashable, Codable, CustomStringConvertible {
+public struct NHSNumber: Sendable, Hashable, Codable, CustomStringConvertible, StringParsedFieldValue {
     public let digits: String
 
     /// Validates `text`; the error says what is wrong.
     public init(validating text: String) throws(ValidationProblem) {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 10, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+        var total = 0
+        var count = 0
+        var last = 0
+        for byte in text.utf8 {
+            guard byte >= 0x30 && byte <= 0x39, count < 10 else { count = -1; break }
+            let digit = Int(byte - 0x30)
+            if count < 9 { total += digit * (10 - count) } else { last = digit }
+            count += 1
+        }
+        guard count == 10 else {
             let hint = text.contains(" ") ? " (without spaces)" : ""
             throw ValidationProblem("an NHS number is exactly 10 digits\(hint)")
         }
-        let values = bytes.map { Int($0 - 0x30) }
-        let total = (0..<9).reduce(0) { $0 + values[$1] * (10 - $1) }
         let check = 11 - total % 11
         let expected = check == 11 ? 0 : check
-        guard expected != 10, expected == values[9] else {
+        guard expected != 10, expected == last else {
             throw ValidationProblem("\(text) is not a valid NHS number (the check digit does not match)")
         }
         digits = text
     }
 
+    static func parse(_ text: String) throws(ValidationProblem) -> NHSNumber {
+        try NHSNumber(validating: text)
+    }
+
     public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        self = try ValidationProblem.at(decoder.codingPath) { () throws(ValidationProblem) in try NHSNumber(validating: text) }
+        self = try Self.decodeString(from: decoder)
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -1,7 +1,8 @@
 import ContinuumJSON
 
 /// The professional (or person) making the referral.
-public struct Referrer: Sendable, Hashable, Codable {
+public struct Referrer: Sendable, Hashable, Codable, FieldObject {
+    typealias Keys = CodingKeys
     /// The organisation: "Surrey Police", "St Mary's CE Primary".
     public var agency: String
     /// CIN census `ReferralSource`.
@@ -25,7 +26,10 @@ public struct Referrer: Sendable, Hashable, Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        var fields = try FieldReader(decoder, CodingKeys.self)
+        self = try Self.decode(from: decoder)
+    }
+
+    init(fields: inout FieldReader<CodingKeys>) throws {
         let agency = fields.text(.agency, length: 1...200)
         let source = fields.code(.source, ReferralSource.self, field: "CIN census ReferralSource")
         let name = fields.text(.name, length: 1...200)
@@ -41,15 +45,31 @@ public struct Referrer: Sendable, Hashable, Codable {
         self.init(agency: agency, source: source, name: name, role: role, email: email, phone: phone)
     }
 
+    /// One `@` with something before it, and a dotted domain after it; no spaces.
     static func looksLikeEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        return parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".") && !parts[1].hasPrefix(".")
-            && !parts[1].hasSuffix(".") && !text.contains(" ")
+        var at = -1
+        var lastDot = -1
+        var count = 0
+        for byte in text.utf8 {
+            switch byte {
+            case 0x40:  // @
+                if at >= 0 { return false }
+                at = count
+            case 0x2E where at >= 0:  // . in the domain
+                if count == at + 1 { return false }
+                lastDot = count
+            case 0x20, 0x09: return false
+            default: break
+            }
+            count += 1
+        }
+        return at > 0 && lastDot > at + 1 && lastDot < count - 1
     }
 }
 
 /// The child the referral is about.
-public struct Child: Sendable, Hashable, Codable {
+public struct Child: Sendable, Hashable, Codable, FieldObject {
+    typealias Keys = CodingKeys
     public var givenName: String
     public var familyName: String
     /// Date of birth; exactly one of this and `expectedDateOfBirth` is given.
@@ -90,13 +110,16 @@ public struct Child: Sendable, Hashable, Codable {
     public var isDisabled: Bool { disabilities?.contains { $0 != .none } ?? false }
 
     public init(from decoder: any Decoder) throws {
-        var fields = try FieldReader(decoder, CodingKeys.self)
+        self = try Self.decode(from: decoder)
+    }
+
+    init(fields: inout FieldReader<CodingKeys>) throws {
         let givenName = fields.text(.givenName, length: 1...100)
         let familyName = fields.text(.familyName, length: 1...100)
         let dateOfBirth = fields.optional(.dateOfBirth, CalendarDate.self)
         let expected = fields.optional(.expectedDateOfBirth, CalendarDate.self)
         let today = fields.receivedOn
-        switch (fields.container.contains(.dateOfBirth), fields.container.contains(.expectedDateOfBirth)) {
+        switch (fields.has(.dateOfBirth), fields.has(.expectedDateOfBirth)) {
         case (false, false):
             fields.problem(.dateOfBirth, "required field is missing (use expectedDateOfBirth for an unborn child)")
         case (true, true):
@@ -128,7 +151,7 @@ public struct Child: Sendable, Hashable, Codable {
                 if let disability = Disability(rawValue: code) {
                     parsed.append(disability)
                 } else {
-                    fields.problems.append(JSONProblem(path: JSONPath.render(decoder.codingPath + [CodingKeys.disabilities, JSONKey(index: index)]),
+                    fields.problems.append(JSONProblem(path: JSONPath.render(fields.path + [CodingKeys.disabilities, JSONKey(index: index)]),
                                                        message: "\"\(code)\" is not a CIN census disability code; expected one of \(Disability.codeList)"))
                 }
             }
@@ -145,7 +168,8 @@ public struct Child: Sendable, Hashable, Codable {
 }
 
 /// Someone in the child's household.
-public struct HouseholdMember: Sendable, Hashable, Codable {
+public struct HouseholdMember: Sendable, Hashable, Codable, FieldObject {
+    typealias Keys = CodingKeys
     public var givenName: String
     public var familyName: String
     /// To the child: "mother", "stepfather", "sibling", …
@@ -164,7 +188,10 @@ public struct HouseholdMember: Sendable, Hashable, Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        var fields = try FieldReader(decoder, CodingKeys.self)
+        self = try Self.decode(from: decoder)
+    }
+
+    init(fields: inout FieldReader<CodingKeys>) throws {
         let givenName = fields.text(.givenName, length: 1...100)
         let familyName = fields.text(.familyName, length: 1...100)
         let relationship = fields.text(.relationship, length: 1...100)
@@ -179,7 +206,8 @@ public struct HouseholdMember: Sendable, Hashable, Codable {
 }
 
 /// One concern: a CIN census assessment factor and how much it affects the child.
-public struct Concern: Sendable, Hashable, Codable {
+public struct Concern: Sendable, Hashable, Codable, FieldObject {
+    typealias Keys = CodingKeys
     public var factor: AssessmentFactor
     public var impact: Impact
     public var detail: String?
@@ -195,7 +223,10 @@ public struct Concern: Sendable, Hashable, Codable {
     }
 
     public init(from decoder: any Decoder) throws {
-        var fields = try FieldReader(decoder, CodingKeys.self)
+        self = try Self.decode(from: decoder)
+    }
+
+    init(fields: inout FieldReader<CodingKeys>) throws {
         let factor = fields.code(.factor, AssessmentFactor.self, field: "CIN census assessment factor")
         var impact: Impact?
         if let text = fields.required(.impact, String.self) {

@@ -4,7 +4,8 @@
 /// Decoding validates everything at once: every problem is reported with its JSON path, and
 /// unknown fields are rejected with a suggestion. Set ``ValidationContext/receivedAt`` in the
 /// decoder's `userInfo` to check dates against the day of receipt (``ReferralReader`` does).
-public struct Referral: Sendable, Hashable, Codable {
+public struct Referral: Sendable, Hashable, Codable, FieldObject {
+    typealias Keys = CodingKeys
     /// The partner's id for this message (1-128 of `A-Z a-z 0-9 . _ : -`): the idempotency key.
     public var messageId: String
     /// When the partner sent it (RFC 3339 with offset).
@@ -44,7 +45,10 @@ public struct Referral: Sendable, Hashable, Codable {
     static let allowedClockSkewSeconds: Int64 = 300
 
     public init(from decoder: any Decoder) throws {
-        var fields = try FieldReader(decoder, CodingKeys.self)
+        self = try Self.decode(from: decoder)
+    }
+
+    init(fields: inout FieldReader<CodingKeys>) throws {
         let messageId = fields.text(.messageId, length: 1...128)
         if let messageId, !messageId.utf8.allSatisfy(Self.isMessageIdByte) {
             fields.problem(.messageId, "may contain only letters, digits and . _ : -")
@@ -65,7 +69,7 @@ public struct Referral: Sendable, Hashable, Codable {
             if consent == nil { fields.problem(.consent, "\"\(consentText)\" is not a consent value; expected \"given\", \"refused\" or \"not-sought\"") }
         }
         let reason = fields.text(.consentNotSoughtReason, length: 1...2000, required: false)
-        if consent == .notSought && reason == nil && !fields.container.contains(.consentNotSoughtReason) {
+        if consent == .notSought && reason == nil && !fields.problems.contains(where: { $0.path.hasSuffix(".consentNotSoughtReason") }) {
             fields.problem(.consentNotSoughtReason, "required when consent is \"not-sought\": say why consent was not sought")
         } else if let consent, consent != .notSought, reason != nil {
             fields.problem(.consentNotSoughtReason, "only allowed when consent is \"not-sought\"")
@@ -73,7 +77,7 @@ public struct Referral: Sendable, Hashable, Codable {
         let summary = fields.text(.summary, length: 1...10_000)
         try fields.finish()
         guard let messageId, let sentAt, let referrer, let child, let household, let concerns, let immediateRisk, let consent, let summary else {
-            throw MessageInvalid([JSONProblem(path: JSONPath.render(decoder.codingPath), message: "the referral could not be read")])
+            throw MessageInvalid([JSONProblem(path: JSONPath.render(fields.path), message: "the referral could not be read")])
         }
         self.init(messageId: messageId, sentAt: sentAt, referrer: referrer, child: child, household: household.isEmpty ? nil : household,
                   concerns: concerns, immediateRisk: immediateRisk, consent: consent, consentNotSoughtReason: reason, summary: summary)

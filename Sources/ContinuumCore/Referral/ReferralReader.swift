@@ -52,7 +52,10 @@ public struct ReferralReader: Sendable {
 
     func decode(_ document: JSONDocument, receivedAt: Timestamp) throws(ReferralError) -> Referral {
         do {
-            return try document.decode(Referral.self, userInfo: ValidationContext.userInfo(receivedAt: receivedAt))
+            // Straight to the node reader: the same rules as `Referral.init(from:)`, without
+            // setting up a `Decoder` only to hand the document back.
+            let context = FieldContext(receivedAt: receivedAt, receivedOn: UKTime.londonDate(of: receivedAt))
+            return try Referral.read(document.rootNode, at: [], context: context)
         } catch let invalid as MessageInvalid {
             throw .invalid(invalid.problems)
         } catch let error as DecodingError {

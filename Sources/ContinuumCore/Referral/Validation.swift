@@ -46,30 +46,85 @@ public enum ValidationContext {
 
 /// Reads the members of one JSON object field by field, collecting every problem (with its
 /// path) instead of stopping at the first, and flagging members the type does not define.
-/// Works with any `Decoder`, so Foundation's `JSONDecoder` validates identically.
+///
+/// Two backends, one set of rules: with ContinuumJSON's decoder it reads json-c nodes
+/// directly (``JSONNode``: no `Codable` containers, several times faster); with any other
+/// `Decoder` (Foundation's `JSONDecoder`, say) it reads through keyed containers. The types
+/// that use it state their rules once, in `init(fields:)`.
 struct FieldReader<Key: CodingKey & CaseIterable> {
-    let container: KeyedDecodingContainer<Key>
+    private enum Source {
+        case codable(KeyedDecodingContainer<Key>)
+        case node(JSONNode)
+    }
+
+    /// One of these two is set: the json-c node (fast path) or the Codable container.
+    private let node: JSONNode?
+    private let container: KeyedDecodingContainer<Key>?
+    /// Members found by the reads so far (node backend): if it matches the object's member
+    /// count at `finish()`, no member is unknown and nothing more need be looked at.
+    private var found = 0
+    /// Where this object is in the document.
     let path: [any CodingKey]
+    /// When the message was received (from the decoder's `userInfo`), if known.
     let receivedAt: Timestamp?
+    /// The London date of `receivedAt`, worked out once per message.
+    let receivedOn: CalendarDate?
     var problems: [JSONProblem] = []
 
+    /// Reads the object `decoder` is positioned on.
     init(_ decoder: any Decoder, _ keys: Key.Type) throws {
-        path = decoder.codingPath
-        receivedAt = ValidationContext.receivedAt.flatMap { decoder.userInfo[$0] as? Timestamp }
+        let receivedAt = ValidationContext.receivedAt.flatMap { decoder.userInfo[$0] as? Timestamp }
+        if let provider = decoder as? any JSONNodeProviding {
+            try self.init(node: provider.jsonNode, path: decoder.codingPath, receivedAt: receivedAt, receivedOn: receivedAt.map(UKTime.londonDate))
+            return
+        }
         do {
-            container = try decoder.container(keyedBy: Key.self)
-            let names = Key.allCases.map(\.stringValue)
-            for key in try decoder.container(keyedBy: JSONKey.self).allKeys where Key(stringValue: key.stringValue) == nil {
-                problems.append(JSONProblem(path: JSONPath.render(path + [key]),
-                                            message: "unknown field \"\(key.stringValue)\"" + Suggestion.didYouMean(key.stringValue, among: names)))
-            }
+            let container = try decoder.container(keyedBy: Key.self)
+            let unknown = try decoder.container(keyedBy: JSONKey.self).allKeys.map(\.stringValue).filter { Key(stringValue: $0) == nil }
+            self.init(source: .codable(container), path: decoder.codingPath, receivedAt: receivedAt,
+                      receivedOn: receivedAt.map(UKTime.londonDate), unknown: unknown)
         } catch let error as DecodingError {
             throw MessageInvalid([JSONProblem(error)])
         }
     }
 
-    /// The London date on which the message was received, when known.
-    var receivedOn: CalendarDate? { receivedAt.map(UKTime.londonDate) }
+    private init(source: Source, path: [any CodingKey], receivedAt: Timestamp?, receivedOn: CalendarDate?, unknown: [String]) {
+        switch source {
+        case .codable(let container):
+            self.container = container
+            node = nil
+        case .node(let node):
+            self.node = node
+            container = nil
+        }
+        self.path = path
+        self.receivedAt = receivedAt
+        self.receivedOn = receivedOn
+        reportUnknown(unknown)
+    }
+
+    /// Reads the object `node` (the fast path).
+    init(node: JSONNode, path: [any CodingKey], receivedAt: Timestamp?, receivedOn: CalendarDate?) throws(MessageInvalid) {
+        guard node.isObject else {
+            throw MessageInvalid([JSONProblem(node.mismatch([String: Any].self, expected: "an object", at: path))])
+        }
+        self.init(source: .node(node), path: path, receivedAt: receivedAt, receivedOn: receivedOn, unknown: [])
+    }
+
+    private mutating func reportUnknown(_ unknown: [String]) {
+        guard !unknown.isEmpty else { return }
+        let names = Key.allCases.map(\.stringValue)
+        for name in unknown.sorted() {
+            problems.append(JSONProblem(path: JSONPath.render(path + [JSONKey(name)]),
+                                        message: "unknown field \"\(name)\"" + Suggestion.didYouMean(name, among: names)))
+        }
+    }
+
+    /// Whether the member is present (even as null).
+    func has(_ key: Key) -> Bool {
+        if let node { return node.member(key.stringValue) != nil }
+        return container?.contains(key) ?? false
+    }
 
     /// Records a problem at `key` (or at this object when `key` is nil).
     mutating func problem(_ key: Key?, _ message: String) {
@@ -90,34 +145,61 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
     }
 
     /// A required member.
-    mutating func required<T: Decodable>(_ key: Key, _ type: T.Type = T.self) -> T? {
-        guard container.contains(key) else {
-            problem(key, "required field is missing")
-            return nil
+    mutating func required<T: FieldValue>(_ key: Key, _ type: T.Type = T.self) -> T? {
+        if let node {
+            guard let member = node.member(key.stringValue) else {
+                problem(key, "required field is missing")
+                return nil
+            }
+            found += 1
+            return read(T.self, member, key)
         }
-        let container = self.container
+        // One lookup: a missing member comes back as keyNotFound ("required field is missing").
+        guard let container else { return nil }
         return capture { try container.decode(T.self, forKey: key) }
     }
 
     /// An optional member: absent or null is nil.
-    mutating func optional<T: Decodable>(_ key: Key, _ type: T.Type = T.self) -> T? {
+    mutating func optional<T: FieldValue>(_ key: Key, _ type: T.Type = T.self) -> T? {
+        if let node {
+            guard let member = node.member(key.stringValue) else { return nil }
+            found += 1
+            guard !member.isNull else { return nil }
+            return read(T.self, member, key)
+        }
         let container = self.container
-        return capture { try container.decodeIfPresent(T.self, forKey: key) } ?? nil
+        return capture { try container?.decodeIfPresent(T.self, forKey: key) } ?? nil
     }
 
-    /// Text that must not be blank and must fit `length` characters.
+    private mutating func read<T: FieldValue>(_ type: T.Type, _ member: JSONNode, _ key: Key) -> T? {
+        let path = self.path
+        let context = FieldContext(receivedAt: receivedAt, receivedOn: receivedOn)
+        return capture { try T.read(member, at: path + [key], context: context) }
+    }
+
+    /// Text that must not be blank and must fit `length` characters (Unicode scalars, as JSON
+    /// Schema's `maxLength` counts them).
     mutating func text(_ key: Key, length: ClosedRange<Int>, required isRequired: Bool = true) -> String? {
         guard let text = isRequired ? required(key, String.self) : optional(key, String.self) else { return nil }
-        let count = text.count
-        if text.allSatisfy(\.isWhitespace) {
+        if Self.isBlank(text) {
             problem(key, "must not be blank")
             return nil
         }
+        // A UTF-8 length within the bounds settles it without counting scalars.
+        let bytes = text.utf8.count
+        if bytes >= length.lowerBound && bytes <= length.upperBound { return text }
+        let count = text.unicodeScalars.count
         guard length.contains(count) else {
             problem(key, "must be \(length.lowerBound) to \(length.upperBound) characters; it is \(count)")
             return nil
         }
         return text
+    }
+
+    /// Whether `text` has nothing but white space (an ASCII first letter settles it at once).
+    static func isBlank(_ text: String) -> Bool {
+        if let first = text.utf8.first, first > 0x20 && first < 0x80 { return false }
+        return !text.unicodeScalars.contains { !$0.properties.isWhitespace }
     }
 
     /// A census code, with the list of valid codes in the error.
@@ -132,28 +214,144 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
     }
 
     /// Each element of an array member, so that every bad element is reported.
-    mutating func list<T: Decodable>(_ key: Key, _ type: T.Type, count: ClosedRange<Int>, required isRequired: Bool = true) -> [T]? {
-        guard container.contains(key), (try? container.decodeNil(forKey: key)) != true else {
-            if isRequired { problem(key, "required field is missing") }
-            return isRequired ? nil : []
-        }
-        let container = self.container
-        guard let items = capture({ try container.decode([Captured<T>].self, forKey: key) }) else { return nil }
-        guard count.contains(items.count) else {
-            problem(key, count.lowerBound == count.upperBound ? "must have \(count.lowerBound) items"
-                : "must have \(count.lowerBound) to \(count.upperBound) items; it has \(items.count)")
-            return nil
-        }
+    mutating func list<T: FieldValue>(_ key: Key, _ type: T.Type, count: ClosedRange<Int>, required isRequired: Bool = true) -> [T]? {
         var values: [T] = []
-        for item in items {
-            if let value = capture({ try item.result.get() }) { values.append(value) }
+        var failed = false
+        if let node {
+            guard let member = node.member(key.stringValue) else { return missingList(key, isRequired) }
+            found += 1
+            guard !member.isNull else { return missingList(key, isRequired) }
+            guard member.isArray else {
+                problems.append(JSONProblem(member.mismatch([Any].self, expected: "an array", at: path + [key])))
+                return nil
+            }
+            let length = member.memberCount
+            guard checkCount(key, length, count) else { return nil }
+            let path = self.path
+            let context = FieldContext(receivedAt: receivedAt, receivedOn: receivedOn)
+            values.reserveCapacity(length)
+            for index in 0..<length {
+                let element = member.element(index)
+                if let value = capture({ try T.read(element, at: path + [key, JSONKey(index: index)], context: context) }) {
+                    values.append(value)
+                } else {
+                    failed = true
+                }
+            }
+        } else if let container {
+            var absent = false
+            let decoded = capture { () -> [Captured<T>]? in
+                let items = try container.decodeIfPresent([Captured<T>].self, forKey: key)
+                absent = items == nil
+                return items
+            }
+            if absent { return missingList(key, isRequired) }
+            guard let items = decoded ?? nil, checkCount(key, items.count, count) else { return nil }
+            for item in items {
+                if let value = capture({ try item.result.get() }) { values.append(value) } else { failed = true }
+            }
         }
-        return values.count == items.count ? values : nil
+        return failed ? nil : values
     }
 
-    /// Throws every collected problem, if any.
-    func finish() throws(MessageInvalid) {
+    private mutating func checkCount(_ key: Key, _ actual: Int, _ count: ClosedRange<Int>) -> Bool {
+        guard !count.contains(actual) else { return true }
+        problem(key, count.lowerBound == count.upperBound ? "must have \(count.lowerBound) items"
+            : "must have \(count.lowerBound) to \(count.upperBound) items; it has \(actual)")
+        return false
+    }
+
+    private mutating func missingList<T>(_ key: Key, _ isRequired: Bool) -> [T]? {
+        if isRequired { problem(key, "required field is missing") }
+        return isRequired ? nil : []
+    }
+
+    /// Throws every collected problem, if any (including members the type does not define).
+    mutating func finish() throws(MessageInvalid) {
+        if let node, found != node.memberCount {
+            reportUnknown(node.unknownMembers(Key.self))
+        }
         if !problems.isEmpty { throw MessageInvalid(problems) }
+    }
+}
+
+/// What nested readers inherit: the moment of receipt and its London date.
+struct FieldContext {
+    let receivedAt: Timestamp?
+    let receivedOn: CalendarDate?
+}
+
+/// A value a ``FieldReader`` can read straight from a ``JSONNode`` (the fast path), with the
+/// same errors as its `Decodable` conformance.
+protocol FieldValue: Decodable {
+    static func read(_ node: JSONNode, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> Self
+}
+
+extension String: FieldValue {
+    static func read(_ node: JSONNode, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> String {
+        guard let text = node.string else { throw node.mismatch(String.self, expected: "a string", at: path()) }
+        return text
+    }
+}
+
+extension Bool: FieldValue {
+    static func read(_ node: JSONNode, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> Bool {
+        guard let flag = node.bool else { throw node.mismatch(Bool.self, expected: "true or false", at: path()) }
+        return flag
+    }
+}
+
+extension Array: FieldValue where Element: FieldValue {
+    static func read(_ node: JSONNode, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> [Element] {
+        guard node.isArray else { throw node.mismatch([Any].self, expected: "an array", at: path()) }
+        return try node.elements.enumerated().map { index, element in
+            try Element.read(element, at: path() + [JSONKey(index: index)], context: context)
+        }
+    }
+}
+
+/// Object types read with their own ``FieldReader``.
+protocol FieldObject: FieldValue {
+    associatedtype Keys: CodingKey & CaseIterable
+    init(fields: inout FieldReader<Keys>) throws
+}
+
+extension FieldObject {
+    static func read(_ node: JSONNode, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> Self {
+        var fields = try FieldReader<Keys>(node: node, path: path(), receivedAt: context.receivedAt, receivedOn: context.receivedOn)
+        return try Self(fields: &fields)
+    }
+
+    /// The `Decodable` entry point: the same rules through any decoder.
+    static func decode(from decoder: any Decoder) throws -> Self {
+        var fields = try FieldReader(decoder, Keys.self)
+        return try Self(fields: &fields)
+    }
+}
+
+/// Values written as a string and parsed (dates, codes): one parser for both paths.
+protocol StringParsedFieldValue: FieldValue {
+    /// Parses `text`; the problem's message is what the user sees.
+    static func parse(_ text: String) throws(ValidationProblem) -> Self
+}
+
+extension StringParsedFieldValue {
+    static func read(_ node: JSONNode, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> Self {
+        guard let text = node.string else { throw node.mismatch(String.self, expected: "a string", at: path()) }
+        return try parseLocated(text, path())
+    }
+
+    static func parseLocated(_ text: String, _ path: [any CodingKey]) throws -> Self {
+        do {
+            return try parse(text)
+        } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: error.message))
+        }
+    }
+
+    /// For `init(from:)`: decode a string, then parse it.
+    static func decodeString(from decoder: any Decoder) throws -> Self {
+        try parseLocated(decoder.singleValueContainer().decode(String.self), decoder.codingPath)
     }
 }
 

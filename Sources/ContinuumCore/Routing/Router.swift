@@ -11,48 +11,37 @@
 /// - Parameter reReferral: the child was referred within the previous 12 months (the case
 ///   record knows this; the referral alone does not).
 public func route(_ referral: Referral, pathway: VerifiedPathway, receivedAt: Timestamp, reReferral: Bool = false) -> Decision {
-    let definition = pathway.definition
-    let facts = ReferralFacts(referral: referral, receivedOn: UKTime.londonDate(of: receivedAt), reReferral: reReferral)
+    let plan = pathway.plan
+    let receivedOn = UKTime.londonDate(of: receivedAt)
     let table = pathway.routing
-    let values = table.inputs.map(facts.value(of:))
-    let outcome = table.evaluate(values)
+    let outcome = table.firing(table.values(for: referral, receivedOn: receivedOn, reReferral: reReferral))
     // A verified routing table covers every input, so `outcome` is never nil; if it were, the
     // child goes to the highest-need outcome for a person to decide, never to "no help".
-    let levelID = outcome?.output ?? definition.intake.outcomes.max { (definition.rank(of: $0) ?? 0) < (definition.rank(of: $1) ?? 0) } ?? ""
-    let level = definition.level(levelID)
-    let fired = outcome?.rules ?? []
+    let levelID = outcome.map { table.rules[$0.winner].output } ?? plan.highestOutcome
+    let rank = outcome.map { table.rules[$0.winner].outputRank } ?? plan.levels.firstIndex { $0.id == levelID } ?? 0
+    let level = plan.levels.indices.contains(rank) ? plan.levels[rank] : nil
+    var rules: [String] = []
+    var rationale: [RuleCitation] = []
+    for index in outcome?.fired ?? [] {
+        rules.append(table.rules[index].id)
+        rationale.append(RuleCitation(rule: table.rules[index].id, description: table.rules[index].description))
+    }
+    let calendar = pathway.calendar
+    var deadlines: [Deadline] = []
+    for start in plan.clocks.indices.contains(rank) ? plan.clocks[rank] : [] {
+        deadlines.append(Deadline(clock: start.clock, title: start.title, from: receivedOn,
+                                  due: start.interval.due(from: receivedOn, calendar: calendar), startsOn: start.startsOn))
+    }
     return Decision(
-        pathway: definition.reference,
+        pathway: plan.reference,
         level: levelID,
         levelTitle: level?.title ?? levelID,
         tier: level?.tier ?? .statutory,
-        rules: fired.map(\.id),
-        rationale: fired.map { RuleCitation(rule: $0.id, description: $0.description) },
+        rules: rules,
+        rationale: rationale,
         consentRequired: level?.consentRequired ?? false,
         immediateRisk: referral.immediateRisk,
         receivedAt: receivedAt,
-        deadlines: ClockSchedule.deadlinesOnReceipt(pathway: definition, receivedOn: facts.receivedOn, recommended: levelID)
+        deadlines: deadlines
     )
-}
-
-/// Works out which clocks events start and when they fall due.
-enum ClockSchedule {
-    /// Clocks started by receipt, then those that entering `recommended` would start.
-    static func deadlinesOnReceipt(pathway: Pathway, receivedOn: CalendarDate, recommended: String) -> [Deadline] {
-        var deadlines: [Deadline] = []
-        for clock in pathway.clocks {
-            guard let interval = clock.interval(after: 0) else { continue }
-            if clock.startsOn.contains(where: { $0.event == .referralReceived }) {
-                deadlines.append(Deadline(clock: clock.id, title: clock.title, from: receivedOn,
-                                          due: interval.due(from: receivedOn, calendar: pathway.workingDays), startsOn: .referralReceived))
-            } else if clock.measuredFrom == .referralReceived,
-                      clock.startsOn.contains(where: { $0.event == .levelEntered && ($0.levels?.contains(recommended) ?? true) }) {
-                // Exact even before the decision: the clock counts from receipt ("45 working days
-                // from the point of referral"). Clocks counted from the decision are not projected.
-                deadlines.append(Deadline(clock: clock.id, title: clock.title, from: receivedOn,
-                                          due: interval.due(from: receivedOn, calendar: pathway.workingDays), startsOn: .levelEntered))
-            }
-        }
-        return deadlines
-    }
 }

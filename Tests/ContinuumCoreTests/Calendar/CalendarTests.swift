@@ -88,6 +88,23 @@ struct WorkingDayCalendarTests {
         #expect(calendar.deadline(workingDays: days, receivedOn: Fixtures.date(received)) == Fixtures.date(due))
     }
 
+    @Test func fastDeadlinesMatchCountingDayByDay() {
+        // Every start day from 2017 to the end of 2028, for the pathway's intervals and more.
+        var start = Fixtures.date("2017-12-01")
+        while start < Fixtures.date("2028-12-31") {
+            for days in [0, 1, 2, 4, 5, 6, 10, 15, 20, 45, 60] {
+                var day = calendar.workingDay(onOrAfter: start)
+                var remaining = days
+                while remaining > 0 {
+                    day = day.adding(days: 1)
+                    if calendar.isWorkingDay(day) { remaining -= 1 }
+                }
+                #expect(calendar.deadline(workingDays: days, receivedOn: start) == day, "\(start) + \(days)")
+            }
+            start = start.adding(days: 1)
+        }
+    }
+
     @Test func countingIsTheInverseOfDeadlines() {
         let start = Fixtures.date("2026-12-20")
         for days in 0..<60 {
