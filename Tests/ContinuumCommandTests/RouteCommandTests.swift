@@ -43,6 +43,19 @@ struct RouteCommandTests {
         }
     }
 
+    @Test func outputNeverEchoesPersonalData() throws {
+        let invalid = try CommandRunner.run(["route", receivedAt, "docs/examples/invalid-referral.json"])
+        #expect(invalid.status == 65)
+        for personal in ["2031-02-30", "9434765918", "GUILDFORD", "Jamie", "Example", "Sam", "Alex Morgan", "verbal argument"] {
+            #expect(!invalid.stderr.contains(personal), "stderr echoes \(personal)")
+        }
+        let valid = try CommandRunner.run(["route", receivedAt, "docs/examples/police-domestic-abuse.json"])
+        #expect(valid.status == 0)
+        for personal in ["2018-03-14", "9434765919", "GU1 4LH", "Jamie", "Example", "Alex Morgan", "alex.morgan", "verbal argument"] {
+            #expect(!valid.stdout.contains(personal) && !valid.stderr.contains(personal), "output contains \(personal)")
+        }
+    }
+
     @Test func ndjsonRoutesGoodLinesAndNamesBadOnes() throws {
         let outcome = try CommandRunner.run(["route", receivedAt, "docs/examples/referrals.ndjson"])
         #expect(outcome.status == 65)

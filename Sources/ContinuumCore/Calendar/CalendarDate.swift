@@ -114,7 +114,7 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
 extension CalendarDate: Codable, StringParsedFieldValue {
     static func parse(_ text: String) throws(ValidationProblem) -> CalendarDate {
-        guard let date = CalendarDate(text) else { throw ValidationProblem("\"\(text)\" is not a real date in the form YYYY-MM-DD") }
+        guard let date = CalendarDate(text) else { throw ValidationProblem("is not a real date in the form YYYY-MM-DD") }
         return date
     }
 

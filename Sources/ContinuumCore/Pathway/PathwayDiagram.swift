@@ -51,6 +51,10 @@ public enum PathwayDiagram {
             }
             lines.append("  }")
         }
+        // Lay the continuum out in order of need: invisible, heavy edges between consecutive levels.
+        for (lower, higher) in zip(pathway.levels, pathway.levels.dropFirst()) {
+            lines.append("  \(node(lower.id)) -> \(node(higher.id)) [style=invis, weight=20];")
+        }
         for outcome in pathway.intake.outcomes {
             lines.append("  intake -> \(node(outcome)) [color=\"#888888\", arrowhead=open];")
         }

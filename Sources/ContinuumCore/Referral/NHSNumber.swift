@@ -20,7 +20,7 @@ public struct NHSNumber: Sendable, Hashable, Codable, CustomStringConvertible, S
         let check = 11 - total % 11
         let expected = check == 11 ? 0 : check
         guard expected != 10, expected == last else {
-            throw ValidationProblem("\(text) is not a valid NHS number (the check digit does not match)")
+            throw ValidationProblem("is not a valid NHS number (the check digit does not match)")
         }
         digits = text
     }

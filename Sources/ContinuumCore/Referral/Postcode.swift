@@ -8,13 +8,13 @@ public struct Postcode: Sendable, Hashable, Codable, CustomStringConvertible, St
         var compact: [UInt8] = []
         compact.reserveCapacity(8)
         for byte in text.utf8 where byte != 0x20 {
-            guard compact.count < 8 else { throw ValidationProblem("\"\(text)\" is not a UK postcode (e.g. GU1 4LH)") }
+            guard compact.count < 8 else { throw ValidationProblem("is not a UK postcode (for example GU1 4LH)") }
             compact.append(byte >= 0x61 && byte <= 0x7A ? byte - 0x20 : byte)
         }
         func letter(_ c: UInt8) -> Bool { c >= 0x41 && c <= 0x5A }
         func digit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
         let n = compact.count
-        guard n >= 5, n <= 7 else { throw ValidationProblem("\"\(text)\" is not a UK postcode (e.g. GU1 4LH)") }
+        guard n >= 5, n <= 7 else { throw ValidationProblem("is not a UK postcode (for example GU1 4LH)") }
         let o = compact[0..<(n - 3)]
         let i = compact[(n - 3)...]
         let inwardOK = digit(i[n - 3]) && letter(i[n - 2]) && letter(i[n - 1])
@@ -25,7 +25,7 @@ public struct Postcode: Sendable, Hashable, Codable, CustomStringConvertible, St
         case 4: outwardOK = letter(o[0]) && letter(o[1]) && digit(o[2]) && (digit(o[3]) || letter(o[3]))
         default: outwardOK = false
         }
-        guard inwardOK, outwardOK else { throw ValidationProblem("\"\(text)\" is not a UK postcode (e.g. GU1 4LH)") }
+        guard inwardOK, outwardOK else { throw ValidationProblem("is not a UK postcode (for example GU1 4LH)") }
         value = String(decoding: o, as: UTF8.self) + " " + String(decoding: i, as: UTF8.self)
     }
 

@@ -35,7 +35,7 @@ public struct Referrer: Sendable, Hashable, Codable, FieldObject {
         let name = fields.text(.name, length: 1...200)
         let role = fields.text(.role, length: 1...200, required: false)
         let email = fields.text(.email, length: 3...254, required: false)
-        if let email, !Self.looksLikeEmail(email) { fields.problem(.email, "\"\(email)\" is not an email address") }
+        if let email, !Self.looksLikeEmail(email) { fields.problem(.email, "is not an email address") }
         let phone = fields.text(.phone, length: 6...30, required: false)
         if let phone, !phone.unicodeScalars.allSatisfy({ "0123456789 +-()".unicodeScalars.contains($0) }) {
             fields.problem(.phone, "may contain only digits, spaces and + - ( )")
@@ -129,16 +129,16 @@ public struct Child: Sendable, Hashable, Codable, FieldObject {
         }
         if let dateOfBirth, let today {
             if dateOfBirth > today {
-                fields.problem(.dateOfBirth, "\(dateOfBirth) is in the future (received \(today)); for an unborn child use expectedDateOfBirth")
+                fields.problem(.dateOfBirth, "is after the day of receipt (\(today)); for an unborn child use expectedDateOfBirth")
             } else if dateOfBirth.wholeYears(until: today) >= 18 {
-                fields.problem(.dateOfBirth, "\(dateOfBirth) makes the child \(dateOfBirth.wholeYears(until: today)); a children's services referral is for a child under 18")
+                fields.problem(.dateOfBirth, "makes the child 18 or over on the day of receipt; a children's services referral is for a child under 18")
             }
         }
         if let expected, let today {
             if expected < today.adding(days: -42) {
-                fields.problem(.expectedDateOfBirth, "\(expected) is more than six weeks ago; send dateOfBirth once the child is born")
+                fields.problem(.expectedDateOfBirth, "is more than six weeks before the day of receipt; send dateOfBirth once the child is born")
             } else if expected > today.adding(days: 300) {
-                fields.problem(.expectedDateOfBirth, "\(expected) is more than ten months away")
+                fields.problem(.expectedDateOfBirth, "is more than ten months after the day of receipt")
             }
         }
         let gender = fields.code(.gender, Gender.self, field: "CIN census GenderCurrent", required: false)
@@ -197,7 +197,7 @@ public struct HouseholdMember: Sendable, Hashable, Codable, FieldObject {
         let relationship = fields.text(.relationship, length: 1...100)
         let dateOfBirth = fields.optional(.dateOfBirth, CalendarDate.self)
         if let dateOfBirth, let today = fields.receivedOn, dateOfBirth > today {
-            fields.problem(.dateOfBirth, "\(dateOfBirth) is in the future (received \(today))")
+            fields.problem(.dateOfBirth, "is after the day of receipt (\(today))")
         }
         try fields.finish()
         guard let givenName, let familyName, let relationship else { throw MessageInvalid([]) }

@@ -57,11 +57,11 @@ struct ReferralValidationTests {
 
     @Test func datesAreCheckedAgainstReceipt() throws {
         let base = try Fixtures.referralJSON()
-        #expect(hasProblem(base.setting("child.dateOfBirth", .string("2026-11-27")), at: "$.child.dateOfBirth", containing: "in the future"))
+        #expect(hasProblem(base.setting("child.dateOfBirth", .string("2026-11-27")), at: "$.child.dateOfBirth", containing: "after the day of receipt"))
         #expect(hasProblem(base.setting("child.dateOfBirth", .string("2008-11-26")), at: "$.child.dateOfBirth", containing: "under 18"))
         #expect(problems(base.setting("child.dateOfBirth", .string("2008-11-27"))).isEmpty, "17 until tomorrow")
         #expect(hasProblem(base.setting("sentAt", .string("2026-11-26T13:00:00Z")), at: "$.sentAt", containing: "in the future"))
-        #expect(hasProblem(base.setting("household.0.dateOfBirth", .string("2027-01-01")), at: "$.household[0].dateOfBirth", containing: "future"))
+        #expect(hasProblem(base.setting("household.0.dateOfBirth", .string("2027-01-01")), at: "$.household[0].dateOfBirth", containing: "after the day of receipt"))
         let unborn = base.setting("child.dateOfBirth", nil)
         #expect(problems(unborn.setting("child.expectedDateOfBirth", .string("2027-04-01"))).isEmpty)
         #expect(hasProblem(unborn.setting("child.expectedDateOfBirth", .string("2026-09-01")), at: "$.child.expectedDateOfBirth", containing: "six weeks"))

@@ -1,0 +1,75 @@
+SHELL := /bin/bash
+# Continuum: the two set-up commands are `make run` and `make test` (README, Quick start).
+# Every target installs the Debian packages it needs first, when they are missing.
+
+SWIFT ?= swift
+# The instant `make run` routes the sample referrals as if received (their dates are written
+# for it). `make run RECEIVED_AT=` routes them as received now.
+RECEIVED_AT ?= 2026-11-26T12:00:00Z
+BUILD_PACKAGES := libjson-c-dev pkg-config
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+# Installs the listed Debian packages that are not installed yet.
+define apt_install
+	@missing=""; for package in $(1); do dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+endef
+
+.PHONY: help deps run test bench docs check clean
+
+help:
+	@echo "make run    build continuum, check the default pathway and route the sample referrals"
+	@echo "make test   build everything (warnings are errors for our code) and run the test suite"
+	@echo "make bench  release build; wire-path speed against json-c and Foundation's JSONDecoder"
+	@echo "make docs   redraw docs/pathway.svg and docs/pathway.md from Pathways/surrey.json"
+
+deps:
+	$(call apt_install,$(BUILD_PACKAGES))
+
+run: deps
+	$(SWIFT) build --product continuum
+	.build/debug/continuum check Pathways/surrey.json
+	@for file in docs/examples/*.json; do \
+		case "$$file" in *invalid*) continue;; esac; \
+		echo; echo "== $$file"; \
+		.build/debug/continuum route --pretty $(if $(RECEIVED_AT),--received-at $(RECEIVED_AT)) "$$file" || exit $$?; \
+	done
+	@echo; echo "== docs/examples/invalid-referral.json (rejected, exit 65: every problem with its JSON path)"
+	@.build/debug/continuum route $(if $(RECEIVED_AT),--received-at $(RECEIVED_AT)) docs/examples/invalid-referral.json; \
+		status=$$?; [ $$status -eq 65 ] || { echo "expected exit 65, got $$status"; exit 1; }
+
+# Builds first and fails on any compiler warning in our own code (Sources, Tests,
+# Benchmarks), then runs every test. The JSON conformance tests read ../shared/data.
+test: deps
+	@log=$$(mktemp); \
+	$(SWIFT) build --build-tests 2>&1 | tee $$log; status=$${PIPESTATUS[0]}; \
+	if [ $$status -ne 0 ]; then rm -f $$log; exit $$status; fi; \
+	if grep -E "^$(CURDIR)/(Sources|Tests|Benchmarks)/.*: warning:" $$log; then \
+		echo "make test: the warnings above are errors in this project"; rm -f $$log; exit 1; fi; \
+	rm -f $$log
+	$(SWIFT) test
+
+bench: deps
+	$(SWIFT) build -c release --product continuum-bench
+	.build/release/continuum-bench
+
+docs: deps
+	$(call apt_install,graphviz)
+	$(SWIFT) build --product continuum
+	.build/debug/continuum graph --format dot | dot -Tsvg -o docs/pathway.svg
+	@{ echo "# The default pathway: Surrey Continuum of Support"; echo; \
+	   echo "Drawn from \`Pathways/surrey.json\` by \`make docs\` (\`continuum graph\`). Step-ups are solid,"; \
+	   echo "step-downs dashed, escalations bold; ✓mgr marks transitions that need a manager's approval."; echo; \
+	   echo "![Surrey pathway](pathway.svg)"; echo; echo "The same graph in Mermaid (rendered by GitHub):"; echo; \
+	   echo '```mermaid'; .build/debug/continuum graph --format mermaid; echo '```'; } > docs/pathway.md
+
+check: deps
+	$(SWIFT) build --product continuum
+	.build/debug/continuum check
+
+clean:
+	rm -rf .build
