@@ -5,7 +5,7 @@
 // 2. Continuum: parse alone (strict lexer + json-c), then + decode + validate, then + route.
 // 3. Foundation JSONDecoder decoding the same `Referral` type: the same validation rules run
 //    in `Referral.init(from:)`, so only the JSON engine and the read path differ.
-// Each figure is the median of 7 timed rounds after a warm-up; ratios compare within the run.
+// Each figure is the median of 9 rounds, interleaved across the paths; ratios compare within the run.
 //
 // Usage: continuum-bench [--pathway FILE] [REFERRAL.json ...]
 // Profiling: CONTINUUM_BENCH_PROFILE=N runs only the full pipeline N times on the first input.
@@ -20,27 +20,35 @@ func monotonicSeconds() -> Double {
     return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
-/// Median seconds per iteration over `rounds` rounds of about `roundSeconds` each.
-func measure(rounds: Int = 7, roundSeconds: Double = 0.3, _ body: (Int) -> Void) -> Double {
-    body(200)  // warm-up
-    var iterations = 1000
-    while true {  // calibrate
-        let start = monotonicSeconds()
-        body(iterations)
-        let elapsed = monotonicSeconds() - start
-        if elapsed > 0.05 {
-            iterations = max(1, Int(Double(iterations) * roundSeconds / elapsed))
-            break
+/// Median seconds per iteration for each body. Rounds are interleaved (round r times every
+/// body in turn), so a change in the machine's load falls on all of them alike and the ratios
+/// stay fair on a shared machine.
+func measure(rounds: Int = 9, roundSeconds: Double = 0.2, _ bodies: [(Int) -> Void]) -> [Double] {
+    var iterations: [Int] = []
+    for body in bodies {
+        body(200)  // warm-up
+        var count = 1000
+        while true {  // calibrate to about `roundSeconds` a round
+            let start = monotonicSeconds()
+            body(count)
+            let elapsed = monotonicSeconds() - start
+            if elapsed > 0.05 {
+                count = max(1, Int(Double(count) * roundSeconds / elapsed))
+                break
+            }
+            count *= 4
         }
-        iterations *= 4
+        iterations.append(count)
     }
-    var samples: [Double] = []
+    var samples = Array(repeating: [Double](), count: bodies.count)
     for _ in 0..<rounds {
-        let start = monotonicSeconds()
-        body(iterations)
-        samples.append((monotonicSeconds() - start) / Double(iterations))
+        for (index, body) in bodies.enumerated() {
+            let start = monotonicSeconds()
+            body(iterations[index])
+            samples[index].append((monotonicSeconds() - start) / Double(iterations[index]))
+        }
     }
-    return samples.sorted()[samples.count / 2]
+    return samples.map { $0.sorted()[$0.count / 2] }
 }
 
 func fail(_ message: String) -> Never {
@@ -96,40 +104,40 @@ if let text = ProcessInfo.processInfo.environment["CONTINUUM_BENCH_PROFILE"], le
     exit(0)
 }
 
-print("Continuum wire-path benchmark: pathway \(pathway.definition.reference), \(ProcessInfo.processInfo.activeProcessorCount) cores, medians of 7 rounds")
+print("Continuum wire-path benchmark: pathway \(pathway.definition.reference), \(ProcessInfo.processInfo.activeProcessorCount) cores, medians of 9 interleaved rounds")
 var verdicts: [String] = []
 for path in inputs {
     let compact = load(path)
     let data = Data(compact)
-    let raw = compact.withUnsafeBufferPointer { buffer in
-        buffer.withMemoryRebound(to: CChar.self) { chars -> Double in
-            measure { iterations in
-                if continuum_jsonc_parse_loop(chars.baseAddress, chars.count, iterations) < 0 { fail("json-c rejected \(path)") }
+    let bytes = compact.withUnsafeBufferPointer { Array($0) }
+    let times = bytes.withUnsafeBufferPointer { typed in
+        typed.withMemoryRebound(to: CChar.self) { chars in
+            compact.withUnsafeBytes { buffer in
+                measure([
+                    { iterations in
+                        if continuum_jsonc_parse_loop(chars.baseAddress, chars.count, iterations) < 0 { fail("json-c rejected \(path)") }
+                    },
+                    { iterations in
+                        for _ in 0..<iterations { if let document = try? parser.parse(buffer) { sink &+= document.rootNode.isObject ? 1 : 0 } }
+                    },
+                    { iterations in
+                        for _ in 0..<iterations { if let referral = try? reader.read(buffer, receivedAt: receivedAt) { sink &+= referral.concerns.count } }
+                    },
+                    { iterations in
+                        for _ in 0..<iterations {
+                            if let referral = try? reader.read(buffer, receivedAt: receivedAt) {
+                                sink &+= route(referral, pathway: pathway, receivedAt: receivedAt).rules.count
+                            }
+                        }
+                    },
+                    { iterations in
+                        for _ in 0..<iterations { if let referral = try? foundation.decode(Referral.self, from: data) { sink &+= referral.concerns.count } }
+                    },
+                ])
             }
         }
     }
-    let parseOnly = compact.withUnsafeBytes { buffer in
-        measure { iterations in
-            for _ in 0..<iterations { if let document = try? parser.parse(buffer) { sink &+= document.rootNode.isObject ? 1 : 0 } }
-        }
-    }
-    let validate = compact.withUnsafeBytes { buffer in
-        measure { iterations in
-            for _ in 0..<iterations { if let referral = try? reader.read(buffer, receivedAt: receivedAt) { sink &+= referral.concerns.count } }
-        }
-    }
-    let full = compact.withUnsafeBytes { buffer in
-        measure { iterations in
-            for _ in 0..<iterations {
-                if let referral = try? reader.read(buffer, receivedAt: receivedAt) {
-                    sink &+= route(referral, pathway: pathway, receivedAt: receivedAt).rules.count
-                }
-            }
-        }
-    }
-    let viaFoundation = measure { iterations in
-        for _ in 0..<iterations { if let referral = try? foundation.decode(Referral.self, from: data) { sink &+= referral.concerns.count } }
-    }
+    let (raw, parseOnly, validate, full, viaFoundation) = (times[0], times[1], times[2], times[3], times[4])
     print("")
     print("input: \(path) (\(compact.count) bytes compact)")
     print(pad("path", 46) + lpad("referrals/s", 13) + lpad("MB/s", 9) + lpad("µs each", 10))

@@ -66,7 +66,9 @@ struct StrictLexer {
     private mutating func scanString() -> Failure? {
         // Eight bytes at a time while they are all plain printable ASCII (no ", \\, control
         // or non-ASCII byte): the usual case inside a string. Bit tricks as in "Bit Twiddling
-        // Hacks" (haszero): a byte b < n sets the high bit of (b - n) & ~b.
+        // Hacks" (haszero): a byte b < n sets the high bit of (b - n) & ~b. Borrows only carry
+        // upwards, so the lowest flagged byte is the first special one and we can jump to it.
+        #if _endian(little)
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         while index + 8 <= count {
@@ -74,10 +76,14 @@ struct StrictLexer {
             let control = (word &- ones &* 0x20) & ~word
             let quote = word ^ (ones &* 0x22)
             let backslash = word ^ (ones &* 0x5C)
-            let special = control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | word
-            if special & highs != 0 { break }
+            let special = (control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | word) & highs
+            if special != 0 {
+                index += special.trailingZeroBitCount / 8  // little-endian: low bits are the first bytes
+                break
+            }
             index += 8
         }
+        #endif
         while index < count {
             let current = byte(index)
             // Fast path: printable ASCII other than " and \.

@@ -31,13 +31,9 @@ public struct ReferralReader: Sendable {
     }
 
     public func read(_ bytes: [UInt8], receivedAt: Timestamp) throws(ReferralError) -> Referral {
-        let document: JSONDocument
-        do {
-            document = try parser.parse(bytes)
-        } catch {
-            throw .syntax(error)
-        }
-        return try decode(document, receivedAt: receivedAt)
+        try bytes.withUnsafeBytes { buffer in
+            Result { () throws(ReferralError) in try read(buffer, receivedAt: receivedAt) }
+        }.get()
     }
 
     public func read(_ bytes: UnsafeRawBufferPointer, receivedAt: Timestamp) throws(ReferralError) -> Referral {
