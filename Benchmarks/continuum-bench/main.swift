@@ -118,7 +118,7 @@ for path in inputs {
                         if continuum_jsonc_parse_loop(chars.baseAddress, chars.count, iterations) < 0 { fail("json-c rejected \(path)") }
                     },
                     { iterations in
-                        for _ in 0..<iterations { if let document = try? parser.parse(buffer) { sink &+= document.rootNode.isObject ? 1 : 0 } }
+                        for _ in 0..<iterations { if let document = try? parser.parse(buffer), case .object = document.rootValue { sink &+= 1 } }
                     },
                     { iterations in
                         for _ in 0..<iterations { if let referral = try? reader.read(buffer, receivedAt: receivedAt) { sink &+= referral.concerns.count } }

@@ -1,10 +1,12 @@
 import CJSONC
 
-/// A read-only view of one value inside a ``JSONDocument``, for code that reads a known shape
-/// field by field faster than `Codable` allows (no container boxes, no generic dispatch).
+/// A read-only view of one object or array inside a ``JSONDocument``, for code that reads a
+/// known shape field by field faster than `Codable` allows (no container boxes, no generic
+/// dispatch). Read members with ``memberValue(_:)`` and elements with ``elementValue(_:)``:
+/// leaves come back as Swift values (``JSONMember``), nested objects and arrays as nodes.
 ///
 /// A node keeps its document alive, so it is always safe to use; like the document it is not
-/// `Sendable`. Getters return nil when the value has another type.
+/// `Sendable`.
 public struct JSONNode {
     let pointer: OpaquePointer?
     let document: JSONDocument
@@ -14,49 +16,10 @@ public struct JSONNode {
         self.document = document
     }
 
-    public var isNull: Bool { pointer == nil }
+    /// The node's own value (an object or array comes back as itself).
+    public var value: JSONMember { Self.member(pointer, in: document) }
 
-    /// "a string", "an object", "null", …, for error messages.
-    public var kindDescription: String { NodeDecoder.kind(pointer) }
-
-    public var string: String? {
-        guard let pointer, json_object_get_type(pointer) == json_type_string else { return nil }
-        return NodeDecoder.string(pointer)
-    }
-
-    public var bool: Bool? {
-        guard let pointer, json_object_get_type(pointer) == json_type_boolean else { return nil }
-        return json_object_get_boolean(pointer) != 0
-    }
-
-    /// Whether this is an object / an array.
     public var isObject: Bool { pointer.map { json_object_get_type($0) == json_type_object } ?? false }
-    public var isArray: Bool { pointer.map { json_object_get_type($0) == json_type_array } ?? false }
-
-    /// The member `name` of an object: nil when absent (a JSON null is a node whose `isNull` is true).
-    public func member(_ name: String) -> JSONNode? {
-        guard let pointer, json_object_get_type(pointer) == json_type_object else { return nil }
-        var child: OpaquePointer?
-        let found = name.withCString { json_object_object_get_ex(pointer, $0, &child) }
-        return found != 0 ? JSONNode(child, in: document) : nil
-    }
-
-    /// Element `index` of an array (a null node when out of range or not an array).
-    public func element(_ index: Int) -> JSONNode {
-        guard let pointer, json_object_get_type(pointer) == json_type_array, index >= 0,
-              index < json_object_array_length(pointer) else { return JSONNode(nil, in: document) }
-        return JSONNode(json_object_array_get_idx(pointer, index), in: document)
-    }
-
-    /// The elements of an array (empty for anything else).
-    public var elements: [JSONNode] {
-        guard let pointer, json_object_get_type(pointer) == json_type_array else { return [] }
-        let count = json_object_array_length(pointer)
-        var result: [JSONNode] = []
-        result.reserveCapacity(count)
-        for index in 0..<count { result.append(JSONNode(json_object_array_get_idx(pointer, index), in: document)) }
-        return result
-    }
 
     /// The number of members of an object or elements of an array (0 for anything else).
     public var memberCount: Int {
@@ -80,17 +43,6 @@ public struct JSONNode {
         }
         return unknown
     }
-
-    /// Decodes this value with ContinuumJSON's `Decoder` (for types without a faster reader).
-    public func decode<T: Decodable>(_ type: T.Type, codingPath: [any CodingKey], userInfo: [CodingUserInfoKey: any Sendable] = [:]) throws -> T {
-        try T(from: NodeDecoder(node: pointer, codingPath: codingPath, context: DecodingContext(document: document, userInfo: userInfo)))
-    }
-
-    /// The error to throw when this value is not what was expected ("expected a string, found
-    /// null"), in the same words ContinuumJSON's `Decoder` uses.
-    public func mismatch(_ type: Any.Type, expected: String, at codingPath: [any CodingKey]) -> DecodingError {
-        NodeDecoder.mismatch(type, expected, pointer, codingPath)
-    }
 }
 
 /// A `Decoder` positioned on a JSON value that can hand over a ``JSONNode`` for fast reading.
@@ -104,6 +56,75 @@ extension NodeDecoder: JSONNodeProviding {
 }
 
 extension JSONDocument {
-    /// The document's top-level value.
-    public var rootNode: JSONNode { JSONNode(root, in: self) }
+    /// The document's top-level value as a ``JSONMember``.
+    public var rootValue: JSONMember { JSONNode.member(root, in: self) }
+}
+
+/// One member or element, read in a single step: leaf values arrive as Swift values and only
+/// objects and arrays come as nodes (which keep the document alive). Reading a record field by
+/// field this way creates no node, and so touches no reference count, per leaf.
+public enum JSONMember {
+    case null
+    case bool(Bool)
+    case integer(Int64)
+    case double(Double)
+    case string(String)
+    case array(JSONNode)
+    case object(JSONNode)
+
+    /// "a string", "an object", "null", …, for error messages.
+    public var kindDescription: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .integer, .double: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
+    /// The error for a value that is not what was expected, in the words of ContinuumJSON's `Decoder`.
+    public func mismatch(_ type: Any.Type, expected: String, at codingPath: [any CodingKey]) -> DecodingError {
+        if case .null = self {
+            return DecodingError.valueNotFound(type, .init(codingPath: codingPath, debugDescription: "expected \(expected), found null"))
+        }
+        return DecodingError.typeMismatch(type, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(kindDescription)"))
+    }
+}
+
+extension JSONNode {
+    /// The member `name` of an object as a ``JSONMember``; nil when absent (or not an object).
+    public func memberValue(_ name: String) -> JSONMember? {
+        guard let pointer, json_object_get_type(pointer) == json_type_object else { return nil }
+        var child: OpaquePointer?
+        guard name.withCString({ json_object_object_get_ex(pointer, $0, &child) }) != 0 else { return nil }
+        return Self.member(child, in: document)
+    }
+
+    /// Element `index` of an array as a ``JSONMember`` (null when out of range).
+    public func elementValue(_ index: Int) -> JSONMember {
+        guard let pointer, json_object_get_type(pointer) == json_type_array, index >= 0,
+              index < json_object_array_length(pointer) else { return .null }
+        return Self.member(json_object_array_get_idx(pointer, index), in: document)
+    }
+
+    /// Whether the object has member `name` (even as null), without reading it.
+    public func hasMember(_ name: String) -> Bool {
+        guard let pointer, json_object_get_type(pointer) == json_type_object else { return false }
+        return name.withCString { json_object_object_get_ex(pointer, $0, nil) } != 0
+    }
+
+    static func member(_ pointer: OpaquePointer?, in document: JSONDocument) -> JSONMember {
+        guard let pointer else { return .null }
+        switch json_object_get_type(pointer) {
+        case json_type_boolean: return .bool(json_object_get_boolean(pointer) != 0)
+        case json_type_int: return .integer(json_object_get_int64(pointer))
+        case json_type_double: return .double(json_object_get_double(pointer))
+        case json_type_string: return .string(NodeDecoder.string(pointer))
+        case json_type_array: return .array(JSONNode(pointer, in: document))
+        case json_type_object: return .object(JSONNode(pointer, in: document))
+        default: return .null
+        }
+    }
 }

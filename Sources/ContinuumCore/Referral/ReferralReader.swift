@@ -51,7 +51,7 @@ public struct ReferralReader: Sendable {
             // Straight to the node reader: the same rules as `Referral.init(from:)`, without
             // setting up a `Decoder` only to hand the document back.
             let context = FieldContext(receivedAt: receivedAt, receivedOn: UKTime.londonDate(of: receivedAt))
-            return try Referral.read(document.rootNode, at: [], context: context)
+            return try Referral.read(document.rootValue, at: [], context: context)
         } catch let invalid as MessageInvalid {
             throw .invalid(invalid.problems)
         } catch let error as DecodingError {

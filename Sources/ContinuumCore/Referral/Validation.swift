@@ -106,7 +106,7 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
     /// Reads the object `node` (the fast path).
     init(node: JSONNode, path: [any CodingKey], receivedAt: Timestamp?, receivedOn: CalendarDate?) throws(MessageInvalid) {
         guard node.isObject else {
-            throw MessageInvalid([JSONProblem(node.mismatch([String: Any].self, expected: "an object", at: path))])
+            throw MessageInvalid([JSONProblem(node.value.mismatch([String: Any].self, expected: "an object", at: path))])
         }
         self.init(source: .node(node), path: path, receivedAt: receivedAt, receivedOn: receivedOn, unknown: [])
     }
@@ -122,7 +122,7 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
 
     /// Whether the member is present (even as null).
     func has(_ key: Key) -> Bool {
-        if let node { return node.member(key.stringValue) != nil }
+        if let node { return node.hasMember(key.stringValue) }
         return container?.contains(key) ?? false
     }
 
@@ -147,7 +147,7 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
     /// A required member.
     mutating func required<T: FieldValue>(_ key: Key, _ type: T.Type = T.self) -> T? {
         if let node {
-            guard let member = node.member(key.stringValue) else {
+            guard let member = node.memberValue(key.stringValue) else {
                 problem(key, "required field is missing")
                 return nil
             }
@@ -162,16 +162,16 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
     /// An optional member: absent or null is nil.
     mutating func optional<T: FieldValue>(_ key: Key, _ type: T.Type = T.self) -> T? {
         if let node {
-            guard let member = node.member(key.stringValue) else { return nil }
+            guard let member = node.memberValue(key.stringValue) else { return nil }
             found += 1
-            guard !member.isNull else { return nil }
+            if case .null = member { return nil }
             return read(T.self, member, key)
         }
         let container = self.container
         return capture { try container?.decodeIfPresent(T.self, forKey: key) } ?? nil
     }
 
-    private mutating func read<T: FieldValue>(_ type: T.Type, _ member: JSONNode, _ key: Key) -> T? {
+    private mutating func read<T: FieldValue>(_ type: T.Type, _ member: JSONMember, _ key: Key) -> T? {
         let path = self.path
         let context = FieldContext(receivedAt: receivedAt, receivedOn: receivedOn)
         return capture { try T.read(member, at: path + [key], context: context) }
@@ -218,20 +218,20 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
         var values: [T] = []
         var failed = false
         if let node {
-            guard let member = node.member(key.stringValue) else { return missingList(key, isRequired) }
+            guard let member = node.memberValue(key.stringValue) else { return missingList(key, isRequired) }
             found += 1
-            guard !member.isNull else { return missingList(key, isRequired) }
-            guard member.isArray else {
+            if case .null = member { return missingList(key, isRequired) }
+            guard case .array(let array) = member else {
                 problems.append(JSONProblem(member.mismatch([Any].self, expected: "an array", at: path + [key])))
                 return nil
             }
-            let length = member.memberCount
+            let length = array.memberCount
             guard checkCount(key, length, count) else { return nil }
             let path = self.path
             let context = FieldContext(receivedAt: receivedAt, receivedOn: receivedOn)
             values.reserveCapacity(length)
             for index in 0..<length {
-                let element = member.element(index)
+                let element = array.elementValue(index)
                 if let value = capture({ try T.read(element, at: path + [key, JSONKey(index: index)], context: context) }) {
                     values.append(value)
                 } else {
@@ -284,28 +284,28 @@ struct FieldContext {
 /// A value a ``FieldReader`` can read straight from a ``JSONNode`` (the fast path), with the
 /// same errors as its `Decodable` conformance.
 protocol FieldValue: Decodable {
-    static func read(_ node: JSONNode, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> Self
+    static func read(_ member: JSONMember, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> Self
 }
 
 extension String: FieldValue {
-    static func read(_ node: JSONNode, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> String {
-        guard let text = node.string else { throw node.mismatch(String.self, expected: "a string", at: path()) }
+    static func read(_ member: JSONMember, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> String {
+        guard case .string(let text) = member else { throw member.mismatch(String.self, expected: "a string", at: path()) }
         return text
     }
 }
 
 extension Bool: FieldValue {
-    static func read(_ node: JSONNode, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> Bool {
-        guard let flag = node.bool else { throw node.mismatch(Bool.self, expected: "true or false", at: path()) }
+    static func read(_ member: JSONMember, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> Bool {
+        guard case .bool(let flag) = member else { throw member.mismatch(Bool.self, expected: "true or false", at: path()) }
         return flag
     }
 }
 
 extension Array: FieldValue where Element: FieldValue {
-    static func read(_ node: JSONNode, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> [Element] {
-        guard node.isArray else { throw node.mismatch([Any].self, expected: "an array", at: path()) }
-        return try node.elements.enumerated().map { index, element in
-            try Element.read(element, at: path() + [JSONKey(index: index)], context: context)
+    static func read(_ member: JSONMember, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> [Element] {
+        guard case .array(let array) = member else { throw member.mismatch([Any].self, expected: "an array", at: path()) }
+        return try (0..<array.memberCount).map { index in
+            try Element.read(array.elementValue(index), at: path() + [JSONKey(index: index)], context: context)
         }
     }
 }
@@ -317,7 +317,10 @@ protocol FieldObject: FieldValue {
 }
 
 extension FieldObject {
-    static func read(_ node: JSONNode, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> Self {
+    static func read(_ member: JSONMember, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> Self {
+        guard case .object(let node) = member else {
+            throw MessageInvalid([JSONProblem(member.mismatch([String: Any].self, expected: "an object", at: path()))])
+        }
         var fields = try FieldReader<Keys>(node: node, path: path(), receivedAt: context.receivedAt, receivedOn: context.receivedOn)
         return try Self(fields: &fields)
     }
@@ -336,8 +339,8 @@ protocol StringParsedFieldValue: FieldValue {
 }
 
 extension StringParsedFieldValue {
-    static func read(_ node: JSONNode, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> Self {
-        guard let text = node.string else { throw node.mismatch(String.self, expected: "a string", at: path()) }
+    static func read(_ member: JSONMember, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> Self {
+        guard case .string(let text) = member else { throw member.mismatch(String.self, expected: "a string", at: path()) }
         return try parseLocated(text, path())
     }
 
