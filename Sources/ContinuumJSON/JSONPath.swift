@@ -49,11 +49,6 @@ public enum JSONPath {
         return path
     }
 
-    /// Appends a member name to a rendered path.
-    public static func appending(_ name: String, to path: String) -> String {
-        render([JSONKey(name)]).replacingFirstDollar(with: path)
-    }
-
     private static func isIdentifier(_ name: String) -> Bool {
         guard let first = name.utf8.first, !(0x30...0x39).contains(first) else { return false }
         return name.utf8.allSatisfy { byte in
@@ -71,7 +66,4 @@ extension String {
         return result
     }
 
-    fileprivate func replacingFirstDollar(with prefix: String) -> String {
-        prefix + dropFirst()
-    }
 }

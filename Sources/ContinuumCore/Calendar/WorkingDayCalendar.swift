@@ -86,8 +86,4 @@ public struct WorkingDayCalendar: Sendable, Hashable {
         return count
     }
 
-    /// Whether the holiday list covers `date`'s year (deadlines beyond it may miss a holiday).
-    public func covers(_ date: CalendarDate) -> Bool {
-        coveredYears?.contains(date.year) ?? false
-    }
 }

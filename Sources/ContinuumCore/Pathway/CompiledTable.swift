@@ -44,7 +44,7 @@ struct CompiledTable: Sendable, Hashable {
         var values: [Int] = []
         values.reserveCapacity(inputs.count)
         for (index, input) in inputs.enumerated() {
-            values.append(ReferralFacts.value(input.fact, factors: factorSets[index], referral: referral, receivedOn: receivedOn, reReferral: reReferral))
+            values.append(input.fact.value(factors: factorSets[index], referral: referral, receivedOn: receivedOn, reReferral: reReferral))
         }
         return values
     }
@@ -52,14 +52,8 @@ struct CompiledTable: Sendable, Hashable {
     /// The full domain of each input: the box every referral falls in.
     var domain: [[ClosedRange<Int>]] { inputs.map { [$0.fact.range] } }
 
-    /// The rules that fire for these input values and the output they give; nil if none match.
-    func evaluate(_ values: [Int]) -> (output: String, rules: [CompiledRule])? {
-        guard let (winner, fired) = firing(values) else { return nil }
-        return (rules[winner].output, fired.map { rules[$0] })
-    }
-
-    /// Indices of the deciding rule and of every rule cited with it (no rule is copied while
-    /// scanning: this runs once per referral).
+    /// Indices of the rule that decides for these input values and of every rule cited with it;
+    /// nil if none match. No rule is copied while scanning: this runs once per referral.
     func firing(_ values: [Int]) -> (winner: Int, fired: [Int])? {
         switch policy {
         case .first, .unique:

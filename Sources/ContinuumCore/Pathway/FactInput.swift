@@ -61,28 +61,10 @@ public enum FactKind: String, Sendable, Hashable, Codable, CaseIterable {
     }
 }
 
-/// The facts of one referral, as the router sees them.
-public struct ReferralFacts: Sendable, Hashable {
-    public var referral: Referral
-    /// London date of receipt.
-    public var receivedOn: CalendarDate
-    /// From the case record: the child was referred within the last 12 months.
-    public var reReferral: Bool
-
-    public init(referral: Referral, receivedOn: CalendarDate, reReferral: Bool = false) {
-        self.referral = referral
-        self.receivedOn = receivedOn
-        self.reReferral = reReferral
-    }
-
-    /// The value of `input` for this referral, in the input's whole-number domain.
-    public func value(of input: FactInput) -> Int {
-        Self.value(input.fact, factors: input.factors.map(FactorSet.init), referral: referral, receivedOn: receivedOn, reReferral: reReferral)
-    }
-
-    /// The router's form: no copy of the referral, factor sets prepared in advance.
-    static func value(_ fact: FactKind, factors: FactorSet?, referral: Referral, receivedOn: CalendarDate, reReferral: Bool) -> Int {
-        switch fact {
+extension FactKind {
+    /// This fact's value for a referral, in its whole-number domain (`factors` prepared once per table).
+    func value(factors: FactorSet?, referral: Referral, receivedOn: CalendarDate, reReferral: Bool) -> Int {
+        switch self {
         case .immediateRisk: return referral.immediateRisk ? 1 : 0
         case .consent:
             switch referral.consent {

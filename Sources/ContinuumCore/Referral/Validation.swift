@@ -8,14 +8,6 @@ public struct ValidationProblem: Error, Sendable, Hashable {
         self.message = message
     }
 
-    /// Runs `body`, turning its problem into a located ``MessageInvalid``.
-    static func at<T>(_ path: [any CodingKey], _ body: () throws(ValidationProblem) -> T) throws(MessageInvalid) -> T {
-        do {
-            return try body()
-        } catch {
-            throw MessageInvalid([JSONProblem(path: JSONPath.render(path), message: error.message)])
-        }
-    }
 }
 
 /// Every problem found in a message, each with the JSON path of the value at fault.
