@@ -50,6 +50,8 @@ public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertibl
     }
 
     public var description: String {
-        "line \(line), column \(column) (byte offset \(offset)): \(message)"
+        // A size refusal happens before reading, so there is no position to report.
+        if case .tooLarge = reason { return message }
+        return "line \(line), column \(column) (byte offset \(offset)): \(message)"
     }
 }

@@ -68,6 +68,15 @@ struct CheckCommandTests {
         #expect(outcome.stderr.contains("line 2, column 13"))
     }
 
+    @Test func missingCalendarIsNamed() throws {
+        let folder = try CommandRunner.temporaryFolder()
+        let file = folder.appendingPathComponent("surrey.json")
+        try FileManager.default.copyItem(at: CommandRunner.root.appendingPathComponent("Pathways/surrey.json"), to: file)
+        let outcome = try CommandRunner.run(["check", file.path])
+        #expect(outcome.status == 65)
+        #expect(outcome.stderr.contains("$.calendar.bankHolidays: cannot read the bank holiday file \(folder.path)/bank-holidays-england-and-wales.json: no such file"))
+    }
+
     @Test func missingFileExits66() throws {
         let outcome = try CommandRunner.run(["check", "no/such/pathway.json"])
         #expect(outcome.status == 66)

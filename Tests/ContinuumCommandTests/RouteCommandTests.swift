@@ -90,6 +90,15 @@ struct RouteCommandTests {
     @Test func missingInputExits66() throws {
         let outcome = try CommandRunner.run(["route", "nope.json"])
         #expect(outcome.status == 66)
+        let folder = try CommandRunner.run(["route", "docs"])
+        #expect(folder.status == 66)
+        #expect(folder.stderr.contains("docs: cannot read: is a folder, not a file"))
+    }
+
+    @Test func oversizedInputIsRefusedByItsSize() throws {
+        let outcome = try CommandRunner.run(["route", receivedAt, "-"], stdin: "[\"" + String(repeating: "x", count: 1 << 20) + "\"]")
+        #expect(outcome.status == 65)
+        #expect(outcome.stderr.contains("stdin: $: the document is 1048580 bytes; the limit is 1048576"))
     }
 
     @Test func missingPathwayExits66WithAHint() throws {

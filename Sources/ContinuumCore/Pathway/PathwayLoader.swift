@@ -17,9 +17,9 @@ public struct PathwayLoader: Sendable {
         let calendarPath = Self.resolve(pathway.calendar.bankHolidays, relativeTo: path)
         let feedBytes: [UInt8]
         do {
-            feedBytes = try bytes(calendarPath, read)
+            feedBytes = try read(calendarPath)
         } catch {
-            throw .calendar("\(path): $.calendar.bankHolidays: cannot read the bank holiday file \(calendarPath) (\(error))")
+            throw .calendar("\(path): $.calendar.bankHolidays: cannot read the bank holiday file \(calendarPath): \(error)")
         }
         pathway.workingDays = try Self.calendar(feedBytes, path: calendarPath, division: pathway.calendar.division)
         return pathway

@@ -2,12 +2,25 @@ import ArgumentParser
 import ContinuumCore
 import Foundation
 
+/// Why a file could not be read, in words (not Foundation's error dump).
+struct FileReadError: Error, CustomStringConvertible {
+    let description: String
+}
+
 /// Reading files at the edge, for the pure core.
 enum Files {
     /// A file's bytes, or standard input for `-`.
     static func read(_ path: String) throws -> [UInt8] {
         if path == "-" { return Array(FileHandle.standardInput.readDataToEndOfFile()) }
-        return Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw FileReadError(description: "no such file")
+        }
+        if isDirectory.boolValue { throw FileReadError(description: "is a folder, not a file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FileReadError(description: FileManager.default.isReadableFile(atPath: path) ? "cannot be read" : "permission denied")
+        }
+        return Array(data)
     }
 
     static func exists(_ path: String) -> Bool {
