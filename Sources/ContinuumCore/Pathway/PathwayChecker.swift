@@ -51,9 +51,11 @@ private struct Checker {
 
     var levelIDs: Set<String> { Set(pathway.levels.map(\.id)) }
 
+    /// "; did you mean …?" when an id is close to a known one, else the known ids.
     func suggest(_ id: String, _ known: [String]) -> String {
-        known.isEmpty ? "" : Suggestion.didYouMean(id, among: known) + (Suggestion.didYouMean(id, among: known).isEmpty
-            ? "; known: \(known.joined(separator: ", "))" : "")
+        guard !known.isEmpty else { return "" }
+        let suggestion = Suggestion.didYouMean(id, among: known)
+        return suggestion.isEmpty ? "; known: \(known.joined(separator: ", "))" : suggestion
     }
 
     mutating func run(today: CalendarDate?) {
