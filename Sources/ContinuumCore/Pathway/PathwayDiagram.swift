@@ -9,45 +9,74 @@ public enum PathwayDiagram {
     }
 
     public static func render(_ pathway: Pathway, as format: Format) -> String {
+        let lines: [String]
         switch format {
-        case .dot: dot(pathway)
-        case .mermaid: mermaid(pathway)
+        case .dot: lines = dot(pathway)
+        case .mermaid: lines = mermaid(pathway)
         }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// One transition as drawn: both formats write the same edges, in their own syntax.
+    struct Edge {
+        let from: String
+        /// A level's node, or `closed`.
+        let to: String
+        let kind: TransitionKind
+        /// "step-up ✓mgr", or a closure's reason codes.
+        let label: String
+    }
+
+    static func edges(_ pathway: Pathway) -> [Edge] {
+        pathway.transitions.map { transition in
+            let approval = transition.needsApproval ? " ✓mgr" : ""
+            let label = transition.kind == .close
+                ? (transition.reasons ?? []).map(\.rawValue).joined(separator: " ") + approval
+                : transition.kind.rawValue + approval
+            let to = transition.kind == .close ? "closed" : node(transition.to ?? "")
+            return Edge(from: node(transition.from), to: to, kind: transition.kind, label: label)
+        }
+    }
+
+    /// The tiers that have levels, in order, with their levels.
+    static func tiers(_ pathway: Pathway) -> [(tier: Tier, title: String, levels: [Level])] {
+        Tier.allCases.compactMap { tier in
+            let levels = pathway.levels.filter { $0.tier == tier }
+            return levels.isEmpty ? nil : (tier, tierTitles[tier] ?? tier.rawValue, levels)
+        }
+    }
+
+    /// The front door's closure reasons as a label, or nil when it cannot close.
+    static func intakeCloseLabel(_ pathway: Pathway) -> String? {
+        guard let reasons = pathway.intake.closeReasons, !reasons.isEmpty else { return nil }
+        return reasons.map(\.rawValue).joined(separator: " ")
     }
 
     static let tierTitles: [Tier: String] = [.universal: "Universal", .earlyHelp: "Early help", .statutory: "Statutory"]
 
-    /// Identifier-safe node names (`child-in-need` → `child_in_need`).
+    /// Identifier-safe node names (`child-in-need` → `n_child_in_need`).
     static func node(_ id: String) -> String {
         "n_" + String(id.unicodeScalars.map { scalar in
             (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)) && scalar.isASCII ? Character(scalar) : "_"
         })
     }
 
-    static func quoted(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
-    }
+    // MARK: - Graphviz
 
-    static func closeLabel(_ transition: PathwayTransition) -> String {
-        (transition.reasons ?? []).map(\.rawValue).joined(separator: " ")
-    }
-
-    static func dot(_ pathway: Pathway) -> String {
+    static func dot(_ pathway: Pathway) -> [String] {
         var lines = ["digraph pathway {",
-                     "  label=\(quoted("\(pathway.title) (\(pathway.reference))")); labelloc=t; fontname=\"Helvetica\";",
+                     "  label=\(dotString("\(pathway.title) (\(pathway.reference))")); labelloc=t; fontname=\"Helvetica\";",
                      "  rankdir=LR; node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fillcolor=\"#ffffff\"];",
                      "  edge [fontname=\"Helvetica\", fontsize=10];",
-                     "  intake [label=\(quoted(pathway.intake.title)), shape=cds, fillcolor=\"#e8e8e8\"];",
+                     "  intake [label=\(dotString(pathway.intake.title)), shape=cds, fillcolor=\"#e8e8e8\"];",
                      "  closed [label=\"Closed\", shape=doublecircle, fillcolor=\"#f0f0f0\"];"]
         let fills: [Tier: String] = [.universal: "#e6f4ea", .earlyHelp: "#fff4d6", .statutory: "#fde2e1"]
-        for tier in Tier.allCases {
-            let levels = pathway.levels.filter { $0.tier == tier }
-            guard !levels.isEmpty else { continue }
-            lines.append("  subgraph cluster_\(node(tier.rawValue)) {")
-            lines.append("    label=\(quoted(tierTitles[tier] ?? tier.rawValue)); style=dashed;")
-            for level in levels {
-                let consent = level.consentRequired ? "\\n(consent)" : ""
-                lines.append("    \(node(level.id)) [label=\"\(level.title.replacingOccurrences(of: "\"", with: "\\\""))\(consent)\", fillcolor=\"\(fills[tier] ?? "#ffffff")\"];")
+        for group in tiers(pathway) {
+            lines.append("  subgraph cluster_\(node(group.tier.rawValue)) {")
+            lines.append("    label=\(dotString(group.title)); style=dashed;")
+            for level in group.levels {
+                let label = dotString(level.title + (level.consentRequired ? "\n(consent)" : ""))
+                lines.append("    \(node(level.id)) [label=\(label), fillcolor=\"\(fills[group.tier] ?? "#ffffff")\"];")
             }
             lines.append("  }")
         }
@@ -58,86 +87,63 @@ public enum PathwayDiagram {
         for outcome in pathway.intake.outcomes {
             lines.append("  intake -> \(node(outcome)) [color=\"#888888\", arrowhead=open];")
         }
-        if let reasons = pathway.intake.closeReasons, !reasons.isEmpty {
-            lines.append("  intake -> closed [color=\"#888888\", style=dotted, label=\(quoted(reasons.map(\.rawValue).joined(separator: " ")))];")
+        if let label = intakeCloseLabel(pathway) {
+            lines.append("  intake -> closed [color=\"#888888\", style=dotted, label=\(dotString(label))];")
         }
-        for transition in pathway.transitions {
-            let from = node(transition.from)
-            let approval = transition.needsApproval ? " ✓mgr" : ""
-            switch transition.kind {
-            case .stepUp:
-                lines.append("  \(from) -> \(node(transition.to ?? "")) [color=\"#c0392b\", label=\"step-up\(approval)\"];")
-            case .stepDown:
-                lines.append("  \(from) -> \(node(transition.to ?? "")) [color=\"#27ae60\", style=dashed, label=\"step-down\(approval)\"];")
-            case .escalate:
-                lines.append("  \(from) -> \(node(transition.to ?? "")) [color=\"#8e0000\", penwidth=2, label=\"escalate\(approval)\"];")
-            case .close:
-                lines.append("  \(from) -> closed [color=\"#7f8c8d\", style=dotted, label=\(quoted(closeLabel(transition) + approval))];")
-            }
+        let styles: [TransitionKind: String] = [.stepUp: "color=\"#c0392b\"", .stepDown: "color=\"#27ae60\", style=dashed",
+                                                .escalate: "color=\"#8e0000\", penwidth=2", .close: "color=\"#7f8c8d\", style=dotted"]
+        for edge in edges(pathway) {
+            lines.append("  \(edge.from) -> \(edge.to) [\(styles[edge.kind] ?? ""), label=\(dotString(edge.label))];")
         }
         lines.append("}")
-        return lines.joined(separator: "\n") + "\n"
+        return lines
     }
 
-    static func mermaid(_ pathway: Pathway) -> String {
+    /// A DOT string literal: quotes and backslashes escaped, newlines as `\n`.
+    static func dotString(_ text: String) -> String {
+        var result = "\""
+        for character in text {
+            switch character {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            default: result.append(character)
+            }
+        }
+        return result + "\""
+    }
+
+    // MARK: - Mermaid
+
+    static func mermaid(_ pathway: Pathway) -> [String] {
         var lines = ["flowchart LR",
                      "  intake[/\(mermaidText(pathway.intake.title))/]",
                      "  closed((Closed))"]
-        for tier in Tier.allCases {
-            let levels = pathway.levels.filter { $0.tier == tier }
-            guard !levels.isEmpty else { continue }
-            lines.append("  subgraph \(node(tier.rawValue))[\"\(tierTitles[tier] ?? tier.rawValue)\"]")
-            for level in levels {
+        for group in tiers(pathway) {
+            lines.append("  subgraph \(node(group.tier.rawValue))[\"\(group.title)\"]")
+            for level in group.levels {
                 lines.append("    \(node(level.id))[\"\(mermaidText(level.title))\(level.consentRequired ? "<br/>(consent)" : "")\"]")
             }
             lines.append("  end")
         }
         for outcome in pathway.intake.outcomes { lines.append("  intake --> \(node(outcome))") }
-        if let reasons = pathway.intake.closeReasons, !reasons.isEmpty {
-            lines.append("  intake -.->|\(reasons.map(\.rawValue).joined(separator: " "))| closed")
+        if let label = intakeCloseLabel(pathway) { lines.append("  intake -.->|\(label)| closed") }
+        let arrows: [TransitionKind: String] = [.stepUp: "-->", .stepDown: "-.->", .escalate: "==>", .close: "-.->"]
+        for edge in edges(pathway) {
+            lines.append("  \(edge.from) \(arrows[edge.kind] ?? "-->")|\(edge.label)| \(edge.to)")
         }
-        for transition in pathway.transitions {
-            let from = node(transition.from)
-            let approval = transition.needsApproval ? " ✓mgr" : ""
-            switch transition.kind {
-            case .stepUp: lines.append("  \(from) -->|step-up\(approval)| \(node(transition.to ?? ""))")
-            case .stepDown: lines.append("  \(from) -.->|step-down\(approval)| \(node(transition.to ?? ""))")
-            case .escalate: lines.append("  \(from) ==>|escalate\(approval)| \(node(transition.to ?? ""))")
-            case .close: lines.append("  \(from) -.->|\(closeLabel(transition))\(approval)| closed")
-            }
-        }
-        return lines.joined(separator: "\n") + "\n"
+        return lines
     }
 
+    /// Text Mermaid shows inside a node: double quotes become single, parentheses are dropped
+    /// (Mermaid reads them as shape syntax).
     static func mermaidText(_ text: String) -> String {
-        text.replacingOccurrences(of: "\"", with: "'").replacingOccurrences(of: "(", with: "").replacingOccurrences(of: ")", with: "")
-    }
-}
-
-extension String {
-    /// Foundation-free replace, enough for escaping labels.
-    func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var result = ""
-        var remainder = Substring(self)
-        while let range = remainder.range(of: target) {
-            result += remainder[..<range.lowerBound]
-            result += replacement
-            remainder = remainder[range.upperBound...]
-        }
-        return result + remainder
-    }
-}
-
-extension Substring {
-    func range(of target: String) -> Range<Substring.Index>? {
-        var index = startIndex
-        while index < endIndex {
-            if self[index...].hasPrefix(target) {
-                return index..<self.index(index, offsetBy: target.count)
+        String(text.compactMap { character -> Character? in
+            switch character {
+            case "\"": "'"
+            case "(", ")": nil
+            default: character
             }
-            index = self.index(after: index)
-        }
-        return nil
+        })
     }
 }

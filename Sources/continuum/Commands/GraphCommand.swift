@@ -25,12 +25,6 @@ struct GraphCommand: ParsableCommand {
 
     func run() throws {
         let definition = try pathway.load()
-        Console.out(PathwayDiagram.render(definition, as: format), terminator: "")
-    }
-}
-
-extension Console {
-    static func out(_ text: String, terminator: String) {
-        out(terminator.isEmpty && text.hasSuffix("\n") ? String(text.dropLast()) : text + terminator)
+        Console.write(PathwayDiagram.render(definition, as: format))
     }
 }
