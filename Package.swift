@@ -17,6 +17,14 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // json-c, seen only by ContinuumJSON.
@@ -37,12 +45,42 @@ let package = Package(
             dependencies: ["ContinuumJSON"],
             swiftSettings: swiftSettings
         ),
+        // The system of record: the hash-chained event log, projections, tokens, on SQLite (GRDB).
+        .target(
+            name: "ContinuumStore",
+            dependencies: [
+                "ContinuumCore",
+                "ContinuumJSON",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP API (Hummingbird 2): partner and staff routes, tokens and roles, problem+json, metrics.
+        .target(
+            name: "ContinuumServer",
+            dependencies: [
+                "ContinuumCore",
+                "ContinuumJSON",
+                "ContinuumStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `continuum` command line.
         .executableTarget(
             name: "continuum",
             dependencies: [
                 "ContinuumCore",
                 "ContinuumJSON",
+                "ContinuumStore",
+                "ContinuumServer",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -67,6 +105,25 @@ let package = Package(
         .testTarget(
             name: "ContinuumCoreTests",
             dependencies: ["ContinuumCore", "ContinuumJSON"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ContinuumStoreTests",
+            dependencies: ["ContinuumStore", "ContinuumCore", "ContinuumJSON"],
+            swiftSettings: swiftSettings
+        ),
+        // End to end: the real server on a loopback port over a real SQLite file, through HTTP.
+        .testTarget(
+            name: "ContinuumServerTests",
+            dependencies: [
+                "ContinuumServer",
+                "ContinuumStore",
+                "ContinuumCore",
+                "ContinuumJSON",
+                "continuum",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Runs the built `continuum` binary as a user would: exit codes, stdout, stderr.

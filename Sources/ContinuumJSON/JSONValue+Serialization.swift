@@ -4,10 +4,15 @@ extension JSONValue {
     ///
     /// - Parameter pretty: two-space indentation and one member per line.
     public func serialized(pretty: Bool = false) -> String {
+        String(decoding: serializedBytes(pretty: pretty), as: UTF8.self)
+    }
+
+    /// The same text as ``serialized(pretty:)``, as UTF-8 bytes (for hashing and HTTP bodies).
+    public func serializedBytes(pretty: Bool = false) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
         write(to: &output, pretty: pretty, indent: 0)
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 
     private func write(to output: inout [UInt8], pretty: Bool, indent: Int) {

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `continuum`: the early help referral pathway router.
 @main
-struct Continuum: ParsableCommand {
+struct Continuum: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "continuum",
         abstract: "Early help referral pathway router for children's services.",
@@ -11,9 +11,11 @@ struct Continuum: ParsableCommand {
             (Pathways/surrey.json by default) and given statutory deadlines on a working-day calendar.
 
             Exit codes: 0 success, 64 usage error, 65 invalid data (referral or pathway), \
-            66 input file missing or unreadable.
+            66 input file missing or unreadable, 69 service or database unavailable, \
+            70 event log check failed, 77 not permitted.
             """,
         version: "0.1.0",
-        subcommands: [CheckCommand.self, RouteCommand.self, GraphCommand.self]
+        subcommands: [CheckCommand.self, RouteCommand.self, GraphCommand.self, ServeCommand.self, TokenCommand.self,
+                      AuditCommand.self, RebuildCommand.self]
     )
 }

@@ -9,3 +9,12 @@ enum Exit {
     /// EX_NOINPUT: an input file does not exist or cannot be read.
     static let noInput = ExitCode(66)
 }
+
+extension Exit {
+    /// EX_UNAVAILABLE: a service (the server, the database) cannot be reached or opened.
+    static let unavailable = ExitCode(69)
+    /// EX_SOFTWARE: an internal check failed (the event log's hash chain is broken).
+    static let software = ExitCode(70)
+    /// EX_NOPERM: the server refused the token.
+    static let notPermitted = ExitCode(77)
+}

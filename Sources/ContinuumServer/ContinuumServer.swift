@@ -1,0 +1,52 @@
+import ContinuumCore
+import ContinuumStore
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The router service: a Hummingbird 2 application over a ``CaseStore``.
+///
+/// ```swift
+/// let server = ContinuumServer(store: store, pathway: surrey, configuration: .init(port: 8080), logger: logger)
+/// try await server.run { port in print("listening on \(port)") }
+/// ```
+public struct ContinuumServer: Sendable {
+    public let store: any CaseStore
+    public let pathway: VerifiedPathway
+    public let configuration: ServerConfiguration
+    public let logger: Logger
+
+    public init(store: any CaseStore, pathway: VerifiedPathway, configuration: ServerConfiguration, logger: Logger) {
+        self.store = store
+        self.pathway = pathway
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The router with every route; exposed so tests can inspect it without a socket.
+    func router(metrics: ServerMetrics) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.middlewares.add(RequestMiddleware(metrics: metrics, logger: logger))
+        let access = Access(store: store, limiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst))
+        OperationalRoutes(store: store, metrics: metrics, configuration: configuration, pathway: pathway.definition.reference).register(on: router)
+        PartnerRoutes(store: store, access: access, configuration: configuration, metrics: metrics, logger: logger).register(on: router)
+        StaffRoutes(store: store, access: access, configuration: configuration, logger: logger).register(on: router)
+        return router
+    }
+
+    /// Serves until the task is cancelled or the process gets SIGTERM / SIGINT (graceful shutdown).
+    /// - Parameter onListening: called with the bound port once the server accepts connections.
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let metrics = ServerMetrics()
+        let watcher = ClockWatcher(store: store, interval: configuration.clockCheckInterval, now: configuration.now, logger: logger)
+        let app = Application(
+            router: router(metrics: metrics),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "continuum"),
+            services: [watcher],
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+        try await app.runService()
+    }
+}

@@ -1,0 +1,56 @@
+import ContinuumJSON
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Foundation
+
+/// Request and response bodies: content type and size checks on the way in, JSON through
+/// ContinuumJSON both ways (the wire format never goes through Foundation's coders).
+enum HTTPBodies {
+    /// The request body, after checking its media type (415) and size (413).
+    static func read(_ request: Request, mediaType: String, limit: Int) async throws -> ByteBuffer {
+        let contentType = request.headers[.contentType]
+        let essence = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard essence == mediaType else { throw APIProblem.unsupportedMediaType(expected: mediaType, got: contentType) }
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw APIProblem.tooLarge(limit: limit)
+        }
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIProblem.tooLarge(limit: limit)
+        }
+    }
+
+    /// Decodes a small JSON request (staff actions): syntax errors with their offset, unknown
+    /// fields and type errors with their JSON path, all as 400.
+    static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer, limit: Int) throws -> T {
+        let document: JSONDocument
+        do {
+            document = try buffer.withUnsafeReadableBytes { bytes in
+                try Result { () throws(JSONSyntaxError) in try JSONParser(limits: JSONLimits(maxBytes: limit)).parse(bytes) }.get()
+            }
+        } catch let error as JSONSyntaxError {
+            throw APIProblem.badRequest("Invalid JSON", [JSONProblem(path: "$", message: error.description)])
+        }
+        do {
+            return try document.decode(T.self, rejectUnknownKeys: true)
+        } catch let error as DecodingError {
+            throw APIProblem.badRequest("Invalid request", [JSONProblem(error)])
+        } catch let problem as APIProblem {
+            throw problem
+        } catch {
+            throw APIProblem.badRequest("Invalid request", [JSONProblem(path: "$", message: String(describing: error))])
+        }
+    }
+
+    static func json(_ value: JSONValue, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serializedBytes())))
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        json(try JSONValueEncoder().encode(value), status: status, headers: headers)
+    }
+}

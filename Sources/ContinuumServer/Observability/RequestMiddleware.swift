@@ -1,0 +1,68 @@
+import ContinuumCore
+import ContinuumJSON
+import ContinuumStore
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The outermost layer: turns every error into problem+json, logs one line per request (ids,
+/// never bodies, query strings or headers), and records metrics.
+///
+/// An error no handler anticipated is a 500 with an incident id in the log; input is never
+/// supposed to reach that branch (the JSONTestSuite and authorisation tests check it).
+struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let problem as APIProblem {
+            response = try problem.response(from: request, context: context)
+        } catch let error as StoreError {
+            response = try Self.problem(for: error).response(from: request, context: context)
+        } catch let error as HTTPError {
+            let title = error.status == .notFound ? "Not found" : error.status.reasonPhrase
+            let detail = error.status == .notFound ? "no route \(request.method.rawValue) \(request.uri.path)" : (error.body ?? error.status.reasonPhrase)
+            response = try APIProblem(error.status, title: title, detail: detail).response(from: request, context: context)
+        } catch is NIOTooManyBytesError {
+            response = try APIProblem(.contentTooLarge, title: "Body too large", detail: "the body is over the limit").response(from: request, context: context)
+        } catch {
+            let incident = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+            logger.error("unhandled error", metadata: ["incident": .string(incident), "error": .string(String(describing: type(of: error)))])
+            response = try APIProblem(.internalServerError, title: "Internal error", detail: "incident \(incident); the request was not applied")
+                .response(from: request, context: context)
+        }
+        let elapsed = ContinuousClock.now - started
+        let route = context.endpointPath ?? "unmatched"
+        metrics.request(method: request.method.rawValue, route: route, status: response.status.code, duration: elapsed)
+        logger.info("request", metadata: [
+            "method": .string(request.method.rawValue), "route": .string(route), "status": .stringConvertible(response.status.code),
+            "ms": .stringConvertible((Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000).rounded()),
+        ])
+        return response
+    }
+
+    /// How store refusals read over HTTP.
+    static func problem(for error: StoreError) -> APIProblem {
+        switch error {
+        case .messageIdConflict:
+            APIProblem(.conflict, title: "messageId already used", detail: error.description, errors: [.init(path: "$.messageId", message: error.description)])
+        case .caseNotFound, .referralNotFound, .approvalNotFound, .tokenNotFound:
+            APIProblem.notFound(error.description)
+        case .refused(let refusal):
+            switch refusal {
+            case .roleNotPermitted(_, _, _): APIProblem.forbidden(refusal.description)
+            case .approvalPending(_), .nothingToApprove: APIProblem(.conflict, title: "Conflicts with the case's state", detail: refusal.description)
+            default: APIProblem(.unprocessableContent, title: "Refused by the pathway", detail: refusal.description)
+            }
+        case .invalidRequest(let path, let message):
+            APIProblem.badRequest("Invalid request", [.init(path: path, message: message)])
+        case .database, .chainBroken:
+            APIProblem(.serviceUnavailable, title: "Store unavailable", detail: "the record store cannot complete the request; try again shortly")
+        }
+    }
+}

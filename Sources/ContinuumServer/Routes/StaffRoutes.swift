@@ -1,0 +1,138 @@
+import ContinuumCore
+import ContinuumJSON
+import ContinuumStore
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// The front door's API: the queue, cases, decisions, transitions and approvals.
+struct StaffRoutes: Sendable {
+    let store: any CaseStore
+    let access: Access
+    let configuration: ServerConfiguration
+    let logger: Logger
+
+    private static let staff: Set<Role> = [.practitioner, .manager]
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/v1/queue") { request, _ in
+            _ = try await access.require(request, Self.staff, action: "read the queue")
+            let today = UKTime.londonDate(of: configuration.now())
+            return try HTTPBodies.json(QueueBody(asOf: today, items: try await store.queue(today: today)))
+        }
+        router.get("/v1/cases/:caseId") { request, context in
+            let caseId = try context.parameters.require("caseId")
+            _ = try await access.require(request, Self.staff, action: "read cases")
+            return try HTTPBodies.json(try await store.caseRecord(caseId, today: UKTime.londonDate(of: configuration.now())))
+        }
+        router.post("/v1/cases/:caseId/decisions") { request, context in
+            let caseId = try context.parameters.require("caseId")
+            let principal = try await access.require(request, Self.staff, action: "record front-door decisions")
+            let body = try HTTPBodies.decode(DecisionRequest.self, from: try await read(request), limit: configuration.maxBodyBytes)
+            try body.validate()
+            let outcome = try await store.decide(caseId: caseId, level: body.accept == true ? nil : body.level, rationale: body.rationale,
+                                                 overrideReason: body.overrideReason, actor: principal.actor, at: configuration.now())
+            log("decision", outcome, principal)
+            return try HTTPBodies.json(outcome, status: .created)
+        }
+        router.post("/v1/cases/:caseId/transitions") { request, context in
+            let caseId = try context.parameters.require("caseId")
+            let principal = try await access.require(request, Self.staff, action: "step cases up or down or close them")
+            let body = try HTTPBodies.decode(TransitionRequest.self, from: try await read(request), limit: configuration.maxBodyBytes)
+            try body.validate()
+            let outcome = try await store.transition(caseId: caseId, kind: body.kind, to: body.to, reason: body.reason, rationale: body.rationale,
+                                                     actor: principal.actor, at: configuration.now())
+            log("transition", outcome, principal)
+            return try HTTPBodies.json(outcome, status: .created)
+        }
+        router.get("/v1/approvals") { request, _ in
+            _ = try await access.require(request, [.manager], action: "list approvals")
+            return try HTTPBodies.json(ApprovalsBody(items: try await store.approvals()))
+        }
+        router.post("/v1/decisions/:decisionId/approval") { request, context in
+            let id = try context.parameters.require("decisionId")
+            let principal = try await access.require(request, [.manager], action: "approve or reject changes")
+            let body = try HTTPBodies.decode(ApprovalRequest.self, from: try await read(request), limit: configuration.maxBodyBytes)
+            try body.validate()
+            let outcome = try await store.resolveApproval(id, approve: body.approve, rationale: body.rationale, actor: principal.actor, at: configuration.now())
+            log(body.approve ? "approved" : "rejected", outcome, principal)
+            return try HTTPBodies.json(outcome, status: .created)
+        }
+    }
+
+    private func read(_ request: Request) async throws -> ByteBuffer {
+        try await HTTPBodies.read(request, mediaType: "application/json", limit: configuration.maxBodyBytes)
+    }
+
+    private func log(_ action: String, _ outcome: ChangeOutcome, _ principal: Principal) {
+        logger.info("\(action)", metadata: ["caseId": .string(outcome.caseId), "eventId": .string(outcome.eventId),
+                                            "status": .string(outcome.status), "token": .string(principal.tokenId)])
+    }
+}
+
+/// `GET /v1/queue`.
+struct QueueBody: Encodable {
+    var asOf: CalendarDate
+    var items: [QueueItem]
+}
+
+/// `GET /v1/approvals`.
+struct ApprovalsBody: Encodable {
+    var items: [ApprovalItem]
+}
+
+/// `POST /v1/cases/{caseId}/decisions`: `{"accept": true, "rationale": …}` or
+/// `{"level": …, "overrideReason": …, "rationale": …}`.
+struct DecisionRequest: Decodable {
+    var accept: Bool?
+    var level: String?
+    var overrideReason: String?
+    var rationale: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case accept, level, overrideReason, rationale }
+
+    func validate() throws {
+        var problems: [JSONProblem] = []
+        if rationale.allSatisfy(\.isWhitespace) { problems.append(JSONProblem(path: "$.rationale", message: "a rationale is required")) }
+        switch (accept ?? false, level) {
+        case (true, .some): problems.append(JSONProblem(path: "$.level", message: "give either \"accept\": true or a \"level\", not both"))
+        case (false, nil): problems.append(JSONProblem(path: "$", message: "give \"accept\": true to accept the recommendation, or a \"level\" (with an \"overrideReason\" when it differs)"))
+        default: break
+        }
+        if !problems.isEmpty { throw APIProblem.badRequest("Invalid decision", problems) }
+    }
+}
+
+/// `POST /v1/cases/{caseId}/transitions`: `{"kind": "step-up", "to": …, "rationale": …}` or
+/// `{"kind": "close", "reason": "RC1", "rationale": …}`.
+struct TransitionRequest: Decodable {
+    var kind: TransitionKind
+    var to: String?
+    var reason: ClosureReason?
+    var rationale: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case kind, to, reason, rationale }
+
+    func validate() throws {
+        var problems: [JSONProblem] = []
+        if rationale.allSatisfy(\.isWhitespace) { problems.append(JSONProblem(path: "$.rationale", message: "a rationale is required")) }
+        if kind == .close, reason == nil { problems.append(JSONProblem(path: "$.reason", message: "closing needs a CIN census closure reason, RC1 to RC9")) }
+        if kind != .close, to == nil { problems.append(JSONProblem(path: "$.to", message: "a \(kind.rawValue) needs the level to move to")) }
+        if !problems.isEmpty { throw APIProblem.badRequest("Invalid transition", problems) }
+    }
+}
+
+/// `POST /v1/decisions/{id}/approval`: `{"approve": true|false, "rationale": …}` (required to reject).
+struct ApprovalRequest: Decodable {
+    var approve: Bool
+    var rationale: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case approve, rationale }
+
+    func validate() throws {
+        if !approve, rationale?.allSatisfy(\.isWhitespace) ?? true {
+            throw APIProblem.badRequest("Invalid approval", [JSONProblem(path: "$.rationale", message: "rejecting a change needs a rationale")])
+        }
+    }
+}

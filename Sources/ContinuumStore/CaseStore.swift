@@ -1,0 +1,27 @@
+import ContinuumCore
+
+/// The system of record behind the HTTP API: referrals in, decisions and transitions recorded
+/// as hash-chained events, projections read back.
+///
+/// ``SQLiteCaseStore`` is the embedded conformer. Every write appends events and updates the
+/// projections in one transaction, and returns only after that transaction is durable.
+public protocol CaseStore: Sendable {
+    /// Stores a validated referral, matches its child, routes it and queues it.
+    /// The same partner and `messageId` with the same body returns the first answer
+    /// (`replayed`); with another body it throws ``StoreError/messageIdConflict(messageId:referralId:)``.
+    func submit(_ referral: Referral, partnerId: String, actor: Actor, receivedAt: Timestamp) async throws -> Submission
+    func referralStatus(_ referralId: String) async throws -> (status: ReferralStatus, partnerId: String)
+    func queue(today: CalendarDate) async throws -> [QueueItem]
+    func caseRecord(_ caseId: String, today: CalendarDate) async throws -> CaseRecord
+    /// The front-door decision; `level` nil accepts the recommendation.
+    func decide(caseId: String, level: String?, rationale: String, overrideReason: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
+    /// A step-up, step-down, escalation (`to` a level) or closure (`reason`).
+    func transition(caseId: String, kind: TransitionKind, to: String?, reason: ClosureReason?, rationale: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
+    func resolveApproval(_ id: String, approve: Bool, rationale: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
+    func approvals() async throws -> [ApprovalItem]
+    /// Records a `clock-breached` event for every running clock past its due date; returns how many.
+    func recordBreaches(at now: Timestamp) async throws -> Int
+    func authenticate(secret: String) async throws -> Principal?
+    /// Counts for metrics: open referrals awaiting a decision, and running clocks past due.
+    func gauges(today: CalendarDate) async throws -> (queueLength: Int, overdueClocks: Int)
+}

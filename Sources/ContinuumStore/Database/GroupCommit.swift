@@ -1,0 +1,86 @@
+import GRDB
+import Synchronization
+
+/// Group commit: writes that arrive while a transaction is committing wait and then share the
+/// next transaction, so many concurrent requests pay for one `fsync` together.
+///
+/// Each write runs in its own savepoint: one that throws is rolled back alone and its caller
+/// gets the error, while the rest of the batch commits. A caller resumes only after the
+/// transaction holding its write has committed (with `synchronous=FULL`, after the fsync), so
+/// an acknowledgement always means durable.
+final class GroupCommit: Sendable {
+    private let writer: any DatabaseWriter
+    private let state = Mutex(Pending())
+    /// Upper bound on writes per transaction, to bound the wait of the first one in a batch.
+    private let maximumBatch: Int
+
+    private struct Pending {
+        var jobs: [Job] = []
+        var draining = false
+    }
+
+    /// One caller's write: `run` does the work inside the batch's transaction and returns how
+    /// to answer the caller once the commit succeeded; `abort` answers it if the commit failed.
+    private struct Job: Sendable {
+        let run: @Sendable (Database) -> @Sendable () -> Void
+        let abort: @Sendable (any Error) -> Void
+    }
+
+    init(writer: any DatabaseWriter, maximumBatch: Int = 256) {
+        self.writer = writer
+        self.maximumBatch = maximumBatch
+    }
+
+    /// Runs `work` in the next shared transaction; returns once that transaction committed.
+    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job = Job(
+                run: { db in
+                    let result = Result { () throws -> T in
+                        var output: T?
+                        try db.inSavepoint {
+                            output = try work(db)
+                            return .commit
+                        }
+                        guard let output else { throw StoreError.database(path: db.description, message: "a write produced no result") }
+                        return output
+                    }
+                    return { continuation.resume(with: result) }
+                },
+                abort: { error in continuation.resume(throwing: error) }
+            )
+            let startDrain = state.withLock { pending in
+                pending.jobs.append(job)
+                if pending.draining { return false }
+                pending.draining = true
+                return true
+            }
+            if startDrain {
+                Task { await self.drain() }
+            }
+        }
+    }
+
+    /// Commits batches until no write is waiting.
+    private func drain() async {
+        while true {
+            let batch: [Job] = state.withLock { pending in
+                if pending.jobs.isEmpty {
+                    pending.draining = false
+                    return []
+                }
+                let count = min(pending.jobs.count, maximumBatch)
+                let batch = Array(pending.jobs.prefix(count))
+                pending.jobs.removeFirst(count)
+                return batch
+            }
+            if batch.isEmpty { return }
+            do {
+                let answers = try await writer.write { db in batch.map { $0.run(db) } }
+                for answer in answers { answer() }
+            } catch {
+                for job in batch { job.abort(error) }
+            }
+        }
+    }
+}

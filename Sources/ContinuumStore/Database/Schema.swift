@@ -1,0 +1,97 @@
+import GRDB
+
+/// The SQLite schema, as GRDB migrations (append new ones; never edit a shipped one).
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            // The source of truth. Everything below it is a projection `continuum rebuild` recreates.
+            try db.execute(sql: """
+                CREATE TABLE events (
+                    sequence INTEGER PRIMARY KEY,
+                    case_id TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    actor_id TEXT NOT NULL,
+                    actor_role TEXT NOT NULL,
+                    at TEXT NOT NULL,
+                    body TEXT NOT NULL,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                );
+                CREATE INDEX events_case ON events(case_id, sequence);
+
+                CREATE TABLE tokens (
+                    token_id TEXT PRIMARY KEY,
+                    secret_hash TEXT NOT NULL UNIQUE,
+                    role TEXT NOT NULL,
+                    partner_id TEXT,
+                    name TEXT,
+                    created_at TEXT NOT NULL,
+                    revoked_at TEXT
+                );
+                """)
+            try createProjections(db)
+        }
+        return migrator
+    }
+
+    /// The projection tables (cases, referrals, queue columns, clocks, child matching).
+    static let projectionTables = ["cases", "referrals", "child_keys", "clocks"]
+
+    static func createProjections(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE cases (
+                case_id TEXT PRIMARY KEY,
+                state TEXT NOT NULL,
+                phase TEXT NOT NULL,
+                level TEXT,
+                recommendation TEXT,
+                awaiting_decision INTEGER NOT NULL,
+                immediate_risk INTEGER NOT NULL,
+                re_referral INTEGER NOT NULL,
+                next_due TEXT,
+                received_at TEXT,
+                latest_referral TEXT,
+                pending_event TEXT,
+                opened_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                last_sequence INTEGER NOT NULL
+            );
+            CREATE INDEX cases_queue ON cases(awaiting_decision, immediate_risk, next_due);
+            CREATE INDEX cases_pending ON cases(pending_event);
+
+            CREATE TABLE referrals (
+                referral_id TEXT PRIMARY KEY,
+                case_id TEXT NOT NULL,
+                partner_id TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                body_hash TEXT NOT NULL,
+                received_at TEXT NOT NULL,
+                re_referral INTEGER NOT NULL,
+                previous_referral TEXT,
+                message TEXT NOT NULL,
+                decision TEXT,
+                UNIQUE (partner_id, message_id)
+            );
+            CREATE INDEX referrals_case ON referrals(case_id);
+
+            CREATE TABLE child_keys (
+                key TEXT NOT NULL,
+                referral_id TEXT NOT NULL,
+                case_id TEXT NOT NULL,
+                received_at TEXT NOT NULL
+            );
+            CREATE INDEX child_keys_key ON child_keys(key, received_at);
+
+            CREATE TABLE clocks (
+                case_id TEXT NOT NULL,
+                clock TEXT NOT NULL,
+                from_date TEXT NOT NULL,
+                due TEXT NOT NULL,
+                breached INTEGER NOT NULL,
+                PRIMARY KEY (case_id, clock)
+            );
+            CREATE INDEX clocks_due ON clocks(breached, due);
+            """)
+    }
+}

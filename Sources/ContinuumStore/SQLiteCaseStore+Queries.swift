@@ -1,0 +1,108 @@
+import ContinuumCore
+import ContinuumJSON
+import GRDB
+
+extension SQLiteCaseStore {
+    public func queue(today: CalendarDate) async throws -> [QueueItem] {
+        let pathway = self.pathway
+        return try await read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT c.case_id, c.latest_referral, c.received_at, c.recommendation, c.immediate_risk, c.re_referral, c.next_due,
+                       c.pending_event, c.phase, c.level, r.message
+                FROM cases c JOIN referrals r ON r.referral_id = c.latest_referral
+                WHERE c.awaiting_decision = 1
+                ORDER BY c.immediate_risk DESC, c.next_due IS NULL, c.next_due, c.received_at
+                """)
+            return try rows.map { row in
+                let message = try JSONParser().parse(row["message"] as String).value()
+                let nextDue = (row["next_due"] as String?).flatMap { CalendarDate($0) }
+                let recommendation: String? = row["recommendation"]
+                let phase: String = row["phase"]
+                return QueueItem(
+                    caseId: row["case_id"], referralId: row["latest_referral"],
+                    receivedAt: Timestamp(rfc3339: row["received_at"] as String? ?? "") ?? Timestamp(secondsSinceEpoch: 0),
+                    child: Self.childSummary(message, today: today), referrer: Self.referrerSummary(message),
+                    recommendedLevel: recommendation, recommendedLevelTitle: recommendation.flatMap { pathway.definition.level($0)?.title },
+                    immediateRisk: row["immediate_risk"], reReferral: row["re_referral"], decisionDue: nextDue,
+                    overdue: nextDue.map { $0 < today } ?? false, pendingApproval: (row["pending_event"] as String?) != nil,
+                    currentLevel: phase == CaseState.Phase.open.rawValue ? row["level"] : nil)
+            }
+        }
+    }
+
+    static func childSummary(_ message: JSONValue, today: CalendarDate) -> ChildSummary {
+        let child = message["child"]
+        let born = child?["dateOfBirth"]?.stringValue.flatMap { CalendarDate($0) }
+        return ChildSummary(givenName: child?["givenName"]?.stringValue ?? "", familyName: child?["familyName"]?.stringValue ?? "",
+                            dateOfBirth: born, expectedDateOfBirth: child?["expectedDateOfBirth"]?.stringValue.flatMap { CalendarDate($0) },
+                            ageYears: born.map { $0.wholeYears(until: today) })
+    }
+
+    static func referrerSummary(_ message: JSONValue) -> ReferrerSummary {
+        ReferrerSummary(agency: message["referrer"]?["agency"]?.stringValue ?? "", source: message["referrer"]?["source"]?.stringValue ?? "")
+    }
+
+    public func caseRecord(_ caseId: String, today: CalendarDate) async throws -> CaseRecord {
+        let definition = pathway.definition
+        return try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT state, pending_event FROM cases WHERE case_id = ?", arguments: [caseId]) else {
+                throw StoreError.caseNotFound(caseId)
+            }
+            let state = try Projector.decodeState(row["state"])
+            let breached = Set(try String.fetchAll(db, sql: "SELECT clock FROM clocks WHERE case_id = ? AND breached = 1", arguments: [caseId]))
+            let referrals = try Row.fetchAll(db, sql: "SELECT * FROM referrals WHERE case_id = ? ORDER BY received_at", arguments: [caseId]).map { row in
+                ReferralView(referralId: row["referral_id"], partnerId: row["partner_id"], messageId: row["message_id"],
+                             receivedAt: Timestamp(rfc3339: row["received_at"] as String) ?? Timestamp(secondsSinceEpoch: 0),
+                             reReferral: row["re_referral"], previousReferralId: row["previous_referral"],
+                             message: try JSONParser().parse(row["message"] as String).value(),
+                             decision: try (row["decision"] as String?).map { try JSONParser().parse($0).decode(Decision.self) })
+            }
+            let events = try EventLog.events(of: caseId, db).map(Self.view)
+            let clocks = state.clocks.map { clock in
+                ClockView(clock: clock.clock, title: definition.clocks.first { $0.id == clock.clock }?.title ?? clock.clock,
+                          from: clock.from, due: clock.due, overdue: clock.due < today, breached: clock.breached || breached.contains(clock.clock))
+            }
+            let pending = state.pending.map { ApprovalItem(id: row["pending_event"] ?? "", caseId: caseId, change: $0) }
+            return CaseRecord(caseId: caseId, phase: state.phase.rawValue, level: state.level,
+                              levelTitle: state.level.flatMap { definition.level($0)?.title }, recommendation: state.recommendation,
+                              consent: state.consent, awaitingDecision: state.decisionOutstanding, closureReason: state.closure,
+                              pending: pending, clocks: clocks, referrals: referrals, events: events)
+        }
+    }
+
+    /// An event as the case history shows it (a referral's message is shown once, in `referrals`).
+    static func view(_ event: LogEvent) throws -> EventView {
+        let detail: JSONValue
+        if let referral = event.body.referral {
+            detail = .object([
+                "referralId": .string(referral.referralId), "partnerId": .string(referral.partnerId),
+                "reReferral": .bool(referral.reReferral), "previousReferralId": referral.previousReferralId.map(JSONValue.string) ?? .null,
+            ])
+        } else if let routed = event.body.routed {
+            detail = .object([
+                "referralId": .string(routed.referralId), "level": .string(routed.decision.level),
+                "rules": .array(routed.decision.rules.map(JSONValue.string)),
+            ])
+        } else {
+            detail = try JSONValueEncoder().encode(event.body.change)
+        }
+        return EventView(id: event.id, type: event.type, at: event.at, actor: event.actor, hash: event.hash, detail: detail)
+    }
+
+    public func approvals() async throws -> [ApprovalItem] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT case_id, state, pending_event FROM cases WHERE pending_event IS NOT NULL ORDER BY updated_at").compactMap { row in
+                let state = try Projector.decodeState(row["state"])
+                return state.pending.map { ApprovalItem(id: row["pending_event"], caseId: row["case_id"], change: $0) }
+            }
+        }
+    }
+
+    public func gauges(today: CalendarDate) async throws -> (queueLength: Int, overdueClocks: Int) {
+        try await read { db in
+            let queue = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE awaiting_decision = 1") ?? 0
+            let overdue = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM clocks WHERE due < ?", arguments: [today.description]) ?? 0
+            return (queue, overdue)
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import ContinuumCore
+import ContinuumJSON
+import GRDB
+
+extension SQLiteCaseStore {
+    public func decide(caseId: String, level: String?, rationale: String, overrideReason: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+        try await change(caseId: caseId, actor: actor, at: at) { state in
+            guard let chosen = level ?? state.recommendation else {
+                throw StoreError.invalidRequest(path: "$.level", message: "the case has no recommendation to accept; choose a level")
+            }
+            return .decided(level: chosen, by: actor, at: at, rationale: rationale, overrideReason: overrideReason)
+        }
+    }
+
+    public func transition(caseId: String, kind: TransitionKind, to: String?, reason: ClosureReason?, rationale: String,
+                           actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+        try await change(caseId: caseId, actor: actor, at: at) { _ in
+            if kind == .close {
+                guard let reason else { throw StoreError.invalidRequest(path: "$.reason", message: "closing a case needs a CIN census closure reason (RC1 to RC9)") }
+                return .closed(reason: reason, by: actor, at: at, rationale: rationale)
+            }
+            guard let to else { throw StoreError.invalidRequest(path: "$.to", message: "a \(kind.rawValue) needs the level to move to") }
+            return .moved(kind: kind, to: to, by: actor, at: at, rationale: rationale)
+        }
+    }
+
+    public func resolveApproval(_ id: String, approve: Bool, rationale: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+        let caseId: String = try await read { db in
+            guard let caseId = try String.fetchOne(db, sql: "SELECT case_id FROM cases WHERE pending_event = ?", arguments: [id]) else {
+                throw StoreError.approvalNotFound(id)
+            }
+            return caseId
+        }
+        return try await change(caseId: caseId, actor: actor, at: at, expectPending: id) { _ in
+            if approve { return .approved(by: actor, at: at, rationale: rationale) }
+            return .rejected(by: actor, at: at, rationale: rationale ?? "")
+        }
+    }
+
+    /// Loads the case, builds the event from its state, and records it if the pathway allows.
+    private func change(caseId: String, actor: Actor, at: Timestamp, expectPending: String? = nil,
+                        _ makeEvent: @escaping @Sendable (CaseState) throws -> CaseEvent) async throws -> ChangeOutcome {
+        try await write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT state, pending_event FROM cases WHERE case_id = ?", arguments: [caseId]) else {
+                throw StoreError.caseNotFound(caseId)
+            }
+            // The approval may have been decided by another manager between lookup and write.
+            if let expectPending, (row["pending_event"] as String?) != expectPending { throw StoreError.approvalNotFound(expectPending) }
+            let state = try Projector.decodeState(row["state"])
+            let (event, transition) = try self.record(EventBody(change: try makeEvent(state)), caseId: caseId, actor: actor, at: at, db)
+            let pending = transition.effects.contains { if case .approvalRequested = $0 { true } else { false } }
+            return ChangeOutcome(eventId: event.id, status: pending ? "pending-approval" : "applied", caseId: caseId,
+                                 phase: transition.state.phase.rawValue, level: transition.state.level)
+        }
+    }
+
+    public func recordBreaches(at now: Timestamp) async throws -> Int {
+        let today = UKTime.londonDate(of: now)
+        return try await write { db in
+            let due = try Row.fetchAll(db, sql: "SELECT case_id, clock FROM clocks WHERE breached = 0 AND due < ? ORDER BY due", arguments: [today.description])
+            let system = Actor(id: "clock-watcher", role: .admin)
+            for row in due {
+                try self.record(EventBody(change: .clockBreached(clock: row["clock"], at: now)), caseId: row["case_id"], actor: system, at: now, db)
+            }
+            return due.count
+        }
+    }
+}

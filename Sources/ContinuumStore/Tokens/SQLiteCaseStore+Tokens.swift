@@ -1,0 +1,53 @@
+import ContinuumCore
+import GRDB
+
+extension SQLiteCaseStore {
+    /// Creates a token and returns it with its secret, which is shown once and stored only as a hash.
+    public func createToken(role: Role, partnerId: String?, name: String?, at: Timestamp) async throws -> (info: TokenInfo, secret: String) {
+        if role == .partner, partnerId?.isEmpty ?? true {
+            throw StoreError.invalidRequest(path: "--partner", message: "a partner token needs --partner ID (the partner whose referrals it sends and reads)")
+        }
+        if role != .partner, partnerId != nil {
+            throw StoreError.invalidRequest(path: "--partner", message: "only partner tokens belong to a partner; drop --partner for a \(role.rawValue) token")
+        }
+        let secret = Identifier.tokenSecret()
+        let info = TokenInfo(tokenId: Identifier.tokenId(), role: role, partnerId: partnerId, name: name, createdAt: at, revokedAt: nil)
+        try await write { db in
+            try db.execute(sql: "INSERT INTO tokens (token_id, secret_hash, role, partner_id, name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [info.tokenId, Hex.sha256(Array(secret.utf8)), role.rawValue, partnerId, name, at.description])
+        }
+        return (info, secret)
+    }
+
+    public func listTokens() async throws -> [TokenInfo] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY created_at, token_id").map { row in
+                TokenInfo(tokenId: row["token_id"], role: Role(rawValue: row["role"]) ?? .partner, partnerId: row["partner_id"], name: row["name"],
+                          createdAt: Timestamp(rfc3339: row["created_at"] as String) ?? Timestamp(secondsSinceEpoch: 0),
+                          revokedAt: (row["revoked_at"] as String?).flatMap { Timestamp(rfc3339: $0) })
+            }
+        }
+    }
+
+    /// Revokes a token at once: requests bearing it get 401 from then on.
+    public func revokeToken(_ tokenId: String, at: Timestamp) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL", arguments: [at.description, tokenId])
+            if db.changesCount == 0 {
+                guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tokens WHERE token_id = ?", arguments: [tokenId]) != nil else {
+                    throw StoreError.tokenNotFound(tokenId)
+                }
+            }
+        }
+    }
+
+    public func authenticate(secret: String) async throws -> Principal? {
+        let hash = Hex.sha256(Array(secret.utf8))
+        return try await read { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT token_id, role, partner_id, name FROM tokens WHERE secret_hash = ? AND revoked_at IS NULL"),
+                                             arguments: [hash]),
+                  let role = Role(rawValue: row["role"]) else { return nil }
+            return Principal(tokenId: row["token_id"], role: role, partnerId: row["partner_id"], name: row["name"])
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ContinuumCore
+
+/// Who a bearer token speaks for.
+public struct Principal: Sendable, Hashable {
+    public var tokenId: String
+    public var role: Role
+    /// Set for partner tokens: the partner that owns the referrals it sends.
+    public var partnerId: String?
+    public var name: String?
+
+    public var actor: Actor { Actor(id: tokenId, role: role) }
+}
+
+/// A token as `token list` shows it (never its secret).
+public struct TokenInfo: Sendable, Hashable, Codable {
+    public var tokenId: String
+    public var role: Role
+    public var partnerId: String?
+    public var name: String?
+    public var createdAt: Timestamp
+    public var revokedAt: Timestamp?
+}
+
+/// `audit verify`'s finding.
+public struct ChainReport: Sendable, Hashable {
+    public var events: Int64
+    public var lastHash: String
+}
+
+/// `rebuild`'s finding.
+public struct RebuildReport: Sendable, Hashable {
+    public var events: Int64
+    public var cases: Int
+    public var referrals: Int
+}

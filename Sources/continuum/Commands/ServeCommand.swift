@@ -1,0 +1,81 @@
+import ArgumentParser
+import ContinuumCore
+import ContinuumServer
+import Foundation
+import Logging
+
+/// `continuum serve`: the router service.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the router service: partners submit referrals over HTTP, staff work the queue.",
+        discussion: """
+            Listens on HOST:PORT (loopback by default) and stores everything in one SQLite file \
+            (WAL, synchronous=FULL: a 2xx means the referral is on disk). Logs go to standard \
+            error, one line per request, with ids only (never names, dates of birth or free text).
+
+            The API is described in docs/openapi.yaml and docs/service.md. Every route but \
+            /healthz and /metrics needs a bearer token from `continuum token create`.
+
+            Examples:
+              continuum serve
+              continuum serve --port 9000 --database /var/lib/continuum/continuum.sqlite
+              CONTINUUM_PATHWAY=Pathways/surrey.json continuum serve --host 0.0.0.0
+            """
+    )
+
+    @Option(name: .long, help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "The TCP port to listen on (0 picks a free one and prints it).")
+    var port = 8080
+
+    @OptionGroup var database: DatabaseOption
+    @OptionGroup var pathway: PathwayOption
+
+    @Option(name: .long, help: ArgumentHelp("Requests per second allowed to each token (0: no limit).", valueName: "N"))
+    var rateLimit: Double = 50
+
+    @Option(name: .long, help: ArgumentHelp("Requests a token may send at once above its rate.", valueName: "N"))
+    var rateBurst: Double = 100
+
+    @Option(name: .long, help: ArgumentHelp("Largest accepted request body in bytes (batch bodies: 16 times this).", valueName: "BYTES"))
+    var maxBody = 1 << 20
+
+    @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "LEVEL"))
+    var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard maxBody > 0, rateLimit >= 0, rateBurst >= 1 else { throw ValidationError("--max-body must be positive, --rate-limit 0 or more, --rate-burst 1 or more") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "continuum")
+        let verified = try pathway.loadVerified()
+        let store = try database.open(pathway: verified)
+        let configuration = ServerConfiguration(host: host, port: port, maxBodyBytes: maxBody, maxBatchBytes: maxBody * 16,
+                                                rateLimitPerSecond: rateLimit, rateLimitBurst: rateBurst)
+        let server = ContinuumServer(store: store, pathway: verified, configuration: configuration, logger: logger)
+        let host = self.host
+        let path = database.database
+        do {
+            try await server.run { port in
+                // The one line scripts wait for; stdout so `make run` and tests can read the port.
+                Console.out("continuum: listening on http://\(host):\(port) (database \(path), pathway \(verified.definition.reference))")
+            }
+        } catch {
+            Console.error("continuum: the server stopped: \(error)")
+            throw Exit.unavailable
+        }
+    }
+}
