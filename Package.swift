@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -107,9 +108,25 @@ let package = Package(
             dependencies: ["ContinuumCore", "ContinuumJSON"],
             swiftSettings: swiftSettings
         ),
+        // Shared by the test targets: fixtures, a real server on a loopback port, log capture.
+        .target(
+            name: "ContinuumTesting",
+            dependencies: [
+                "ContinuumServer",
+                "ContinuumStore",
+                "ContinuumCore",
+                "ContinuumJSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/ContinuumTesting",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ContinuumStoreTests",
-            dependencies: ["ContinuumStore", "ContinuumCore", "ContinuumJSON"],
+            dependencies: ["ContinuumStore", "ContinuumCore", "ContinuumJSON", "ContinuumTesting"],
             swiftSettings: swiftSettings
         ),
         // End to end: the real server on a loopback port over a real SQLite file, through HTTP.
@@ -120,9 +137,11 @@ let package = Package(
                 "ContinuumStore",
                 "ContinuumCore",
                 "ContinuumJSON",
+                "ContinuumTesting",
                 "continuum",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

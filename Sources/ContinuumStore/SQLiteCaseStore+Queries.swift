@@ -71,7 +71,7 @@ extension SQLiteCaseStore {
     }
 
     /// An event as the case history shows it (a referral's message is shown once, in `referrals`).
-    static func view(_ event: LogEvent) throws -> EventView {
+    static func view(_ event: EventRecord) throws -> EventView {
         let detail: JSONValue
         if let referral = event.body.referral {
             detail = .object([

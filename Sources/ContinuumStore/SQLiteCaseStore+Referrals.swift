@@ -41,7 +41,7 @@ extension SQLiteCaseStore {
         let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ", ")
         let rows = try Row.fetchAll(db, sql: """
             SELECT k.referral_id, k.case_id, k.received_at, c.phase FROM child_keys k JOIN cases c ON c.case_id = k.case_id
-            WHERE k.key IN (\(placeholders)) ORDER BY k.received_at DESC
+            WHERE k.key IN (\(placeholders)) ORDER BY k.received_at DESC, k.rowid DESC
             """, arguments: StatementArguments(keys))
         guard let latest = rows.first else { return (nil, false, nil) }
         let yearBefore = UKTime.londonDate(of: receivedAt).adding(months: -12)

@@ -5,27 +5,27 @@ import GRDB
 /// Appending to, reading and checking the hash-chained `events` table.
 enum EventLog {
     /// Appends one event after the current last one and returns it (not yet committed).
-    static func append(_ body: EventBody, caseId: String, actor: Actor, at: Timestamp, _ db: Database) throws -> LogEvent {
+    static func append(_ body: EventBody, caseId: String, actor: Actor, at: Timestamp, _ db: Database) throws -> EventRecord {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1"))
         let sequence: Int64 = (last?["sequence"] ?? 0) + 1
-        let previousHash: String = last?["hash"] ?? LogEvent.genesisHash
+        let previousHash: String = last?["hash"] ?? EventRecord.genesisHash
         let bodyText = try JSONValueEncoder().encode(body).serialized()
-        let text = LogEvent.canonicalText(sequence: sequence, caseId: caseId, actor: actor, at: at, body: bodyText)
-        let hash = LogEvent.chainHash(previousHash: previousHash, canonicalText: text)
+        let text = EventRecord.canonicalText(sequence: sequence, caseId: caseId, actor: actor, at: at, body: bodyText)
+        let hash = EventRecord.chainHash(previousHash: previousHash, canonicalText: text)
         try db.cachedStatement(sql: """
             INSERT INTO events (sequence, case_id, type, actor_id, actor_role, at, body, previous_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [sequence, caseId, body.type, actor.id, actor.role.rawValue, at.description, bodyText, previousHash, hash])
-        return LogEvent(sequence: sequence, caseId: caseId, actor: actor, at: at, body: body, previousHash: previousHash, hash: hash)
+        return EventRecord(sequence: sequence, caseId: caseId, actor: actor, at: at, body: body, previousHash: previousHash, hash: hash)
     }
 
     /// A case's events, oldest first.
-    static func events(of caseId: String, _ db: Database) throws -> [LogEvent] {
+    static func events(of caseId: String, _ db: Database) throws -> [EventRecord] {
         try Row.fetchAll(db, sql: "SELECT * FROM events WHERE case_id = ? ORDER BY sequence", arguments: [caseId]).map(decode)
     }
 
     /// Reads a stored row back into an event; a row that does not parse is a broken log.
-    static func decode(_ row: Row) throws -> LogEvent {
+    static func decode(_ row: Row) throws -> EventRecord {
         let sequence: Int64 = row["sequence"]
         let roleText: String = row["actor_role"]
         let atText: String = row["at"]
@@ -42,7 +42,7 @@ enum EventLog {
         } catch {
             throw StoreError.chainBroken(sequence: sequence, reason: "body does not decode: \(error)")
         }
-        return LogEvent(sequence: sequence, caseId: row["case_id"], actor: Actor(id: row["actor_id"], role: role), at: at,
+        return EventRecord(sequence: sequence, caseId: row["case_id"], actor: Actor(id: row["actor_id"], role: role), at: at,
                         body: body, previousHash: row["previous_hash"], hash: row["hash"])
     }
 
@@ -50,7 +50,7 @@ enum EventLog {
     /// the hash before it, and each hash recomputed from the stored text.
     static func verify(_ db: Database) throws -> ChainReport {
         var expected: Int64 = 1
-        var previous = LogEvent.genesisHash
+        var previous = EventRecord.genesisHash
         let rows = try Row.fetchCursor(db, sql: "SELECT sequence, case_id, actor_id, actor_role, at, body, previous_hash, hash FROM events ORDER BY sequence")
         while let row = try rows.next() {
             let sequence: Int64 = row["sequence"]
@@ -64,9 +64,9 @@ enum EventLog {
             guard let role = Role(rawValue: row["actor_role"]), let at = Timestamp(rfc3339: row["at"] as String) else {
                 throw StoreError.chainBroken(sequence: sequence, reason: "actor role or time is malformed")
             }
-            let text = LogEvent.canonicalText(sequence: sequence, caseId: row["case_id"], actor: Actor(id: row["actor_id"], role: role),
+            let text = EventRecord.canonicalText(sequence: sequence, caseId: row["case_id"], actor: Actor(id: row["actor_id"], role: role),
                                               at: at, body: row["body"])
-            let hash = LogEvent.chainHash(previousHash: previous, canonicalText: text)
+            let hash = EventRecord.chainHash(previousHash: previous, canonicalText: text)
             guard hash == row["hash"] as String else {
                 throw StoreError.chainBroken(sequence: sequence, reason: "its content does not match its hash (edited after it was written)")
             }

@@ -13,7 +13,7 @@ struct Projector: Sendable {
 
     /// - Throws: ``StoreError/refused(_:)`` when the pathway does not allow the event.
     @discardableResult
-    func apply(_ event: LogEvent, _ db: Database) throws -> CaseTransition {
+    func apply(_ event: EventRecord, _ db: Database) throws -> CaseTransition {
         guard let caseEvent = event.body.caseEvent else {
             throw StoreError.chainBroken(sequence: event.sequence, reason: "the event has no content")
         }

@@ -4,7 +4,7 @@ import Crypto
 
 /// One entry of the append-only event log: what happened to which case, who did it, when,
 /// and a SHA-256 hash chained to the entry before it, so any edit to the log shows.
-public struct LogEvent: Sendable, Hashable {
+public struct EventRecord: Sendable, Hashable {
     /// Position in the log (1, 2, 3 …), without gaps.
     public var sequence: Int64
     public var caseId: String

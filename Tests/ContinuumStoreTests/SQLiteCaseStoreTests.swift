@@ -1,0 +1,125 @@
+import ContinuumCore
+import ContinuumJSON
+import ContinuumStore
+import ContinuumTesting
+import Testing
+
+@Suite("SQLite case store")
+struct SQLiteCaseStoreTests {
+    @Test("a referral is stored, routed and queued")
+    func submitRoutesAndQueues() async throws {
+        let fixture = try StoreFixture()
+        let answer = try await fixture.submit("M-1")
+        #expect(answer.decision.level == "targeted-support")
+        #expect(answer.status == "awaiting-decision")
+        #expect(!answer.replayed)
+        let queue = try await fixture.store.queue(today: CalendarDate(year: 2026, month: 11, day: 26) ?? CalendarDate(daysSinceEpoch: 0))
+        #expect(queue.map(\.caseId) == [answer.caseId])
+        #expect(queue.first?.decisionDue == CalendarDate("2026-11-27"))
+        #expect(queue.first?.child.ageYears == 8)
+    }
+
+    @Test("the same messageId and body is answered again, not stored twice; another body conflicts")
+    func idempotency() async throws {
+        let fixture = try StoreFixture()
+        let first = try await fixture.submit("M-1")
+        let again = try await fixture.submit("M-1")
+        #expect(again.replayed)
+        #expect(again.referralId == first.referralId && again.caseId == first.caseId)
+        // Another partner may use the same messageId: ids are unique per partner.
+        let other = try await fixture.submit("M-1", partner: "partner-b")
+        #expect(!other.replayed && other.referralId != first.referralId)
+        let changed = try StoreFixture.referral(TestFixtures.referral("M-1").setting("summary", .string("Different")))
+        await #expect(throws: StoreError.messageIdConflict(messageId: "M-1", referralId: first.referralId)) {
+            try await fixture.store.submit(changed, partnerId: "partner-a", actor: StoreFixture.partner, receivedAt: StoreFixture.start)
+        }
+        let report = try await fixture.store.rebuild()
+        #expect(report.referrals == 2)
+    }
+
+    @Test("a referral for a child with an open case joins it; after closure a new case is a re-referral")
+    func childMatching() async throws {
+        let fixture = try StoreFixture()
+        let first = try await fixture.submit("M-1")
+        let second = try await fixture.submit("M-2")
+        #expect(second.caseId == first.caseId && second.joinedOpenCase)
+        #expect(second.reReferral)
+        let unrelated = try await fixture.submit("M-3", child: 7)
+        #expect(unrelated.caseId != first.caseId && !unrelated.reReferral)
+
+        _ = try await fixture.store.transition(caseId: first.caseId, kind: .close, to: nil, reason: .noFurtherActionAfterAssessment, rationale: "No further action",
+                                               actor: StoreFixture.practitioner, at: StoreFixture.start.adding(seconds: 60))
+        let later = StoreFixture.start.adding(seconds: 86_400 * 30)
+        let third = try await fixture.submit("M-4", at: later)
+        #expect(third.caseId != first.caseId && !third.joinedOpenCase)
+        #expect(third.reReferral)
+        let record = try await fixture.store.caseRecord(third.caseId, today: UKTime.londonDate(of: later))
+        #expect(record.referrals.first?.previousReferralId == second.referralId)
+    }
+
+    @Test("an override needs a manager's approval; the approval applies it")
+    func approvals() async throws {
+        let fixture = try StoreFixture()
+        let answer = try await fixture.submit("M-1")
+        let pending = try await fixture.store.decide(caseId: answer.caseId, level: "intensive-support", rationale: "Third incident",
+                                                     overrideReason: "Escalating pattern", actor: StoreFixture.practitioner, at: StoreFixture.start)
+        #expect(pending.status == "pending-approval")
+        #expect(try await fixture.store.approvals().map(\.id) == [pending.eventId])
+        await #expect(throws: StoreError.self) {
+            try await fixture.store.resolveApproval(pending.eventId, approve: true, rationale: nil, actor: StoreFixture.practitioner, at: StoreFixture.start)
+        }
+        let approved = try await fixture.store.resolveApproval(pending.eventId, approve: true, rationale: "Agreed", actor: StoreFixture.manager, at: StoreFixture.start)
+        #expect(approved.status == "applied" && approved.level == "intensive-support")
+        #expect(try await fixture.store.approvals().isEmpty)
+        await #expect(throws: StoreError.approvalNotFound(pending.eventId)) {
+            try await fixture.store.resolveApproval(pending.eventId, approve: true, rationale: nil, actor: StoreFixture.manager, at: StoreFixture.start)
+        }
+    }
+
+    @Test("a clock past its due date is recorded as breached once, and shows in the queue")
+    func breaches() async throws {
+        let fixture = try StoreFixture()
+        let answer = try await fixture.submit("M-1")
+        #expect(try await fixture.store.recordBreaches(at: StoreFixture.start) == 0)
+        let monday = TestFixtures.at("2026-11-30T09:00:00Z")  // due Friday 27th
+        #expect(try await fixture.store.recordBreaches(at: monday) == 1)
+        #expect(try await fixture.store.recordBreaches(at: monday) == 0)
+        let queue = try await fixture.store.queue(today: UKTime.londonDate(of: monday))
+        #expect(queue.first?.overdue == true)
+        let record = try await fixture.store.caseRecord(answer.caseId, today: UKTime.londonDate(of: monday))
+        #expect(record.events.last?.type == "clock-breached")
+        #expect(record.clocks.first?.breached == true)
+    }
+
+    @Test("a disallowed transition is refused with the pathway's rule and changes nothing")
+    func refusedTransition() async throws {
+        let fixture = try StoreFixture()
+        let answer = try await fixture.submit("M-1")
+        _ = try await fixture.store.decide(caseId: answer.caseId, level: nil, rationale: "Agree", overrideReason: nil,
+                                           actor: StoreFixture.practitioner, at: StoreFixture.start)
+        let before = try await fixture.store.caseRecord(answer.caseId, today: UKTime.londonDate(of: StoreFixture.start))
+        do {
+            _ = try await fixture.store.transition(caseId: answer.caseId, kind: .stepUp, to: "looked-after", reason: nil, rationale: "x",
+                                                   actor: StoreFixture.practitioner, at: StoreFixture.start)
+            Issue.record("expected a refusal")
+        } catch StoreError.refused(let refusal) {
+            #expect(refusal.description.contains("up-intensive"))
+        }
+        let after = try await fixture.store.caseRecord(answer.caseId, today: UKTime.londonDate(of: StoreFixture.start))
+        #expect(after == before)
+    }
+
+    @Test("concurrent submissions share commits: all stored once, chain intact")
+    func groupCommit() async throws {
+        let fixture = try StoreFixture()
+        let ids = try await withThrowingTaskGroup(of: String.self) { group in
+            for index in 0..<200 {
+                group.addTask { try await fixture.submit("M-\(index)", child: index).referralId }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(Set(ids).count == 200)
+        let chain = try await fixture.store.verifyChain()
+        #expect(chain.events == 400)
+    }
+}

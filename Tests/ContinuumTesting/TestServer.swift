@@ -1,0 +1,120 @@
+import AsyncHTTPClient
+import ContinuumCore
+import ContinuumJSON
+import ContinuumServer
+import ContinuumStore
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// A real Continuum server on a free loopback port, over a fresh SQLite file, with a token for
+/// every role and a clock the test controls. Requests go over real HTTP (AsyncHTTPClient).
+///
+/// ```swift
+/// try await TestServer.with { server in
+///     let answer = try await server.post("/v1/referrals", token: server.partnerA, json: referral)
+///     #expect(answer.status == 201)
+/// }
+/// ```
+public final class TestServer: Sendable {
+    public let port: Int
+    public let store: SQLiteCaseStore
+    public let clock: TestClock
+    public let logs: LogCapture
+    public let folder: URL
+    /// Tokens: partner "partner-a", partner "partner-b", and one per staff role.
+    public let partnerA: String, partnerB: String, practitioner: String, manager: String, planner: String, admin: String
+
+    private init(port: Int, store: SQLiteCaseStore, clock: TestClock, logs: LogCapture, folder: URL, tokens: [String]) {
+        self.port = port
+        self.store = store
+        self.clock = clock
+        self.logs = logs
+        self.folder = folder
+        (partnerA, partnerB, practitioner, manager, planner, admin) = (tokens[0], tokens[1], tokens[2], tokens[3], tokens[4], tokens[5])
+    }
+
+    /// The moment test servers start at: a Thursday, so the next working day is Friday.
+    public static let start = TestFixtures.at("2026-11-26T12:00:00Z")
+
+    /// Runs `body` against a fresh server, then stops it and removes its files.
+    public static func with<T: Sendable>(rateLimit: Double = 0, maxBodyBytes: Int = 1 << 20,
+                                         _ body: @Sendable (TestServer) async throws -> T) async throws -> T {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let pathway = try TestFixtures.surrey()
+        let store = try SQLiteCaseStore(path: folder.appendingPathComponent("continuum.sqlite").path, pathway: pathway)
+        let clock = TestClock(start)
+        var tokens: [String] = []
+        for (role, partner) in [(Role.partner, "partner-a"), (.partner, "partner-b"), (.practitioner, nil), (.manager, nil), (.planner, nil), (.admin, nil)] {
+            tokens.append(try await store.createToken(role: role, partnerId: partner, name: nil, at: start).secret)
+        }
+        let logs = LogCapture()
+        let configuration = ServerConfiguration(port: 0, maxBodyBytes: maxBodyBytes, maxBatchBytes: maxBodyBytes * 16, rateLimitPerSecond: rateLimit,
+                                                rateLimitBurst: max(1, rateLimit), clockCheckInterval: .seconds(3600), now: clock.now)
+        let server = ContinuumServer(store: store, pathway: pathway, configuration: configuration, logger: logs.logger())
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let running = Task { try await server.run { port in continuation.yield(port) } }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TestServerError.didNotStart }
+        let test = TestServer(port: port, store: store, clock: clock, logs: logs, folder: folder, tokens: tokens)
+        do {
+            let result = try await body(test)
+            running.cancel()
+            _ = await running.result
+            return result
+        } catch {
+            running.cancel()
+            _ = await running.result
+            throw error
+        }
+    }
+
+    // MARK: Requests
+
+    /// An HTTP answer: status, headers, body bytes, and the body as JSON when it is JSON.
+    public struct Answer: Sendable {
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var body: [UInt8]
+        public var text: String { String(decoding: body, as: UTF8.self) }
+        public var json: JSONValue? { try? JSONParser().parse(body).value() }
+        public var contentType: String? { headers.first(name: "content-type") }
+        /// NDJSON lines as JSON values.
+        public var lines: [JSONValue] {
+            body.split(separator: 0x0A).compactMap { try? JSONParser().parse(Array($0)).value() }
+        }
+    }
+
+    public func request(_ method: HTTPMethod, _ path: String, token: String?, contentType: String? = nil, body: [UInt8]? = nil,
+                        headers extra: [(String, String)] = []) async throws -> Answer {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return Answer(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
+    }
+
+    public func get(_ path: String, token: String?) async throws -> Answer {
+        try await request(.GET, path, token: token)
+    }
+
+    public func post(_ path: String, token: String?, json: JSONValue) async throws -> Answer {
+        try await request(.POST, path, token: token, contentType: "application/json", body: json.serializedBytes())
+    }
+
+    /// Submits a referral and returns the answer.
+    public func refer(_ referral: JSONValue, token: String? = nil) async throws -> Answer {
+        try await post("/v1/referrals", token: token ?? partnerA, json: referral)
+    }
+}
+
+public enum TestServerError: Error {
+    case didNotStart
+}
