@@ -102,3 +102,11 @@ public final class TestClock: Sendable {
 
     public func advance(seconds: Int64) { instant.withLock { $0 = $0.adding(seconds: seconds) } }
 }
+
+extension JSONValue {
+    /// The elements of an array (empty for anything else).
+    public var items: [JSONValue] {
+        if case .array(let items) = self { return items }
+        return []
+    }
+}
