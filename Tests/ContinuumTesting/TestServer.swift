@@ -82,6 +82,12 @@ public final class TestServer: Sendable {
         public var text: String { String(decoding: body, as: UTF8.self) }
         public var json: JSONValue? { try? JSONParser().parse(body).value() }
         public var contentType: String? { headers.first(name: "content-type") }
+
+        public init(status: Int, headers: HTTPHeaders, body: [UInt8]) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
         /// NDJSON lines as JSON values.
         public var lines: [JSONValue] {
             body.split(separator: 0x0A).compactMap { try? JSONParser().parse(Array($0)).value() }

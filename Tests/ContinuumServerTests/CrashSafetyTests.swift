@@ -1,0 +1,87 @@
+import AsyncHTTPClient
+import ContinuumJSON
+import ContinuumTesting
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+import Testing
+
+/// Durability: a 2xx means committed. Kill the server with SIGKILL while many clients submit,
+/// restart it, and every acknowledged referral is there exactly once and the chain verifies.
+@Suite("Crash safety")
+struct CrashSafetyTests {
+    @Test("SIGKILL mid-stream loses no acknowledged referral and duplicates none")
+    func killMidStream() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("continuum.sqlite").path
+        let created = try ServerProcess.run(["token", "create", "--role", "partner", "--partner", "crash-test", "--database", database])
+        try #require(created.status == 0, "token create failed: \(created.stderr)")
+        let token = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let first = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("first.log"))
+        let shared = Shared()
+        let clients = 8
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    var index = 0
+                    while !shared.stop.load(ordering: .relaxed) {
+                        let messageId = "CR-\(client)-\(index)"
+                        let body = try TestFixtures.referral(messageId, child: client * 10_000 + index)
+                        index += 1
+                        guard let answer = try? await Self.post(port: first.port, token: token, body: body) else { continue }
+                        if answer.status == 201, let referralId = answer.json?["referralId"]?.stringValue {
+                            shared.acknowledged.withLock { $0[messageId] = referralId }
+                        }
+                    }
+                }
+            }
+            group.addTask {
+                // Kill once a good number are in, mid-stream (clients are still sending).
+                let deadline = ContinuousClock.now + .seconds(30)
+                while shared.acknowledged.withLock({ $0.count }) < 150, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+                first.kill()
+                try await Task.sleep(for: .milliseconds(200))
+                shared.stop.store(true, ordering: .relaxed)
+            }
+            try await group.waitForAll()
+        }
+        let stored = shared.acknowledged.withLock { $0 }
+        #expect(stored.count >= 150)
+
+        let second = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("second.log"))
+        for (messageId, referralId) in stored {
+            let client = Int(messageId.split(separator: "-")[1]) ?? 0
+            let index = Int(messageId.split(separator: "-")[2]) ?? 0
+            let again = try await Self.post(port: second.port, token: token, body: try TestFixtures.referral(messageId, child: client * 10_000 + index))
+            // 200 with the same id: it was stored, and resending does not store it twice.
+            #expect(again.status == 200, "\(messageId) was acknowledged but is missing after the crash")
+            #expect(again.json?["referralId"]?.stringValue == referralId)
+        }
+        second.stop()
+        let verify = try ServerProcess.run(["audit", "verify", "--database", database])
+        #expect(verify.status == 0, "audit verify: \(verify.stderr)")
+        let rebuilt = try ServerProcess.run(["rebuild", "--database", database])
+        #expect(rebuilt.status == 0, "rebuild: \(rebuilt.stderr)")
+    }
+
+    /// What the clients share: the acknowledged referrals and the signal to stop.
+    final class Shared: Sendable {
+        let acknowledged = Mutex<[String: String]>([:])  // messageId → referralId
+        let stop = Atomic<Bool>(false)
+    }
+
+    static func post(port: Int, token: String, body: JSONValue) async throws -> TestServer.Answer {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/referrals")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: body.serializedBytes()))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return TestServer.Answer(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
+    }
+}

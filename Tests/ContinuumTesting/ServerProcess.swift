@@ -1,0 +1,94 @@
+import Foundation
+
+/// The built `continuum` executable run as a separate process, as an operator runs it: for
+/// tests that kill the server (SIGKILL) or check what it writes to its terminal.
+public final class ServerProcess: @unchecked Sendable {
+    // @unchecked: `process` is set once in init and only read after; Process is thread-safe for
+    // terminate/interrupt/kill by pid, which is all that is done from other tasks.
+    public let process: Process
+    public let port: Int
+    public let stderrFile: URL
+
+    /// The `continuum` binary beside the test bundle (SwiftPM builds it for the test target).
+    public static var executable: URL? {
+        var candidates: [URL] = []
+        if let first = CommandLine.arguments.first { candidates.append(URL(fileURLWithPath: first).deletingLastPathComponent()) }
+        candidates.append(Bundle.main.bundleURL.deletingLastPathComponent())
+        candidates.append(TestFixtures.root.appendingPathComponent(".build/debug"))
+        return candidates.map { $0.appendingPathComponent("continuum") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }
+
+    /// Runs `continuum arguments…` to completion (for `token create`, `audit verify`, …).
+    public static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        guard let executable else { throw ServerProcessError.binaryNotFound }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = TestFixtures.root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    /// Starts `continuum serve --port 0 …` and waits for its "listening on" line.
+    public init(arguments: [String], stderrFile: URL) throws {
+        guard let executable = Self.executable else { throw ServerProcessError.binaryNotFound }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["serve", "--port", "0"] + arguments
+        process.currentDirectoryURL = TestFixtures.root
+        let out = Pipe()
+        process.standardOutput = out
+        _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: stderrFile)
+        try process.run()
+        var text = ""
+        let deadline = Date().addingTimeInterval(30)
+        var found: Int?
+        while found == nil, Date() < deadline, process.isRunning {
+            let data = out.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+            if let range = text.range(of: "listening on http://127.0.0.1:") {
+                let digits = text[range.upperBound...].prefix { $0.isNumber }
+                if text[range.upperBound...].dropFirst(digits.count).first != nil { found = Int(digits) }
+            }
+        }
+        guard let port = found else {
+            process.terminate()
+            throw ServerProcessError.didNotStart(text)
+        }
+        self.process = process
+        self.port = port
+        self.stderrFile = stderrFile
+    }
+
+    /// SIGKILL: no shutdown, no flush; what was acknowledged must already be on disk.
+    public func kill() {
+        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM: a graceful stop.
+    public func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+public enum ServerProcessError: Error, CustomStringConvertible {
+    case binaryNotFound
+    case didNotStart(String)
+
+    public var description: String {
+        switch self {
+        case .binaryNotFound: "the continuum binary was not found; run `swift build` first"
+        case .didNotStart(let output): "continuum serve did not start: \(output)"
+        }
+    }
+}
