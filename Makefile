@@ -6,7 +6,13 @@ SWIFT ?= swift
 # The instant `make run` routes the sample referrals as if received (their dates are written
 # for it). `make run RECEIVED_AT=` routes them as received now.
 RECEIVED_AT ?= 2026-11-26T12:00:00Z
-BUILD_PACKAGES := libjson-c-dev pkg-config
+BUILD_PACKAGES := libjson-c-dev pkg-config libsqlite3-dev
+# The tamper test edits a database with the sqlite3 shell, as an attacker with the file could.
+TEST_PACKAGES := sqlite3
+BENCH_PACKAGES := wrk
+HOST ?= 127.0.0.1
+PORT ?= 8080
+DATABASE ?= data/continuum.sqlite
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # Installs the listed Debian packages that are not installed yet.
@@ -19,18 +25,29 @@ define apt_install
 	fi
 endef
 
-.PHONY: help deps run test bench docs check clean
+.PHONY: help deps run examples test bench docs check clean
 
 help:
-	@echo "make run    build continuum, check the default pathway and route the sample referrals"
+	@echo "make run       build continuum and start the router service on $(HOST):$(PORT) (database $(DATABASE))"
+	@echo "make examples  route the sample referrals in docs/examples/ offline and print the decisions"
 	@echo "make test   build everything (warnings are errors for our code) and run the test suite"
-	@echo "make bench  release build; wire-path speed against json-c and Foundation's JSONDecoder"
+	@echo "make bench  release build; wire-path speed against json-c and JSONDecoder; HTTP with wrk"
 	@echo "make docs   redraw docs/pathway.svg and docs/pathway.md from Pathways/surrey.json"
 
 deps:
 	$(call apt_install,$(BUILD_PACKAGES))
 
+# Starts the service in the foreground (Ctrl-C stops it). In another terminal:
+#   TOKEN=$$(.build/debug/continuum token create --role partner --partner surrey-police)
+#   curl -s -X POST http://127.0.0.1:8080/v1/referrals -H "Authorization: Bearer $$TOKEN" \
+#        -H "Content-Type: application/json" --data-binary @docs/examples/police-domestic-abuse.json
 run: deps
+	$(SWIFT) build --product continuum
+	.build/debug/continuum check --quiet Pathways/surrey.json
+	@echo "Create a token in another terminal: .build/debug/continuum token create --role partner --partner surrey-police"
+	.build/debug/continuum serve --host $(HOST) --port $(PORT) --database $(DATABASE)
+
+examples: deps
 	$(SWIFT) build --product continuum
 	.build/debug/continuum check Pathways/surrey.json
 	@for file in docs/examples/*.json; do \
@@ -45,6 +62,7 @@ run: deps
 # Builds first and fails on any compiler warning in our own code (Sources, Tests,
 # Benchmarks), then runs every test. The JSON conformance tests read ../shared/data.
 test: deps
+	$(call apt_install,$(TEST_PACKAGES))
 	@log=$$(mktemp); \
 	$(SWIFT) build --build-tests 2>&1 | tee $$log; status=$${PIPESTATUS[0]}; \
 	if [ $$status -ne 0 ]; then rm -f $$log; exit $$status; fi; \
@@ -54,8 +72,12 @@ test: deps
 	$(SWIFT) test
 
 bench: deps
+	$(call apt_install,$(BENCH_PACKAGES))
 	$(SWIFT) build -c release --product continuum-bench
+	$(SWIFT) build -c release --product continuum
 	.build/release/continuum-bench
+	@echo
+	Benchmarks/http/http-bench.sh
 
 docs: deps
 	$(call apt_install,graphviz)

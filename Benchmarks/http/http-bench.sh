@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# `make bench`, HTTP part: wrk on loopback against one release server, in one run:
+#   1. the ceiling: GET /healthz (the same server, no store, no auth)
+#   2. durable POST /v1/referrals (validate, route, group-committed SQLite with synchronous=FULL)
+# Prints requests/s, p50 and p99 latency, and the ratio of 2 to 1 (goal: >= 0.50 with p99 < 50 ms).
+set -euo pipefail
+BIN=${BIN:-.build/release/continuum}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+work=$(mktemp -d)
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT
+
+database="$work/bench.sqlite"
+token=$("$BIN" token create --role partner --partner bench --database "$database" 2>/dev/null)
+"$BIN" serve --port 0 --database "$database" --rate-limit 0 > "$work/out" 2> "$work/server.log" &
+server=$!
+for _ in $(seq 100); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/out")
+[ -n "$port" ] || { echo "server did not start"; cat "$work/server.log"; exit 1; }
+
+# wrk --latency prints "50.00%  1.23ms"; normalise units to milliseconds.
+percentile() { awk -v p="$1" '$1 == p { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v = v / 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v = v * 1000 }; printf "%.2f", v }' "$2"; }
+rate() { awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1"; }
+errors() { awk '/Non-2xx or 3xx responses:/ { print $5 } /Socket errors:/ { print "socket:" $0 }' "$1" | tr '\n' ' '; }
+
+echo "HTTP on loopback: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, release build, $(nproc) cores (wrk and the server share them)"
+wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "http://127.0.0.1:$port/healthz" > "$work/ceiling.txt"
+CONTINUUM_TOKEN="$token" CONTINUUM_TEMPLATE=Benchmarks/http/referral-template.json \
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s Benchmarks/http/referrals.lua "http://127.0.0.1:$port" > "$work/referrals.txt"
+
+ceiling=$(rate "$work/ceiling.txt"); referrals=$(rate "$work/referrals.txt")
+printf "%-34s %10s %10s %10s  %s\n" "endpoint" "req/s" "p50 ms" "p99 ms" "errors"
+printf "%-34s %10s %10s %10s  %s\n" "GET /healthz (ceiling)" "$ceiling" "$(percentile 50% "$work/ceiling.txt")" "$(percentile 99% "$work/ceiling.txt")" "$(errors "$work/ceiling.txt")"
+printf "%-34s %10s %10s %10s  %s\n" "POST /v1/referrals (durable)" "$referrals" "$(percentile 50% "$work/referrals.txt")" "$(percentile 99% "$work/referrals.txt")" "$(errors "$work/referrals.txt")"
+awk -v a="$referrals" -v b="$ceiling" 'BEGIN { printf "ratio referrals / ceiling: %.2f (goal >= 0.50, p99 < 50 ms)\n", a / b }'
+"$BIN" audit verify --database "$database"

@@ -1,0 +1,43 @@
+-- wrk script: POST /v1/referrals with a new messageId and a new child on every request, so
+-- every request is a real, durable, routed referral (not an idempotent replay).
+-- Environment: CONTINUUM_TOKEN (a partner token), CONTINUUM_TEMPLATE (referral JSON file).
+
+local counter = 0
+local thread_id = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("thread_id", #threads + 1)
+  table.insert(threads, thread)
+end
+
+local template
+local headers
+
+function init(args)
+  local file = assert(io.open(os.getenv("CONTINUUM_TEMPLATE"), "r"))
+  template = file:read("*a")
+  file:close()
+  headers = {
+    ["Content-Type"] = "application/json",
+    ["Authorization"] = "Bearer " .. os.getenv("CONTINUUM_TOKEN"),
+  }
+end
+
+-- Child names are matched on letters only, so the per-request part of the name is letters.
+local function letters(n)
+  local text = ""
+  repeat
+    text = string.char(97 + n % 26) .. text
+    n = math.floor(n / 26)
+  until n == 0
+  return text
+end
+
+function request()
+  counter = counter + 1
+  local id = "WRK-" .. thread_id .. "-" .. counter
+  local name = "Bench" .. letters(thread_id) .. "x" .. letters(counter)
+  local body = template:gsub("__MESSAGE_ID__", id):gsub("__GIVEN_NAME__", name)
+  return wrk.format("POST", "/v1/referrals", headers, body)
+end
