@@ -8,6 +8,7 @@ public struct JSONValueEncoder: Sendable {
     public init() {}
 
     public func encode(_ value: some Encodable) throws -> JSONValue {
+        if let json = value as? JSONValue { return json }
         let root = EncodingNode()
         try value.encode(to: NodeEncoder(node: root, codingPath: []))
         return root.value
@@ -113,6 +114,8 @@ private struct KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: Int32, forKey key: Key) throws { set(.integer(Int64(value)), key) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        // An already-encoded value (a stored message, a cached decision) is copied, not re-walked.
+        if let json = value as? JSONValue { return set(json, key) }
         try value.encode(to: NodeEncoder(node: node.child(key.stringValue), codingPath: codingPath + [key]))
     }
 
@@ -144,6 +147,7 @@ private struct UnkeyedEncoder: UnkeyedEncodingContainer {
     mutating func encode(_ value: Int64) throws { append(.integer(value)) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
+        if let json = value as? JSONValue { return append(json) }
         let path = self.path
         try value.encode(to: NodeEncoder(node: node.appended(), codingPath: path))
     }

@@ -4,8 +4,8 @@ import GRDB
 
 extension SQLiteCaseStore {
     public func submit(_ referral: Referral, partnerId: String, actor: Actor, receivedAt: Timestamp) async throws -> Submission {
-        let canonical = try JSONValueEncoder().encode(referral).serializedBytes()
-        let bodyHash = Hex.sha256(canonical)
+        let messageJSON = try JSONValueEncoder().encode(referral)
+        let bodyHash = Hex.sha256(messageJSON.serializedBytes())
         let keys = ChildKeys.keys(for: referral.child)
         let pathway = self.pathway
         return try await write { db in
@@ -24,11 +24,12 @@ extension SQLiteCaseStore {
             let caseId = match.openCase ?? Identifier.caseId()
             let referralId = Identifier.referralId()
             let received = ReceivedReferral(referralId: referralId, partnerId: partnerId, receivedAt: receivedAt, bodyHash: bodyHash,
-                                            message: referral, reReferral: match.reReferral, previousReferralId: match.previousReferral,
+                                            message: referral, messageJSON: messageJSON, reReferral: match.reReferral, previousReferralId: match.previousReferral,
                                             childKeys: keys)
             let decision = route(referral, pathway: pathway, receivedAt: receivedAt, reReferral: match.reReferral)
             try self.record(EventBody(referral: received), caseId: caseId, actor: actor, at: receivedAt, db)
-            try self.record(EventBody(routed: RoutedReferral(referralId: referralId, decision: decision)), caseId: caseId, actor: actor, at: receivedAt, db)
+            try self.record(EventBody(routed: RoutedReferral(referralId: referralId, decision: decision,
+                                                                      decisionJSON: try JSONValueEncoder().encode(decision))), caseId: caseId, actor: actor, at: receivedAt, db)
             return Submission(referralId: referralId, caseId: caseId, status: "awaiting-decision", decision: decision,
                               reReferral: match.reReferral, joinedOpenCase: match.openCase != nil, replayed: false)
         }
@@ -39,10 +40,10 @@ extension SQLiteCaseStore {
     static func match(keys: [String], receivedAt: Timestamp, _ db: Database) throws -> (openCase: String?, reReferral: Bool, previousReferral: String?) {
         guard !keys.isEmpty else { return (nil, false, nil) }
         let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ", ")
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT k.referral_id, k.case_id, k.received_at, c.phase FROM child_keys k JOIN cases c ON c.case_id = k.case_id
             WHERE k.key IN (\(placeholders)) ORDER BY k.received_at DESC, k.rowid DESC
-            """, arguments: StatementArguments(keys))
+            """), arguments: StatementArguments(keys))
         guard let latest = rows.first else { return (nil, false, nil) }
         let yearBefore = UKTime.londonDate(of: receivedAt).adding(months: -12)
         let reReferral = rows.contains { row in

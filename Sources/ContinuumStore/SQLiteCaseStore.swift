@@ -17,6 +17,7 @@ public final class SQLiteCaseStore: CaseStore {
     let pool: DatabasePool
     let commits: GroupCommit
     let projector: Projector
+    let tokenCache = TokenCache()
 
     /// Opens (creating when missing, with its folder) and migrates the database.
     public init(path: String, pathway: VerifiedPathway) throws(StoreError) {

@@ -4,7 +4,7 @@ import Crypto
 
 /// One entry of the append-only event log: what happened to which case, who did it, when,
 /// and a SHA-256 hash chained to the entry before it, so any edit to the log shows.
-public struct EventRecord: Sendable, Hashable {
+public struct EventRecord: Sendable {
     /// Position in the log (1, 2, 3 …), without gaps.
     public var sequence: Int64
     public var caseId: String
@@ -40,7 +40,7 @@ public struct EventRecord: Sendable, Hashable {
 }
 
 /// What an event records. Exactly one member is set; `type` names it in the log.
-public struct EventBody: Sendable, Hashable, Codable {
+public struct EventBody: Sendable, Codable {
     /// A partner's referral, as received and validated (`referral-received`).
     public var referral: ReceivedReferral?
     /// The router's recommendation for a referral (`routed`).
@@ -67,7 +67,7 @@ public struct EventBody: Sendable, Hashable, Codable {
 }
 
 /// A referral as the log keeps it: the validated message and how it was matched.
-public struct ReceivedReferral: Sendable, Hashable, Codable {
+public struct ReceivedReferral: Sendable, Codable {
     public var referralId: String
     /// The partner (token's partner id) that sent it.
     public var partnerId: String
@@ -81,12 +81,69 @@ public struct ReceivedReferral: Sendable, Hashable, Codable {
     public var previousReferralId: String?
     /// Hashed child keys (NHS number; names and date of birth): for matching, never the values.
     public var childKeys: [String]
+    /// `message` already encoded (its canonical JSON was needed for `bodyHash`): written as is,
+    /// so the message is encoded once per referral, not once per table it lands in.
+    var messageJSON: JSONValue?
+
+    enum CodingKeys: String, CodingKey {
+        case referralId, partnerId, receivedAt, bodyHash, message, reReferral, previousReferralId, childKeys
+    }
+
+    init(referralId: String, partnerId: String, receivedAt: Timestamp, bodyHash: String, message: Referral, messageJSON: JSONValue?,
+         reReferral: Bool, previousReferralId: String?, childKeys: [String]) {
+        self.referralId = referralId
+        self.partnerId = partnerId
+        self.receivedAt = receivedAt
+        self.bodyHash = bodyHash
+        self.message = message
+        self.messageJSON = messageJSON
+        self.reReferral = reReferral
+        self.previousReferralId = previousReferralId
+        self.childKeys = childKeys
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(referralId, forKey: .referralId)
+        try container.encode(partnerId, forKey: .partnerId)
+        try container.encode(receivedAt, forKey: .receivedAt)
+        try container.encode(bodyHash, forKey: .bodyHash)
+        if let messageJSON { try container.encode(messageJSON, forKey: .message) } else { try container.encode(message, forKey: .message) }
+        try container.encode(reReferral, forKey: .reReferral)
+        try container.encodeIfPresent(previousReferralId, forKey: .previousReferralId)
+        try container.encode(childKeys, forKey: .childKeys)
+    }
+
+    /// The message as canonical JSON.
+    func messageValue() throws -> JSONValue {
+        try messageJSON ?? JSONValueEncoder().encode(message)
+    }
 }
 
 /// The router's recommendation for one referral.
-public struct RoutedReferral: Sendable, Hashable, Codable {
+public struct RoutedReferral: Sendable, Codable {
     public var referralId: String
     public var decision: Decision
+    /// `decision` already encoded, written as is (see ``ReceivedReferral/messageJSON``).
+    var decisionJSON: JSONValue?
+
+    enum CodingKeys: String, CodingKey { case referralId, decision }
+
+    init(referralId: String, decision: Decision, decisionJSON: JSONValue?) {
+        self.referralId = referralId
+        self.decision = decision
+        self.decisionJSON = decisionJSON
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(referralId, forKey: .referralId)
+        if let decisionJSON { try container.encode(decisionJSON, forKey: .decision) } else { try container.encode(decision, forKey: .decision) }
+    }
+
+    func decisionValue() throws -> JSONValue {
+        try decisionJSON ?? JSONValueEncoder().encode(decision)
+    }
 }
 
 /// Lower-case hexadecimal, for hashes.

@@ -17,7 +17,7 @@ struct Projector: Sendable {
         guard let caseEvent = event.body.caseEvent else {
             throw StoreError.chainBroken(sequence: event.sequence, reason: "the event has no content")
         }
-        let row = try Row.fetchOne(db, sql: "SELECT state, immediate_risk, re_referral, latest_referral, pending_event, opened_at FROM cases WHERE case_id = ?",
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, immediate_risk, re_referral, latest_referral, pending_event, opened_at FROM cases WHERE case_id = ?"),
                                    arguments: [event.caseId])
         let state: CaseState = try row.map { try Self.decodeState($0["state"]) } ?? CaseState()
         let transition: CaseTransition
@@ -36,7 +36,7 @@ struct Projector: Sendable {
             immediateRisk = referral.message.immediateRisk
             reReferral = referral.reReferral
             latestReferral = referral.referralId
-            let message = try JSONValueEncoder().encode(referral.message).serialized()
+            let message = try referral.messageValue().serialized()
             try db.cachedStatement(sql: """
                 INSERT INTO referrals (referral_id, case_id, partner_id, message_id, body_hash, received_at, re_referral, previous_referral, message)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -50,7 +50,7 @@ struct Projector: Sendable {
         }
         if let routed = event.body.routed {
             try db.cachedStatement(sql: "UPDATE referrals SET decision = ? WHERE referral_id = ?")
-                .execute(arguments: [try JSONValueEncoder().encode(routed.decision).serialized(), routed.referralId])
+                .execute(arguments: [try routed.decisionValue().serialized(), routed.referralId])
         }
         if transition.state.pending == nil {
             pendingEvent = nil

@@ -33,6 +33,7 @@ extension SQLiteCaseStore {
     public func revokeToken(_ tokenId: String, at: Timestamp) async throws {
         try await write { db in
             try db.execute(sql: "UPDATE tokens SET revoked_at = ? WHERE token_id = ? AND revoked_at IS NULL", arguments: [at.description, tokenId])
+            self.tokenCache.clear()
             if db.changesCount == 0 {
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tokens WHERE token_id = ?", arguments: [tokenId]) != nil else {
                     throw StoreError.tokenNotFound(tokenId)
@@ -43,11 +44,14 @@ extension SQLiteCaseStore {
 
     public func authenticate(secret: String) async throws -> Principal? {
         let hash = Hex.sha256(Array(secret.utf8))
-        return try await read { db in
+        if let cached = tokenCache.lookup(hash) { return cached }
+        let principal: Principal? = try await read { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT token_id, role, partner_id, name FROM tokens WHERE secret_hash = ? AND revoked_at IS NULL"),
                                              arguments: [hash]),
                   let role = Role(rawValue: row["role"]) else { return nil }
             return Principal(tokenId: row["token_id"], role: role, partnerId: row["partner_id"], name: row["name"])
         }
+        tokenCache.store(principal, for: hash)
+        return principal
     }
 }
