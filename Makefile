@@ -25,13 +25,14 @@ define apt_install
 	fi
 endef
 
-.PHONY: help deps run examples test bench docs check clean
+.PHONY: help deps run examples test bench fuzz docs check clean
 
 help:
 	@echo "make run       build continuum and start the router service on $(HOST):$(PORT) (database $(DATABASE))"
 	@echo "make examples  route the sample referrals in docs/examples/ offline and print the decisions"
 	@echo "make test   build everything (warnings are errors for our code) and run the test suite"
 	@echo "make bench  release build; wire-path speed against json-c and JSONDecoder; HTTP with wrk"
+	@echo "make fuzz   schemathesis against docs/openapi.yaml on a fresh server: no request may get a 5xx"
 	@echo "make docs   redraw docs/pathway.svg and docs/pathway.md from Pathways/surrey.json"
 
 deps:
@@ -78,6 +79,10 @@ bench: deps
 	.build/release/continuum-bench
 	@echo
 	Benchmarks/http/http-bench.sh
+
+fuzz: deps
+	$(SWIFT) build --product continuum
+	scripts/api-fuzz.sh
 
 docs: deps
 	$(call apt_install,graphviz)
