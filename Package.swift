@@ -73,6 +73,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // A client of the staff API (triage CLI; later the load test), over AsyncHTTPClient.
+        .target(
+            name: "ContinuumClient",
+            dependencies: [
+                "ContinuumJSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `continuum` command line.
         .executableTarget(
             name: "continuum",
@@ -81,6 +92,7 @@ let package = Package(
                 "ContinuumJSON",
                 "ContinuumStore",
                 "ContinuumServer",
+                "ContinuumClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -17,6 +17,8 @@ public protocol CaseStore: Sendable {
     func decide(caseId: String, level: String?, rationale: String, overrideReason: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     /// A step-up, step-down, escalation (`to` a level) or closure (`reason`).
     func transition(caseId: String, kind: TransitionKind, to: String?, reason: ClosureReason?, rationale: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
+    /// Gives the case to a worker (recorded as an `assigned` event).
+    func assign(caseId: String, to worker: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     func resolveApproval(_ id: String, approve: Bool, rationale: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     func approvals() async throws -> [ApprovalItem]
     /// Records a `clock-breached` event for every running clock past its due date; returns how many.

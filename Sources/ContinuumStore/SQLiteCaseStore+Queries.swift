@@ -8,7 +8,7 @@ extension SQLiteCaseStore {
         return try await read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT c.case_id, c.latest_referral, c.received_at, c.recommendation, c.immediate_risk, c.re_referral, c.next_due,
-                       c.pending_event, c.phase, c.level, r.message
+                       c.pending_event, c.phase, c.level, c.state, r.message
                 FROM cases c JOIN referrals r ON r.referral_id = c.latest_referral
                 WHERE c.awaiting_decision = 1
                 ORDER BY c.immediate_risk DESC, c.next_due IS NULL, c.next_due, c.received_at
@@ -25,7 +25,8 @@ extension SQLiteCaseStore {
                     recommendedLevel: recommendation, recommendedLevelTitle: recommendation.flatMap { pathway.definition.level($0)?.title },
                     immediateRisk: row["immediate_risk"], reReferral: row["re_referral"], decisionDue: nextDue,
                     overdue: nextDue.map { $0 < today } ?? false, pendingApproval: (row["pending_event"] as String?) != nil,
-                    currentLevel: phase == CaseState.Phase.open.rawValue ? row["level"] : nil)
+                    currentLevel: phase == CaseState.Phase.open.rawValue ? row["level"] : nil,
+                    assignedTo: try Projector.decodeState(row["state"]).assignedTo)
             }
         }
     }
@@ -65,7 +66,7 @@ extension SQLiteCaseStore {
             let pending = state.pending.map { ApprovalItem(id: row["pending_event"] ?? "", caseId: caseId, change: $0) }
             return CaseRecord(caseId: caseId, phase: state.phase.rawValue, level: state.level,
                               levelTitle: state.level.flatMap { definition.level($0)?.title }, recommendation: state.recommendation,
-                              consent: state.consent, awaitingDecision: state.decisionOutstanding, closureReason: state.closure,
+                              consent: state.consent, awaitingDecision: state.decisionOutstanding, assignedTo: state.assignedTo, closureReason: state.closure,
                               pending: pending, clocks: clocks, referrals: referrals, events: events)
         }
     }

@@ -24,6 +24,10 @@ extension SQLiteCaseStore {
         }
     }
 
+    public func assign(caseId: String, to worker: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+        try await change(caseId: caseId, actor: actor, at: at) { _ in .assigned(to: worker, by: actor, at: at) }
+    }
+
     public func resolveApproval(_ id: String, approve: Bool, rationale: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
         let caseId: String = try await read { db in
             guard let caseId = try String.fetchOne(db, sql: "SELECT case_id FROM cases WHERE pending_event = ?", arguments: [id]) else {

@@ -19,12 +19,14 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// Runs `continuum arguments…` to completion (for `token create`, `audit verify`, …).
-    public static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
         guard let executable else { throw ServerProcessError.binaryNotFound }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = TestFixtures.root
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = FileHandle.nullDevice
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -33,6 +35,17 @@ public final class ServerProcess: @unchecked Sendable {
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    }
+
+    /// The same as ``run(_:environment:)``, waiting on a thread of its own so an in-process test
+    /// server keeps the cooperative pool's threads while the command runs.
+    public static func runAsync(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try run(arguments, environment: environment) })
+            }
+            thread.start()
+        }
     }
 
     /// Starts `continuum serve --port 0 …` and waits for its "listening on" line.

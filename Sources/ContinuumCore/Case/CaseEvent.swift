@@ -21,6 +21,8 @@ public enum CaseEvent: Sendable, Hashable, Codable {
     case milestone(String, by: Actor, at: Timestamp)
     /// A running clock passed its due date.
     case clockBreached(clock: String, at: Timestamp)
+    /// The case was given to a worker (a practitioner's id or name as the council uses it).
+    case assigned(to: String, by: Actor, at: Timestamp)
 
     /// The event's name in the event log.
     public var name: String {
@@ -35,6 +37,7 @@ public enum CaseEvent: Sendable, Hashable, Codable {
         case .consentRecorded: "consent-recorded"
         case .milestone: "milestone"
         case .clockBreached: "clock-breached"
+        case .assigned: "assigned"
         }
     }
 }

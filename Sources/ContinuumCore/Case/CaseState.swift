@@ -24,6 +24,8 @@ public struct CaseState: Sendable, Hashable, Codable {
     public var closure: ClosureReason?
     /// Whether the latest referral still needs its front-door decision (also on an open case).
     public var decisionOutstanding = false
+    /// The worker the case is assigned to, if any.
+    public var assignedTo: String?
 
     public init() {}
 

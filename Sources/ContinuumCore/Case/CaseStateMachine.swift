@@ -129,6 +129,12 @@ public struct CaseStateMachine: Sendable {
             try permit(actor, [.practitioner, .manager], "record a milestone")
             next.fire(ClockTrigger(event: .milestone, milestone: id), at: at)
 
+        case .assigned(let worker, let actor, _):
+            guard state.phase == .open || state.phase == .awaitingDecision else { throw .wrongPhase(state.phase, action: "assign") }
+            try permit(actor, [.practitioner, .manager], "assign cases")
+            guard !worker.allSatisfy(\.isWhitespace) else { throw .workerMissing }
+            next.state.assignedTo = worker
+
         case .clockBreached(let id, _):
             guard let index = state.clocks.firstIndex(where: { $0.clock == id }) else { throw .unknownClock(id) }
             next.state.clocks[index].breached = true

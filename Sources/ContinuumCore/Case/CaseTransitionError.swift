@@ -19,6 +19,8 @@ public enum CaseTransitionError: Error, Sendable, Hashable, CustomStringConverti
     /// Another change already waits for approval.
     case approvalPending(PendingChange)
     case nothingToApprove
+    /// An assignment names no worker.
+    case workerMissing
 
     public var description: String {
         switch self {
@@ -42,6 +44,7 @@ public enum CaseTransitionError: Error, Sendable, Hashable, CustomStringConverti
         case .wrongPhase(let phase, let action): "cannot \(action): the case is \(phase.rawValue)"
         case .approvalPending: "another change is waiting for a manager's approval"
         case .nothingToApprove: "nothing is waiting for approval"
+        case .workerMissing: "an assignment needs the worker to assign the case to"
         }
     }
 }

@@ -46,6 +46,17 @@ struct StaffRoutes: Sendable {
             log("transition", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
         }
+        router.post("/v1/cases/:caseId/assignment") { request, context in
+            let caseId = try context.parameters.require("caseId")
+            let principal = try await access.require(request, Self.staff, action: "assign cases")
+            let body = try HTTPBodies.decode(AssignmentRequest.self, from: try await read(request), limit: configuration.maxBodyBytes)
+            guard !body.to.allSatisfy(\.isWhitespace) else {
+                throw APIProblem.badRequest("Invalid assignment", [JSONProblem(path: "$.to", message: "name the worker to assign the case to")])
+            }
+            let outcome = try await store.assign(caseId: caseId, to: body.to, actor: principal.actor, at: configuration.now())
+            log("assigned", outcome, principal)
+            return try HTTPBodies.json(outcome, status: .created)
+        }
         router.get("/v1/approvals") { request, _ in
             _ = try await access.require(request, [.manager], action: "list approvals")
             return try HTTPBodies.json(ApprovalsBody(items: try await store.approvals()))
@@ -121,6 +132,13 @@ struct TransitionRequest: Decodable {
         if kind != .close, to == nil { problems.append(JSONProblem(path: "$.to", message: "a \(kind.rawValue) needs the level to move to")) }
         if !problems.isEmpty { throw APIProblem.badRequest("Invalid transition", problems) }
     }
+}
+
+/// `POST /v1/cases/{caseId}/assignment`: `{"to": "WORKER"}`.
+struct AssignmentRequest: Decodable {
+    var to: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case to }
 }
 
 /// `POST /v1/decisions/{id}/approval`: `{"approve": true|false, "rationale": …}` (required to reject).

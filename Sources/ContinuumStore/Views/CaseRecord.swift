@@ -10,6 +10,7 @@ public struct CaseRecord: Sendable, Hashable, Codable {
     public var recommendation: String?
     public var consent: Consent?
     public var awaitingDecision: Bool
+    public var assignedTo: String?
     public var closureReason: ClosureReason?
     public var pending: ApprovalItem?
     public var clocks: [ClockView]

@@ -53,6 +53,8 @@ public struct QueueItem: Sendable, Hashable, Codable {
     public var pendingApproval: Bool
     /// The case is already open at a level (a further referral joined it).
     public var currentLevel: String?
+    /// The worker the case is assigned to.
+    public var assignedTo: String?
 }
 
 /// The child as staff see it in lists.

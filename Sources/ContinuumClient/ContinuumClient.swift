@@ -1,0 +1,182 @@
+import AsyncHTTPClient
+import ContinuumJSON
+import NIOCore
+import NIOHTTP1
+
+/// A client of the router service's staff API, for `continuum triage` (and later the load
+/// test): JSON in and out through ContinuumJSON, errors sorted into what a user can act on.
+///
+/// ```swift
+/// let client = try ContinuumClient(server: "http://127.0.0.1:8080", token: token)
+/// let queue = try await client.queue()
+/// ```
+public struct ContinuumClient: Sendable {
+    /// The server's base URL without a trailing slash.
+    public let server: String
+    let token: String
+    let timeout: TimeAmount
+
+    public init(server: String, token: String, timeout: TimeAmount = .seconds(30)) throws(ClientError) {
+        var base = server
+        while base.hasSuffix("/") { base.removeLast() }
+        guard base.hasPrefix("http://") || base.hasPrefix("https://"), base.count > 8 else {
+            throw .badServerURL(server)
+        }
+        guard !token.isEmpty else { throw .noToken }
+        self.server = base
+        self.token = token
+        self.timeout = timeout
+    }
+
+    // MARK: The staff API
+
+    public func queue() async throws(ClientError) -> JSONValue { try await send(.GET, "/v1/queue") }
+
+    public func caseRecord(_ caseId: String) async throws(ClientError) -> JSONValue {
+        try await send(.GET, "/v1/cases/\(try Self.segment(caseId, "case id"))")
+    }
+
+    /// `level` nil accepts the recommendation.
+    public func decide(_ caseId: String, level: String?, overrideReason: String?, rationale: String) async throws(ClientError) -> JSONValue {
+        var body: [String: JSONValue] = ["rationale": .string(rationale)]
+        if let level { body["level"] = .string(level) } else { body["accept"] = .bool(true) }
+        if let overrideReason { body["overrideReason"] = .string(overrideReason) }
+        return try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/decisions", body: .object(body))
+    }
+
+    /// `kind`: step-up, step-down, escalate (with `to`) or close (with `reason`).
+    public func transition(_ caseId: String, kind: String, to: String?, reason: String?, rationale: String) async throws(ClientError) -> JSONValue {
+        var body: [String: JSONValue] = ["kind": .string(kind), "rationale": .string(rationale)]
+        if let to { body["to"] = .string(to) }
+        if let reason { body["reason"] = .string(reason) }
+        return try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/transitions", body: .object(body))
+    }
+
+    public func assign(_ caseId: String, to worker: String) async throws(ClientError) -> JSONValue {
+        try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/assignment", body: .object(["to": .string(worker)]))
+    }
+
+    public func approvals() async throws(ClientError) -> JSONValue { try await send(.GET, "/v1/approvals") }
+
+    public func resolve(_ approvalId: String, approve: Bool, rationale: String?) async throws(ClientError) -> JSONValue {
+        var body: [String: JSONValue] = ["approve": .bool(approve)]
+        if let rationale { body["rationale"] = .string(rationale) }
+        return try await send(.POST, "/v1/decisions/\(try Self.segment(approvalId, "approval id"))/approval", body: .object(body))
+    }
+
+    // MARK: Transport
+
+    /// One HTTP client for the process. A refused connection fails at once rather than being
+    /// retried until the deadline: a person at a terminal wants "cannot reach the server" now.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// Ids go into the URL path: letters, digits, `-`, `_` and `.` only, so nothing can change the route.
+    static func segment(_ id: String, _ what: String) throws(ClientError) -> String {
+        guard !id.isEmpty, id.count <= 128, id.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }) else {
+            throw .badArgument("\"\(id)\" is not a \(what) (letters, digits and dashes, e.g. C-JB3HJTFTRE)")
+        }
+        return id
+    }
+
+    func send(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws(ClientError) -> JSONValue {
+        var request = HTTPClientRequest(url: server + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Accept", value: "application/json")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body.serializedBytes()))
+        }
+        let status: Int
+        let bytes: [UInt8]
+        do {
+            let response = try await Self.http.execute(request, timeout: timeout)
+            status = Int(response.status.code)
+            bytes = Array(try await response.body.collect(upTo: 64 << 20).readableBytesView)
+        } catch {
+            throw .unreachable(server: server, reason: Self.reason(error))
+        }
+        let json = try? JSONParser(limits: JSONLimits(maxBytes: 64 << 20)).parse(bytes).value()
+        guard (200..<300).contains(status) else {
+            let problem = ServerProblem(status: status, json: json)
+            switch status {
+            case 401, 403: throw .refused(problem)
+            case 500...: throw .serverFailed(problem)
+            default: throw .rejected(problem)
+            }
+        }
+        guard let json else { throw .invalidResponse("the server's answer to \(method.rawValue) \(path) is not JSON") }
+        return json
+    }
+
+    /// A connection failure in a few words (AsyncHTTPClient's errors are not written for people).
+    static func reason(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("connectTimeout") || text.contains("connectTimeOut") { return "the connection timed out" }
+        if text.contains("refused") || text.contains("connectionRefused") || text.contains("ECONNREFUSED") { return "connection refused" }
+        if text.contains("deadlineExceeded") || text.contains("readTimeout") { return "no answer in time" }
+        return text
+    }
+}
+
+/// What the server said when it refused a request (RFC 9457 problem details).
+public struct ServerProblem: Sendable, CustomStringConvertible {
+    public var status: Int
+    public var title: String
+    public var detail: String
+    /// `{path, message}` pairs.
+    public var errors: [(path: String, message: String)]
+
+    init(status: Int, json: JSONValue?) {
+        self.status = status
+        title = json?["title"]?.stringValue ?? "HTTP \(status)"
+        detail = json?["detail"]?.stringValue ?? ""
+        var errors: [(String, String)] = []
+        if case .array(let items)? = json?["errors"] {
+            for item in items { errors.append((item["path"]?.stringValue ?? "$", item["message"]?.stringValue ?? "")) }
+        }
+        self.errors = errors
+    }
+
+    public var description: String {
+        var lines = ["\(title) (\(status))" + (detail.isEmpty ? "" : ": \(detail)")]
+        if errors.count > 1 || (errors.count == 1 && !detail.contains(errors[0].message)) {
+            for error in errors { lines.append("  \(error.path): \(error.message)") }
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Why a request did not succeed.
+public enum ClientError: Error, Sendable, CustomStringConvertible {
+    case badServerURL(String)
+    case noToken
+    case badArgument(String)
+    /// No connection (exit 69).
+    case unreachable(server: String, reason: String)
+    /// 401 or 403: the token is unknown, revoked or lacks the role (exit 77).
+    case refused(ServerProblem)
+    /// 4xx: the request was refused (exit 65): invalid, not found, or not allowed by the pathway.
+    case rejected(ServerProblem)
+    /// 5xx (exit 69).
+    case serverFailed(ServerProblem)
+    case invalidResponse(String)
+
+    public var description: String {
+        switch self {
+        case .badServerURL(let url): "--server \"\(url)\" is not an http:// or https:// URL"
+        case .noToken: "no token: pass --token TOKEN or set CONTINUUM_TOKEN (create one with `continuum token create`)"
+        case .badArgument(let message): message
+        case .unreachable(let server, let reason): "cannot reach the server at \(server): \(reason)"
+        case .refused(let problem): "the server refused the token: \(problem)"
+        case .rejected(let problem): problem.description
+        case .serverFailed(let problem): "the server failed: \(problem)"
+        case .invalidResponse(let message): message
+        }
+    }
+}

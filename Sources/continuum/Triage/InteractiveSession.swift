@@ -1,0 +1,106 @@
+import ContinuumClient
+import ContinuumJSON
+import Foundation
+
+/// `continuum triage` with no subcommand: a line-based session that works in any 80-column
+/// terminal (and through a pipe): queue → case → action → confirm → refreshed queue.
+struct InteractiveSession {
+    let client: ContinuumClient
+
+    private static let keys = "[a] accept  [l] choose level  [u] step up  [d] step down  [c] close  [b] back  [q] quit"
+
+    func run() async throws {
+        while true {
+            let queue = try await talk { () throws(ClientError) in try await client.queue() }
+            let items = queue["items"].map(Render.list) ?? []
+            Console.out("")
+            Console.out(Style.bold("Front-door queue") + " (\(items.count) waiting, as of \(queue["asOf"]?.stringValue ?? ""))")
+            Console.out(Render.queue(queue))
+            guard let answer = prompt(items.isEmpty ? "[r] refresh  [q] quit: " : "Case number to open, [r] refresh, [q] quit: ") else { return }
+            if answer == "q" { return }
+            if answer == "r" || answer.isEmpty { continue }
+            guard let number = Int(answer), items.indices.contains(number - 1), let caseId = items[number - 1]["caseId"]?.stringValue else {
+                Console.out("\"\(answer)\" is not a number from the list.")
+                continue
+            }
+            if try await work(caseId) == .quit { return }
+        }
+    }
+
+    enum Next { case queue, quit }
+
+    /// Shows the case and asks what to do until the user acts, goes back or quits.
+    private func work(_ caseId: String) async throws -> Next {
+        while true {
+            let record = try await talk { () throws(ClientError) in try await client.caseRecord(caseId) }
+            Console.out("")
+            Console.out(Render.caseRecord(record))
+            Console.out("")
+            Console.out(Self.keys)
+            guard let key = prompt("Action for \(caseId): ") else { return .quit }
+            switch key {
+            case "q": return .quit
+            case "b", "": return .queue
+            case "a":
+                let level = record["recommendation"]?.stringValue ?? "the recommendation"
+                guard let rationale = required("Rationale") else { return .quit }
+                if confirm("Accept \(level) for \(caseId)?") {
+                    await act { () throws(ClientError) in try await client.decide(caseId, level: nil, overrideReason: nil, rationale: rationale) }
+                    return .queue
+                }
+            case "l":
+                guard let level = required("Level (e.g. intensive-support)"), let reason = required("Override reason"), let rationale = required("Rationale") else { return .quit }
+                if confirm("Decide \(level) for \(caseId) instead of \(record["recommendation"]?.stringValue ?? "the recommendation")?") {
+                    await act { () throws(ClientError) in try await client.decide(caseId, level: level, overrideReason: reason, rationale: rationale) }
+                    return .queue
+                }
+            case "u", "d":
+                let kind = key == "u" ? "step-up" : "step-down"
+                guard let level = required("\(kind) to level"), let rationale = required("Rationale") else { return .quit }
+                if confirm("\(kind) \(caseId) to \(level)?") {
+                    await act { () throws(ClientError) in try await client.transition(caseId, kind: kind, to: level, reason: nil, rationale: rationale) }
+                    return .queue
+                }
+            case "c":
+                guard let reason = required("Closure reason (RC1 to RC9)"), let rationale = required("Rationale") else { return .quit }
+                if confirm("Close \(caseId) with \(reason.uppercased())?") {
+                    await act { () throws(ClientError) in try await client.transition(caseId, kind: "close", to: nil, reason: reason.uppercased(), rationale: rationale) }
+                    return .queue
+                }
+            default:
+                Console.out("Unknown key \"\(key)\". " + Self.keys)
+            }
+        }
+    }
+
+    /// Sends an action and prints the outcome or the server's reason for refusing it.
+    private func act(_ request: () async throws(ClientError) -> JSONValue) async {
+        do {
+            Console.out(Render.outcome(try await request()))
+        } catch {
+            Console.out(Style.red("Not recorded: \(error)"))
+        }
+    }
+
+    /// One line of input after a prompt; nil at end of input.
+    private func prompt(_ text: String) -> String? {
+        Console.write(text)
+        return readLine()?.trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Asks until the answer is not empty (a rationale is never optional); nil at end of input.
+    private func required(_ label: String) -> String? {
+        while true {
+            guard let answer = prompt("\(label): ") else { return nil }
+            if !answer.isEmpty { return answer }
+            Console.out("\(label) is required.")
+        }
+    }
+
+    private func confirm(_ question: String) -> Bool {
+        guard let answer = prompt("\(question) [y/N] ") else { return false }
+        if answer.lowercased() == "y" || answer.lowercased() == "yes" { return true }
+        Console.out("Not recorded.")
+        return false
+    }
+}

@@ -1,0 +1,211 @@
+import ContinuumCore
+import ContinuumJSON
+
+/// Text for the terminal: the queue, a case, an outcome. Fits 80 columns.
+enum Render {
+    /// Two lines per referral: who and what, then level, received, due and time left.
+    static func queue(_ queue: JSONValue, numbered: Bool = true) -> String {
+        let asOf = queue["asOf"]?.stringValue.flatMap { CalendarDate($0) }
+        let items = queue["items"].map(list) ?? []
+        if items.isEmpty { return "The queue is empty: no referral is waiting for a decision." }
+        var lines: [String] = []
+        for (index, item) in items.enumerated() {
+            let overdue = item["overdue"] == .bool(true)
+            let risk = item["immediateRisk"] == .bool(true)
+            let child = item["child"]
+            let name = "\(child?["givenName"]?.stringValue ?? "") \(child?["familyName"]?.stringValue ?? "")"
+            let age = child?["ageYears"].flatMap { if case .integer(let years) = $0 { "\(years)" } else { nil } } ?? "unborn"
+            let flags = [risk ? "RISK" : nil, item["reReferral"] == .bool(true) ? "RE-REFERRAL" : nil,
+                         item["pendingApproval"] == .bool(true) ? "APPROVAL PENDING" : nil].compactMap { $0 }.joined(separator: " ")
+            let number = numbered ? pad("\(index + 1)", 3, right: true) + " " : ""
+            var first = number + pad(item["caseId"]?.stringValue ?? "", 13) + pad("\(name) (\(age))", 28) + pad(item["referrer"]?["agency"]?.stringValue ?? "", 18)
+            first += flags
+            let due = item["decisionDue"]?.stringValue.flatMap { CalendarDate($0) }
+            let left = timeLeft(due: due, asOf: asOf)
+            let level = item["recommendedLevel"]?.stringValue ?? "-"
+            let second = String(repeating: " ", count: numbered ? 4 : 0) + pad(level, 20) + "received " + shortTime(item["receivedAt"]?.stringValue)
+                + "  due " + (due.map(shortDate) ?? "-") + " (" + left + ")"
+            lines.append(risk ? Style.bold(truncate(first)) : truncate(first))
+            lines.append(overdue ? Style.red(truncate(second)) : Style.dim(truncate(second)))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func timeLeft(due: CalendarDate?, asOf: CalendarDate?) -> String {
+        guard let due, let asOf else { return "no deadline" }
+        let days = due.daysSinceEpoch - asOf.daysSinceEpoch
+        switch days {
+        case ..<0: return "OVERDUE \(-days) day\(days == -1 ? "" : "s")"
+        case 0: return "due today"
+        case 1: return "1 day left"
+        default: return "\(days) days left"
+        }
+    }
+
+    /// A case: state, recommendation and its rules, referrals, clocks, pending change, timeline.
+    static func caseRecord(_ record: JSONValue) -> String {
+        var lines: [String] = []
+        let caseId = record["caseId"]?.stringValue ?? ""
+        let level = record["level"]?.stringValue.map { "\($0) (\(record["levelTitle"]?.stringValue ?? ""))" } ?? "not decided"
+        lines.append(Style.bold("Case \(caseId)") + ": \(record["phase"]?.stringValue ?? "")" + (record["closureReason"]?.stringValue.map { ", closed \($0)" } ?? ""))
+        lines.append("  level: \(level)")
+        lines.append("  consent: \(record["consent"]?.stringValue ?? "not recorded")   assigned to: \(record["assignedTo"]?.stringValue ?? "nobody")")
+        if record["awaitingDecision"] == .bool(true) { lines.append(Style.bold("  A front-door decision is needed.")) }
+        let referrals = record["referrals"].map(list) ?? []
+        if let latest = referrals.last, let decision = latest["decision"] {
+            lines.append("")
+            lines.append(Style.bold("Recommendation: \(decision["level"]?.stringValue ?? "") (\(decision["levelTitle"]?.stringValue ?? ""))"))
+            for citation in decision["rationale"].map(list) ?? [] {
+                lines.append(contentsOf: wrap("\(citation["rule"]?.stringValue ?? ""): \(citation["description"]?.stringValue ?? "")", indent: "  "))
+            }
+        }
+        for referral in referrals {
+            let message = referral["message"]
+            lines.append("")
+            lines.append(Style.bold("Referral \(referral["referralId"]?.stringValue ?? "")") + " received " + shortTime(referral["receivedAt"]?.stringValue)
+                + (referral["reReferral"] == .bool(true) ? "  RE-REFERRAL" + (referral["previousReferralId"]?.stringValue.map { " (previous \($0))" } ?? "") : ""))
+            let referrer = message?["referrer"]
+            lines.append("  from: \(referrer?["name"]?.stringValue ?? ""), \(referrer?["agency"]?.stringValue ?? "") (source \(referrer?["source"]?.stringValue ?? ""))")
+            let child = message?["child"]
+            let born = child?["dateOfBirth"]?.stringValue.map { "born \($0)" } ?? child?["expectedDateOfBirth"]?.stringValue.map { "expected \($0)" } ?? ""
+            lines.append("  child: \(child?["givenName"]?.stringValue ?? "") \(child?["familyName"]?.stringValue ?? ""), \(born)")
+            lines.append("  immediate risk: \(message?["immediateRisk"] == .bool(true) ? "YES" : "no")   consent: \(message?["consent"]?.stringValue ?? "")")
+            for concern in message?["concerns"].map(list) ?? [] {
+                let detail = concern["detail"]?.stringValue.map { ": \($0)" } ?? ""
+                lines.append(contentsOf: wrap("concern \(concern["factor"]?.stringValue ?? "") (\(concern["impact"]?.stringValue ?? ""))\(detail)", indent: "  "))
+            }
+            lines.append(contentsOf: wrap("summary: \(message?["summary"]?.stringValue ?? "")", indent: "  "))
+        }
+        let clocks = record["clocks"].map(list) ?? []
+        if !clocks.isEmpty {
+            lines.append("")
+            lines.append(Style.bold("Clocks"))
+            for clock in clocks {
+                let overdue = clock["overdue"] == .bool(true)
+                let text = "  \(clock["title"]?.stringValue ?? "") due \(clock["due"]?.stringValue ?? "")" + (overdue ? "  OVERDUE" : "") + (clock["breached"] == .bool(true) ? " (breach recorded)" : "")
+                lines.append(overdue ? Style.red(text) : text)
+            }
+        }
+        if let pending = record["pending"], pending != .null {
+            lines.append("")
+            lines.append(Style.bold("Waiting for a manager: approval \(pending["id"]?.stringValue ?? "")"))
+            lines.append(contentsOf: wrap("requested by \(pending.lookupPath("change.requestedBy.id") ?? ""): \(pending.lookupPath("change.rationale") ?? "")", indent: "  "))
+        }
+        lines.append("")
+        lines.append(Style.bold("Timeline"))
+        for event in record["events"].map(list) ?? [] {
+            lines.append(contentsOf: wrap(timelineLine(event), indent: "  ", hanging: "      "))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// "2026-11-26 12:00 decided by T-7AMPM6VW (practitioner): targeted-support. Agree"
+    static func timelineLine(_ event: JSONValue) -> String {
+        let type = event["type"]?.stringValue ?? ""
+        let actor = "\(event["actor"]?["id"]?.stringValue ?? "") (\(event["actor"]?["role"]?.stringValue ?? ""))"
+        var what = ""
+        let detail = event["detail"]
+        // A change's detail is {"<kind>": {...}}: take its fields.
+        let fields: JSONValue? = detail.flatMap { if case .object(let members) = $0, members.count == 1, let only = members.values.first { only } else { $0 } }
+        if let level = fields?["level"]?.stringValue { what += " \(level)." }
+        if let to = fields?["to"]?.stringValue { what += " to \(to)." }
+        if let reason = fields?["reason"]?.stringValue { what += " reason \(reason)." }
+        if let clock = fields?["clock"]?.stringValue { what += " \(clock)." }
+        if let override = fields?["overrideReason"]?.stringValue { what += " Override: \(override)." }
+        if let rationale = fields?["rationale"]?.stringValue { what += " \(rationale)" }
+        if type == "referral-received", let referral = fields?["referralId"]?.stringValue { what += " \(referral)" }
+        if type == "routed", let rules = fields?["rules"] { what += " rules " + list(rules).compactMap(\.stringValue).joined(separator: ", ") }
+        if case .string(let worker)? = fields?["_0"] { what += " \(worker)" }
+        return "\(shortTime(event["at"]?.stringValue)) \(type) by \(actor)\(what.isEmpty ? "" : ":")\(what)"
+    }
+
+    static func outcome(_ outcome: JSONValue) -> String {
+        let event = outcome["eventId"]?.stringValue ?? ""
+        let caseId = outcome["caseId"]?.stringValue ?? ""
+        if outcome["status"]?.stringValue == "pending-approval" {
+            return "Recorded \(event): waiting for a manager's approval (approval id \(event)); case \(caseId) is unchanged until then."
+        }
+        let phase = outcome["phase"]?.stringValue ?? ""
+        let level = outcome["level"]?.stringValue.map { " at \($0)" } ?? ""
+        return "Recorded \(event): case \(caseId) is \(phase)\(phase == "open" ? level : "")."
+    }
+
+    static func approvals(_ approvals: JSONValue) -> String {
+        let items = approvals["items"].map(list) ?? []
+        if items.isEmpty { return "Nothing is waiting for approval." }
+        return items.map { item in
+            let change = item["change"]
+            let what: String
+            switch change?["change"] {
+            case .object(let kinds)?:
+                let kind = kinds.keys.first ?? ""
+                let fields = kinds.values.first
+                what = "\(kind) " + [fields?["level"]?.stringValue, fields?["to"]?.stringValue, fields?["reason"]?.stringValue].compactMap { $0 }.joined(separator: " ")
+                    + (fields?["overrideReason"]?.stringValue.map { " (override: \($0))" } ?? "")
+            default: what = "change"
+            }
+            let head = "\(pad(item["id"]?.stringValue ?? "", 8)) \(pad(item["caseId"]?.stringValue ?? "", 13)) \(what)"
+            let rest = wrap("asked by \(change?["requestedBy"]?["id"]?.stringValue ?? "") at \(shortTime(change?["requestedAt"]?.stringValue)): \(change?["rationale"]?.stringValue ?? "")", indent: "         ")
+            return ([truncate(head)] + rest).joined(separator: "\n")
+        }.joined(separator: "\n")
+    }
+
+    // MARK: Helpers
+
+    static func list(_ value: JSONValue) -> [JSONValue] {
+        if case .array(let items) = value { return items }
+        return []
+    }
+
+    static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let clipped = text.count > width - 1 ? String(text.prefix(max(1, width - 2))) + "…" : text
+        let fill = String(repeating: " ", count: max(0, width - clipped.count))
+        return right ? fill + clipped : clipped + fill
+    }
+
+    static func truncate(_ line: String, width: Int = 80) -> String {
+        line.count <= width ? line : String(line.prefix(width - 1)) + "…"
+    }
+
+    /// Words wrapped to 80 columns.
+    static func wrap(_ text: String, indent: String, hanging: String? = nil, width: Int = 80) -> [String] {
+        var lines: [String] = []
+        var current = indent
+        let next = hanging ?? indent
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            let prefix = lines.isEmpty ? indent : next
+            if current.count + word.count + 1 > width, current.count > prefix.count {
+                lines.append(current)
+                current = next
+            }
+            current += (current == indent && lines.isEmpty) || current == next ? String(word) : " " + word
+        }
+        if current != indent || lines.isEmpty { lines.append(current) }
+        return lines
+    }
+
+    /// "26 Nov 12:00" in London time.
+    static func shortTime(_ text: String?) -> String {
+        guard let text, let instant = Timestamp(rfc3339: text) else { return text ?? "-" }
+        let local = instant.adding(seconds: UKTime.isSummerTime(instant) ? 3600 : 0)
+        let seconds = ((local.secondsSinceEpoch % 86_400) + 86_400) % 86_400
+        let date = UKTime.londonDate(of: instant)
+        return "\(shortDate(date)) \(two(Int(seconds / 3600))):\(two(Int(seconds % 3600 / 60)))"
+    }
+
+    static func shortDate(_ date: CalendarDate) -> String {
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return "\(date.day) \(months[max(0, min(11, date.month - 1))])"
+    }
+
+    static func two(_ number: Int) -> String { number < 10 ? "0\(number)" : "\(number)" }
+}
+
+extension JSONValue {
+    /// The string at a dotted path, for rendering.
+    func lookupPath(_ path: String) -> String? {
+        var current: JSONValue? = self
+        for part in path.split(separator: ".") { current = current?[String(part)] }
+        return current?.stringValue
+    }
+}

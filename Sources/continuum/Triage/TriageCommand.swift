@@ -1,0 +1,229 @@
+import ArgumentParser
+import ContinuumClient
+import ContinuumJSON
+
+/// `continuum triage`: the front door's queue, in the terminal, as a client of the staff API.
+struct TriageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "triage",
+        abstract: "Work the front-door queue: read referrals, decide, step up, step down, close.",
+        discussion: """
+            With no subcommand, starts an interactive session: the queue, pick a case by number, \
+            read it, decide with a rationale, and back to a refreshed queue (q leaves).
+
+            Connects to --server (or $CONTINUUM_SERVER, default http://127.0.0.1:8080) with a \
+            practitioner or manager token (--token or $CONTINUUM_TOKEN). Exit codes: 65 the \
+            server refused the action (its reason is printed), 69 server unreachable, 77 token refused.
+
+            Examples:
+              export CONTINUUM_TOKEN=$(continuum token create --role practitioner)
+              continuum triage
+              continuum triage queue
+              continuum triage decide C-JB3HJTFTRE --accept --rationale "Agree: consent given, medium-impact factors"
+            """,
+        subcommands: [Queue.self, Show.self, Decide.self, StepUp.self, StepDown.self, Close.self, Assign.self,
+                      Approvals.self, Approve.self, Reject.self]
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() async throws {
+        try await InteractiveSession(client: connection.client()).run()
+    }
+
+    struct Queue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Referrals awaiting a decision, most urgent first (immediate risk, then nearest deadline).",
+            discussion: "Overdue rows are marked OVERDUE (in red on a terminal; never coloured with NO_COLOR).\n\nExamples:\n  continuum triage queue\n  continuum triage queue --json | jq '.[] | select(.overdue)'"
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Flag(name: .long, help: "Print the rows as a JSON array, for scripts.") var json = false
+
+        func run() async throws {
+            let client = try connection.client()
+            let queue = try await talk { () throws(ClientError) in try await client.queue() }
+            if json {
+                Console.out((queue["items"] ?? .array([])).serialized(pretty: true))
+            } else {
+                Console.out(Render.queue(queue))
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A case: referrals, the recommendation and its rules, consent, clocks and the timeline.",
+            discussion: "Example:\n  continuum triage show C-JB3HJTFTRE"
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
+        @Flag(name: .long, help: "Print the case as JSON.") var json = false
+
+        func run() async throws {
+            let client = try connection.client()
+            let record = try await talk { () throws(ClientError) in try await client.caseRecord(caseId) }
+            Console.out(json ? record.serialized(pretty: true) : Render.caseRecord(record))
+        }
+    }
+
+    struct Decide: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record the front-door decision: accept the recommendation or choose another level.",
+            discussion: """
+                Choosing another level needs --override-reason and, in the Surrey pathway, a manager's approval \
+                (the answer then gives the approval id).
+
+                Examples:
+                  continuum triage decide C-JB3HJTFTRE --accept --rationale "Agree with FD-TGT-01"
+                  continuum triage decide C-JB3HJTFTRE --level intensive-support --override-reason "Third incident this year" --rationale "Pattern of escalation"
+                """
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
+        @Flag(name: .long, help: "Accept the recommended level.") var accept = false
+        @Option(name: .long, help: ArgumentHelp("Choose this level instead.", valueName: "LEVEL")) var level: String?
+        @Option(name: .long, help: ArgumentHelp("Why the recommendation is not followed (with --level).", valueName: "TEXT")) var overrideReason: String?
+        @Option(name: .long, help: ArgumentHelp("Why: recorded on the case (required).", valueName: "TEXT")) var rationale: String
+
+        func validate() throws {
+            guard accept != (level != nil) else { throw ValidationError("give either --accept or --level LEVEL") }
+            if accept, overrideReason != nil { throw ValidationError("--override-reason goes with --level, not --accept") }
+            if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") }
+        }
+
+        func run() async throws {
+            let client = try connection.client()
+            let outcome = try await talk { () throws(ClientError) in
+                try await client.decide(caseId, level: level, overrideReason: overrideReason, rationale: rationale)
+            }
+            Console.out(Render.outcome(outcome))
+        }
+    }
+
+    struct StepUp: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "step-up",
+            abstract: "Move an open case to a level of higher need, as the pathway allows.",
+            discussion: "Example:\n  continuum triage step-up C-JB3HJTFTRE --to intensive-support --rationale \"Second incident in a month\""
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
+        @Option(name: .long, help: ArgumentHelp("The level to move to.", valueName: "LEVEL")) var to: String
+        @Option(name: .long, help: ArgumentHelp("Why (required).", valueName: "TEXT")) var rationale: String
+
+        func validate() throws { if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") } }
+
+        func run() async throws {
+            let client = try connection.client()
+            let outcome = try await talk { () throws(ClientError) in try await client.transition(caseId, kind: "step-up", to: to, reason: nil, rationale: rationale) }
+            Console.out(Render.outcome(outcome))
+        }
+    }
+
+    struct StepDown: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "step-down",
+            abstract: "Move an open case to a level of lower need, as the pathway allows.",
+            discussion: "Example:\n  continuum triage step-down C-JB3HJTFTRE --to targeted-support --rationale \"Plan goals met; family engaged\""
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
+        @Option(name: .long, help: ArgumentHelp("The level to move to.", valueName: "LEVEL")) var to: String
+        @Option(name: .long, help: ArgumentHelp("Why (required).", valueName: "TEXT")) var rationale: String
+
+        func validate() throws { if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") } }
+
+        func run() async throws {
+            let client = try connection.client()
+            let outcome = try await talk { () throws(ClientError) in try await client.transition(caseId, kind: "step-down", to: to, reason: nil, rationale: rationale) }
+            Console.out(Render.outcome(outcome))
+        }
+    }
+
+    struct Close: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Close a case with a CIN census closure reason (RC1 to RC9).",
+            discussion: "Example:\n  continuum triage close C-JB3HJTFTRE --reason RC8 --rationale \"No further action after the assessment\""
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
+        @Option(name: .long, help: ArgumentHelp("RC1 to RC9 (CIN census).", valueName: "CODE")) var reason: String
+        @Option(name: .long, help: ArgumentHelp("Why (required).", valueName: "TEXT")) var rationale: String
+
+        func validate() throws {
+            guard (1...9).map({ "RC\($0)" }).contains(reason) else { throw ValidationError("--reason must be RC1 to RC9, not \"\(reason)\"") }
+            if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") }
+        }
+
+        func run() async throws {
+            let client = try connection.client()
+            let outcome = try await talk { () throws(ClientError) in try await client.transition(caseId, kind: "close", to: nil, reason: reason, rationale: rationale) }
+            Console.out(Render.outcome(outcome))
+        }
+    }
+
+    struct Assign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a case to a worker.",
+            discussion: "Example:\n  continuum triage assign C-JB3HJTFTRE --to \"A. Worker\""
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
+        @Option(name: .long, help: ArgumentHelp("The worker (as your service names them).", valueName: "WORKER")) var to: String
+
+        func run() async throws {
+            let client = try connection.client()
+            let outcome = try await talk { () throws(ClientError) in try await client.assign(caseId, to: to) }
+            Console.out("Recorded \(outcome["eventId"]?.stringValue ?? ""): case \(caseId) is assigned to \(to).")
+        }
+    }
+
+    struct Approvals: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Changes waiting for a manager's approval (managers).",
+            discussion: "Example:\n  continuum triage approvals"
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let client = try connection.client()
+            let approvals = try await talk { () throws(ClientError) in try await client.approvals() }
+            Console.out(json ? (approvals["items"] ?? .array([])).serialized(pretty: true) : Render.approvals(approvals))
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a pending change (managers).",
+            discussion: "Example:\n  continuum triage approve E42 --rationale \"Agreed: pattern of incidents\""
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("The approval id from `triage approvals`.", valueName: "ID")) var id: String
+        @Option(name: .long, help: ArgumentHelp("Why (optional for an approval).", valueName: "TEXT")) var rationale: String?
+
+        func run() async throws {
+            let client = try connection.client()
+            let outcome = try await talk { () throws(ClientError) in try await client.resolve(id, approve: true, rationale: rationale) }
+            Console.out(Render.outcome(outcome))
+        }
+    }
+
+    struct Reject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reject a pending change (managers); the case stays as it was.",
+            discussion: "Example:\n  continuum triage reject E42 --rationale \"Threshold not met; accept the recommendation\""
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("The approval id from `triage approvals`.", valueName: "ID")) var id: String
+        @Option(name: .long, help: ArgumentHelp("Why (required).", valueName: "TEXT")) var rationale: String
+
+        func validate() throws { if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") } }
+
+        func run() async throws {
+            let client = try connection.client()
+            let outcome = try await talk { () throws(ClientError) in try await client.resolve(id, approve: false, rationale: rationale) }
+            Console.out("Rejected: \(Render.outcome(outcome))")
+        }
+    }
+}

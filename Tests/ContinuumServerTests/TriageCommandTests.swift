@@ -1,0 +1,136 @@
+import ContinuumJSON
+import ContinuumTesting
+import Foundation
+import Testing
+
+/// `continuum triage …` run as a user runs it, against a real server on loopback.
+@Suite("Triage CLI")
+struct TriageCommandTests {
+    /// Runs `continuum triage arguments…` with the server and a token in the environment.
+    static func triage(_ server: TestServer, _ arguments: [String], token: String? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await ServerProcess.runAsync(["triage"] + arguments, environment: [
+            "CONTINUUM_SERVER": "http://127.0.0.1:\(server.port)", "CONTINUUM_TOKEN": token ?? server.practitioner, "NO_COLOR": "1",
+        ])
+    }
+
+    @Test("queue: most urgent first, overdue marked, --json for scripts")
+    func queue() async throws {
+        try await TestServer.with { server in
+            _ = try await server.refer(try TestFixtures.referral("Q-1", child: 1))
+            _ = try await server.refer(try TestFixtures.referral("Q-2", child: 2, from: "school-neglect-immediate-risk"))
+            server.clock.set(TestFixtures.at("2026-11-30T09:00:00Z"))
+            let table = try await Self.triage(server, ["queue"])
+            #expect(table.status == 0, "\(table.stderr)")
+            let lines = table.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.count == 4)
+            #expect(lines[0].contains("Childc Sample (7)") && lines[0].contains("RISK"))
+            #expect(lines[3].contains("targeted-support") && lines[3].contains("OVERDUE 3 days"))
+            #expect(lines.allSatisfy { $0.count <= 80 })
+            #expect(!table.stdout.contains("\u{1B}["), "no colour without a terminal")
+            let json = try await Self.triage(server, ["queue", "--json"])
+            let rows = try JSONParser().parse(json.stdout).value()
+            #expect(rows.items.count == 2 && rows.items[0]["immediateRisk"] == .bool(true) && rows.items[1]["overdue"] == .bool(true))
+        }
+    }
+
+    @Test("show: referral, recommendation with each rule, consent, clocks, timeline")
+    func show() async throws {
+        try await TestServer.with { server in
+            let caseId = try #require(try await server.refer(try TestFixtures.referral("S-1")).json?["caseId"]?.stringValue)
+            let shown = try await Self.triage(server, ["show", caseId])
+            #expect(shown.status == 0)
+            for text in ["Recommendation: targeted-support", "FD-TGT-01: Medium-impact", "consent: given", "Front-door decision on a referral due 2026-11-27",
+                         "referral-received by", "routed by", "concern 3B (medium)"] {
+                #expect(shown.stdout.contains(text), "missing \(text)")
+            }
+            #expect(try await Self.triage(server, ["show", "C-NOSUCHCASE"]).status == 65)
+        }
+    }
+
+    @Test("decide, override and approval, step up, step down, assign, close; refusals print the reason and exit 65")
+    func actions() async throws {
+        try await TestServer.with { server in
+            let first = try #require(try await server.refer(try TestFixtures.referral("A-1", child: 1)).json?["caseId"]?.stringValue)
+            let second = try #require(try await server.refer(try TestFixtures.referral("A-2", child: 2)).json?["caseId"]?.stringValue)
+
+            let accepted = try await Self.triage(server, ["decide", first, "--accept", "--rationale", "Agree"])
+            #expect(accepted.status == 0 && accepted.stdout.contains("is open at targeted-support"))
+            let refused = try await Self.triage(server, ["step-up", first, "--to", "looked-after", "--rationale", "x"])
+            #expect(refused.status == 65 && refused.stderr.contains("up-intensive"))
+            #expect(try await Self.triage(server, ["step-up", first, "--to", "intensive-support", "--rationale", "Worse"]).stdout.contains("open at intensive-support"))
+            #expect(try await Self.triage(server, ["step-down", first, "--to", "targeted-support", "--rationale", "Better"]).stdout.contains("open at targeted-support"))
+            let assigned = try await Self.triage(server, ["assign", first, "--to", "A. Worker"])
+            #expect(assigned.status == 0 && assigned.stdout.contains("assigned to A. Worker"))
+            #expect(try await Self.triage(server, ["show", first]).stdout.contains("assigned to: A. Worker"))
+            let closed = try await Self.triage(server, ["close", first, "--reason", "RC7", "--rationale", "Plan complete"])
+            #expect(closed.status == 0 && closed.stdout.contains("is closed"))
+
+            let noReason = try await Self.triage(server, ["decide", second, "--level", "intensive-support", "--rationale", "Pattern"])
+            #expect(noReason.status == 65 && noReason.stderr.contains("override reason"))
+            let pending = try await Self.triage(server, ["decide", second, "--level", "intensive-support", "--override-reason", "Third incident", "--rationale", "Pattern"])
+            #expect(pending.stdout.contains("waiting for a manager's approval"))
+            let approvalId = try #require(pending.stdout.split(separator: " ").first { $0.hasPrefix("E") && $0.hasSuffix(":") }.map { String($0.dropLast()) })
+            #expect(try await Self.triage(server, ["approvals"]).status == 77, "practitioners cannot list approvals")
+            let list = try await Self.triage(server, ["approvals"], token: server.manager)
+            #expect(list.stdout.contains(approvalId) && list.stdout.contains("override: Third incident"))
+            let rejected = try await Self.triage(server, ["reject", approvalId, "--rationale", "Threshold not met"], token: server.manager)
+            #expect(rejected.status == 0)
+            let again = try await Self.triage(server, ["decide", second, "--level", "intensive-support", "--override-reason", "New information", "--rationale", "Pattern"])
+            let secondId = try #require(again.stdout.split(separator: " ").first { $0.hasPrefix("E") && $0.hasSuffix(":") }.map { String($0.dropLast()) })
+            let approved = try await Self.triage(server, ["approve", secondId, "--rationale", "Agreed"], token: server.manager)
+            #expect(approved.status == 0 && approved.stdout.contains("open at intensive-support"))
+            #expect(try await Self.triage(server, ["approve", secondId], token: server.manager).status == 65)
+        }
+    }
+
+    @Test("a refused token exits 77, an unreachable server 69, a bad invocation 64")
+    func connectionFailures() async throws {
+        try await TestServer.with { server in
+            let refused = try await Self.triage(server, ["queue"], token: "cnt_NOTATOKEN")
+            #expect(refused.status == 77 && refused.stderr.contains("refused the token"))
+            let partner = try await Self.triage(server, ["queue"], token: server.partnerA)
+            #expect(partner.status == 77)
+        }
+        let unreachable = try await ServerProcess.runAsync(["triage", "queue", "--server", "http://127.0.0.1:9", "--token", "x"])
+        #expect(unreachable.status == 69 && unreachable.stderr.contains("cannot reach the server"))
+        let usage = try await ServerProcess.runAsync(["triage", "decide", "C-1", "--rationale", "x"])
+        #expect(usage.status == 64)
+    }
+}
+
+@Suite("Triage interactive session")
+struct TriageSessionTests {
+    @Test("on a terminal: pick a case, read it, decide with a rationale, confirm, back to the queue, q leaves")
+    func session() async throws {
+        try await TestServer.with { server in
+            _ = try await server.refer(try TestFixtures.referral("I-1", child: 1))
+            _ = try await server.refer(try TestFixtures.referral("I-2", child: 2, from: "school-neglect-immediate-risk"))
+            let executable = try #require(ServerProcess.executable)
+            let terminal = try PseudoTerminal(executable: executable, arguments: ["triage"], environment: [
+                "CONTINUUM_SERVER": "http://127.0.0.1:\(server.port)", "CONTINUUM_TOKEN": server.practitioner,
+            ], unset: ["NO_COLOR"])
+            #expect(await terminal.waitFor("Case number to open, [r] refresh, [q] quit: "))
+            #expect(terminal.screen.contains("2 waiting"))
+            #expect(terminal.screen.contains("\u{1B}[1m"), "bold on a terminal")
+            // Case 2 is the police referral (the immediate-risk one is first).
+            terminal.type("2\n")
+            #expect(await terminal.waitFor("Action for C-"))
+            #expect(terminal.screen.contains("FD-TGT-01"))
+            #expect(terminal.screen.contains("[a] accept  [l] choose level"))
+            let mark = terminal.screen.count
+            terminal.type("a\n")
+            #expect(await terminal.waitFor("Rationale: ", after: mark))
+            terminal.type("\n")  // empty: insisted on
+            #expect(await terminal.waitFor("Rationale is required.", after: mark))
+            terminal.type("Agree with the recommendation\n")
+            #expect(await terminal.waitFor("Accept targeted-support for C-", after: mark))
+            terminal.type("y\n")
+            #expect(await terminal.waitFor("is open at targeted-support", after: mark))
+            #expect(await terminal.waitFor("1 waiting", after: mark), "back to a refreshed queue")
+            terminal.type("q\n")
+            #expect(await terminal.wait() == 0)
+            let queue = try await server.get("/v1/queue", token: server.practitioner)
+            #expect(queue.json?["items"]?.items.count == 1)
+        }
+    }
+}
