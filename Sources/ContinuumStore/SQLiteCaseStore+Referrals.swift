@@ -5,52 +5,124 @@ import GRDB
 extension SQLiteCaseStore {
     public func submit(_ referral: Referral, partnerId: String, actor: Actor, receivedAt: Timestamp) async throws -> Submission {
         let messageJSON = try JSONValueEncoder().encode(referral)
-        let bodyHash = Hex.sha256(messageJSON.serializedBytes())
+        let messageText = messageJSON.serialized()
+        let bodyHash = Hex.sha256(Array(messageText.utf8))
         let keys = ChildKeys.keys(for: referral.child)
+        // Read first, on any core: a repeat is answered without writing, and for a new child the
+        // events, the case state and every text are prepared here, so the single writer only
+        // re-checks the two lookups and inserts (see docs/performance.md).
+        let seen = try await read { db in
+            (try Self.existing(partnerId: partnerId, messageId: referral.messageId, bodyHash: bodyHash, db), try Self.match(keys: keys, receivedAt: receivedAt, db))
+        }
+        if let replay = seen.0 { return replay }
+        let plan = try seen.1.openCase == nil
+            ? prepare(referral, messageJSON: messageJSON, messageText: messageText, bodyHash: bodyHash, keys: keys, partnerId: partnerId,
+                      actor: actor, receivedAt: receivedAt, match: seen.1)
+            : nil
         let pathway = self.pathway
         return try await write { db in
-            if let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT referral_id, case_id, body_hash, decision, re_referral FROM referrals WHERE partner_id = ? AND message_id = ?"),
-                                               arguments: [partnerId, referral.messageId]) {
-                let referralId: String = existing["referral_id"]
-                guard existing["body_hash"] == bodyHash else {
-                    throw StoreError.messageIdConflict(messageId: referral.messageId, referralId: referralId)
-                }
-                let decisionText: String = existing["decision"] ?? "null"
-                let decision = try JSONParser().parse(decisionText).decode(Decision.self)
-                return Submission(referralId: referralId, caseId: existing["case_id"], status: "awaiting-decision", decision: decision,
-                                  reReferral: existing["re_referral"], joinedOpenCase: false, replayed: true)
-            }
+            if let replay = try Self.existing(partnerId: partnerId, messageId: referral.messageId, bodyHash: bodyHash, db) { return replay }
             let match = try Self.match(keys: keys, receivedAt: receivedAt, db)
+            if let plan, match == seen.1 {
+                try self.record(plan.received, bodyText: plan.receivedText, prepared: plan.first, caseId: plan.submission.caseId, actor: actor, at: receivedAt, db)
+                try self.record(plan.routed, bodyText: plan.routedText, prepared: plan.second, caseId: plan.submission.caseId, actor: actor, at: receivedAt, db)
+                return plan.submission
+            }
+            // The child was matched meanwhile (or joins an open case): decide here, against the stored case.
             let caseId = match.openCase ?? Identifier.caseId()
             let referralId = Identifier.referralId()
             let received = ReceivedReferral(referralId: referralId, partnerId: partnerId, receivedAt: receivedAt, bodyHash: bodyHash,
-                                            message: referral, messageJSON: messageJSON, reReferral: match.reReferral, previousReferralId: match.previousReferral,
-                                            childKeys: keys)
+                                            message: referral, messageJSON: messageJSON, reReferral: match.reReferral,
+                                            previousReferralId: match.previousReferral, childKeys: keys)
             let decision = route(referral, pathway: pathway, receivedAt: receivedAt, reReferral: match.reReferral)
             try self.record(EventBody(referral: received), caseId: caseId, actor: actor, at: receivedAt, db)
-            try self.record(EventBody(routed: RoutedReferral(referralId: referralId, decision: decision,
-                                                                      decisionJSON: try JSONValueEncoder().encode(decision))), caseId: caseId, actor: actor, at: receivedAt, db)
+            try self.record(EventBody(routed: RoutedReferral(referralId: referralId, decision: decision, decisionJSON: try JSONValueEncoder().encode(decision))),
+                            caseId: caseId, actor: actor, at: receivedAt, db)
             return Submission(referralId: referralId, caseId: caseId, status: "awaiting-decision", decision: decision,
                               reReferral: match.reReferral, joinedOpenCase: match.openCase != nil, replayed: false)
         }
     }
 
+    /// A new case's two events, prepared outside the write transaction.
+    struct SubmissionPlan: Sendable {
+        let submission: Submission
+        let received: EventBody
+        let receivedText: String
+        let first: Projector.Prepared
+        let routed: EventBody
+        let routedText: String
+        let second: Projector.Prepared
+    }
+
+    private func prepare(_ referral: Referral, messageJSON: JSONValue, messageText: String, bodyHash: String, keys: [String], partnerId: String,
+                         actor: Actor, receivedAt: Timestamp, match: ChildMatch) throws -> SubmissionPlan {
+        let caseId = Identifier.caseId()
+        let referralId = Identifier.referralId()
+        let decision = route(referral, pathway: pathway, receivedAt: receivedAt, reReferral: match.reReferral)
+        let decisionJSON = try JSONValueEncoder().encode(decision)
+        let received = EventBody(referral: ReceivedReferral(
+            referralId: referralId, partnerId: partnerId, receivedAt: receivedAt, bodyHash: bodyHash, message: referral, messageJSON: messageJSON,
+            reReferral: match.reReferral, previousReferralId: match.previousReferral, childKeys: keys))
+        let routed = EventBody(routed: RoutedReferral(referralId: referralId, decision: decision, decisionJSON: decisionJSON))
+        let machine = projector.machine
+        let start = CaseState()
+        let first: CaseTransition, second: CaseTransition
+        do {
+            first = try machine.apply(.referralReceived(at: receivedAt, consent: referral.consent), to: start)
+            second = try machine.apply(.routed(decision), to: first.state)
+        } catch {
+            throw StoreError.refused(error)
+        }
+        let encoder = JSONValueEncoder()
+        return SubmissionPlan(
+            submission: Submission(referralId: referralId, caseId: caseId, status: "awaiting-decision", decision: decision,
+                                   reReferral: match.reReferral, joinedOpenCase: false, replayed: false),
+            received: received, receivedText: try encoder.encode(received).serialized(),
+            first: Projector.Prepared(before: start, transition: first, stateText: try encoder.encode(first.state).serialized(),
+                                      messageText: messageText, decisionText: nil),
+            routed: routed, routedText: try encoder.encode(routed).serialized(),
+            second: Projector.Prepared(before: first.state, transition: second, stateText: try encoder.encode(second.state).serialized(),
+                                       messageText: nil, decisionText: decisionJSON.serialized()))
+    }
+
+    /// The stored answer for a repeat of (partner, messageId): the first answer when the body is
+    /// the same, a conflict when it is not, nil when the message is new.
+    static func existing(partnerId: String, messageId: String, bodyHash: String, _ db: Database) throws -> Submission? {
+        guard let existing = try Row.fetchOne(db.cachedStatement(sql: "SELECT referral_id, case_id, body_hash, decision, re_referral FROM referrals WHERE partner_id = ? AND message_id = ?"),
+                                              arguments: [partnerId, messageId]) else { return nil }
+        let referralId: String = existing["referral_id"]
+        guard existing["body_hash"] == bodyHash else {
+            throw StoreError.messageIdConflict(messageId: messageId, referralId: referralId)
+        }
+        let decisionText: String = existing["decision"] ?? "null"
+        let decision = try JSONParser().parse(decisionText).decode(Decision.self)
+        return Submission(referralId: referralId, caseId: existing["case_id"], status: "awaiting-decision", decision: decision,
+                          reReferral: existing["re_referral"], joinedOpenCase: false, replayed: true)
+    }
+
+    /// Who the child is to the store: an open case to join, a re-referral, the latest earlier referral.
+    struct ChildMatch: Sendable, Equatable {
+        var openCase: String?
+        var reReferral: Bool
+        var previousReferral: String?
+    }
+
     /// The same child seen before: an open case to join, and whether it was referred within
     /// the 12 months before `receivedAt` (a re-referral, CIN census definition).
-    static func match(keys: [String], receivedAt: Timestamp, _ db: Database) throws -> (openCase: String?, reReferral: Bool, previousReferral: String?) {
-        guard !keys.isEmpty else { return (nil, false, nil) }
+    static func match(keys: [String], receivedAt: Timestamp, _ db: Database) throws -> ChildMatch {
+        guard !keys.isEmpty else { return ChildMatch(openCase: nil, reReferral: false, previousReferral: nil) }
         let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ", ")
         let rows = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT k.referral_id, k.case_id, k.received_at, c.phase FROM child_keys k JOIN cases c ON c.case_id = k.case_id
             WHERE k.key IN (\(placeholders)) ORDER BY k.received_at DESC, k.rowid DESC
             """), arguments: StatementArguments(keys))
-        guard let latest = rows.first else { return (nil, false, nil) }
+        guard let latest = rows.first else { return ChildMatch(openCase: nil, reReferral: false, previousReferral: nil) }
         let yearBefore = UKTime.londonDate(of: receivedAt).adding(months: -12)
         let reReferral = rows.contains { row in
             Timestamp(rfc3339: row["received_at"] as String).map { UKTime.londonDate(of: $0) >= yearBefore } ?? false
         }
         let open = rows.first { ($0["phase"] as String) != CaseState.Phase.closed.rawValue }
-        return (open?["case_id"], reReferral, latest["referral_id"])
+        return ChildMatch(openCase: open?["case_id"], reReferral: reReferral, previousReferral: latest["referral_id"])
     }
 
     public func referralStatus(_ referralId: String) async throws -> (status: ReferralStatus, partnerId: String) {

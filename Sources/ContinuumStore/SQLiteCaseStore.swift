@@ -69,9 +69,10 @@ public final class SQLiteCaseStore: CaseStore {
 
     /// Appends an event and applies it to the projections, in the caller's transaction.
     @discardableResult
-    func record(_ body: EventBody, caseId: String, actor: Actor, at: Timestamp, _ db: Database) throws -> (EventRecord, CaseTransition) {
-        let event = try EventLog.append(body, caseId: caseId, actor: actor, at: at, db)
-        let transition = try projector.apply(event, db)
+    func record(_ body: EventBody, bodyText: String? = nil, prepared: Projector.Prepared? = nil, caseId: String, actor: Actor, at: Timestamp,
+                _ db: Database) throws -> (EventRecord, CaseTransition) {
+        let event = try EventLog.append(body, bodyText: bodyText, caseId: caseId, actor: actor, at: at, db)
+        let transition = try projector.apply(event, db, prepared: prepared)
         return (event, transition)
     }
 

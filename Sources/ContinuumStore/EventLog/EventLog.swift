@@ -5,11 +5,12 @@ import GRDB
 /// Appending to, reading and checking the hash-chained `events` table.
 enum EventLog {
     /// Appends one event after the current last one and returns it (not yet committed).
-    static func append(_ body: EventBody, caseId: String, actor: Actor, at: Timestamp, _ db: Database) throws -> EventRecord {
+    /// - Parameter bodyText: the body already serialised (prepared outside the transaction).
+    static func append(_ body: EventBody, bodyText prepared: String? = nil, caseId: String, actor: Actor, at: Timestamp, _ db: Database) throws -> EventRecord {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1"))
         let sequence: Int64 = (last?["sequence"] ?? 0) + 1
         let previousHash: String = last?["hash"] ?? EventRecord.genesisHash
-        let bodyText = try JSONValueEncoder().encode(body).serialized()
+        let bodyText = try prepared ?? JSONValueEncoder().encode(body).serialized()
         let text = EventRecord.canonicalText(sequence: sequence, caseId: caseId, actor: actor, at: at, body: bodyText)
         let hash = EventRecord.chainHash(previousHash: previousHash, canonicalText: text)
         try db.cachedStatement(sql: """

@@ -11,20 +11,44 @@ struct Projector: Sendable {
         machine = CaseStateMachine(pathway: pathway)
     }
 
+    /// Work done before the write transaction for an event of a new case (see
+    /// `SQLiteCaseStore.submit`): the transition from `before` and the texts to store.
+    struct Prepared: Sendable {
+        let before: CaseState
+        let transition: CaseTransition
+        let stateText: String
+        let messageText: String?
+        let decisionText: String?
+    }
+
+    /// - Parameter prepared: the transition and texts computed outside the transaction; used only
+    ///   when the stored case is in the state they were computed from (a new case), else ignored.
     /// - Throws: ``StoreError/refused(_:)`` when the pathway does not allow the event.
     @discardableResult
-    func apply(_ event: EventRecord, _ db: Database) throws -> CaseTransition {
+    func apply(_ event: EventRecord, _ db: Database, prepared candidate: Prepared? = nil) throws -> CaseTransition {
         guard let caseEvent = event.body.caseEvent else {
             throw StoreError.chainBroken(sequence: event.sequence, reason: "the event has no content")
         }
-        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, immediate_risk, re_referral, latest_referral, pending_event, opened_at FROM cases WHERE case_id = ?"),
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, immediate_risk, re_referral, latest_referral, pending_event, opened_at, last_sequence FROM cases WHERE case_id = ?"),
                                    arguments: [event.caseId])
-        let state: CaseState = try row.map { try Self.decodeState($0["state"]) } ?? CaseState()
+        // A preparation holds only if the case is where it was prepared from: absent for the
+        // first event, or last changed by the event just before this one.
+        let prepared = candidate.flatMap { candidate -> Prepared? in
+            if candidate.before.phase == .new { return row == nil ? candidate : nil }
+            return (row?["last_sequence"] as Int64?) == event.sequence - 1 ? candidate : nil
+        }
+        let state: CaseState
         let transition: CaseTransition
-        do {
-            transition = try machine.apply(caseEvent, to: state)
-        } catch {
-            throw StoreError.refused(error)
+        if let prepared {
+            state = prepared.before
+            transition = prepared.transition
+        } else {
+            state = try row.map { try Self.decodeState($0["state"]) } ?? CaseState()
+            do {
+                transition = try machine.apply(caseEvent, to: state)
+            } catch {
+                throw StoreError.refused(error)
+            }
         }
         var immediateRisk: Bool = row?["immediate_risk"] ?? false
         var reReferral: Bool = row?["re_referral"] ?? false
@@ -36,7 +60,7 @@ struct Projector: Sendable {
             immediateRisk = referral.message.immediateRisk
             reReferral = referral.reReferral
             latestReferral = referral.referralId
-            let message = try referral.messageValue().serialized()
+            let message = try prepared?.messageText ?? referral.messageValue().serialized()
             try db.cachedStatement(sql: """
                 INSERT INTO referrals (referral_id, case_id, partner_id, message_id, body_hash, received_at, re_referral, previous_referral, message)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -50,7 +74,7 @@ struct Projector: Sendable {
         }
         if let routed = event.body.routed {
             try db.cachedStatement(sql: "UPDATE referrals SET decision = ? WHERE referral_id = ?")
-                .execute(arguments: [try routed.decisionValue().serialized(), routed.referralId])
+                .execute(arguments: [try prepared?.decisionText ?? routed.decisionValue().serialized(), routed.referralId])
         }
         if transition.state.pending == nil {
             pendingEvent = nil
@@ -63,7 +87,7 @@ struct Projector: Sendable {
             INSERT OR REPLACE INTO cases (case_id, state, phase, level, recommendation, awaiting_decision, immediate_risk, re_referral,
                                           next_due, received_at, latest_referral, pending_event, opened_at, updated_at, last_sequence)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [event.caseId, try JSONValueEncoder().encode(next).serialized(), next.phase.rawValue, next.level,
+            """).execute(arguments: [event.caseId, try prepared?.stateText ?? JSONValueEncoder().encode(next).serialized(), next.phase.rawValue, next.level,
                                      next.recommendation, next.decisionOutstanding, immediateRisk, reReferral, nextDue?.description,
                                      next.receivedAt?.description, latestReferral, pendingEvent, openedAt, event.at.description,
                                      event.sequence])
