@@ -117,7 +117,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ContinuumCoreTests",
-            dependencies: ["ContinuumCore", "ContinuumJSON"],
+            dependencies: ["ContinuumCore", "ContinuumJSON", "ContinuumTesting"],
             swiftSettings: swiftSettings
         ),
         // Shared by the test targets: fixtures, a real server on a loopback port, log capture.

@@ -1,5 +1,6 @@
 import ContinuumCore
 import ContinuumJSON
+import ContinuumTesting
 import Foundation
 
 /// Shared test data: the repository's own pathway and examples.
@@ -45,49 +46,11 @@ enum Fixtures {
     static func bytes(_ value: JSONValue) -> [UInt8] { Array(value.serialized().utf8) }
 }
 
+// `setting(_:_:)` and `lookup(_:)` come from ContinuumTesting.
 extension JSONValue {
-    /// Sets (or with nil, removes) the value at a dotted path such as `child.dateOfBirth` or `concerns.0.impact`.
-    func setting(_ path: String, _ newValue: JSONValue?) -> JSONValue {
-        var parts = path.split(separator: ".").map(String.init)
-        guard !parts.isEmpty else { return newValue ?? .null }
-        let head = parts.removeFirst()
-        let rest = parts.joined(separator: ".")
-        switch self {
-        case .object(var members):
-            if rest.isEmpty {
-                members[head] = newValue
-            } else {
-                members[head] = (members[head] ?? .object([:])).setting(rest, newValue)
-            }
-            return .object(members)
-        case .array(var items):
-            guard let index = Int(head), items.indices.contains(index) else { return self }
-            if rest.isEmpty {
-                if let newValue { items[index] = newValue } else { items.remove(at: index) }
-            } else {
-                items[index] = items[index].setting(rest, newValue)
-            }
-            return .array(items)
-        default:
-            return self
-        }
-    }
-
     /// Appends to the array at `path`.
     func appending(_ path: String, _ item: JSONValue) -> JSONValue {
         guard case .array(let items)? = lookup(path) else { return self }
         return setting(path, .array(items + [item]))
-    }
-
-    func lookup(_ path: String) -> JSONValue? {
-        var current: JSONValue? = self
-        for part in path.split(separator: ".") {
-            switch current {
-            case .object(let members)?: current = members[String(part)]
-            case .array(let items)?: current = Int(part).flatMap { items.indices.contains($0) ? items[$0] : nil }
-            default: return nil
-            }
-        }
-        return current
     }
 }

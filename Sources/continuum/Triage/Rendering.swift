@@ -96,7 +96,11 @@ enum Render {
         for event in record["events"].map(list) ?? [] {
             lines.append(contentsOf: wrap(timelineLine(event), indent: "  ", hanging: "      "))
         }
-        return lines.joined(separator: "\n")
+        // Anything still wider than 80 columns (a long agency name, say) is wrapped at its indent.
+        return lines.flatMap { line -> [String] in
+            guard line.count > 80 else { return [line] }
+            return wrap(String(line.drop { $0 == " " }), indent: String(line.prefix { $0 == " " }))
+        }.joined(separator: "\n")
     }
 
     /// "2026-11-26 12:00 decided by T-7AMPM6VW (practitioner): targeted-support. Agree"

@@ -100,12 +100,8 @@ struct TriageCommand: AsyncParsableCommand {
         }
     }
 
-    struct StepUp: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            commandName: "step-up",
-            abstract: "Move an open case to a level of higher need, as the pathway allows.",
-            discussion: "Example:\n  continuum triage step-up C-JB3HJTFTRE --to intensive-support --rationale \"Second incident in a month\""
-        )
+    /// The arguments step-up and step-down share.
+    struct Move: ParsableArguments {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
         @Option(name: .long, help: ArgumentHelp("The level to move to.", valueName: "LEVEL")) var to: String
@@ -113,11 +109,22 @@ struct TriageCommand: AsyncParsableCommand {
 
         func validate() throws { if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") } }
 
-        func run() async throws {
+        func run(_ kind: String) async throws {
             let client = try connection.client()
-            let outcome = try await talk { () throws(ClientError) in try await client.transition(caseId, kind: "step-up", to: to, reason: nil, rationale: rationale) }
+            let outcome = try await talk { () throws(ClientError) in try await client.transition(caseId, kind: kind, to: to, reason: nil, rationale: rationale) }
             Console.out(Render.outcome(outcome))
         }
+    }
+
+    struct StepUp: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "step-up",
+            abstract: "Move an open case to a level of higher need, as the pathway allows.",
+            discussion: "Example:\n  continuum triage step-up C-JB3HJTFTRE --to intensive-support --rationale \"Second incident in a month\""
+        )
+        @OptionGroup var move: Move
+
+        func run() async throws { try await move.run("step-up") }
     }
 
     struct StepDown: AsyncParsableCommand {
@@ -126,18 +133,9 @@ struct TriageCommand: AsyncParsableCommand {
             abstract: "Move an open case to a level of lower need, as the pathway allows.",
             discussion: "Example:\n  continuum triage step-down C-JB3HJTFTRE --to targeted-support --rationale \"Plan goals met; family engaged\""
         )
-        @OptionGroup var connection: ConnectionOptions
-        @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
-        @Option(name: .long, help: ArgumentHelp("The level to move to.", valueName: "LEVEL")) var to: String
-        @Option(name: .long, help: ArgumentHelp("Why (required).", valueName: "TEXT")) var rationale: String
+        @OptionGroup var move: Move
 
-        func validate() throws { if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") } }
-
-        func run() async throws {
-            let client = try connection.client()
-            let outcome = try await talk { () throws(ClientError) in try await client.transition(caseId, kind: "step-down", to: to, reason: nil, rationale: rationale) }
-            Console.out(Render.outcome(outcome))
-        }
+        func run() async throws { try await move.run("step-down") }
     }
 
     struct Close: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import ContinuumCore
 import ContinuumJSON
+import ContinuumTesting
 import Testing
 
 /// Broken pathways, one fault each: the checker must name the JSON path and rule.

@@ -1,5 +1,6 @@
 import ContinuumCore
 import ContinuumJSON
+import ContinuumTesting
 import Testing
 
 /// The published JSON Schema (docs/referral-message.schema.json) must say what the code does.

@@ -1,5 +1,6 @@
 import ContinuumCore
 import ContinuumJSON
+import ContinuumTesting
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import ContinuumCore
 import ContinuumJSON
+import ContinuumTesting
 import Testing
 
 @Suite("Routing referrals through the Surrey pathway")
