@@ -73,6 +73,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Discrete-event demand simulation on the pathway: scenarios, engine, statistics, charts.
+        .target(
+            name: "ContinuumSimulator",
+            dependencies: ["ContinuumCore", "ContinuumJSON"],
+            swiftSettings: swiftSettings
+        ),
         // A client of the staff API (triage CLI; later the load test), over AsyncHTTPClient.
         .target(
             name: "ContinuumClient",
@@ -93,6 +99,7 @@ let package = Package(
                 "ContinuumStore",
                 "ContinuumServer",
                 "ContinuumClient",
+                "ContinuumSimulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

@@ -15,6 +15,8 @@ extension Exit {
     static let unavailable = ExitCode(69)
     /// EX_SOFTWARE: an internal check failed (the event log's hash chain is broken).
     static let software = ExitCode(70)
+    /// EX_CANTCREAT: an output file cannot be written.
+    static let cannotCreate = ExitCode(73)
     /// EX_NOPERM: the server refused the token.
     static let notPermitted = ExitCode(77)
 }

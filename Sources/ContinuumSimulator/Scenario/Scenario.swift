@@ -1,0 +1,42 @@
+import ContinuumCore
+import ContinuumJSON
+
+/// A demand scenario as planners write it (docs/simulation.md): arrivals into an open network
+/// of stages, each with servers, a service-time distribution and routing after service.
+public struct Scenario: Sendable, Hashable {
+    public var name: String
+    public var horizonDays: Double
+    public var warmupDays: Double
+    public var replications: Int
+    public var seed: UInt64
+    /// The calendar day simulated day 0 falls on (for monthly multipliers).
+    public var startDate: CalendarDate
+    public var arrivals: [Arrival]
+    public var stages: [Stage]
+
+    /// A Poisson arrival stream into one stage.
+    public struct Arrival: Sendable, Hashable {
+        public var to: Int
+        public var perDay: Double
+        /// Twelve multipliers, January to December (the August dip, the September rise).
+        public var monthly: [Double]?
+    }
+
+    /// A team or level: `servers` parallel places, a service time, routing after service.
+    public struct Stage: Sendable, Hashable {
+        public var id: String
+        public var servers: Int
+        public var service: Distribution
+        /// Where a case goes after service; the probability left over leaves the system.
+        public var routing: [Route]
+    }
+
+    public struct Route: Sendable, Hashable {
+        public var to: Int
+        public var probability: Double
+        /// `step-up`, `step-down` or nil (a plain hand-over), for the step counts.
+        public var kind: TransitionKind?
+    }
+
+    public func stageIndex(_ id: String) -> Int? { stages.firstIndex { $0.id == id } }
+}

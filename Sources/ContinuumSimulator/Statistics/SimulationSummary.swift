@@ -1,0 +1,126 @@
+import ContinuumJSON
+
+/// A scenario's results over all replications: per stage, each measure as a mean with its 95%
+/// confidence interval; per day, means of the daily counts.
+public struct SimulationSummary: Sendable {
+    public struct StageSummary: Sendable {
+        public var id: String
+        public var servers: Int
+        public var arrivalsPerDay: Estimate
+        public var utilisation: Estimate
+        public var meanWaitDays: Estimate
+        public var meanInSystem: Estimate
+        public var throughputPerDay: Estimate
+        /// Waiting-time histogram summed over replications, and the width of a bin in days.
+        public var waitHistogram: [Int]
+        public var waitBinDays: Double
+    }
+
+    public var scenario: Scenario
+    public var stages: [StageSummary]
+    public var stepUps: Estimate
+    public var stepDowns: Estimate
+    /// Per day and stage, the mean over replications.
+    public var daily: [[(arrivals: Double, inService: Double, queued: Double, completed: Double)]]
+    public var events: Int
+    /// The per-replication values, kept for `--compare`.
+    public var samples: [String: [Double]]
+
+    public init(scenario: Scenario, results: [ReplicationResult]) {
+        self.scenario = scenario
+        var stages: [StageSummary] = []
+        var samples: [String: [Double]] = [:]
+        for (index, stage) in scenario.stages.enumerated() {
+            func values(_ key: String, _ pick: (ReplicationResult.StageMeasures) -> Double) -> Estimate {
+                let list = results.map { pick($0.stages[index]) }
+                samples["\(stage.id).\(key)"] = list
+                return Estimate(list)
+            }
+            var histogram = Array(repeating: 0, count: Replication.waitBins)
+            for result in results {
+                for (bin, count) in result.stages[index].waitHistogram.enumerated() { histogram[bin] += count }
+            }
+            stages.append(StageSummary(
+                id: stage.id, servers: stage.servers,
+                arrivalsPerDay: values("arrivalsPerDay", \.arrivalsPerDay), utilisation: values("utilisation", \.utilisation),
+                meanWaitDays: values("meanWaitDays", \.meanWaitDays), meanInSystem: values("meanInSystem", \.meanInSystem),
+                throughputPerDay: values("throughputPerDay", \.throughputPerDay),
+                waitHistogram: histogram, waitBinDays: 10 * stage.service.mean / Double(Replication.waitBins)))
+        }
+        let ups = results.map { Double($0.stepUps) }
+        let downs = results.map { Double($0.stepDowns) }
+        samples["stepUps"] = ups
+        samples["stepDowns"] = downs
+        self.stages = stages
+        stepUps = Estimate(ups)
+        stepDowns = Estimate(downs)
+        events = results.reduce(0) { $0 + $1.events }
+        self.samples = samples
+        let days = results.first?.daily.count ?? 0
+        let n = Double(max(results.count, 1))
+        daily = (0..<days).map { day in
+            (0..<scenario.stages.count).map { stage in
+                var sums = (0.0, 0.0, 0.0, 0.0)
+                for result in results {
+                    let counts = result.daily[day][stage]
+                    sums.0 += Double(counts.arrivals)
+                    sums.1 += Double(counts.inService)
+                    sums.2 += Double(counts.queued)
+                    sums.3 += Double(counts.completed)
+                }
+                return (sums.0 / n, sums.1 / n, sums.2 / n, sums.3 / n)
+            }
+        }
+    }
+
+    /// `summary.json`: the same scenario and seed give the same bytes, whatever `--jobs`.
+    public var json: JSONValue {
+        func estimate(_ value: Estimate) -> JSONValue {
+            .object(["mean": .double(Self.round(value.mean)), "low": .double(Self.round(value.low)), "high": .double(Self.round(value.high))])
+        }
+        let stageValues: [JSONValue] = stages.map { stage in
+            .object([
+                "id": .string(stage.id), "servers": .integer(Int64(stage.servers)),
+                "arrivalsPerDay": estimate(stage.arrivalsPerDay), "utilisation": estimate(stage.utilisation),
+                "meanWaitDays": estimate(stage.meanWaitDays), "meanInSystem": estimate(stage.meanInSystem),
+                "throughputPerDay": estimate(stage.throughputPerDay),
+            ])
+        }
+        return .object([
+            "scenario": .string(scenario.name), "seed": .integer(Int64(bitPattern: scenario.seed)),
+            "replications": .integer(Int64(scenario.replications)), "horizonDays": .double(scenario.horizonDays),
+            "warmupDays": .double(scenario.warmupDays), "confidence": .double(0.95),
+            "stages": .array(stageValues), "stepUps": estimate(stepUps), "stepDowns": estimate(stepDowns),
+            "events": .integer(Int64(events)),
+        ])
+    }
+
+    /// Nine significant digits: enough for any planner, and stable across platforms' last bits.
+    static func round(_ value: Double) -> Double {
+        guard value.isFinite, value != 0 else { return value.isFinite ? value : 0 }
+        let magnitude = pow(10, 8 - floor(log10(abs(value))))
+        return (value * magnitude).rounded() / magnitude
+    }
+
+    /// `timeseries.csv`: one row per day and stage.
+    public var csv: String {
+        var lines = ["day,stage,arrivals,in_service,queued,completed,clock_breaches"]
+        for (day, stages) in daily.enumerated() {
+            for (index, counts) in stages.enumerated() {
+                lines.append("\(day),\(scenario.stages[index].id),\(Self.format(counts.arrivals)),\(Self.format(counts.inService)),\(Self.format(counts.queued)),\(Self.format(counts.completed)),0")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func format(_ value: Double) -> String {
+        let rounded = (value * 1000).rounded() / 1000
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
