@@ -144,6 +144,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "ContinuumSimulatorTests",
+            dependencies: ["ContinuumSimulator", "ContinuumJSON", "ContinuumTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "ContinuumStoreTests",
             dependencies: ["ContinuumStore", "ContinuumCore", "ContinuumJSON", "ContinuumTesting"],
             swiftSettings: swiftSettings

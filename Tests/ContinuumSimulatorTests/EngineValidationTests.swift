@@ -1,0 +1,87 @@
+import ContinuumSimulator
+import ContinuumTesting
+import Foundation
+import Testing
+
+/// The engine against queueing theory: long runs within 2% of the exact steady state.
+@Suite("Engine against queueing theory")
+struct EngineValidationTests {
+    static func run(_ json: String) async throws -> SimulationSummary {
+        let scenario = try ScenarioLoader().load(Array(json.utf8))
+        return await Simulator(scenario: scenario).run(jobs: 2)
+    }
+
+    static func expectClose(_ simulated: Double, _ exact: Double, _ what: String, tolerance: Double = 0.02) {
+        let error = abs(simulated - exact) / exact
+        #expect(error < tolerance, "\(what): simulated \(simulated), exact \(exact), off by \(String(format: "%.2f", error * 100))%")
+    }
+
+    @Test("M/M/1 at 70%: mean wait and mean number in system")
+    func mm1() async throws {
+        let summary = try await Self.run("""
+            {"name": "mm1", "horizonDays": 30000, "warmupDays": 500, "replications": 10, "seed": 11,
+             "arrivals": [{"to": "q", "perDay": 7}],
+             "stages": [{"id": "q", "servers": 1, "service": {"distribution": "exponential", "meanDays": 0.1}}]}
+            """)
+        let exact = QueueingTheory.mmc(lambda: 7, mu: 10, c: 1)
+        Self.expectClose(summary.stages[0].meanWaitDays.mean, exact.waitDays, "Wq")
+        Self.expectClose(summary.stages[0].meanInSystem.mean, exact.inSystem, "L")
+        Self.expectClose(summary.stages[0].utilisation.mean, exact.utilisation, "utilisation")
+    }
+
+    @Test("M/M/c (c = 5) at 80%: Erlang C")
+    func mmc() async throws {
+        let summary = try await Self.run("""
+            {"name": "mmc", "horizonDays": 15000, "warmupDays": 200, "replications": 8, "seed": 12,
+             "arrivals": [{"to": "q", "perDay": 40}],
+             "stages": [{"id": "q", "servers": 5, "service": {"distribution": "exponential", "meanDays": 0.1}}]}
+            """)
+        let exact = QueueingTheory.mmc(lambda: 40, mu: 10, c: 5)
+        Self.expectClose(summary.stages[0].meanWaitDays.mean, exact.waitDays, "Wq")
+        Self.expectClose(summary.stages[0].meanInSystem.mean, exact.inSystem, "L")
+    }
+
+    @Test("Jackson network with step-up and step-down loops (the shared benchmark network)")
+    func benchNetwork() async throws {
+        let bytes = try TestFixtures.read(TestFixtures.path("Simulations/validation/bench-network-surrey.json"))
+        var scenario = try ScenarioLoader().load(bytes)
+        scenario.horizonDays = 12_000
+        scenario.replications = 6
+        let summary = await Simulator(scenario: scenario).run(jobs: 2)
+        try Self.compareWithTrafficEquations(scenario, summary)
+    }
+
+    @Test("a two-stage loop: early help steps up to statutory, statutory steps down to early help")
+    func twoStageLoop() async throws {
+        let json = """
+            {"name": "loop", "horizonDays": 20000, "warmupDays": 300, "replications": 6, "seed": 13,
+             "arrivals": [{"to": "early-help", "perDay": 6}, {"to": "statutory", "perDay": 2}],
+             "stages": [
+               {"id": "early-help", "servers": 4, "service": {"distribution": "exponential", "meanDays": 0.4},
+                "routing": [{"to": "statutory", "probability": 0.2, "kind": "step-up"}]},
+               {"id": "statutory", "servers": 3, "service": {"distribution": "exponential", "meanDays": 0.6},
+                "routing": [{"to": "early-help", "probability": 0.3, "kind": "step-down"}]}]}
+            """
+        let scenario = try ScenarioLoader().load(Array(json.utf8))
+        let summary = await Simulator(scenario: scenario).run(jobs: 2)
+        try Self.compareWithTrafficEquations(scenario, summary)
+        #expect(summary.stepUps.mean > 0 && summary.stepDowns.mean > 0)
+    }
+
+    static func compareWithTrafficEquations(_ scenario: Scenario, _ summary: SimulationSummary) throws {
+        let count = scenario.stages.count
+        var external = Array(repeating: 0.0, count: count)
+        for arrival in scenario.arrivals { external[arrival.to] += arrival.perDay }
+        var routing = Array(repeating: Array(repeating: 0.0, count: count), count: count)
+        for (i, stage) in scenario.stages.enumerated() {
+            for route in stage.routing { routing[i][route.to] += route.probability }
+        }
+        let lambda = QueueingTheory.throughputs(external: external, routing: routing)
+        for (i, stage) in scenario.stages.enumerated() {
+            let exact = QueueingTheory.mmc(lambda: lambda[i], mu: 1 / stage.service.mean, c: stage.servers)
+            expectClose(summary.stages[i].arrivalsPerDay.mean, lambda[i], "\(stage.id) arrivals")
+            expectClose(summary.stages[i].meanWaitDays.mean, exact.waitDays, "\(stage.id) Wq", tolerance: 0.03)
+            expectClose(summary.stages[i].meanInSystem.mean, exact.inSystem, "\(stage.id) L")
+        }
+    }
+}

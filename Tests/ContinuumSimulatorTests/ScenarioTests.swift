@@ -1,0 +1,85 @@
+import ContinuumJSON
+import ContinuumSimulator
+import ContinuumTesting
+import Foundation
+import Testing
+
+@Suite("Scenarios")
+struct ScenarioTests {
+    static let valid = """
+        {"name": "check", "horizonDays": 200, "warmupDays": 20, "replications": 4, "seed": 7,
+         "arrivals": [{"to": "front-door", "perDay": 40, "monthly": [1,1,1,1,1,1,1,0.8,1.2,1,1,1]}],
+         "stages": [
+           {"id": "front-door", "servers": 4, "service": {"distribution": "exponential", "meanDays": 0.08},
+            "routing": [{"to": "early-help", "probability": 0.3}]},
+           {"id": "early-help", "servers": {"workers": 5, "caseload": 2}, "service": {"distribution": "lognormal", "meanDays": 0.7, "sdDays": 0.5}}]}
+        """
+
+    @Test("every problem is reported with its JSON path")
+    func problems() throws {
+        let broken = """
+            {"name": "x", "horizonDays": 10, "warmupDays": 20, "replications": 0,
+             "arrivals": [{"to": "front-dor", "perDay": -1}],
+             "stages": [{"id": "front-door", "servers": 0, "service": {"distribution": "weibull", "meanDays": 1},
+                         "routing": [{"to": "front-door", "probability": 0.7}, {"to": "front-door", "probability": 0.6}]}]}
+            """
+        do {
+            _ = try ScenarioLoader().load(Array(broken.utf8))
+            Issue.record("expected problems")
+        } catch {
+            let paths = error.problems.map(\.path)
+            for path in ["$.warmupDays", "$.replications", "$.arrivals[0].to", "$.arrivals[0].perDay", "$.stages[0].servers",
+                         "$.stages[0].service.distribution", "$.stages[0].routing"] {
+                #expect(paths.contains(path), "missing \(path) in \(paths)")
+            }
+            #expect(error.description.contains("did you mean \"front-door\""))
+        }
+    }
+
+    @Test("unknown fields are rejected with a suggestion; a pathway scenario says it is not supported yet")
+    func strictness() throws {
+        let typo = Self.valid.replacingOccurrences(of: "\"horizonDays\"", with: "\"horizonDay\": 1, \"horizonDays\"")
+        #expect(throws: ScenarioInvalid.self) { try ScenarioLoader().load(Array(typo.utf8)) }
+        let pathway = Self.valid.replacingOccurrences(of: "\"seed\": 7", with: "\"seed\": 7, \"pathway\": \"Pathways/surrey.json\"")
+        do {
+            _ = try ScenarioLoader().load(Array(pathway.utf8))
+        } catch {
+            #expect(error.problems.first?.path == "$.pathway")
+        }
+    }
+
+    @Test("the same scenario and seed give byte-identical summary.json whatever the number of jobs")
+    func deterministic() async throws {
+        let scenario = try ScenarioLoader().load(Array(Self.valid.utf8))
+        let one = await Simulator(scenario: scenario).run(jobs: 1).json.serialized(pretty: true)
+        let three = await Simulator(scenario: scenario).run(jobs: 3).json.serialized(pretty: true)
+        #expect(one == three)
+        var other = scenario
+        other.seed = 8
+        #expect(await Simulator(scenario: other).run(jobs: 2).json.serialized(pretty: true) != one)
+    }
+
+    @Test("monthly multipliers shape arrivals: the August dip and the September rise")
+    func monthly() async throws {
+        let json = """
+            {"name": "months", "horizonDays": 365, "warmupDays": 0, "replications": 20, "seed": 3, "startDate": "2026-01-01",
+             "arrivals": [{"to": "q", "perDay": 100, "monthly": [1,1,1,1,1,1,1,0.5,1.5,1,1,1]}],
+             "stages": [{"id": "q", "servers": 1000, "service": {"distribution": "fixed", "days": 0.01}}]}
+            """
+        let summary = await Simulator(scenario: try ScenarioLoader().load(Array(json.utf8))).run(jobs: 2)
+        let august = summary.daily[212..<243].map { $0[0].arrivals }.reduce(0, +) / 31
+        let september = summary.daily[243..<273].map { $0[0].arrivals }.reduce(0, +) / 30
+        let july = summary.daily[181..<212].map { $0[0].arrivals }.reduce(0, +) / 31
+        #expect(abs(august - 50) < 2 && abs(september - 150) < 3 && abs(july - 100) < 2)
+    }
+
+    @Test("the shipped scenarios load")
+    func shipped() throws {
+        let folder = TestFixtures.root.appendingPathComponent("Simulations")
+        let files = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".json") } ?? []
+        #expect(files.count >= 5)
+        for file in files {
+            #expect(throws: Never.self, "\(file)") { try ScenarioLoader().load(TestFixtures.read(folder.appendingPathComponent(file).path)) }
+        }
+    }
+}
