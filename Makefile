@@ -79,6 +79,8 @@ bench: deps
 	.build/release/continuum-bench
 	@echo
 	Benchmarks/http/http-bench.sh
+	@echo
+	Benchmarks/simulator/sim-bench.sh
 
 fuzz: deps
 	$(SWIFT) build --product continuum

@@ -26,7 +26,8 @@ public struct ReplicationResult: Sendable {
     public var daily: [[DayCounts]]
     public var stepUps: Int
     public var stepDowns: Int
-    /// Events processed (arrivals at a stage and service completions), for speed figures.
+    /// Events processed: arrivals from outside and service completions (a hand-over to the next
+    /// stage is part of its completion), counted as ../shared/bench counts them.
     public var events: Int
 }
 
@@ -127,7 +128,6 @@ public struct Replication: Sendable {
         }
 
         func arrive(_ stage: Int, job: Int32, _ now: Double) {
-            events += 1
             account(stage, now)
             arrivedAt[Int(job)] = now
             inSystem[stage] += 1
@@ -157,6 +157,7 @@ public struct Replication: Sendable {
             }
             switch event.kind {
             case .arrival:
+                events += 1
                 let streamIndex = Int(event.index)
                 let job: Int32
                 if let free = freeJobs.popLast() { job = free } else { job = Int32(arrivedAt.count); arrivedAt.append(0) }

@@ -79,8 +79,13 @@ struct SimulateCommand: AsyncParsableCommand {
     private func simulate(_ path: String) async throws -> SimulationSummary {
         let scenario = try load(path)
         let progress = Progress(total: scenario.replications, label: scenario.name)
+        let started = ContinuousClock.now
         let summary = await Simulator(scenario: scenario).run(jobs: jobs) { done, total in progress.update(done) }
         progress.finish()
+        let elapsed = ContinuousClock.now - started
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        Console.error(String(format: "continuum: %@: %d events in %.3f s (%.0f events/s, %d jobs)", scenario.name, summary.events, seconds,
+                             Double(summary.events) / max(seconds, 1e-9), min(jobs, scenario.replications)))
         return summary
     }
 
