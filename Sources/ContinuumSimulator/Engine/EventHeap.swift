@@ -23,36 +23,43 @@ struct EventHeap {
 
     var isEmpty: Bool { items.isEmpty }
 
+    @inline(__always)
     mutating func push(time: Double, kind: Event.Kind, index: Int, job: Int = 0) {
         scheduled &+= 1
-        items.append(Event(time: time, order: scheduled, kind: kind, index: Int32(truncatingIfNeeded: index), job: Int32(truncatingIfNeeded: job)))
-        var child = items.count - 1
-        let event = items[child]
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard event.precedes(items[parent]) else { break }
-            items[child] = items[parent]
-            child = parent
+        let event = Event(time: time, order: scheduled, kind: kind, index: Int32(truncatingIfNeeded: index), job: Int32(truncatingIfNeeded: job))
+        items.append(event)
+        // Sift up inside one buffer access: the indices stay within 0..<count by construction.
+        items.withUnsafeMutableBufferPointer { items in
+            var child = items.count - 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard event.precedes(items[parent]) else { break }
+                items[child] = items[parent]
+                child = parent
+            }
+            items[child] = event
         }
-        items[child] = event
     }
 
+    @inline(__always)
     mutating func pop() -> Event? {
         guard let last = items.popLast() else { return nil }
         guard !items.isEmpty else { return last }
-        let top = items[0]
-        var parent = 0
-        let count = items.count
-        while true {
-            let left = 2 * parent + 1
-            if left >= count { break }
-            let right = left + 1
-            let child = right < count && items[right].precedes(items[left]) ? right : left
-            guard items[child].precedes(last) else { break }
-            items[parent] = items[child]
-            parent = child
+        return items.withUnsafeMutableBufferPointer { items in
+            let top = items[0]
+            var parent = 0
+            let count = items.count
+            while true {
+                let left = 2 * parent + 1
+                if left >= count { break }
+                let right = left + 1
+                let child = right < count && items[right].precedes(items[left]) ? right : left
+                guard items[child].precedes(last) else { break }
+                items[parent] = items[child]
+                parent = child
+            }
+            items[parent] = last
+            return top
         }
-        items[parent] = last
-        return top
     }
 }

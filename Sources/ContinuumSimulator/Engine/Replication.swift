@@ -54,170 +54,241 @@ public struct Replication: Sendable {
     }
 
     public func run() -> ReplicationResult {
-        var random = RandomSource(seed: scenario.seed, stream: stream)
+        var engine = Engine(scenario: scenario, stream: stream)
+        return engine.run()
+    }
+}
+
+/// The event loop's state, as one value with flat arrays (no closures capturing variables):
+/// the hot path is a few array reads and writes per event.
+private struct Engine {
+    let scenario: Scenario
+    let stageCount: Int
+    let horizon: Double
+    let warmup: Double
+    let days: Int
+    let servers: [Int]
+    let service: [Distribution]
+    /// Routing, flattened: for stage s, entries routeStart[s]..<routeStart[s+1].
+    let routeStart: [Int]
+    let routeCumulative: [Double]
+    let routeTarget: [Int]
+    /// 1 step-up (or escalation), 2 step-down, 0 other.
+    let routeKind: [UInt8]
+    let months: [Int]
+    let peak: [Double]
+    let binWidth: [Double]
+
+    var random: RandomSource
+    var heap = EventHeap(capacity: 1024)
+    var arrivedAt: [Double] = []
+    var freeJobs: [Int32] = []
+    var queues: [Ring]
+    var busy: [Int]
+    var inSystem: [Int]
+    var lastChange: [Double]
+    var areaBusy: [Double]
+    var areaInSystem: [Double]
+    var arrivals: [Int]
+    var completions: [Int]
+    var waitSum: [Double]
+    var waitCount: [Int]
+    /// stage × bin, flattened.
+    var histogram: [Int]
+    /// day × stage, flattened.
+    var daily: [DayCounts]
+    var stepUps = 0
+    var stepDowns = 0
+    var events = 0
+    var nextDay = 1.0
+
+    /// A FIFO queue of job ids that reuses its storage.
+    struct Ring {
+        var items: [Int32] = []
+        var head = 0
+        var count: Int { items.count - head }
+
+        mutating func push(_ job: Int32) { items.append(job) }
+
+        mutating func pop() -> Int32? {
+            guard head < items.count else { return nil }
+            let job = items[head]
+            head += 1
+            if head == items.count {
+                items.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head > 4096, head * 2 > items.count {
+                items.removeFirst(head)
+                head = 0
+            }
+            return job
+        }
+    }
+
+    init(scenario: Scenario, stream: UInt64) {
+        self.scenario = scenario
         let stages = scenario.stages
-        let stageCount = stages.count
-        let horizon = scenario.horizonDays
-        let warmup = scenario.warmupDays
-        let measured = horizon - warmup
-        let days = Int(horizon.rounded(.up))
-
-        // Routing as cumulative probabilities, for one uniform draw per completion.
-        let cumulative: [[Double]] = stages.map { stage in
+        stageCount = stages.count
+        horizon = scenario.horizonDays
+        warmup = scenario.warmupDays
+        days = max(1, Int(scenario.horizonDays.rounded(.up)))
+        servers = stages.map(\.servers)
+        service = stages.map(\.service)
+        var starts: [Int] = [0], cumulative: [Double] = [], targets: [Int] = [], kinds: [UInt8] = []
+        for stage in stages {
             var running = 0.0
-            return stage.routing.map { running += $0.probability; return running }
+            for route in stage.routing {
+                running += route.probability
+                cumulative.append(running)
+                targets.append(route.to)
+                kinds.append(route.kind == .stepUp || route.kind == .escalate ? 1 : route.kind == .stepDown ? 2 : 0)
+            }
+            starts.append(cumulative.count)
         }
+        routeStart = starts
+        routeCumulative = cumulative
+        routeTarget = targets
+        routeKind = kinds
         let startDay = scenario.startDate.daysSinceEpoch
-        let months: [Int] = (0..<max(days, 1)).map { CalendarDate(daysSinceEpoch: startDay + $0).month - 1 }
-        let peak: [Double] = scenario.arrivals.map { $0.perDay * ($0.monthly?.max() ?? 1) }
+        months = (0..<days).map { CalendarDate(daysSinceEpoch: startDay + $0).month - 1 }
+        peak = scenario.arrivals.map { $0.perDay * ($0.monthly?.max() ?? 1) }
+        binWidth = stages.map { 10 * $0.service.mean / Double(Replication.waitBins) }
+        random = RandomSource(seed: scenario.seed, stream: stream)
+        queues = Array(repeating: Ring(), count: stageCount)
+        busy = Array(repeating: 0, count: stageCount)
+        inSystem = Array(repeating: 0, count: stageCount)
+        lastChange = Array(repeating: scenario.warmupDays, count: stageCount)
+        areaBusy = Array(repeating: 0, count: stageCount)
+        areaInSystem = Array(repeating: 0, count: stageCount)
+        arrivals = Array(repeating: 0, count: stageCount)
+        completions = Array(repeating: 0, count: stageCount)
+        waitSum = Array(repeating: 0, count: stageCount)
+        waitCount = Array(repeating: 0, count: stageCount)
+        histogram = Array(repeating: 0, count: stageCount * Replication.waitBins)
+        daily = Array(repeating: DayCounts(), count: days * stageCount)
+    }
 
-        var heap = EventHeap(capacity: 1024)
-        // Jobs: the time each arrived at its current stage; slots are reused.
-        var arrivedAt: [Double] = []
-        var freeJobs: [Int32] = []
-        // Per stage: FIFO queue as a ring buffer of job ids.
-        var queues: [[Int32]] = Array(repeating: [], count: stageCount)
-        var heads = Array(repeating: 0, count: stageCount)
-        var busy = Array(repeating: 0, count: stageCount)
-        var inSystem = Array(repeating: 0, count: stageCount)
-        // Measures after the warm-up.
-        var lastChange = Array(repeating: warmup, count: stageCount)
-        var areaBusy = Array(repeating: 0.0, count: stageCount)
-        var areaInSystem = Array(repeating: 0.0, count: stageCount)
-        var arrivals = Array(repeating: 0, count: stageCount)
-        var completions = Array(repeating: 0, count: stageCount)
-        var waitSum = Array(repeating: 0.0, count: stageCount)
-        var waitCount = Array(repeating: 0, count: stageCount)
-        var histogram = Array(repeating: Array(repeating: 0, count: Self.waitBins), count: stageCount)
-        let binWidth: [Double] = stages.map { 10 * $0.service.mean / Double(Self.waitBins) }
-        var daily = Array(repeating: Array(repeating: DayCounts(), count: stageCount), count: max(days, 1))
-        var stepUps = 0, stepDowns = 0, events = 0
-        var nextDay = 1.0
+    /// Adds the time since the stage last changed to its areas (after the warm-up only).
+    @inline(__always) mutating func account(_ stage: Int, _ now: Double) {
+        guard now > warmup else { return }
+        let elapsed = now - lastChange[stage]
+        areaBusy[stage] += Double(busy[stage]) * elapsed
+        areaInSystem[stage] += Double(inSystem[stage]) * elapsed
+        lastChange[stage] = now
+    }
 
-        @inline(__always) func account(_ stage: Int, _ now: Double) {
-            guard now > warmup else { return }
-            let since = lastChange[stage]
-            areaBusy[stage] += Double(busy[stage]) * (now - since)
-            areaInSystem[stage] += Double(inSystem[stage]) * (now - since)
-            lastChange[stage] = now
+    /// The next arrival of a stream after `now`, by thinning (Lewis and Shedler) when monthly
+    /// multipliers vary the rate; nil after the horizon.
+    mutating func nextArrival(_ streamIndex: Int, after now: Double) -> Double? {
+        let arrival = scenario.arrivals[streamIndex]
+        let top = peak[streamIndex]
+        guard top > 0 else { return nil }
+        var t = now
+        while true {
+            t += random.exponential(mean: 1 / top)
+            if t >= horizon { return nil }
+            guard let monthly = arrival.monthly else { return t }
+            let rate = arrival.perDay * monthly[months[min(Int(t), days - 1)]]
+            if random.uniform() * top <= rate { return t }
         }
+    }
 
-        func nextArrival(_ streamIndex: Int, after now: Double) -> Double? {
-            let arrival = scenario.arrivals[streamIndex]
-            guard peak[streamIndex] > 0 else { return nil }
-            var t = now
-            while true {
-                t += random.exponential(mean: 1 / peak[streamIndex])
-                if t >= horizon { return nil }
-                guard let monthly = arrival.monthly else { return t }
-                // Thinning (Lewis and Shedler): accept with the month's rate over the peak rate.
-                let rate = arrival.perDay * monthly[months[min(Int(t), months.count - 1)]]
-                if random.uniform() * peak[streamIndex] <= rate { return t }
-            }
+    @inline(__always) mutating func startService(_ stage: Int, job: Int32, _ now: Double) {
+        busy[stage] += 1
+        if now >= warmup {
+            let wait = now - arrivedAt[Int(job)]
+            waitSum[stage] += wait
+            waitCount[stage] += 1
+            histogram[stage * Replication.waitBins + min(Replication.waitBins - 1, Int(wait / binWidth[stage]))] += 1
         }
+        heap.push(time: now + service[stage].sample(&random), kind: .completion, index: stage, job: Int(job))
+    }
 
-        func startService(_ stage: Int, job: Int32, _ now: Double) {
-            busy[stage] += 1
-            if now >= warmup {
-                let wait = now - arrivedAt[Int(job)]
-                waitSum[stage] += wait
-                waitCount[stage] += 1
-                histogram[stage][min(Self.waitBins - 1, Int(wait / binWidth[stage]))] += 1
-            }
-            heap.push(time: now + stages[stage].service.sample(&random), kind: .completion, index: stage, job: Int(job))
+    @inline(__always) mutating func arrive(_ stage: Int, job: Int32, _ now: Double) {
+        account(stage, now)
+        arrivedAt[Int(job)] = now
+        inSystem[stage] += 1
+        if now >= warmup { arrivals[stage] += 1 }
+        daily[min(Int(now), days - 1) * stageCount + stage].arrivals += 1
+        if busy[stage] < servers[stage] {
+            startService(stage, job: job, now)
+        } else {
+            queues[stage].push(job)
         }
+    }
 
-        func arrive(_ stage: Int, job: Int32, _ now: Double) {
-            account(stage, now)
-            arrivedAt[Int(job)] = now
-            inSystem[stage] += 1
-            if now >= warmup { arrivals[stage] += 1 }
-            daily[min(Int(now), days - 1)][stage].arrivals += 1
-            if busy[stage] < stages[stage].servers {
-                startService(stage, job: job, now)
-            } else {
-                queues[stage].append(job)
-            }
+    mutating func snapshotDay() {
+        let day = Int(nextDay) - 1
+        for stage in 0..<stageCount {
+            daily[day * stageCount + stage].inService = Int32(busy[stage])
+            daily[day * stageCount + stage].queued = Int32(queues[stage].count)
         }
+        nextDay += 1
+    }
 
+    mutating func run() -> ReplicationResult {
         for index in scenario.arrivals.indices {
             if let first = nextArrival(index, after: 0) { heap.push(time: first, kind: .arrival, index: index) }
         }
-
         while let event = heap.pop() {
             let now = event.time
             if now >= horizon { break }
-            while now >= nextDay {
-                let day = Int(nextDay) - 1
-                for stage in 0..<stageCount {
-                    daily[day][stage].inService = Int32(busy[stage])
-                    daily[day][stage].queued = Int32(queues[stage].count - heads[stage])
-                }
-                nextDay += 1
-            }
+            while now >= nextDay { snapshotDay() }
+            events += 1
             switch event.kind {
             case .arrival:
-                events += 1
                 let streamIndex = Int(event.index)
                 let job: Int32
-                if let free = freeJobs.popLast() { job = free } else { job = Int32(arrivedAt.count); arrivedAt.append(0) }
+                if let free = freeJobs.popLast() {
+                    job = free
+                } else {
+                    job = Int32(arrivedAt.count)
+                    arrivedAt.append(0)
+                }
                 arrive(scenario.arrivals[streamIndex].to, job: job, now)
                 if let next = nextArrival(streamIndex, after: now) { heap.push(time: next, kind: .arrival, index: streamIndex) }
 
             case .completion:
-                events += 1
                 let stage = Int(event.index)
                 account(stage, now)
                 busy[stage] -= 1
                 inSystem[stage] -= 1
                 if now >= warmup { completions[stage] += 1 }
-                daily[min(Int(now), days - 1)][stage].completed += 1
-                if heads[stage] < queues[stage].count {
-                    let next = queues[stage][heads[stage]]
-                    heads[stage] += 1
-                    // Compact the ring occasionally so the queue array does not grow without bound.
-                    if heads[stage] > 4096, heads[stage] * 2 > queues[stage].count {
-                        queues[stage].removeFirst(heads[stage])
-                        heads[stage] = 0
-                    }
-                    startService(stage, job: next, now)
-                }
+                daily[min(Int(now), days - 1) * stageCount + stage].completed += 1
+                if let next = queues[stage].pop() { startService(stage, job: next, now) }
                 let u = random.uniform()
-                let routes = cumulative[stage]
-                if let choice = routes.firstIndex(where: { u < $0 }) {
-                    let route = stages[stage].routing[choice]
+                var choice = -1
+                var route = routeStart[stage]
+                let end = routeStart[stage + 1]
+                while route < end {
+                    if u < routeCumulative[route] { choice = route; break }
+                    route += 1
+                }
+                if choice >= 0 {
                     if now >= warmup {
-                        if route.kind == .stepUp || route.kind == .escalate { stepUps += 1 }
-                        if route.kind == .stepDown { stepDowns += 1 }
+                        if routeKind[choice] == 1 { stepUps += 1 } else if routeKind[choice] == 2 { stepDowns += 1 }
                     }
-                    arrive(route.to, job: event.job, now)
+                    arrive(routeTarget[choice], job: event.job, now)
                 } else {
                     freeJobs.append(event.job)
                 }
             }
         }
         for stage in 0..<stageCount { account(stage, horizon) }
-        while nextDay <= Double(days) {
-            let day = Int(nextDay) - 1
-            for stage in 0..<stageCount {
-                daily[day][stage].inService = Int32(busy[stage])
-                daily[day][stage].queued = Int32(queues[stage].count - heads[stage])
-            }
-            nextDay += 1
-        }
+        while nextDay <= Double(days) { snapshotDay() }
 
+        let measured = horizon - warmup
         var measures: [ReplicationResult.StageMeasures] = []
         for stage in 0..<stageCount {
-            let capacity = Double(stages[stage].servers) * measured
+            let capacity = Double(servers[stage]) * measured
             let meanWait: Double = waitCount[stage] > 0 ? waitSum[stage] / Double(waitCount[stage]) : 0
+            let bins = Array(histogram[(stage * Replication.waitBins)..<((stage + 1) * Replication.waitBins)])
             measures.append(ReplicationResult.StageMeasures(
-                arrivalsPerDay: Double(arrivals[stage]) / measured,
-                utilisation: areaBusy[stage] / capacity,
-                meanWaitDays: meanWait,
-                meanInSystem: areaInSystem[stage] / measured,
-                throughputPerDay: Double(completions[stage]) / measured,
-                waitHistogram: histogram[stage]))
+                arrivalsPerDay: Double(arrivals[stage]) / measured, utilisation: areaBusy[stage] / capacity,
+                meanWaitDays: meanWait, meanInSystem: areaInSystem[stage] / measured,
+                throughputPerDay: Double(completions[stage]) / measured, waitHistogram: bins))
         }
-        return ReplicationResult(stages: measures, daily: daily, stepUps: stepUps, stepDowns: stepDowns, events: events)
+        let perDay: [[DayCounts]] = (0..<days).map { day in Array(daily[(day * stageCount)..<((day + 1) * stageCount)]) }
+        return ReplicationResult(stages: measures, daily: perDay, stepUps: stepUps, stepDowns: stepDowns, events: events)
     }
 }
