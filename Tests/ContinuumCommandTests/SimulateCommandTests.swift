@@ -1,0 +1,49 @@
+import Foundation
+import Testing
+
+@Suite("continuum simulate")
+struct SimulateCommandTests {
+    @Test("a summary table on stdout; with --out, summary.json, timeseries.csv and two SVG charts")
+    func outputs() throws {
+        let folder = try CommandRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outcome = try CommandRunner.run(["simulate", "Simulations/validation/jackson-example.json", "--replications", "3", "--out", folder.path])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("front-door") && outcome.stdout.contains("early-help") && outcome.stdout.contains("±"))
+        #expect(outcome.stderr.contains("events/s"))
+        for name in ["summary.json", "timeseries.csv", "occupancy.svg", "waiting-times.svg"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "\(name)")
+        }
+        let csv = try String(contentsOf: folder.appendingPathComponent("timeseries.csv"), encoding: .utf8)
+        #expect(csv.hasPrefix("day,stage,arrivals,in_service,queued,completed,clock_breaches\n"))
+        #expect(csv.split(separator: "\n").count == 1 + 2000 * 2)
+        let svg = try String(contentsOf: folder.appendingPathComponent("occupancy.svg"), encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && !svg.contains("<script") && !svg.contains("href"), "self-contained")
+        let summary = try String(contentsOf: folder.appendingPathComponent("summary.json"), encoding: .utf8)
+        for key in ["arrivalsPerDay", "utilisation", "meanWaitDays", "meanInSystem", "throughputPerDay", "\"low\"", "\"high\""] {
+            #expect(summary.contains(key), "\(key)")
+        }
+    }
+
+    @Test("--compare marks significant differences")
+    func compare() throws {
+        let outcome = try CommandRunner.run(["simulate", "--compare", "Simulations/validation/mmc.json", "Simulations/validation/mmc-more-servers.json",
+                                             "--replications", "5"])
+        #expect(outcome.status == 0)
+        let waitLine = outcome.stdout.split(separator: "\n").first { $0.hasPrefix("front-door.meanWaitDays") }
+        #expect(waitLine?.hasSuffix("*") == true)
+    }
+
+    @Test("an invalid scenario exits 65 naming each problem's JSON path; a missing file 66; bad flags 64")
+    func failures() throws {
+        let folder = try CommandRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let broken = folder.appendingPathComponent("broken.json")
+        try Data(#"{"name": "x", "horizonDays": 10, "arrivals": [{"to": "nowhere", "perDay": 1}], "stages": [{"id": "a", "servers": 1, "service": {"distribution": "exponential"}}]}"#.utf8).write(to: broken)
+        let invalid = try CommandRunner.run(["simulate", broken.path])
+        #expect(invalid.status == 65)
+        #expect(invalid.stderr.contains("$.arrivals[0].to") && invalid.stderr.contains("$.stages[0].service.meanDays"))
+        #expect(try CommandRunner.run(["simulate", "no-such.json"]).status == 66)
+        #expect(try CommandRunner.run(["simulate", "a.json", "b.json"]).status == 64)
+    }
+}
