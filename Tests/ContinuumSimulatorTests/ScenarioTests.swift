@@ -36,15 +36,16 @@ struct ScenarioTests {
         }
     }
 
-    @Test("unknown fields are rejected with a suggestion; a pathway scenario says it is not supported yet")
+    @Test("unknown fields are rejected with a suggestion; a pathway without a referral mix is refused")
     func strictness() throws {
         let typo = Self.valid.replacingOccurrences(of: "\"horizonDays\"", with: "\"horizonDay\": 1, \"horizonDays\"")
         #expect(throws: ScenarioInvalid.self) { try ScenarioLoader().load(Array(typo.utf8)) }
         let pathway = Self.valid.replacingOccurrences(of: "\"seed\": 7", with: "\"seed\": 7, \"pathway\": \"Pathways/surrey.json\"")
         do {
-            _ = try ScenarioLoader().load(Array(pathway.utf8))
+            _ = try ScenarioLoader().load(Array(pathway.utf8)) { _ in try TestFixtures.surrey() }
+            Issue.record("expected a problem")
         } catch {
-            #expect(error.problems.first?.path == "$.pathway")
+            #expect(error.problems.contains { $0.path == "$.referralMix" })
         }
     }
 
@@ -79,7 +80,7 @@ struct ScenarioTests {
         let files = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".json") } ?? []
         #expect(files.count >= 5)
         for file in files {
-            #expect(throws: Never.self, "\(file)") { try ScenarioLoader().load(TestFixtures.read(folder.appendingPathComponent(file).path)) }
+            #expect(throws: Never.self, "\(file)") { try ScenarioLoader().load(TestFixtures.read(folder.appendingPathComponent(file).path)) { _ in try TestFixtures.surrey() } }
         }
     }
 }

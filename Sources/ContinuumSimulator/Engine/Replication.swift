@@ -26,6 +26,12 @@ public struct ReplicationResult: Sendable {
     public var daily: [[DayCounts]]
     public var stepUps: Int
     public var stepDowns: Int
+    /// Pathway-driven scenarios: per pathway clock, cases whose clock was stopped and how many on time.
+    public var clocksStopped: [Int] = []
+    public var clocksOnTime: [Int] = []
+    /// Referrals routed to each pathway level (in the pathway's order), and re-referrals.
+    public var routedByLevel: [Int] = []
+    public var reReferrals = 0
     /// Events processed: arrivals from outside and service completions (a hand-over to the next
     /// stage is part of its completion), counted as ../shared/bench counts them.
     public var events: Int
@@ -36,6 +42,8 @@ public struct DayCounts: Sendable, Hashable {
     public var inService: Int32 = 0
     public var queued: Int32 = 0
     public var completed: Int32 = 0
+    /// Clocks stopped late at this stage on this day (pathway-driven scenarios).
+    public var breaches: Int32 = 0
 }
 
 /// One run of a scenario with one random stream: a discrete-event simulation of an open
@@ -78,6 +86,12 @@ private struct Engine {
     let months: [Int]
     let peak: [Double]
     let binWidth: [Double]
+    let model: PathwayModel?
+    let startDay: Int
+    let clockCount: Int
+    /// Per stage, the indices of the pathway clocks it stops.
+    let stageStops: [[Int]]
+    let levelIndex: [String: Int]
 
     var random: RandomSource
     var heap = EventHeap(capacity: 1024)
@@ -101,6 +115,15 @@ private struct Engine {
     var stepDowns = 0
     var events = 0
     var nextDay = 1.0
+    // Pathway-driven state: per job, each clock's due day (-1: not running) and the stage its
+    // recommended level goes to after the front door (-1: leaves, universal help).
+    var due: [Int32] = []
+    var plannedStage: [Int32] = []
+    var clocksStopped: [Int]
+    var clocksOnTime: [Int]
+    var routedByLevel: [Int]
+    var reReferrals = 0
+    var referrals = 0
 
     /// A FIFO queue of job ids that reuses its storage.
     struct Ring {
@@ -154,6 +177,18 @@ private struct Engine {
         peak = scenario.arrivals.map { $0.perDay * ($0.monthly?.max() ?? 1) }
         binWidth = stages.map { 10 * $0.service.mean / Double(Replication.waitBins) }
         random = RandomSource(seed: scenario.seed, stream: stream)
+        model = scenario.pathwayModel
+        self.startDay = startDay
+        let clocks = scenario.pathwayModel?.pathway.definition.clocks.map(\.id) ?? []
+        clockCount = clocks.count
+        stageStops = (0..<stages.count).map { stage in
+            (scenario.pathwayModel?.stopsClocks[stage] ?? []).compactMap { clocks.firstIndex(of: $0) }
+        }
+        let levels = scenario.pathwayModel?.pathway.definition.levels.map(\.id) ?? []
+        levelIndex = Dictionary(uniqueKeysWithValues: levels.enumerated().map { ($1, $0) })
+        clocksStopped = Array(repeating: 0, count: clocks.count)
+        clocksOnTime = Array(repeating: 0, count: clocks.count)
+        routedByLevel = Array(repeating: 0, count: levels.count)
         queues = Array(repeating: Ring(), count: stageCount)
         busy = Array(repeating: 0, count: stageCount)
         inSystem = Array(repeating: 0, count: stageCount)
@@ -217,6 +252,45 @@ private struct Engine {
         }
     }
 
+    /// Draws a synthetic referral for a new job and routes it with the live router: its clocks'
+    /// due days and the stage of its recommended level.
+    mutating func refer(_ job: Int32, stream: Int, _ model: PathwayModel, _ now: Double) {
+        referrals += 1
+        let day = Int(now)
+        let receivedOn = CalendarDate(daysSinceEpoch: startDay + day)
+        // Receipt at the simulated instant, in UTC (London's date for the working-day rule).
+        let receivedAt = Timestamp(secondsSinceEpoch: Int64((Double(startDay) + now) * 86_400))
+        let (referral, reReferral) = model.mix.referral(source: model.sources[stream], receivedAt: receivedAt, receivedOn: receivedOn,
+                                                        number: referrals, random: &random)
+        let decision = route(referral, pathway: model.pathway, receivedAt: receivedAt, reReferral: reReferral)
+        let base = Int(job) * clockCount
+        for clock in 0..<clockCount { due[base + clock] = -1 }
+        for deadline in decision.deadlines {
+            if let clock = model.pathway.definition.clocks.firstIndex(where: { $0.id == deadline.clock }) {
+                due[base + clock] = Int32(deadline.due.daysSinceEpoch - startDay)
+            }
+        }
+        plannedStage[Int(job)] = Int32(model.stageForLevel[decision.level] ?? -1)
+        if now >= warmup {
+            if let level = levelIndex[decision.level] { routedByLevel[level] += 1 }
+            if reReferral { reReferrals += 1 }
+        }
+    }
+
+    /// Stops the clocks this stage stops, recording whether each was on time (on or before its due day).
+    @inline(__always) mutating func stopClocks(_ stage: Int, job: Int32, _ now: Double) {
+        let base = Int(job) * clockCount
+        for clock in stageStops[stage] where due[base + clock] >= 0 {
+            let late = Int(now) > Int(due[base + clock])
+            if now >= warmup {
+                clocksStopped[clock] += 1
+                if !late { clocksOnTime[clock] += 1 }
+            }
+            if late { daily[min(Int(now), days - 1) * stageCount + stage].breaches += 1 }
+            due[base + clock] = -1
+        }
+    }
+
     mutating func snapshotDay() {
         let day = Int(nextDay) - 1
         for stage in 0..<stageCount {
@@ -244,7 +318,12 @@ private struct Engine {
                 } else {
                     job = Int32(arrivedAt.count)
                     arrivedAt.append(0)
+                    if model != nil {
+                        due.append(contentsOf: repeatElement(-1, count: clockCount))
+                        plannedStage.append(-1)
+                    }
                 }
+                if let model { refer(job, stream: streamIndex, model, now) }
                 arrive(scenario.arrivals[streamIndex].to, job: job, now)
                 if let next = nextArrival(streamIndex, after: now) { heap.push(time: next, kind: .arrival, index: streamIndex) }
 
@@ -256,6 +335,15 @@ private struct Engine {
                 if now >= warmup { completions[stage] += 1 }
                 daily[min(Int(now), days - 1) * stageCount + stage].completed += 1
                 if let next = queues[stage].pop() { startService(stage, job: next, now) }
+                if model != nil {
+                    stopClocks(stage, job: event.job, now)
+                    if stage == model?.frontDoor {
+                        // After the front door the case goes where the router sent it.
+                        let target = Int(plannedStage[Int(event.job)])
+                        if target >= 0 { arrive(target, job: event.job, now) } else { freeJobs.append(event.job) }
+                        continue
+                    }
+                }
                 let u = random.uniform()
                 var choice = -1
                 var route = routeStart[stage]
@@ -289,6 +377,7 @@ private struct Engine {
                 throughputPerDay: Double(completions[stage]) / measured, waitHistogram: bins))
         }
         let perDay: [[DayCounts]] = (0..<days).map { day in Array(daily[(day * stageCount)..<((day + 1) * stageCount)]) }
-        return ReplicationResult(stages: measures, daily: perDay, stepUps: stepUps, stepDowns: stepDowns, events: events)
+        return ReplicationResult(stages: measures, daily: perDay, stepUps: stepUps, stepDowns: stepDowns, clocksStopped: clocksStopped,
+                                 clocksOnTime: clocksOnTime, routedByLevel: routedByLevel, reReferrals: reReferrals, events: events)
     }
 }

@@ -3,7 +3,7 @@ import ContinuumJSON
 
 /// A demand scenario as planners write it (docs/simulation.md): arrivals into an open network
 /// of stages, each with servers, a service-time distribution and routing after service.
-public struct Scenario: Sendable, Hashable {
+public struct Scenario: Sendable {
     public var name: String
     public var horizonDays: Double
     public var warmupDays: Double
@@ -13,6 +13,8 @@ public struct Scenario: Sendable, Hashable {
     public var startDate: CalendarDate
     public var arrivals: [Arrival]
     public var stages: [Stage]
+    /// Set for a pathway-driven scenario: synthetic referrals routed by the live router.
+    public var pathwayModel: PathwayModel?
 
     /// A Poisson arrival stream into one stage.
     public struct Arrival: Sendable, Hashable {

@@ -15,13 +15,33 @@ struct ScenarioFile: Decodable {
     var pathway: String?
     var thresholds: JSONValue?
     var description: String?
+    var referralMix: MixFile?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, horizonDays, warmupDays, replications, seed, startDate, arrivals, stages, pathway, thresholds, description
+        case name, horizonDays, warmupDays, replications, seed, startDate, arrivals, stages, pathway, thresholds, description, referralMix
+    }
+
+    struct MixFile: Decodable {
+        var concerns: [ConcernFile]
+        var concernCounts: [Double]?
+        var immediateRisk: Double?
+        var consent: [String: Double]?
+        var reReferral: Double?
+        var disabled: Double?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case concerns, concernCounts, immediateRisk, consent, reReferral, disabled }
+    }
+
+    struct ConcernFile: Decodable {
+        var factor: AssessmentFactor
+        var weight: Double
+        var impact: [String: Double]?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case factor, weight, impact }
     }
 
     struct ArrivalFile: Decodable {
-        var to: String
+        var to: String?
         var perDay: Double
         var monthly: [Double]?
         var source: String?
@@ -35,8 +55,11 @@ struct ScenarioFile: Decodable {
         var service: ServiceFile
         var routing: [RouteFile]?
         var title: String?
+        var frontDoor: Bool?
+        var levels: [String]?
+        var stopsClocks: [String]?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case id, servers, service, routing, title }
+        enum CodingKeys: String, CodingKey, CaseIterable { case id, servers, service, routing, title, frontDoor, levels, stopsClocks }
     }
 
     /// `4`, or `{"workers": 10, "caseload": 20}` (200 places).

@@ -15,7 +15,9 @@ public struct ScenarioInvalid: Error, Sendable, CustomStringConvertible {
 public struct ScenarioLoader: Sendable {
     public init() {}
 
-    public func load(_ bytes: [UInt8]) throws(ScenarioInvalid) -> Scenario {
+    /// - Parameter pathway: loads and verifies the pathway a pathway-driven scenario names
+    ///   (the command line resolves it beside the scenario file, then from the current folder).
+    public func load(_ bytes: [UInt8], pathway: ((String) throws -> VerifiedPathway)? = nil) throws(ScenarioInvalid) -> Scenario {
         let file: ScenarioFile
         do {
             let document = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(bytes)
@@ -27,15 +29,23 @@ public struct ScenarioLoader: Sendable {
         } catch {
             throw ScenarioInvalid(problems: [JSONProblem(path: "$", message: String(describing: error))])
         }
-        return try resolve(file)
+        return try resolve(file, pathwayLoader: pathway)
     }
 
-    func resolve(_ file: ScenarioFile) throws(ScenarioInvalid) -> Scenario {
+    func resolve(_ file: ScenarioFile, pathwayLoader: ((String) throws -> VerifiedPathway)?) throws(ScenarioInvalid) -> Scenario {
         var problems: [JSONProblem] = []
         func problem(_ path: String, _ message: String) { problems.append(JSONProblem(path: path, message: message)) }
 
-        if file.pathway != nil {
-            problem("$.pathway", "pathway-driven scenarios (synthetic referrals routed by the live router) are not implemented yet; give explicit stages and routing")
+        var verified: VerifiedPathway?
+        if let name = file.pathway {
+            if let pathwayLoader {
+                do { verified = try pathwayLoader(name) } catch { problem("$.pathway", "\(name): \(error)") }
+            } else {
+                problem("$.pathway", "a pathway-driven scenario needs its pathway file loaded (run it with `continuum simulate`)")
+            }
+            if file.referralMix == nil { problem("$.referralMix", "a pathway-driven scenario needs a referralMix") }
+        } else if file.referralMix != nil {
+            problem("$.referralMix", "a referral mix is used only with a pathway; add \"pathway\" or remove it")
         }
         let warmup = file.warmupDays ?? 0
         if !(file.horizonDays > 0 && file.horizonDays <= 36_500) { problem("$.horizonDays", "must be more than 0 and at most 36,500 days") }
@@ -60,7 +70,16 @@ public struct ScenarioLoader: Sendable {
         var arrivals: [Scenario.Arrival] = []
         for (index, arrival) in file.arrivals.enumerated() {
             let path = "$.arrivals[\(index)]"
-            let to = stageIndex(arrival.to, "\(path).to")
+            let frontDoor = file.stages.firstIndex { $0.frontDoor ?? false }
+            let to: Int
+            if let target = arrival.to {
+                to = stageIndex(target, "\(path).to")
+            } else if file.pathway != nil, let frontDoor {
+                to = frontDoor
+            } else {
+                problem("\(path).to", "name the stage these referrals arrive at")
+                to = 0
+            }
             if !(arrival.perDay >= 0 && arrival.perDay.isFinite) { problem("\(path).perDay", "must be 0 or more") }
             if let monthly = arrival.monthly, monthly.count != 12 || monthly.contains(where: { !($0 >= 0 && $0.isFinite) }) {
                 problem("\(path).monthly", "must be 12 multipliers (January to December), each 0 or more")
@@ -85,10 +104,80 @@ public struct ScenarioLoader: Sendable {
             if total > 1 + 1e-9 { problem("\(path).routing", "probabilities add up to \(total); at most 1 (what is left over leaves the system)") }
             stages.append(Scenario.Stage(id: stage.id, servers: stage.servers.count, service: service ?? .fixed(1), routing: routes))
         }
+        var model: PathwayModel?
+        if let verified, let mix = file.referralMix {
+            model = pathwayModel(file, verified: verified, mix: mix, problem)
+        }
         if !problems.isEmpty { throw ScenarioInvalid(problems: problems) }
         return Scenario(name: file.name, horizonDays: file.horizonDays, warmupDays: warmup, replications: replications, seed: file.seed ?? 1,
                         startDate: file.startDate ?? CalendarDate(year: 2026, month: 1, day: 1) ?? CalendarDate(daysSinceEpoch: 20_454),
-                        arrivals: arrivals, stages: stages)
+                        arrivals: arrivals, stages: stages, pathwayModel: model)
+    }
+
+    /// Checks a pathway-driven scenario's links to the pathway and builds the model.
+    private func pathwayModel(_ file: ScenarioFile, verified: VerifiedPathway, mix: ScenarioFile.MixFile,
+                              _ problem: (String, String) -> Void) -> PathwayModel? {
+        let definition = verified.definition
+        let frontDoors = file.stages.indices.filter { file.stages[$0].frontDoor ?? false }
+        guard frontDoors.count == 1, let frontDoor = frontDoors.first else {
+            problem("$.stages", "a pathway-driven scenario needs exactly one stage with \"frontDoor\": true")
+            return nil
+        }
+        var stageForLevel: [String: Int] = [:]
+        var stopsClocks: [[String]] = []
+        let clockIds = definition.clocks.map(\.id)
+        for (index, stage) in file.stages.enumerated() {
+            for (levelIndex, level) in (stage.levels ?? []).enumerated() {
+                if definition.level(level) == nil {
+                    problem("$.stages[\(index)].levels[\(levelIndex)]", "no level \"\(level)\" in \(definition.reference)" + Suggestion.didYouMean(level, among: definition.levels.map(\.id)))
+                } else if let other = stageForLevel[level] {
+                    problem("$.stages[\(index)].levels[\(levelIndex)]", "\"\(level)\" is already held by stage \"\(file.stages[other].id)\"")
+                }
+                stageForLevel[level] = index
+            }
+            var stops = stage.stopsClocks ?? []
+            if index == frontDoor, stage.stopsClocks == nil {
+                // By default the front door stops the clocks the decision stops (referral-decision).
+                stops = definition.clocks.filter { $0.stopsOn.contains { $0.event == .decided } }.map(\.id)
+            }
+            for (clockIndex, clock) in stops.enumerated() where !clockIds.contains(clock) {
+                problem("$.stages[\(index)].stopsClocks[\(clockIndex)]", "no clock \"\(clock)\" in \(definition.reference)" + Suggestion.didYouMean(clock, among: clockIds))
+            }
+            stopsClocks.append(stops)
+        }
+        var sources: [ReferralSource] = []
+        for (index, arrival) in file.arrivals.enumerated() {
+            guard let text = arrival.source, let source = ReferralSource(rawValue: text) else {
+                problem("$.arrivals[\(index)].source", "a pathway-driven stream needs its CIN census referral source (e.g. \"6\" for the police)")
+                continue
+            }
+            sources.append(source)
+        }
+        if mix.concerns.isEmpty || mix.concerns.contains(where: { !($0.weight > 0) }) {
+            problem("$.referralMix.concerns", "needs at least one concern, each with a weight above 0")
+        }
+        func probabilities(_ values: [String: Double]?, _ keys: [String], _ path: String, default fallback: [Double]) -> [Double] {
+            guard let values else { return fallback }
+            for key in values.keys where !keys.contains(key) { problem("\(path).\(key)", "unknown; use \(keys.joined(separator: ", "))") }
+            let list = keys.map { values[$0] ?? 0 }
+            if list.contains(where: { $0 < 0 }) || list.reduce(0, +) <= 0 { problem(path, "needs shares of 0 or more, not all 0") }
+            return list
+        }
+        let factors = mix.concerns.enumerated().map { index, concern in
+            ReferralMix.Factor(factor: concern.factor, weight: concern.weight,
+                               impact: probabilities(concern.impact, ["low", "medium", "high"], "$.referralMix.concerns[\(index)].impact", default: [1, 1, 1]))
+        }
+        for (field, value) in [("immediateRisk", mix.immediateRisk), ("reReferral", mix.reReferral), ("disabled", mix.disabled)] {
+            if let value, !(0...1).contains(value) { problem("$.referralMix.\(field)", "must be a share from 0 to 1") }
+        }
+        let counts = mix.concernCounts ?? [1]
+        if counts.isEmpty || counts.contains(where: { $0 < 0 }) || counts.reduce(0, +) <= 0 {
+            problem("$.referralMix.concernCounts", "shares of referrals with 1, 2, 3 … concerns: 0 or more, not all 0")
+        }
+        let referralMix = ReferralMix(factors: factors, concernCounts: counts, immediateRisk: mix.immediateRisk ?? 0,
+                                      consent: probabilities(mix.consent, ["given", "refused", "not-sought"], "$.referralMix.consent", default: [1, 0, 0]),
+                                      reReferral: mix.reReferral ?? 0, disabled: mix.disabled ?? 0)
+        return PathwayModel(pathway: verified, mix: referralMix, frontDoor: frontDoor, stageForLevel: stageForLevel, stopsClocks: stopsClocks, sources: sources)
     }
 
     private func distribution(_ service: ScenarioFile.ServiceFile, _ path: String, _ problem: (String, String) -> Void) -> Distribution? {

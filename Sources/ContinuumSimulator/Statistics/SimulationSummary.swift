@@ -1,3 +1,4 @@
+import ContinuumCore
 import ContinuumJSON
 
 /// A scenario's results over all replications: per stage, each measure as a mean with its 95%
@@ -21,8 +22,13 @@ public struct SimulationSummary: Sendable {
     public var stepUps: Estimate
     public var stepDowns: Estimate
     /// Per day and stage, the mean over replications.
-    public var daily: [[(arrivals: Double, inService: Double, queued: Double, completed: Double)]]
+    public var daily: [[(arrivals: Double, inService: Double, queued: Double, completed: Double, breaches: Double)]]
     public var events: Int
+    /// Pathway-driven scenarios: per clock, stops after the warm-up and the share on time (%).
+    public var clocks: [(id: String, title: String, stopped: Estimate, onTimePct: Estimate)] = []
+    /// Referrals per day routed to each level, and re-referrals per day.
+    public var routedByLevel: [(level: String, perDay: Estimate)] = []
+    public var reReferralsPerDay: Estimate?
     /// The per-replication values, kept for `--compare`.
     public var samples: [String: [Double]]
 
@@ -56,19 +62,37 @@ public struct SimulationSummary: Sendable {
         stepDowns = Estimate(downs)
         events = results.reduce(0) { $0 + $1.events }
         self.samples = samples
+        if let model = scenario.pathwayModel {
+            let measured = scenario.horizonDays - scenario.warmupDays
+            for (index, clock) in model.pathway.definition.clocks.enumerated() {
+                let stopped = results.map { Double($0.clocksStopped[index]) }
+                let onTime = results.map { $0.clocksStopped[index] > 0 ? 100 * Double($0.clocksOnTime[index]) / Double($0.clocksStopped[index]) : 100 }
+                samples["clock.\(clock.id).onTimePct"] = onTime
+                clocks.append((clock.id, clock.title, Estimate(stopped), Estimate(onTime)))
+            }
+            for (index, level) in model.pathway.definition.levels.enumerated() {
+                let perDay = results.map { Double($0.routedByLevel[index]) / measured }
+                samples["routed.\(level.id)"] = perDay
+                routedByLevel.append((level.id, Estimate(perDay)))
+            }
+            let re = results.map { Double($0.reReferrals) / measured }
+            samples["reReferralsPerDay"] = re
+            reReferralsPerDay = Estimate(re)
+        }
         let days = results.first?.daily.count ?? 0
         let n = Double(max(results.count, 1))
         daily = (0..<days).map { day in
             (0..<scenario.stages.count).map { stage in
-                var sums = (0.0, 0.0, 0.0, 0.0)
+                var sums = (0.0, 0.0, 0.0, 0.0, 0.0)
                 for result in results {
                     let counts = result.daily[day][stage]
                     sums.0 += Double(counts.arrivals)
                     sums.1 += Double(counts.inService)
                     sums.2 += Double(counts.queued)
                     sums.3 += Double(counts.completed)
+                    sums.4 += Double(counts.breaches)
                 }
-                return (sums.0 / n, sums.1 / n, sums.2 / n, sums.3 / n)
+                return (sums.0 / n, sums.1 / n, sums.2 / n, sums.3 / n, sums.4 / n)
             }
         }
     }
@@ -86,7 +110,21 @@ public struct SimulationSummary: Sendable {
                 "throughputPerDay": estimate(stage.throughputPerDay),
             ])
         }
+        var pathway: JSONValue = .null
+        if let model = scenario.pathwayModel {
+            let decisionClock = model.stopsClocks[model.frontDoor].first
+            var fields: [String: JSONValue] = [
+                "pathway": .string(model.pathway.definition.reference),
+                "clocks": .array(clocks.map { .object(["clock": .string($0.id), "title": .string($0.title), "stopped": estimate($0.stopped), "onTimePct": estimate($0.onTimePct)]) }),
+                "routedPerDay": .object(Dictionary(uniqueKeysWithValues: routedByLevel.map { ($0.level, estimate($0.perDay)) })),
+                "reReferralsPerDay": reReferralsPerDay.map(estimate) ?? .null,
+            ]
+            if let decision = clocks.first(where: { $0.id == decisionClock }) { fields["decisionsWithinOneWorkingDayPct"] = estimate(decision.onTimePct) }
+            if let assessment = clocks.first(where: { $0.id == "assessment" }) { fields["assessmentsWithin45WorkingDaysPct"] = estimate(assessment.onTimePct) }
+            pathway = .object(fields)
+        }
         return .object([
+            "pathwayResults": pathway,
             "scenario": .string(scenario.name), "seed": .integer(Int64(bitPattern: scenario.seed)),
             "replications": .integer(Int64(scenario.replications)), "horizonDays": .double(scenario.horizonDays),
             "warmupDays": .double(scenario.warmupDays), "confidence": .double(0.95),
@@ -107,7 +145,7 @@ public struct SimulationSummary: Sendable {
         var lines = ["day,stage,arrivals,in_service,queued,completed,clock_breaches"]
         for (day, stages) in daily.enumerated() {
             for (index, counts) in stages.enumerated() {
-                lines.append("\(day),\(scenario.stages[index].id),\(Self.format(counts.arrivals)),\(Self.format(counts.inService)),\(Self.format(counts.queued)),\(Self.format(counts.completed)),0")
+                lines.append("\(day),\(scenario.stages[index].id),\(Self.format(counts.arrivals)),\(Self.format(counts.inService)),\(Self.format(counts.queued)),\(Self.format(counts.completed)),\(Self.format(counts.breaches))")
             }
         }
         return lines.joined(separator: "\n") + "\n"

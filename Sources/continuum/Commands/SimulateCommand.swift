@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContinuumCore
 import ContinuumJSON
 import ContinuumSimulator
 import Foundation
@@ -65,8 +66,16 @@ struct SimulateCommand: AsyncParsableCommand {
             Console.error("\(path): \(error)")
             throw Exit.noInput
         }
+        // A pathway named in the scenario is found beside the scenario file, else from the current folder.
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let loadPathway: (String) throws -> VerifiedPathway = { name in
+            let beside = name.hasPrefix("/") ? name : folder + "/" + name
+            let file = Files.exists(beside) ? beside : name
+            guard Files.exists(file) else { throw FileReadError(description: "no pathway file (looked beside the scenario and in the current folder)") }
+            return try VerifiedPathway(PathwayLoader().load(path: file, read: Files.read))
+        }
         do {
-            var scenario = try ScenarioLoader().load(bytes)
+            var scenario = try ScenarioLoader().load(bytes, pathway: loadPathway)
             if let replications { scenario.replications = replications }
             if let seed { scenario.seed = seed }
             return scenario
@@ -95,7 +104,7 @@ struct SimulateCommand: AsyncParsableCommand {
             let files: [(String, String)] = [
                 ("summary.json", summary.json.serialized(pretty: true) + "\n"), ("timeseries.csv", summary.csv),
                 ("occupancy.svg", summary.occupancyChart.svg), ("waiting-times.svg", summary.waitingTimeChart.svg),
-            ]
+            ] + (summary.scenario.pathwayModel == nil ? [] : [("compliance.svg", summary.complianceChart.svg)])
             for (name, text) in files {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent(name))
             }
@@ -115,6 +124,16 @@ struct SimulateCommand: AsyncParsableCommand {
             lines.append(stage.id.padded(21) + " " + cells.joined(separator: " "))
         }
         lines.append("step-ups \(cell(summary.stepUps))  step-downs \(cell(summary.stepDowns))  events \(summary.events)")
+        if let model = summary.scenario.pathwayModel {
+            lines.append("")
+            lines.append("pathway \(model.pathway.definition.reference): clocks stopped after the warm-up, and the share on time (%)")
+            for clock in summary.clocks where clock.stopped.mean > 0 {
+                lines.append("  " + clock.title.padded(48) + " " + cell(clock.stopped) + " on time " + cell(clock.onTimePct))
+            }
+            let routed = summary.routedByLevel.map { "\($0.level) \(number($0.perDay.mean))" }.joined(separator: ", ")
+            lines.append("  referrals per day by recommended level: \(routed)")
+            if let re = summary.reReferralsPerDay { lines.append("  re-referrals per day: \(cell(re))") }
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -141,7 +160,7 @@ enum Comparison {
                 lines.append(row(name, a, b))
             }
         }
-        for key in ["stepUps", "stepDowns"] {
+        for key in ["stepUps", "stepDowns", "clock.referral-decision.onTimePct", "clock.assessment.onTimePct", "reReferralsPerDay"] {
             if let a = base.samples[key], let b = variant.samples[key] { lines.append(row(key, a, b)) }
         }
         return lines.joined(separator: "\n")

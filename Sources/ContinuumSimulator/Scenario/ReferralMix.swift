@@ -1,0 +1,72 @@
+import ContinuumCore
+
+/// How synthetic referrals are drawn in a pathway-driven scenario: which concerns (CIN census
+/// assessment factors) with which impact, how many per referral, immediate risk, consent,
+/// re-referral and disability frequencies. Each referral is then routed by the live `route()`.
+public struct ReferralMix: Sendable, Hashable {
+    public struct Factor: Sendable, Hashable {
+        public var factor: AssessmentFactor
+        public var weight: Double
+        /// Probabilities of low, medium, high.
+        public var impact: [Double]
+    }
+
+    public var factors: [Factor]
+    /// Probabilities of 1, 2, 3 … concerns.
+    public var concernCounts: [Double]
+    public var immediateRisk: Double
+    /// Probabilities of given, refused, not-sought.
+    public var consent: [Double]
+    public var reReferral: Double
+    public var disabled: Double
+
+    /// Draws one referral received at `receivedOn` from `source`.
+    func referral(source: ReferralSource, receivedAt: Timestamp, receivedOn: CalendarDate, number: Int, random: inout RandomSource) -> (Referral, Bool) {
+        let count = Self.pick(concernCounts, &random) + 1
+        let totalWeight = factors.reduce(0) { $0 + $1.weight }
+        var concerns: [Concern] = []
+        for _ in 0..<count {
+            var u = random.uniform() * totalWeight
+            var chosen = factors[factors.count - 1]
+            for factor in factors {
+                u -= factor.weight
+                if u <= 0 { chosen = factor; break }
+            }
+            let impact: Impact = [.low, .medium, .high][Self.pick(chosen.impact, &random)]
+            concerns.append(Concern(factor: chosen.factor, impact: impact))
+        }
+        let consent: Consent = [.given, .refused, .notSought][Self.pick(self.consent, &random)]
+        let age = Int(random.uniform() * 18)
+        let born = receivedOn.adding(months: -12 * age - Int(random.uniform() * 11) - 1)
+        let child = Child(givenName: "Synthetic", familyName: "Child\(number)", dateOfBirth: born,
+                          disabilities: random.uniform() < disabled ? [.communication] : nil)
+        let referral = Referral(messageId: "SIM-\(number)", sentAt: receivedAt, referrer: Referrer(agency: "simulated", source: source, name: "simulated"),
+                                child: child, concerns: concerns, immediateRisk: random.uniform() < immediateRisk, consent: consent,
+                                consentNotSoughtReason: consent == .notSought ? "simulated" : nil, summary: "simulated")
+        return (referral, random.uniform() < reReferral)
+    }
+
+    static func pick(_ probabilities: [Double], _ random: inout RandomSource) -> Int {
+        var u = random.uniform() * probabilities.reduce(0, +)
+        for (index, probability) in probabilities.enumerated() {
+            u -= probability
+            if u <= 0 { return index }
+        }
+        return probabilities.count - 1
+    }
+}
+
+/// A pathway-driven scenario's link to the pathway: the front door, the stage holding each
+/// level, and the clocks each stage stops when a case completes service there.
+public struct PathwayModel: Sendable {
+    public var pathway: VerifiedPathway
+    public var mix: ReferralMix
+    /// The stage every referral enters (the front door / MASH).
+    public var frontDoor: Int
+    /// Level id → stage index; a level without a stage (universal help) leaves the system.
+    public var stageForLevel: [String: Int]
+    /// Per stage: the clock ids it stops (e.g. `assessment` at the assessment team).
+    public var stopsClocks: [[String]]
+    /// Per arrival stream: its CIN census referral source.
+    public var sources: [ReferralSource]
+}

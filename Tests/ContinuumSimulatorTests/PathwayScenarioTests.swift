@@ -1,0 +1,78 @@
+import ContinuumCore
+import ContinuumJSON
+import ContinuumSimulator
+import ContinuumTesting
+import Foundation
+import Testing
+
+/// Pathway-driven scenarios: synthetic referrals routed by the live router on Pathways/surrey.json.
+@Suite("Pathway-driven scenarios")
+struct PathwayScenarioTests {
+    static func scenario(_ edit: (inout [String: Any]) -> Void = { _ in }) throws -> Scenario {
+        let data = try Data(contentsOf: TestFixtures.root.appendingPathComponent("Simulations/surrey-pathway.json"))
+        guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw CocoaError(.fileReadCorruptFile) }
+        object["horizonDays"] = 240
+        object["warmupDays"] = 60
+        object["replications"] = 4
+        edit(&object)
+        let bytes = Array(try JSONSerialization.data(withJSONObject: object))
+        return try ScenarioLoader().load(bytes) { _ in try TestFixtures.surrey() }
+    }
+
+    @Test("every referral is routed by the router; timescales are measured; re-referrals counted")
+    func routed() async throws {
+        let summary = await Simulator(scenario: try Self.scenario()).run(jobs: 2)
+        let mash = summary.stages[0]
+        let routed = summary.routedByLevel.reduce(0) { $0 + $1.perDay.mean }
+        #expect(abs(routed - mash.arrivalsPerDay.mean) / mash.arrivalsPerDay.mean < 0.02)
+        #expect(summary.routedByLevel.first { $0.level == "child-protection" }?.perDay.mean ?? 0 > 0)
+        let decisions = try #require(summary.clocks.first { $0.id == "referral-decision" })
+        #expect(decisions.stopped.mean > 1000 && decisions.onTimePct.mean > 90)
+        let assessments = try #require(summary.clocks.first { $0.id == "assessment" })
+        #expect(assessments.stopped.mean > 100)
+        #expect(abs((summary.reReferralsPerDay?.mean ?? 0) / mash.arrivalsPerDay.mean - 0.226) < 0.02)
+        let json = summary.json.serialized()
+        #expect(json.contains("decisionsWithinOneWorkingDayPct") && json.contains("assessmentsWithin45WorkingDaysPct"))
+    }
+
+    @Test("an understaffed front door misses the one-working-day decision and records breaches")
+    func understaffed() async throws {
+        let scenario = try Self.scenario { object in
+            guard var stages = object["stages"] as? [[String: Any]] else { return }
+            stages[0]["servers"] = 12  // 33 referrals a day at 0.4 days each needs more than 13
+            object["stages"] = stages
+        }
+        let summary = await Simulator(scenario: scenario).run(jobs: 2)
+        let decisions = try #require(summary.clocks.first { $0.id == "referral-decision" })
+        #expect(decisions.onTimePct.mean < 50)
+        #expect(summary.daily.reduce(0) { $0 + $1[0].breaches } > 100)
+    }
+
+    @Test("the same seed gives the same summary whatever --jobs")
+    func deterministic() async throws {
+        let scenario = try Self.scenario()
+        let one = await Simulator(scenario: scenario).run(jobs: 1).json.serialized()
+        let two = await Simulator(scenario: scenario).run(jobs: 2).json.serialized()
+        #expect(one == two)
+    }
+
+    @Test("links to the pathway are checked: unknown levels and clocks, missing sources")
+    func problems() throws {
+        do {
+            _ = try Self.scenario { object in
+                guard var stages = object["stages"] as? [[String: Any]], var arrivals = object["arrivals"] as? [[String: Any]] else { return }
+                stages[1]["levels"] = ["targeted-suport"]
+                stages[3]["stopsClocks"] = ["assesment"]
+                arrivals[0]["source"] = nil
+                object["stages"] = stages
+                object["arrivals"] = arrivals
+            }
+            Issue.record("expected problems")
+        } catch let error as ScenarioInvalid {
+            let text = error.description
+            #expect(text.contains("$.stages[1].levels[0]") && text.contains("did you mean \"targeted-support\""))
+            #expect(text.contains("$.stages[3].stopsClocks[0]") && text.contains("did you mean \"assessment\""))
+            #expect(text.contains("$.arrivals[0].source"))
+        }
+    }
+}
