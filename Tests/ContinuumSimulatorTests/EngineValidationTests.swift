@@ -85,3 +85,24 @@ struct EngineValidationTests {
         }
     }
 }
+
+@Suite("Priority queues")
+struct PriorityQueueTests {
+    @Test("non-preemptive priority M/M/1 with two classes: each class's wait by Cobham's formula")
+    func cobham() async throws {
+        let json = """
+            {"name": "priority", "horizonDays": 30000, "warmupDays": 500, "replications": 8, "seed": 21,
+             "arrivals": [{"to": "q", "perDay": 3, "priority": 0}, {"to": "q", "perDay": 4, "priority": 1}],
+             "stages": [{"id": "q", "servers": 1, "queue": "priority", "service": {"distribution": "exponential", "meanDays": 0.1}}]}
+            """
+        let summary = await Simulator(scenario: try ScenarioLoader().load(Array(json.utf8))).run(jobs: 2)
+        // W0 = Σ λ E[S²] / 2 = 7 × 0.02 / 2; Wk = W0 / ((1 − σk−1)(1 − σk)), σ1 = 0.3, σ2 = 0.7.
+        let w0 = 7 * 0.02 / 2
+        let byPriority = summary.stages[0].meanWaitByPriority
+        try #require(byPriority.count == 2)
+        EngineValidationTests.expectClose(byPriority[0].wait.mean, w0 / (1 * 0.7), "class 1 wait", tolerance: 0.03)
+        EngineValidationTests.expectClose(byPriority[1].wait.mean, w0 / (0.7 * 0.3), "class 2 wait", tolerance: 0.03)
+        // Work-conserving: the overall mean wait is the FIFO M/M/1 value.
+        EngineValidationTests.expectClose(summary.stages[0].meanWaitDays.mean, QueueingTheory.mmc(lambda: 7, mu: 10, c: 1).waitDays, "overall wait", tolerance: 0.03)
+    }
+}

@@ -18,6 +18,8 @@ public struct ReplicationResult: Sendable {
         public var throughputPerDay: Double
         /// Waiting times binned (see ``Replication/waitBins``).
         public var waitHistogram: [Int]
+        /// For a priority queue: mean wait of each priority level that was served (nil when none).
+        public var meanWaitByPriority: [Double?] = []
     }
 
     public var stages: [StageMeasures]
@@ -97,7 +99,12 @@ private struct Engine {
     var heap = EventHeap(capacity: 1024)
     var arrivedAt: [Double] = []
     var freeJobs: [Int32] = []
+    /// Per stage, one FIFO ring per priority level (FIFO stages use level 0 only).
     var queues: [Ring]
+    static let priorityLevels = 11
+    let priorityStage: [Bool]
+    /// Per job: its priority (0 first); in pathway-driven scenarios immediate risk is 0.
+    var jobPriority: [UInt8] = []
     var busy: [Int]
     var inSystem: [Int]
     var lastChange: [Double]
@@ -107,6 +114,9 @@ private struct Engine {
     var completions: [Int]
     var waitSum: [Double]
     var waitCount: [Int]
+    /// stage × priority level, flattened.
+    var waitSumByPriority: [Double]
+    var waitCountByPriority: [Int]
     /// stage × bin, flattened.
     var histogram: [Int]
     /// day × stage, flattened.
@@ -189,7 +199,8 @@ private struct Engine {
         clocksStopped = Array(repeating: 0, count: clocks.count)
         clocksOnTime = Array(repeating: 0, count: clocks.count)
         routedByLevel = Array(repeating: 0, count: levels.count)
-        queues = Array(repeating: Ring(), count: stageCount)
+        queues = Array(repeating: Ring(), count: stageCount * Self.priorityLevels)
+        priorityStage = stages.map(\.priorityQueue)
         busy = Array(repeating: 0, count: stageCount)
         inSystem = Array(repeating: 0, count: stageCount)
         lastChange = Array(repeating: scenario.warmupDays, count: stageCount)
@@ -199,6 +210,8 @@ private struct Engine {
         completions = Array(repeating: 0, count: stageCount)
         waitSum = Array(repeating: 0, count: stageCount)
         waitCount = Array(repeating: 0, count: stageCount)
+        waitSumByPriority = Array(repeating: 0, count: stageCount * Self.priorityLevels)
+        waitCountByPriority = Array(repeating: 0, count: stageCount * Self.priorityLevels)
         histogram = Array(repeating: 0, count: stageCount * Replication.waitBins)
         daily = Array(repeating: DayCounts(), count: days * stageCount)
     }
@@ -234,6 +247,11 @@ private struct Engine {
             let wait = now - arrivedAt[Int(job)]
             waitSum[stage] += wait
             waitCount[stage] += 1
+            if priorityStage[stage] {
+                let slot = stage * Self.priorityLevels + Int(jobPriority[Int(job)])
+                waitSumByPriority[slot] += wait
+                waitCountByPriority[slot] += 1
+            }
             histogram[stage * Replication.waitBins + min(Replication.waitBins - 1, Int(wait / binWidth[stage]))] += 1
         }
         heap.push(time: now + service[stage].sample(&random), kind: .completion, index: stage, job: Int(job))
@@ -248,7 +266,8 @@ private struct Engine {
         if busy[stage] < servers[stage] {
             startService(stage, job: job, now)
         } else {
-            queues[stage].push(job)
+            let level = priorityStage[stage] ? Int(jobPriority[Int(job)]) : 0
+            queues[stage * Self.priorityLevels + level].push(job)
         }
     }
 
@@ -271,6 +290,8 @@ private struct Engine {
             }
         }
         plannedStage[Int(job)] = Int32(model.stageForLevel[decision.level] ?? -1)
+        // Immediate risk goes first in priority queues; other referrals keep their stream's order, after it.
+        jobPriority[Int(job)] = referral.immediateRisk ? 0 : UInt8(min(10, 1 + scenario.arrivals[stream].priority))
         if now >= warmup {
             if let level = levelIndex[decision.level] { routedByLevel[level] += 1 }
             if reReferral { reReferrals += 1 }
@@ -291,11 +312,23 @@ private struct Engine {
         }
     }
 
+    /// The next case to serve: the first in the highest-priority non-empty queue.
+    @inline(__always) mutating func nextWaiting(_ stage: Int) -> Int32? {
+        let base = stage * Self.priorityLevels
+        if !priorityStage[stage] { return queues[base].pop() }
+        for level in 0..<Self.priorityLevels {
+            if let job = queues[base + level].pop() { return job }
+        }
+        return nil
+    }
+
     mutating func snapshotDay() {
         let day = Int(nextDay) - 1
         for stage in 0..<stageCount {
             daily[day * stageCount + stage].inService = Int32(busy[stage])
-            daily[day * stageCount + stage].queued = Int32(queues[stage].count)
+            var queued = 0
+            for level in 0..<Self.priorityLevels { queued += queues[stage * Self.priorityLevels + level].count }
+            daily[day * stageCount + stage].queued = Int32(queued)
         }
         nextDay += 1
     }
@@ -318,11 +351,13 @@ private struct Engine {
                 } else {
                     job = Int32(arrivedAt.count)
                     arrivedAt.append(0)
+                    jobPriority.append(0)
                     if model != nil {
                         due.append(contentsOf: repeatElement(-1, count: clockCount))
                         plannedStage.append(-1)
                     }
                 }
+                jobPriority[Int(job)] = UInt8(scenario.arrivals[streamIndex].priority)
                 if let model { refer(job, stream: streamIndex, model, now) }
                 arrive(scenario.arrivals[streamIndex].to, job: job, now)
                 if let next = nextArrival(streamIndex, after: now) { heap.push(time: next, kind: .arrival, index: streamIndex) }
@@ -334,7 +369,7 @@ private struct Engine {
                 inSystem[stage] -= 1
                 if now >= warmup { completions[stage] += 1 }
                 daily[min(Int(now), days - 1) * stageCount + stage].completed += 1
-                if let next = queues[stage].pop() { startService(stage, job: next, now) }
+                if let next = nextWaiting(stage) { startService(stage, job: next, now) }
                 if model != nil {
                     stopClocks(stage, job: event.job, now)
                     if stage == model?.frontDoor {
@@ -371,10 +406,17 @@ private struct Engine {
             let capacity = Double(servers[stage]) * measured
             let meanWait: Double = waitCount[stage] > 0 ? waitSum[stage] / Double(waitCount[stage]) : 0
             let bins = Array(histogram[(stage * Replication.waitBins)..<((stage + 1) * Replication.waitBins)])
+            var byPriority: [Double?] = []
+            if priorityStage[stage] {
+                for level in 0..<Self.priorityLevels {
+                    let slot = stage * Self.priorityLevels + level
+                    byPriority.append(waitCountByPriority[slot] > 0 ? waitSumByPriority[slot] / Double(waitCountByPriority[slot]) : nil)
+                }
+            }
             measures.append(ReplicationResult.StageMeasures(
                 arrivalsPerDay: Double(arrivals[stage]) / measured, utilisation: areaBusy[stage] / capacity,
                 meanWaitDays: meanWait, meanInSystem: areaInSystem[stage] / measured,
-                throughputPerDay: Double(completions[stage]) / measured, waitHistogram: bins))
+                throughputPerDay: Double(completions[stage]) / measured, waitHistogram: bins, meanWaitByPriority: byPriority))
         }
         let perDay: [[DayCounts]] = (0..<days).map { day in Array(daily[(day * stageCount)..<((day + 1) * stageCount)]) }
         return ReplicationResult(stages: measures, daily: perDay, stepUps: stepUps, stepDowns: stepDowns, clocksStopped: clocksStopped,

@@ -22,6 +22,8 @@ public struct Scenario: Sendable {
         public var perDay: Double
         /// Twelve multipliers, January to December (the August dip, the September rise).
         public var monthly: [Double]?
+        /// 0 (first) to 9: the order in which priority queues serve this stream's cases.
+        public var priority: Int = 0
     }
 
     /// A team or level: `servers` parallel places, a service time, routing after service.
@@ -31,6 +33,8 @@ public struct Scenario: Sendable {
         public var service: Distribution
         /// Where a case goes after service; the probability left over leaves the system.
         public var routing: [Route]
+        /// Serve waiting cases by priority (then first come, first served) instead of FIFO.
+        public var priorityQueue: Bool = false
     }
 
     public struct Route: Sendable, Hashable {

@@ -45,8 +45,9 @@ struct ScenarioFile: Decodable {
         var perDay: Double
         var monthly: [Double]?
         var source: String?
+        var priority: Int?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case to, perDay, monthly, source }
+        enum CodingKeys: String, CodingKey, CaseIterable { case to, perDay, monthly, source, priority }
     }
 
     struct StageFile: Decodable {
@@ -58,8 +59,9 @@ struct ScenarioFile: Decodable {
         var frontDoor: Bool?
         var levels: [String]?
         var stopsClocks: [String]?
+        var queue: String?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case id, servers, service, routing, title, frontDoor, levels, stopsClocks }
+        enum CodingKeys: String, CodingKey, CaseIterable { case id, servers, service, routing, title, frontDoor, levels, stopsClocks, queue }
     }
 
     /// `4`, or `{"workers": 10, "caseload": 20}` (200 places).

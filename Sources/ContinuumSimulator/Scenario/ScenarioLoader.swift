@@ -84,7 +84,8 @@ public struct ScenarioLoader: Sendable {
             if let monthly = arrival.monthly, monthly.count != 12 || monthly.contains(where: { !($0 >= 0 && $0.isFinite) }) {
                 problem("\(path).monthly", "must be 12 multipliers (January to December), each 0 or more")
             }
-            arrivals.append(Scenario.Arrival(to: to, perDay: arrival.perDay, monthly: arrival.monthly))
+            if let priority = arrival.priority, !(0...9).contains(priority) { problem("\(path).priority", "must be 0 (served first) to 9") }
+            arrivals.append(Scenario.Arrival(to: to, perDay: arrival.perDay, monthly: arrival.monthly, priority: min(9, max(0, arrival.priority ?? 0))))
         }
 
         var stages: [Scenario.Stage] = []
@@ -102,7 +103,11 @@ public struct ScenarioLoader: Sendable {
                 routes.append(Scenario.Route(to: to, probability: route.probability, kind: route.kind))
             }
             if total > 1 + 1e-9 { problem("\(path).routing", "probabilities add up to \(total); at most 1 (what is left over leaves the system)") }
-            stages.append(Scenario.Stage(id: stage.id, servers: stage.servers.count, service: service ?? .fixed(1), routing: routes))
+            if let queue = stage.queue, queue != "fifo", queue != "priority" {
+                problem("\(path).queue", "\"\(queue)\" is not a queue discipline; use fifo or priority")
+            }
+            stages.append(Scenario.Stage(id: stage.id, servers: stage.servers.count, service: service ?? .fixed(1), routing: routes,
+                                         priorityQueue: stage.queue == "priority"))
         }
         var model: PathwayModel?
         if let verified, let mix = file.referralMix {

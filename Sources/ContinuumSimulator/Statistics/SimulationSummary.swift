@@ -15,6 +15,8 @@ public struct SimulationSummary: Sendable {
         /// Waiting-time histogram summed over replications, and the width of a bin in days.
         public var waitHistogram: [Int]
         public var waitBinDays: Double
+        /// For a priority queue: per priority level served, the mean wait (days).
+        public var meanWaitByPriority: [(priority: Int, wait: Estimate)] = []
     }
 
     public var scenario: Scenario
@@ -51,7 +53,8 @@ public struct SimulationSummary: Sendable {
                 arrivalsPerDay: values("arrivalsPerDay", \.arrivalsPerDay), utilisation: values("utilisation", \.utilisation),
                 meanWaitDays: values("meanWaitDays", \.meanWaitDays), meanInSystem: values("meanInSystem", \.meanInSystem),
                 throughputPerDay: values("throughputPerDay", \.throughputPerDay),
-                waitHistogram: histogram, waitBinDays: 10 * stage.service.mean / Double(Replication.waitBins)))
+                waitHistogram: histogram, waitBinDays: 10 * stage.service.mean / Double(Replication.waitBins),
+                meanWaitByPriority: Self.byPriority(results.map { $0.stages[index].meanWaitByPriority })))
         }
         let ups = results.map { Double($0.stepUps) }
         let downs = results.map { Double($0.stepDowns) }
@@ -97,6 +100,15 @@ public struct SimulationSummary: Sendable {
         }
     }
 
+    /// Levels served in every replication, with their mean wait over replications.
+    static func byPriority(_ perReplication: [[Double?]]) -> [(priority: Int, wait: Estimate)] {
+        guard let width = perReplication.first?.count else { return [] }
+        return (0..<width).compactMap { level in
+            let values = perReplication.compactMap { $0.indices.contains(level) ? $0[level] : nil }
+            return values.count == perReplication.count ? (level, Estimate(values)) : nil
+        }
+    }
+
     /// `summary.json`: the same scenario and seed give the same bytes, whatever `--jobs`.
     public var json: JSONValue {
         func estimate(_ value: Estimate) -> JSONValue {
@@ -104,6 +116,8 @@ public struct SimulationSummary: Sendable {
         }
         let stageValues: [JSONValue] = stages.map { stage in
             .object([
+                "meanWaitDaysByPriority": stage.meanWaitByPriority.isEmpty ? .null
+                    : .object(Dictionary(uniqueKeysWithValues: stage.meanWaitByPriority.map { (String($0.priority), estimate($0.wait)) })),
                 "id": .string(stage.id), "servers": .integer(Int64(stage.servers)),
                 "arrivalsPerDay": estimate(stage.arrivalsPerDay), "utilisation": estimate(stage.utilisation),
                 "meanWaitDays": estimate(stage.meanWaitDays), "meanInSystem": estimate(stage.meanInSystem),
