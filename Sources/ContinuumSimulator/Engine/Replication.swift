@@ -78,7 +78,13 @@ private struct Engine {
     let warmup: Double
     let days: Int
     let servers: [Int]
-    let service: [Distribution]
+    let service: [Sampler]
+    let empirical: [Distribution]
+    /// Per arrival stream, copied out of the scenario so the loop reads plain numbers.
+    let arrivalTo: [Int]
+    let arrivalPriority: [UInt8]
+    let arrivalRate: [Double]
+    let arrivalMonthly: [[Double]]
     /// Routing, flattened: for stage s, entries routeStart[s]..<routeStart[s+1].
     let routeStart: [Int]
     let routeCumulative: [Double]
@@ -166,7 +172,16 @@ private struct Engine {
         warmup = scenario.warmupDays
         days = max(1, Int(scenario.horizonDays.rounded(.up)))
         servers = stages.map(\.servers)
-        service = stages.map(\.service)
+        var tables: [Distribution] = []
+        service = stages.map { stage in
+            if case .empirical = stage.service { tables.append(stage.service) }
+            return Sampler(stage.service, table: tables.count - 1)
+        }
+        empirical = tables
+        arrivalTo = scenario.arrivals.map(\.to)
+        arrivalPriority = scenario.arrivals.map { UInt8($0.priority) }
+        arrivalRate = scenario.arrivals.map(\.perDay)
+        arrivalMonthly = scenario.arrivals.map { $0.monthly ?? [] }
         var starts: [Int] = [0], cumulative: [Double] = [], targets: [Int] = [], kinds: [UInt8] = []
         for stage in stages {
             var running = 0.0
@@ -228,15 +243,14 @@ private struct Engine {
     /// The next arrival of a stream after `now`, by thinning (Lewis and Shedler) when monthly
     /// multipliers vary the rate; nil after the horizon.
     mutating func nextArrival(_ streamIndex: Int, after now: Double) -> Double? {
-        let arrival = scenario.arrivals[streamIndex]
         let top = peak[streamIndex]
         guard top > 0 else { return nil }
         var t = now
         while true {
             t += random.exponential(mean: 1 / top)
             if t >= horizon { return nil }
-            guard let monthly = arrival.monthly else { return t }
-            let rate = arrival.perDay * monthly[months[min(Int(t), days - 1)]]
+            if arrivalMonthly[streamIndex].isEmpty { return t }
+            let rate = arrivalRate[streamIndex] * arrivalMonthly[streamIndex][months[min(Int(t), days - 1)]]
             if random.uniform() * top <= rate { return t }
         }
     }
@@ -254,7 +268,7 @@ private struct Engine {
             }
             histogram[stage * Replication.waitBins + min(Replication.waitBins - 1, Int(wait / binWidth[stage]))] += 1
         }
-        heap.push(time: now + service[stage].sample(&random), kind: .completion, index: stage, job: Int(job))
+        heap.push(time: now + service[stage].sample(&random, empirical: empirical), kind: .completion, index: stage, job: Int(job))
     }
 
     @inline(__always) mutating func arrive(_ stage: Int, job: Int32, _ now: Double) {
@@ -357,9 +371,9 @@ private struct Engine {
                         plannedStage.append(-1)
                     }
                 }
-                jobPriority[Int(job)] = UInt8(scenario.arrivals[streamIndex].priority)
+                jobPriority[Int(job)] = arrivalPriority[streamIndex]
                 if let model { refer(job, stream: streamIndex, model, now) }
-                arrive(scenario.arrivals[streamIndex].to, job: job, now)
+                arrive(arrivalTo[streamIndex], job: job, now)
                 if let next = nextArrival(streamIndex, after: now) { heap.push(time: next, kind: .arrival, index: streamIndex) }
 
             case .completion:

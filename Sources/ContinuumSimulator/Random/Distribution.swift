@@ -48,3 +48,43 @@ public enum Distribution: Sendable, Hashable {
         }
     }
 }
+
+/// A distribution flattened to plain numbers for the event loop: sampling reads no reference-
+/// counted payload (an enum with array payloads costs a retain and a release per draw).
+struct Sampler: Sendable {
+    enum Kind: UInt8 { case exponential, lognormal, gamma, fixed, empirical }
+    let kind: Kind
+    /// exponential: mean; lognormal: mu; gamma: shape; fixed: days.
+    let a: Double
+    /// lognormal: sigma; gamma: scale.
+    let b: Double
+    /// empirical: the index of its tables in the engine's `empirical` list.
+    let table: Int
+
+    init(_ distribution: Distribution, table: Int) {
+        switch distribution {
+        case .exponential(let mean):
+            (kind, a, b, self.table) = (.exponential, mean, 0, -1)
+        case .lognormal(let mean, let sd):
+            let sigma2 = log(1 + (sd * sd) / (mean * mean))
+            (kind, a, b, self.table) = (.lognormal, log(mean) - sigma2 / 2, sigma2.squareRoot(), -1)
+        case .gamma(let mean, let sd):
+            (kind, a, b, self.table) = (.gamma, (mean * mean) / (sd * sd), (sd * sd) / mean, -1)
+        case .fixed(let days):
+            (kind, a, b, self.table) = (.fixed, days, 0, -1)
+        case .empirical:
+            (kind, a, b, self.table) = (.empirical, 0, 0, table)
+        }
+    }
+
+    @inline(__always)
+    func sample(_ random: inout RandomSource, empirical: [Distribution]) -> Double {
+        switch kind {
+        case .exponential: return random.exponential(mean: a)
+        case .lognormal: return exp(a + b * random.normal())
+        case .gamma: return random.gamma(shape: a, scale: b)
+        case .fixed: return a
+        case .empirical: return empirical[table].sample(&random)
+        }
+    }
+}
