@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -90,6 +91,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `continuum loadtest`: the simulator's demand, in real time, against the live service.
+        .target(
+            name: "ContinuumLoadTest",
+            dependencies: [
+                "ContinuumSimulator",
+                "ContinuumClient",
+                "ContinuumCore",
+                "ContinuumJSON",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `continuum` command line.
         .executableTarget(
             name: "continuum",
@@ -100,6 +115,7 @@ let package = Package(
                 "ContinuumServer",
                 "ContinuumClient",
                 "ContinuumSimulator",
+                "ContinuumLoadTest",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -162,6 +178,8 @@ let package = Package(
                 "ContinuumCore",
                 "ContinuumJSON",
                 "ContinuumTesting",
+                "ContinuumLoadTest",
+                "ContinuumSimulator",
                 "continuum",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -15,8 +15,11 @@ public struct ContinuumClient: Sendable {
     public let server: String
     let token: String
     let timeout: TimeAmount
+    let http: HTTPClient
 
-    public init(server: String, token: String, timeout: TimeAmount = .seconds(30)) throws(ClientError) {
+    /// - Parameter http: the HTTP client to use (the load test passes one with more connections);
+    ///   by default one shared client per process.
+    public init(server: String, token: String, timeout: TimeAmount = .seconds(30), http: HTTPClient? = nil) throws(ClientError) {
         var base = server
         while base.hasSuffix("/") { base.removeLast() }
         guard base.hasPrefix("http://") || base.hasPrefix("https://"), base.count > 8 else {
@@ -26,6 +29,40 @@ public struct ContinuumClient: Sendable {
         self.server = base
         self.token = token
         self.timeout = timeout
+        self.http = http ?? Self.shared
+    }
+
+    /// An HTTP client for many concurrent requests to one server (the load test); shut it down after use.
+    public static func makeHTTPClient(connections: Int) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(1, connections)
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }
+
+    /// Submits a referral message (partner token): the HTTP status and the answer's JSON.
+    /// Unlike the staff calls it does not throw for 4xx/5xx: the load test counts them.
+    public func submit(_ body: [UInt8]) async throws(ClientError) -> (status: Int, json: JSONValue?) {
+        try await exchange(.POST, "/v1/referrals", body: body)
+    }
+
+    /// One request, any status: for callers that count statuses rather than stop on them.
+    public func exchange(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil) async throws(ClientError) -> (status: Int, json: JSONValue?) {
+        var request = HTTPClientRequest(url: server + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        do {
+            let response = try await http.execute(request, timeout: timeout)
+            let bytes = Array(try await response.body.collect(upTo: 64 << 20).readableBytesView)
+            return (Int(response.status.code), try? JSONParser(limits: JSONLimits(maxBytes: 64 << 20)).parse(bytes).value())
+        } catch {
+            throw .unreachable(server: server, reason: Self.reason(error))
+        }
     }
 
     // MARK: The staff API
@@ -68,7 +105,7 @@ public struct ContinuumClient: Sendable {
 
     /// One HTTP client for the process. A refused connection fails at once rather than being
     /// retried until the deadline: a person at a terminal wants "cannot reach the server" now.
-    static let http: HTTPClient = {
+    static let shared: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.timeout.connect = .seconds(5)
@@ -95,7 +132,7 @@ public struct ContinuumClient: Sendable {
         let status: Int
         let bytes: [UInt8]
         do {
-            let response = try await Self.http.execute(request, timeout: timeout)
+            let response = try await http.execute(request, timeout: timeout)
             status = Int(response.status.code)
             bytes = Array(try await response.body.collect(upTo: 64 << 20).readableBytesView)
         } catch {

@@ -70,3 +70,47 @@ public struct PathwayModel: Sendable {
     /// Per arrival stream: its CIN census referral source.
     public var sources: [ReferralSource]
 }
+
+/// Synthetic referrals for the load test: the scenario's referral mix, with each referral's
+/// source drawn in proportion to the arrival streams' rates.
+public struct ReferralGenerator: Sendable {
+    let model: PathwayModel
+    let weights: [Double]
+    var random: RandomSource
+    var number = 0
+    let prefix: String
+
+    /// - Parameter prefix: starts every messageId, so runs do not collide (`LT-<run>-`).
+    public init?(scenario: Scenario, seed: UInt64, prefix: String) {
+        guard let model = scenario.pathwayModel else { return nil }
+        self.model = model
+        weights = scenario.arrivals.map(\.perDay)
+        random = RandomSource(seed: seed, stream: 0xC0FFEE)
+        self.prefix = prefix
+    }
+
+    /// The next referral, received at `receivedAt`.
+    public mutating func next(receivedAt: Timestamp) -> Referral {
+        number += 1
+        let stream = ReferralMix.pick(weights, &random)
+        var (referral, _) = model.mix.referral(source: model.sources[stream], receivedAt: receivedAt,
+                                              receivedOn: UKTime.londonDate(of: receivedAt), number: number, random: &random)
+        referral.messageId = "\(prefix)\(number)"
+        // Distinct children, so referrals open cases of their own rather than joining one.
+        referral.child.familyName = "Load" + Self.letters(number)
+        return referral
+    }
+
+    static func letters(_ number: Int) -> String {
+        var number = number
+        var text = ""
+        repeat {
+            text = String(UnicodeScalar(UInt8(97 + number % 26))) + text
+            number /= 26
+        } while number > 0
+        return text
+    }
+
+    /// The pathway and the routing shares of the stage holding `level` (for the staff player).
+    public var pathway: VerifiedPathway { model.pathway }
+}

@@ -1,0 +1,142 @@
+import AsyncHTTPClient
+import ContinuumClient
+import ContinuumCore
+import ContinuumJSON
+import ContinuumSimulator
+import NIOHTTP1
+import Synchronization
+
+/// Drives the live service with a scenario's demand, open loop: each referral is sent at its
+/// scheduled time whether or not earlier ones have been answered, and its latency is measured
+/// from that scheduled time, so a slow server cannot hide its queue (no coordinated omission).
+public struct LoadTest: Sendable {
+    public struct Options: Sendable {
+        public var target: String
+        public var token: String
+        public var staffToken: String?
+        /// Referrals per second.
+        public var rate: Double
+        public var duration: Duration
+        public var connections: Int
+        /// Poisson arrivals (exponential gaps) instead of evenly spaced ones.
+        public var poisson: Bool
+        public var seed: UInt64
+
+        public init(target: String, token: String, staffToken: String?, rate: Double, duration: Duration, connections: Int, poisson: Bool, seed: UInt64) {
+            self.target = target
+            self.token = token
+            self.staffToken = staffToken
+            self.rate = rate
+            self.duration = duration
+            self.connections = connections
+            self.poisson = poisson
+            self.seed = seed
+        }
+    }
+
+    public let scenario: Scenario
+    public let options: Options
+
+    public init(scenario: Scenario, options: Options) {
+        self.scenario = scenario
+        self.options = options
+    }
+
+    /// Runs the test; `progress` is called about once a second with (elapsed s, sent, answered, errors).
+    public func run(progress: @escaping @Sendable (Double, Int, Int, Int) -> Void) async throws(ClientError) -> LoadReport {
+        let http = ContinuumClient.makeHTTPClient(connections: options.connections)
+        defer { Task { try? await http.shutdown() } }
+        let partner = try ContinuumClient(server: options.target, token: options.token, http: http)
+        let staff = try options.staffToken.map { token throws(ClientError) in try ContinuumClient(server: options.target, token: token, http: http) }
+        // Fail fast, before any load, if the server is down or the token refused.
+        let health = try await partner.exchange(.GET, "/healthz")
+        guard health.status == 200 else { throw .unreachable(server: options.target, reason: "GET /healthz answered \(health.status)") }
+
+        let runId = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+        guard var generator = ReferralGenerator(scenario: scenario, seed: options.seed, prefix: "LT-\(runId)-") else {
+            throw .badArgument("the load test needs a pathway-driven scenario (with \"pathway\" and \"referralMix\")")
+        }
+        let recorder = Recorder()
+        let accepted = Accepted()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let end = start + options.duration
+        let sharedStop = StopFlag()
+        var random = RandomSource(seed: options.seed, stream: 7)
+        let interval = 1 / options.rate
+
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while !sharedStop.isSet {
+                    try? await Task.sleep(for: .seconds(1))
+                    let now = clock.now
+                    let elapsed = now - start
+                    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                    let state = recorder.progress
+                    progress(min(seconds, Double(options.duration.components.seconds)), state.sent, state.answered, state.errors)
+                }
+            }
+            if let staff {
+                group.addTask { await StaffPlayer(client: staff, scenario: scenario, recorder: recorder, seed: options.seed).play(until: end) }
+            }
+            var offset = 0.0
+            while true {
+                offset += options.poisson ? random.exponential(mean: interval) : interval
+                let scheduled = start + .nanoseconds(Int64(offset * 1e9))
+                if scheduled >= end { break }
+                try? await Task.sleep(until: scheduled, clock: clock)
+                let referral = generator.next(receivedAt: SystemTime.now())
+                let body = (try? JSONValueEncoder().encode(referral).serializedBytes()) ?? []
+                recorder.sent()
+                group.addTask {
+                    let status: Int
+                    do {
+                        let answer = try await partner.submit(body)
+                        status = answer.status
+                        if (200..<300).contains(status), let id = answer.json?["referralId"]?.stringValue { accepted.add(id) }
+                    } catch {
+                        status = 0
+                    }
+                    recorder.record("submit", status: status, latency: clock.now - scheduled)
+                }
+            }
+            // Let the last requests answer (bounded by the client timeout), then stop the helpers.
+            while recorder.progress.answered < recorder.progress.sent, clock.now < end + .seconds(30) {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            sharedStop.set()
+        }
+        let elapsed = options.duration
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return LoadReport(scenario: scenario.name, target: options.target, askedPerSecond: options.rate, durationSeconds: seconds,
+                          recorded: recorder.operations, referralIds: accepted.ids)
+    }
+}
+
+/// The referral ids the server acknowledged.
+final class Accepted: Sendable {
+    private let list = Mutex<[String]>([])
+    func add(_ id: String) { list.withLock { $0.append(id) } }
+    var ids: [String] { list.withLock { $0 } }
+}
+
+final class StopFlag: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .relaxed) }
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// Wall-clock time for `receivedAt`-like fields of synthetic referrals.
+enum SystemTime {
+    static func now() -> Timestamp {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Timestamp(secondsSinceEpoch: Int64(spec.tv_sec), milliseconds: Int(spec.tv_nsec / 1_000_000))
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif

@@ -1,0 +1,65 @@
+import ContinuumClient
+import ContinuumCore
+import ContinuumJSON
+import ContinuumSimulator
+import NIOHTTP1
+
+/// Plays the front door during a load test: reads the queue, accepts each recommendation, then
+/// gives each decided case one follow-up, a step-up, a step-down or a closure, in the shares
+/// the scenario's routing gives the stage that holds its level (as the pathway allows).
+struct StaffPlayer: Sendable {
+    let client: ContinuumClient
+    let scenario: Scenario
+    let recorder: Recorder
+    let seed: UInt64
+
+    func play(until end: ContinuousClock.Instant) async {
+        var random = RandomSource(seed: seed, stream: 99)
+        let clock = ContinuousClock()
+        while clock.now < end {
+            let started = clock.now
+            let queue = try? await client.exchange(.GET, "/v1/queue")
+            recorder.record("queue", status: queue?.status ?? 0, latency: clock.now - started)
+            let items: [JSONValue] = { if case .array(let items)? = queue?.json?["items"] { items } else { [] } }()
+            for item in items.prefix(50) where clock.now < end {
+                guard let caseId = item["caseId"]?.stringValue, item["pendingApproval"] != .bool(true) else { continue }
+                let body = JSONValue.object(["accept": .bool(true), "rationale": .string("load test: accept the recommendation")])
+                let decided = await timed("decide") { try await client.exchange(.POST, "/v1/cases/\(caseId)/decisions", body: body.serializedBytes()) }
+                guard let level = decided?.json?["level"]?.stringValue, decided?.json?["phase"]?.stringValue == "open" else { continue }
+                if let follow = followUp(from: level, random: &random) {
+                    _ = await timed("transition") { try await client.exchange(.POST, "/v1/cases/\(caseId)/transitions", body: follow.serializedBytes()) }
+                }
+            }
+            try? await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
+    private func timed(_ operation: String, _ request: () async throws -> (status: Int, json: JSONValue?)) async -> (status: Int, json: JSONValue?)? {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let answer = try? await request()
+        recorder.record(operation, status: answer?.status ?? 0, latency: clock.now - started)
+        return answer
+    }
+
+    /// A step-up, step-down or closure the pathway allows a practitioner from `level`, chosen
+    /// in the scenario's shares for the stage holding the level (no approval needed).
+    private func followUp(from level: String, random: inout RandomSource) -> JSONValue? {
+        guard let model = scenario.pathwayModel else { return nil }
+        let transitions = model.pathway.definition.transitions.filter { $0.from == level && $0.roles.contains(.practitioner) && !$0.needsApproval }
+        var up = 0.0, down = 0.0
+        if let stage = model.stageForLevel[level] {
+            for route in scenario.stages[stage].routing {
+                if route.kind == .stepUp || route.kind == .escalate { up += route.probability }
+                if route.kind == .stepDown { down += route.probability }
+            }
+        }
+        let u = random.uniform()
+        let kind: TransitionKind = u < up ? .stepUp : u < up + down ? .stepDown : .close
+        guard let transition = transitions.first(where: { $0.kind == kind }) ?? transitions.first(where: { $0.kind == .close }) else { return nil }
+        var body: [String: JSONValue] = ["kind": .string(transition.kind.rawValue), "rationale": .string("load test: \(transition.kind.rawValue)")]
+        if let to = transition.to { body["to"] = .string(to) }
+        if transition.kind == .close, let reason = transition.reasons?.first { body["reason"] = .string(reason.rawValue) }
+        return .object(body)
+    }
+}
