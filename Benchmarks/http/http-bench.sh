@@ -34,4 +34,12 @@ printf "%-34s %10s %10s %10s  %s\n" "endpoint" "req/s" "p50 ms" "p99 ms" "errors
 printf "%-34s %10s %10s %10s  %s\n" "GET /healthz (ceiling)" "$ceiling" "$(percentile 50% "$work/ceiling.txt")" "$(percentile 99% "$work/ceiling.txt")" "$(errors "$work/ceiling.txt")"
 printf "%-34s %10s %10s %10s  %s\n" "POST /v1/referrals (durable)" "$referrals" "$(percentile 50% "$work/referrals.txt")" "$(percentile 99% "$work/referrals.txt")" "$(errors "$work/referrals.txt")"
 awk -v a="$referrals" -v b="$ceiling" 'BEGIN { printf "ratio referrals / ceiling: %.2f (goal >= 0.50, p99 < 50 ms)\n", a / b }'
+
+# The same durable endpoint driven by `continuum loadtest` (open loop, asked far above capacity,
+# so what it achieves is the most it can drive), against wrk's figure above.
+"$BIN" loadtest Simulations/surrey-pathway.json --target "http://127.0.0.1:$port" --token "$token" \
+  --rate "${LOADTEST_RATE:-6000}" --duration "${LOADTEST_SECONDS:-5}" --connections "$CONNECTIONS" 2>/dev/null > "$work/loadtest.txt" || true
+loadtest=$(awk '$1 == "submit" { print $3 }' "$work/loadtest.txt")
+printf "%-34s %10s %10s %10s\n" "loadtest POST /v1/referrals" "$loadtest" "$(awk '$1 == "submit" { print $4 }' "$work/loadtest.txt")" "$(awk '$1 == "submit" { print $6 }' "$work/loadtest.txt")"
+awk -v a="$loadtest" -v b="$referrals" 'BEGIN { if (b > 0) printf "max rate driven, loadtest / wrk: %.2f (open loop asked %s/s; latency from scheduled time)\n", a / b, ENVIRON["LOADTEST_RATE"] ? ENVIRON["LOADTEST_RATE"] : 6000 }'
 "$BIN" audit verify --database "$database"

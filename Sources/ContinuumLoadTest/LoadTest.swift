@@ -106,7 +106,9 @@ public struct LoadTest: Sendable {
             }
             sharedStop.set()
         }
-        let elapsed = options.duration
+        // Rates are answers over the time until the last answer: past capacity, the backlog
+        // drains after the sending window, and counting it against the window would flatter.
+        let elapsed = max(options.duration, clock.now - start)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return LoadReport(scenario: scenario.name, target: options.target, askedPerSecond: options.rate, durationSeconds: seconds,
                           recorded: recorder.operations, referralIds: accepted.ids)
