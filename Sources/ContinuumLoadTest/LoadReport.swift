@@ -20,15 +20,19 @@ public struct LoadReport: Sendable {
     public var scenario: String
     public var target: String
     public var askedPerSecond: Double
+    /// Referrals sent per second of the sending window: the offered rate the test reached.
+    public var sentPerSecond: Double
     public var durationSeconds: Double
     public var operations: [OperationReport]
     /// referralId of every 201/200 answer, for checking that the server kept them.
     public var referralIds: [String]
 
-    init(scenario: String, target: String, askedPerSecond: Double, durationSeconds: Double, recorded: [String: Recorder.Operation], referralIds: [String]) {
+    init(scenario: String, target: String, askedPerSecond: Double, sentPerSecond: Double, durationSeconds: Double,
+         recorded: [String: Recorder.Operation], referralIds: [String]) {
         self.scenario = scenario
         self.target = target
         self.askedPerSecond = askedPerSecond
+        self.sentPerSecond = sentPerSecond
         self.durationSeconds = durationSeconds
         self.referralIds = referralIds
         let order = ["submit", "queue", "decide", "transition"]
@@ -44,7 +48,8 @@ public struct LoadReport: Sendable {
     public var submit: OperationReport? { operations.first { $0.name == "submit" } }
 
     public var table: String {
-        var lines = ["\(scenario) → \(target): asked \(format(askedPerSecond)) referrals/s for \(format(durationSeconds)) s (latency from the scheduled send time)"]
+        var lines = ["\(scenario) → \(target): asked \(format(askedPerSecond)) referrals/s, sent \(format(sentPerSecond))/s; "
+                     + "answers over \(format(durationSeconds)) s (latency from the scheduled send time)"]
         lines.append("operation       count    per s     p50 ms    p90 ms    p99 ms  p99.9 ms    max ms  errors")
         for operation in operations {
             let errors = operation.statuses.filter { !(200..<300).contains($0.key) }.sorted { $0.key < $1.key }
@@ -60,6 +65,7 @@ public struct LoadReport: Sendable {
     public var json: JSONValue {
         .object([
             "scenario": .string(scenario), "target": .string(target), "askedPerSecond": .double(askedPerSecond),
+            "sentPerSecond": .double(sentPerSecond), "acknowledged": .integer(Int64(referralIds.count)),
             "durationSeconds": .double(durationSeconds),
             "operations": .array(operations.map { operation in
                 .object([

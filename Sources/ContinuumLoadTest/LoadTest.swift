@@ -79,9 +79,20 @@ public struct LoadTest: Sendable {
             if let staff {
                 group.addTask { await StaffPlayer(client: staff, scenario: scenario, recorder: recorder, seed: options.seed).play(until: end) }
             }
+            // Evenly spaced: exactly rate × duration referrals, the k-th at k / rate seconds.
+            // Poisson: exponential gaps at the same mean rate.
+            let window = Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds) / 1e18
+            let planned = Int((options.rate * window).rounded())
             var offset = 0.0
+            var index = 0
             while true {
-                offset += options.poisson ? random.exponential(mean: interval) : interval
+                if options.poisson {
+                    offset += random.exponential(mean: interval)
+                } else {
+                    if index >= planned { break }
+                    offset = Double(index) * interval
+                }
+                index += 1
                 let scheduled = start + .nanoseconds(Int64(offset * 1e9))
                 if scheduled >= end { break }
                 try? await Task.sleep(until: scheduled, clock: clock)
@@ -110,7 +121,9 @@ public struct LoadTest: Sendable {
         // drains after the sending window, and counting it against the window would flatter.
         let elapsed = max(options.duration, clock.now - start)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return LoadReport(scenario: scenario.name, target: options.target, askedPerSecond: options.rate, durationSeconds: seconds,
+        let window = Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds) / 1e18
+        return LoadReport(scenario: scenario.name, target: options.target, askedPerSecond: options.rate,
+                          sentPerSecond: Double(recorder.progress.sent) / window, durationSeconds: seconds,
                           recorded: recorder.operations, referralIds: accepted.ids)
     }
 }

@@ -16,22 +16,33 @@ struct LoadTestTests {
 
     @Test("a short run reaches its target rate within 10%, and every acknowledged referral is in the server")
     func rateAndDurability() async throws {
-        try await TestServer.with(realTime: true) { server in
-            // The server's clock is real time here: the generator stamps referrals with the wall clock.
-            let options = LoadTest.Options(target: "http://127.0.0.1:\(server.port)", token: server.partnerA, staffToken: server.practitioner,
-                                           rate: 40, duration: .seconds(3), connections: 16, poisson: false, seed: 5)
-            let report = try await LoadTest(scenario: try Self.scenario(), options: options).run { _, _, _, _ in }
-            let submit = try #require(report.submit)
-            #expect(abs(submit.perSecond - 40) / 40 < 0.1, "achieved \(submit.perSecond)/s")
-            #expect(submit.errors == 0, "\(submit.statuses)")
-            #expect(report.referralIds.count == submit.count)
-            for id in report.referralIds {
-                let found = try await server.store.referralStatus(id)
-                #expect(found.partnerId == "partner-a")
-            }
-            #expect(report.operations.contains { $0.name == "decide" && $0.count > 0 })
-            #expect(report.operations.contains { $0.name == "transition" && $0.count > 0 })
-        }
+        // The server and the load test as separate processes, as in use (and so neither shares
+        // this test process's threads with the CPU-heavy simulator tests running beside it).
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-load-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("continuum.sqlite").path
+        let partner = try ServerProcess.run(["token", "create", "--role", "partner", "--partner", "load", "--database", database]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let staff = try ServerProcess.run(["token", "create", "--role", "practitioner", "--database", database]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("server.log"))
+        let run = try await ServerProcess.runAsync(["loadtest", "Simulations/surrey-pathway.json", "--target", "http://127.0.0.1:\(server.port)",
+                                                    "--token", partner, "--staff-token", staff, "--rate", "40", "--duration", "3",
+                                                    "--connections", "16", "--out", folder.appendingPathComponent("out").path])
+        server.stop()
+        #expect(run.status == 0, "\(run.stderr)")
+        let report = try JSONParser().parse(TestFixtures.read(folder.appendingPathComponent("out/report.json").path)).value()
+        let sent = try #require(report["sentPerSecond"].flatMap { if case .double(let rate) = $0 { rate } else { nil } })
+        #expect(abs(sent - 40) / 40 < 0.1, "sent \(sent)/s")
+        let submit = try #require(report["operations"]?.items.first { $0["operation"]?.stringValue == "submit" })
+        #expect(submit["statuses"]?["201"] == .integer(120), "\(String(describing: submit["statuses"]))")
+        #expect(report["operations"]?.items.contains { $0["operation"]?.stringValue == "transition" } == true)
+        // Every acknowledged referral is in the database, once.
+        let store = try SQLiteCaseStore(path: database, pathway: try TestFixtures.surrey())
+        let rebuilt = try await store.rebuild()
+        #expect(rebuilt.referrals == 120)
+        #expect(try await store.verifyChain().events > 240)
     }
 
     @Test("a threshold that cannot be met fails the command (exit 1); a bad partner token exits 77")
