@@ -89,6 +89,13 @@ public struct ContinuumClient: Sendable {
         return try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/transitions", body: .object(body))
     }
 
+    /// Records a milestone (`assessment-completed`, `strategy-discussion`, …) that happened on `on` (YYYY-MM-DD; today when nil).
+    public func recordMilestone(_ caseId: String, milestone: String, on: String?, rationale: String) async throws(ClientError) -> JSONValue {
+        var body: [String: JSONValue] = ["milestone": .string(milestone), "rationale": .string(rationale)]
+        if let on { body["on"] = .string(on) }
+        return try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/milestones", body: .object(body))
+    }
+
     public func assign(_ caseId: String, to worker: String) async throws(ClientError) -> JSONValue {
         try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/assignment", body: .object(["to": .string(worker)]))
     }

@@ -17,6 +17,9 @@ public protocol CaseStore: Sendable {
     func decide(caseId: String, level: String?, rationale: String, overrideReason: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     /// A step-up, step-down, escalation (`to` a level) or closure (`reason`).
     func transition(caseId: String, kind: TransitionKind, to: String?, reason: ClosureReason?, rationale: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
+    /// Records a pathway milestone that happened on `on` (London date; not in the future, not
+    /// before the case's latest referral): the clocks it stops are judged on that date.
+    func recordMilestone(caseId: String, milestone: String, on date: CalendarDate, rationale: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     /// Gives the case to a worker (recorded as an `assigned` event).
     func assign(caseId: String, to worker: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     func resolveApproval(_ id: String, approve: Bool, rationale: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome

@@ -24,6 +24,21 @@ extension SQLiteCaseStore {
         }
     }
 
+    public func recordMilestone(caseId: String, milestone: String, on date: CalendarDate, rationale: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+        let today = UKTime.londonDate(of: at)
+        guard date <= today else {
+            throw StoreError.invalidRequest(path: "$.on", message: "\(date) is in the future; record a milestone on or after the day it happens")
+        }
+        return try await change(caseId: caseId, actor: actor, at: at) { state in
+            if let received = state.receivedAt.map(UKTime.londonDate), date < received {
+                throw StoreError.invalidRequest(path: "$.on", message: "\(date) is before the referral was received (\(received))")
+            }
+            // Midday UTC on the day: its London date is that day in summer and winter alike.
+            let when = Timestamp(secondsSinceEpoch: Int64(date.daysSinceEpoch) * 86_400 + 43_200)
+            return .milestone(milestone, by: actor, at: when, rationale: rationale)
+        }
+    }
+
     public func assign(caseId: String, to worker: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
         try await change(caseId: caseId, actor: actor, at: at) { _ in .assigned(to: worker, by: actor, at: at) }
     }

@@ -83,6 +83,26 @@ struct TriageCommandTests {
         }
     }
 
+    @Test("record: a milestone stops the clock it ends (assessment completed stops the 45-working-day clock)")
+    func record() async throws {
+        try await TestServer.with { server in
+            let created = try await server.refer(try TestFixtures.referral("R-1", child: 1, from: "school-neglect-immediate-risk"))
+            let caseId = try #require(created.json?["caseId"]?.stringValue)
+            _ = try await Self.triage(server, ["decide", caseId, "--accept", "--rationale", "Significant harm"])
+            #expect(try await Self.triage(server, ["show", caseId]).stdout.contains("Single assessment due"))
+            server.clock.set(TestFixtures.at("2026-12-15T09:00:00Z"))
+            let future = try await Self.triage(server, ["record", caseId, "assessment-completed", "--at", "2026-12-20", "--rationale", "x"])
+            #expect(future.status == 65 && future.stderr.contains("in the future"))
+            let unknown = try await Self.triage(server, ["record", caseId, "tea-break", "--rationale", "x"])
+            #expect(unknown.status == 65 && unknown.stderr.contains("unknown milestone"))
+            let done = try await Self.triage(server, ["record", caseId, "assessment-completed", "--at", "2026-12-14", "--rationale", "Assessment signed off"])
+            #expect(done.status == 0, "\(done.stderr)")
+            let shown = try await Self.triage(server, ["show", caseId]).stdout
+            #expect(!shown.contains("Single assessment due"))
+            #expect(shown.contains("milestone by") && shown.contains("Assessment signed off"))
+        }
+    }
+
     @Test("a refused token exits 77, an unreachable server 69, a bad invocation 64")
     func connectionFailures() async throws {
         try await TestServer.with { server in

@@ -17,8 +17,9 @@ public enum CaseEvent: Sendable, Hashable, Codable {
     case rejected(by: Actor, at: Timestamp, rationale: String)
     /// Consent given, refused or withdrawn after the referral.
     case consentRecorded(Consent, by: Actor, at: Timestamp)
-    /// A milestone happened (assessment completed, strategy discussion held, …).
-    case milestone(String, by: Actor, at: Timestamp)
+    /// A milestone happened (assessment completed, strategy discussion held, …) at `at`, which
+    /// may be before it was recorded; clocks it stops are judged on that date.
+    case milestone(String, by: Actor, at: Timestamp, rationale: String? = nil)
     /// A running clock passed its due date.
     case clockBreached(clock: String, at: Timestamp)
     /// The case was given to a worker (a practitioner's id or name as the council uses it).

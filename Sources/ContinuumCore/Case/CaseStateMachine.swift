@@ -123,7 +123,7 @@ public struct CaseStateMachine: Sendable {
             try permit(actor, [.practitioner, .manager], "record consent")
             next.state.consent = consent
 
-        case .milestone(let id, let actor, let at):
+        case .milestone(let id, let actor, let at, _):
             guard definition.milestones.contains(where: { $0.id == id }) else { throw .unknownMilestone(id) }
             guard state.phase == .open || state.phase == .awaitingDecision else { throw .wrongPhase(state.phase, action: "record a milestone") }
             try permit(actor, [.practitioner, .manager], "record a milestone")

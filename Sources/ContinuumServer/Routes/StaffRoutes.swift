@@ -57,6 +57,17 @@ struct StaffRoutes: Sendable {
             log("assigned", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
         }
+        router.post("/v1/cases/:caseId/milestones") { request, context in
+            let caseId = try context.parameters.require("caseId")
+            let principal = try await access.require(request, Self.staff, action: "record milestones")
+            let body = try HTTPBodies.decode(MilestoneRequest.self, from: try await read(request), limit: configuration.maxBodyBytes)
+            let now = configuration.now()
+            let on = try body.validate(today: UKTime.londonDate(of: now))
+            let outcome = try await store.recordMilestone(caseId: caseId, milestone: body.milestone, on: on, rationale: body.rationale,
+                                                          actor: principal.actor, at: now)
+            log("milestone", outcome, principal)
+            return try HTTPBodies.json(outcome, status: .created)
+        }
         router.get("/v1/approvals") { request, _ in
             _ = try await access.require(request, [.manager], action: "list approvals")
             return try HTTPBodies.json(ApprovalsBody(items: try await store.approvals()))
@@ -131,6 +142,25 @@ struct TransitionRequest: Decodable {
         if kind == .close, reason == nil { problems.append(JSONProblem(path: "$.reason", message: "closing needs a CIN census closure reason, RC1 to RC9")) }
         if kind != .close, to == nil { problems.append(JSONProblem(path: "$.to", message: "a \(kind.rawValue) needs the level to move to")) }
         if !problems.isEmpty { throw APIProblem.badRequest("Invalid transition", problems) }
+    }
+}
+
+/// `POST /v1/cases/{caseId}/milestones`: `{"milestone": "assessment-completed", "on": "2026-12-01", "rationale": …}`
+/// (`on` defaults to today).
+struct MilestoneRequest: Decodable {
+    var milestone: String
+    var on: String?
+    var rationale: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case milestone, on, rationale }
+
+    func validate(today: CalendarDate) throws -> CalendarDate {
+        var problems: [JSONProblem] = []
+        if rationale.allSatisfy(\.isWhitespace) { problems.append(JSONProblem(path: "$.rationale", message: "a rationale is required")) }
+        let date = on.map { CalendarDate($0) } ?? today
+        if date == nil { problems.append(JSONProblem(path: "$.on", message: "must be a date, YYYY-MM-DD")) }
+        if !problems.isEmpty { throw APIProblem.badRequest("Invalid milestone", problems) }
+        return date ?? today
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ContinuumClient
+import ContinuumCore
 import ContinuumJSON
 
 /// `continuum triage`: the front door's queue, in the terminal, as a client of the staff API.
@@ -21,7 +22,7 @@ struct TriageCommand: AsyncParsableCommand {
               continuum triage queue
               continuum triage decide C-JB3HJTFTRE --accept --rationale "Agree: consent given, medium-impact factors"
             """,
-        subcommands: [Queue.self, Show.self, Decide.self, StepUp.self, StepDown.self, Close.self, Assign.self,
+        subcommands: [Queue.self, Show.self, Decide.self, StepUp.self, StepDown.self, Close.self, Assign.self, Record.self,
                       Approvals.self, Approve.self, Reject.self]
     )
 
@@ -173,6 +174,35 @@ struct TriageCommand: AsyncParsableCommand {
             let client = try connection.client()
             let outcome = try await talk { () throws(ClientError) in try await client.assign(caseId, to: to) }
             Console.out("Recorded \(outcome["eventId"]?.stringValue ?? ""): case \(caseId) is assigned to \(to).")
+        }
+    }
+
+    struct Record: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a milestone (assessment completed, strategy discussion, conference held, review held).",
+            discussion: """
+                The pathway's statutory clocks stop on milestones: recording "assessment-completed" stops the 45-working-day \
+                assessment clock, judged on the --at date.
+
+                Example:
+                  continuum triage record C-JB3HJTFTRE assessment-completed --at 2026-12-14 --rationale "Single assessment signed off"
+                """
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
+        @Argument(help: ArgumentHelp("The pathway's milestone id (e.g. assessment-completed).", valueName: "MILESTONE")) var milestone: String
+        @Option(name: .long, help: ArgumentHelp("The day it happened (default today).", valueName: "YYYY-MM-DD")) var at: String?
+        @Option(name: .long, help: ArgumentHelp("Why / what happened (required).", valueName: "TEXT")) var rationale: String
+
+        func validate() throws {
+            if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") }
+            if let at, CalendarDate(at) == nil { throw ValidationError("--at must be a date, YYYY-MM-DD") }
+        }
+
+        func run() async throws {
+            let client = try connection.client()
+            let outcome = try await talk { () throws(ClientError) in try await client.recordMilestone(caseId, milestone: milestone, on: at, rationale: rationale) }
+            Console.out(Render.outcome(outcome))
         }
     }
 
