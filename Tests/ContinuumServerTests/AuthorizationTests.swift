@@ -32,6 +32,9 @@ struct AuthorizationTests {
                 (.POST, "/v1/cases/\(caseId)/decisions", "application/json", decision),
                 (.POST, "/v1/cases/\(caseId)/transitions", "application/json", transition),
                 (.POST, "/v1/decisions/E999/approval", "application/json", approval),
+                (.POST, "/v1/cases/\(caseId)/assignment", "application/json", JSONValue.object(["to": .string("A. Worker")]).serializedBytes()),
+                (.POST, "/v1/cases/\(caseId)/milestones", "application/json",
+                 JSONValue.object(["milestone": .string("strategy-discussion"), "rationale": .string("held")]).serializedBytes()),
             ]
             // Rows: partnerA, partnerB, practitioner, manager, planner, admin.
             let allowed: [String: [Expect]] = [
@@ -44,6 +47,8 @@ struct AuthorizationTests {
                 "/v1/cases/\(caseId)/decisions": [.forbidden, .forbidden, .allowed, .allowed, .forbidden, .forbidden],
                 "/v1/cases/\(caseId)/transitions": [.forbidden, .forbidden, .allowed, .allowed, .forbidden, .forbidden],
                 "/v1/decisions/E999/approval": [.forbidden, .forbidden, .forbidden, .allowed, .forbidden, .forbidden],
+                "/v1/cases/\(caseId)/assignment": [.forbidden, .forbidden, .allowed, .allowed, .forbidden, .forbidden],
+                "/v1/cases/\(caseId)/milestones": [.forbidden, .forbidden, .allowed, .allowed, .forbidden, .forbidden],
             ]
             let tokens = [server.partnerA, server.partnerB, server.practitioner, server.manager, server.planner, server.admin]
             for (method, path, type, body) in endpoints {
