@@ -1,4 +1,5 @@
 import ContinuumCore
+import ContinuumStore
 import Foundation
 
 /// How a Continuum server runs: where it listens, its limits, and its clock.
@@ -18,6 +19,8 @@ public struct ServerConfiguration: Sendable {
     public var clockCheckInterval: Duration
     /// The current time (tests move it; the service uses the system clock).
     public var now: @Sendable () -> Timestamp
+    /// Targets for `GET /v1/indicators` (red / amber / green).
+    public var indicatorTargets: IndicatorTargets = IndicatorTargets()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1 << 20, maxBatchBytes: Int = 16 << 20,
                 rateLimitPerSecond: Double = 50, rateLimitBurst: Double = 100, clockCheckInterval: Duration = .seconds(60),

@@ -27,6 +27,8 @@ public protocol CaseStore: Sendable {
     /// Records a `clock-breached` event for every running clock past its due date; returns how many.
     func recordBreaches(at now: Timestamp) async throws -> Int
     func authenticate(secret: String) async throws -> Principal?
+    /// The improvement board's indicators for a period, computed from the event log.
+    func indicators(from: CalendarDate, to: CalendarDate, targets: IndicatorTargets) async throws -> IndicatorReport
     /// Counts for metrics: open referrals awaiting a decision, and running clocks past due.
     func gauges(today: CalendarDate) async throws -> (queueLength: Int, overdueClocks: Int)
 }

@@ -107,3 +107,13 @@ extension SQLiteCaseStore {
         }
     }
 }
+
+extension SQLiteCaseStore {
+    /// The indicators for a period, from the whole event log (earlier events give the state).
+    public func indicators(from: CalendarDate, to: CalendarDate, targets: IndicatorTargets) async throws -> IndicatorReport {
+        let events = try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY sequence").map(EventLog.decode)
+        }
+        return try IndicatorCalculator(pathway: pathway, targets: targets).report(events: events, from: from, to: to)
+    }
+}

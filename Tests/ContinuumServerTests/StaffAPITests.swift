@@ -103,3 +103,30 @@ struct StaffAPITests {
         }
     }
 }
+
+@Suite("Indicators API")
+struct IndicatorsAPITests {
+    @Test("GET /v1/indicators: managers and planners read the data set; others get 403; a bad date is 400")
+    func indicators() async throws {
+        try await TestServer.with { server in
+            _ = try await server.refer(try TestFixtures.referral("IND-1"))
+            let answer = try await server.get("/v1/indicators?from=2026-11-01&to=2026-11-30", token: server.planner)
+            #expect(answer.status == 200)
+            let json = try #require(answer.json)
+            #expect(json.lookup("period.from")?.stringValue == "2026-11-01")
+            let ids = (json["indicators"]?.items ?? []).compactMap { $0["id"]?.stringValue }
+            for id in ["referrals", "referralsBySource", "referralRatePer10k", "decisionsWithinOneWorkingDayPct", "noFurtherActionPct",
+                       "reReferralsWithin12MonthsPct", "routedByLevel", "overridePct", "stepUps", "stepDowns", "stepDownReReferredWithin12MonthsPct",
+                       "assessmentsWithin45WorkingDaysPct", "medianAssessmentWorkingDays", "icpcWithin15WorkingDaysPct", "openCasesByLevel",
+                       "overdueClocks", "decisionsPerPractitioner", "approvalsPendingOverWorkingDay"] {
+                #expect(ids.contains(id), "\(id)")
+            }
+            #expect(json["indicators"]?.items.first { $0["id"]?.stringValue == "referrals" }?["value"] == .double(1))
+            #expect(try await server.get("/v1/indicators", token: server.manager).status == 200)
+            for token in [server.partnerA, server.practitioner, server.admin] {
+                #expect(try await server.get("/v1/indicators", token: token).status == 403)
+            }
+            #expect(try await server.get("/v1/indicators?from=yesterday", token: server.manager).status == 400)
+        }
+    }
+}

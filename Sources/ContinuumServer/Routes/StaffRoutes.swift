@@ -68,6 +68,25 @@ struct StaffRoutes: Sendable {
             log("milestone", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
         }
+        router.get("/v1/indicators") { request, _ in
+            _ = try await access.require(request, [.manager, .planner], action: "read the indicators")
+            let today = UKTime.londonDate(of: configuration.now())
+            var problems: [JSONProblem] = []
+            func date(_ name: String, _ fallback: CalendarDate) -> CalendarDate {
+                guard let text = request.uri.queryParameters.get(name) else { return fallback }
+                guard let date = CalendarDate(text) else {
+                    problems.append(JSONProblem(path: name, message: "must be a date, YYYY-MM-DD"))
+                    return fallback
+                }
+                return date
+            }
+            let to = date("to", today)
+            let from = date("from", to.adding(months: -12).adding(days: 1))
+            if from > to { problems.append(JSONProblem(path: "from", message: "must not be after to")) }
+            if !problems.isEmpty { throw APIProblem.badRequest("Invalid period", problems) }
+            let report = try await store.indicators(from: from, to: to, targets: configuration.indicatorTargets)
+            return HTTPBodies.json(report.json)
+        }
         router.get("/v1/approvals") { request, _ in
             _ = try await access.require(request, [.manager], action: "list approvals")
             return try HTTPBodies.json(ApprovalsBody(items: try await store.approvals()))

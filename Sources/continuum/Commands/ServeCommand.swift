@@ -42,6 +42,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Largest accepted request body in bytes (batch bodies: 16 times this).", valueName: "BYTES"))
     var maxBody = 1 << 20
 
+    @Option(name: .long, help: ArgumentHelp("Indicator targets for GET /v1/indicators.", valueName: "FILE"))
+    var targets = "Pathways/indicator-targets.json"
+
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "LEVEL"))
     var logLevel = "info"
 
@@ -63,8 +66,9 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "continuum")
         let verified = try pathway.loadVerified()
         let store = try database.open(pathway: verified)
-        let configuration = ServerConfiguration(host: host, port: port, maxBodyBytes: maxBody, maxBatchBytes: maxBody * 16,
+        var configuration = ServerConfiguration(host: host, port: port, maxBodyBytes: maxBody, maxBatchBytes: maxBody * 16,
                                                 rateLimitPerSecond: rateLimit, rateLimitBurst: rateBurst)
+        configuration.indicatorTargets = try ReportCommand.loadTargets(targets)
         let server = ContinuumServer(store: store, pathway: verified, configuration: configuration, logger: logger)
         let host = self.host
         let path = database.database

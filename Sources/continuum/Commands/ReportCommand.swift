@@ -1,0 +1,162 @@
+import ArgumentParser
+import ContinuumCore
+import ContinuumJSON
+import ContinuumSimulator
+import ContinuumStore
+import Foundation
+
+/// `continuum report`: the improvement board's indicators, from the event log.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Compute the performance indicators for a period, by month, from the event log.",
+        discussion: """
+            Every value is computed from recorded events (docs/indicators.md defines each one and \
+            its source). Targets, tolerances and the child population come from a versioned file \
+            (--targets, default Pathways/indicator-targets.json): each indicator with a target gets \
+            red / amber / green, and those not improving over the last three months are listed \
+            first as slow to progress.
+
+            Examples:
+              continuum report --from 2026-04-01 --to 2027-03-31
+              continuum report --json > indicators.json
+              continuum report --out board/ (indicators.json, indicators.csv, board-pack.html)
+            """
+    )
+
+    @OptionGroup var database: DatabaseOption
+    @OptionGroup var pathway: PathwayOption
+
+    @Option(name: .long, help: ArgumentHelp("First day of the period (default 12 months before --to).", valueName: "YYYY-MM-DD"))
+    var from: String?
+
+    @Option(name: .long, help: ArgumentHelp("Last day of the period (default today).", valueName: "YYYY-MM-DD"))
+    var to: String?
+
+    @Option(name: .long, help: ArgumentHelp("Targets and tolerances.", valueName: "FILE"))
+    var targets = "Pathways/indicator-targets.json"
+
+    @Flag(name: .long, help: "Print the indicators as JSON.")
+    var json = false
+
+    @Option(name: .long, help: ArgumentHelp("Write indicators.json, indicators.csv and board-pack.html here.", valueName: "DIR"))
+    var out: String?
+
+    func validate() throws {
+        if let from, CalendarDate(from) == nil { throw ValidationError("--from must be a date, YYYY-MM-DD") }
+        if let to, CalendarDate(to) == nil { throw ValidationError("--to must be a date, YYYY-MM-DD") }
+    }
+
+    func run() async throws {
+        let end = to.flatMap { CalendarDate($0) } ?? Clock.today
+        let start = from.flatMap { CalendarDate($0) } ?? end.adding(months: -12).adding(days: 1)
+        guard start <= end else {
+            Console.error("continuum: --from \(start) is after --to \(end)")
+            throw Exit.usage
+        }
+        let goals = try Self.loadTargets(targets)
+        let store = try database.open(pathway: try pathway.loadVerified())
+        let report: IndicatorReport
+        do {
+            report = try await store.indicators(from: start, to: end, targets: goals)
+        } catch {
+            Console.error("continuum: cannot compute the indicators: \(error)")
+            throw Exit.software
+        }
+        if json {
+            Console.out(report.json.serialized(pretty: true))
+        } else {
+            Console.out(Self.table(report))
+        }
+        if let out {
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                let folder = URL(fileURLWithPath: out)
+                try Data(report.json.serialized(pretty: true).utf8).write(to: folder.appendingPathComponent("indicators.json"))
+                try Data(report.csv.utf8).write(to: folder.appendingPathComponent("indicators.csv"))
+                try Data(BoardPack.html(report).utf8).write(to: folder.appendingPathComponent("board-pack.html"))
+                Console.error("continuum: wrote indicators.json, indicators.csv and board-pack.html to \(out)")
+            } catch {
+                Console.error("continuum: cannot write to \(out): \(error.localizedDescription)")
+                throw Exit.cannotCreate
+            }
+        }
+    }
+
+    static func loadTargets(_ path: String) throws -> IndicatorTargets {
+        guard Files.exists(path) else {
+            Console.error("continuum: no targets file at \(path); indicators are reported without targets")
+            return IndicatorTargets()
+        }
+        do {
+            return try JSONParser().parse(Files.read(path)).decode(IndicatorTargets.self, rejectUnknownKeys: true)
+        } catch let error as DecodingError {
+            Console.error("continuum: \(path): \(JSONProblem(error))")
+            throw Exit.dataError
+        } catch {
+            Console.error("continuum: \(path): \(error)")
+            throw Exit.dataError
+        }
+    }
+
+    static func table(_ report: IndicatorReport) -> String {
+        var lines = ["Indicators \(report.from) to \(report.to)" + (report.slowToProgress.isEmpty ? "" : "; slow to progress: " + report.slowToProgress.joined(separator: ", "))]
+        for indicator in report.indicators {
+            let value = indicator.value.map { String(format: "%.1f", $0) } ?? "-"
+            let target = indicator.target.map { String(format: " target %.0f", $0) } ?? ""
+            let rag = indicator.rag.map { " \($0.uppercased())" } ?? ""
+            let trend = indicator.trend.map { " \($0)" } ?? ""
+            lines.append(indicator.id.padded(38) + " " + (value + " " + indicator.unit).padded(18) + target + rag + trend)
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The board pack: one self-contained, printable HTML page (no scripts, no external assets).
+enum BoardPack {
+    static func html(_ report: IndicatorReport) -> String {
+        let slow = Set(report.slowToProgress)
+        let ordered = report.indicators.filter { slow.contains($0.id) } + report.indicators.filter { !slow.contains($0.id) }
+        var body = "<h1>Children's services front door: performance indicators</h1>\n<p>Period \(report.from) to \(report.to). Computed from the event log.</p>\n"
+        if !slow.isEmpty {
+            body += "<h2>Slow to progress</h2>\n<ul>" + report.slowToProgress.map { id in "<li>\(escape(report.indicators.first { $0.id == id }?.title ?? id))</li>" }.joined() + "</ul>\n"
+        }
+        for indicator in ordered {
+            let value = indicator.value.map { String(format: "%.1f", $0) } ?? "no data"
+            let badge = indicator.rag.map { "<span class=\"rag \($0)\">\($0.uppercased())</span>" } ?? ""
+            body += "<section><h3>\(escape(indicator.title)) \(badge)</h3>\n"
+            body += "<p class=\"value\">\(value) \(escape(indicator.unit))" + (indicator.target.map { String(format: " (target %.0f)", $0) } ?? "")
+                + (indicator.trend.map { ", \($0)" } ?? "") + "</p>\n"
+            let points = indicator.months.enumerated().compactMap { index, month in month.value.map { (Double(index + 1), $0) } }
+            if points.count > 1 {
+                var series = [SVGChart.Series(name: indicator.id, points: points)]
+                if let target = indicator.target {
+                    series.append(SVGChart.Series(name: "target", points: [(1, target), (Double(indicator.months.count), target)]))
+                }
+                body += SVGChart(title: indicator.title, xLabel: "month of the period", yLabel: indicator.unit, series: series).svg
+            }
+            if let breakdown = indicator.breakdown {
+                body += "<table>" + breakdown.sorted { $0.key < $1.key }.map { "<tr><td>\(escape($0.key))</td><td>\(Int($0.value))</td></tr>" }.joined() + "</table>\n"
+            }
+            body += "<p class=\"definition\">\(escape(indicator.definition)) Source: \(escape(indicator.source)).</p></section>\n"
+        }
+        return """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>Performance indicators \(report.from) to \(report.to)</title>
+            <style>
+            body { font-family: sans-serif; max-width: 60em; margin: 2em auto; color: #222; }
+            section { break-inside: avoid; border-top: 1px solid #ccc; padding: 0.5em 0; }
+            .rag { padding: 0.1em 0.5em; border-radius: 0.3em; color: white; font-size: 0.8em; }
+            .green { background: #2e7d32; } .amber { background: #b26a00; } .red { background: #c62828; }
+            .value { font-size: 1.3em; } .definition { color: #555; font-size: 0.9em; }
+            svg { max-width: 100%; height: auto; }
+            </style></head><body>
+            \(body)</body></html>
+
+            """
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+}

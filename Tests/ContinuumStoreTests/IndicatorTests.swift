@@ -1,0 +1,68 @@
+import ContinuumCore
+import ContinuumStore
+import ContinuumTesting
+import Testing
+
+/// Indicators from a log with known facts: each value asserted exactly.
+@Suite("Indicators")
+struct IndicatorTests {
+    static func at(_ text: String) -> Timestamp { TestFixtures.at(text) }
+
+    @Test("timeliness across bank holidays, overrides, step-ups and -downs, NFA, re-referrals at 11 and 13 months")
+    func knownFacts() async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let manager = StoreFixture.manager, practitioner = StoreFixture.practitioner
+        // A: received Thursday 26 Nov, decided Friday 27 (due Friday): on time. Then step-up and step-down.
+        let a = try await fixture.submit("A", child: 1, at: Self.at("2026-11-26T12:00:00Z"))
+        _ = try await store.decide(caseId: a.caseId, level: nil, rationale: "Agree", overrideReason: nil, actor: practitioner, at: Self.at("2026-11-27T10:00:00Z"))
+        _ = try await store.transition(caseId: a.caseId, kind: .stepUp, to: "intensive-support", reason: nil, rationale: "Worse", actor: practitioner, at: Self.at("2026-12-02T10:00:00Z"))
+        _ = try await store.transition(caseId: a.caseId, kind: .stepDown, to: "targeted-support", reason: nil, rationale: "Better", actor: practitioner, at: Self.at("2026-12-09T10:00:00Z"))
+        // B: received Christmas Eve; 25, 26 (Boxing Day on Monday 28) are bank holidays: due Tuesday 29; decided then with an override.
+        let b = try await fixture.submit("B", child: 2, at: Self.at("2026-12-24T15:00:00Z"))
+        _ = try await store.decide(caseId: b.caseId, level: "intensive-support", rationale: "Pattern", overrideReason: "Third incident", actor: manager, at: Self.at("2026-12-29T16:00:00Z"))
+        // C: received Thursday 26 Nov, closed at the front door on Monday 30: late, and no further action.
+        let c = try await fixture.submit("C", child: 3, at: Self.at("2026-11-26T12:00:00Z"))
+        _ = try await store.transition(caseId: c.caseId, kind: .close, to: nil, reason: .noFurtherActionAfterAssessment, rationale: "NFA", actor: practitioner, at: Self.at("2026-11-30T10:00:00Z"))
+        // D is referred again 11 months later (a re-referral); E 13 months later (not).
+        let d = try await fixture.submit("D", child: 4, at: Self.at("2026-11-26T12:00:00Z"))
+        _ = try await store.transition(caseId: d.caseId, kind: .close, to: nil, reason: .noFurtherActionAfterAssessment, rationale: "NFA", actor: practitioner, at: Self.at("2026-11-26T14:00:00Z"))
+        let e = try await fixture.submit("E", child: 5, at: Self.at("2026-11-26T12:00:00Z"))
+        _ = try await store.transition(caseId: e.caseId, kind: .close, to: nil, reason: .noFurtherActionAfterAssessment, rationale: "NFA", actor: practitioner, at: Self.at("2026-11-26T14:00:00Z"))
+        let d2 = try await fixture.submit("D2", child: 4, at: Self.at("2027-10-26T12:00:00Z"))
+        let e2 = try await fixture.submit("E2", child: 5, at: Self.at("2027-12-28T12:00:00Z"))
+        #expect(d2.reReferral && !e2.reReferral)
+
+        let goals: [String: IndicatorTargets.Target] = [
+            "decisionsWithinOneWorkingDayPct": IndicatorTargets.Target(target: 95, better: "higher", tolerance: 5),
+            "overridePct": IndicatorTargets.Target(target: 10, better: "lower", tolerance: 30),
+        ]
+        let targets = IndicatorTargets(version: "test", childPopulation: 10_000, targets: goals)
+        let report = try await store.indicators(from: CalendarDate("2026-11-01") ?? Clock.epoch, to: CalendarDate("2027-12-31") ?? Clock.epoch, targets: targets)
+        func value(_ id: String) -> Double? { report.indicators.first { $0.id == id }?.value }
+        #expect(value("referrals") == 7)
+        #expect(value("referralRatePer10k") == 7)
+        // Decision clocks stopped: A (on time), B (on time across the holidays), C (late), D and E (same day).
+        let decisions = try #require(value("decisionsWithinOneWorkingDayPct"))
+        #expect(abs(decisions - 80) < 1e-9)
+        #expect(report.indicators.first { $0.id == "decisionsWithinOneWorkingDayPct" }?.rag == "red")
+        // Two decisions (A accepted, B overridden): 50% overrides, 40 points over the target: red.
+        #expect(value("overridePct") == 50)
+        #expect(report.indicators.first { $0.id == "overridePct" }?.rag == "red")
+        #expect(value("stepUps") == 1 && value("stepDowns") == 1)
+        // Front-door outcomes: 2 decisions and 3 closures.
+        #expect(value("noFurtherActionPct") == 60)
+        // One re-referral (D2) among 7 referrals.
+        let re = try #require(value("reReferralsWithin12MonthsPct"))
+        #expect(abs(re - 100.0 / 7) < 1e-9)
+        let expected: [String: Double] = ["targeted-support": 1, "intensive-support": 1]
+        #expect(report.indicators.first { $0.id == "routedByLevel" }?.breakdown == expected)
+        #expect(report.indicators.first { $0.id == "referrals" }?.months.first { $0.month == "2026-11" }?.value == 4)
+    }
+}
+
+extension Clock {
+    static let epoch = CalendarDate(daysSinceEpoch: 0)
+}
+
+enum Clock {}
