@@ -96,6 +96,12 @@ public struct ContinuumClient: Sendable {
         return try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/milestones", body: .object(body))
     }
 
+    /// A manager's case-file audit grade (outstanding, good, requires-improvement, inadequate) and findings.
+    public func grade(_ caseId: String, grade: String, findings: String) async throws(ClientError) -> JSONValue {
+        try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/audits",
+                       body: .object(["grade": .string(grade), "findings": .string(findings)]))
+    }
+
     public func assign(_ caseId: String, to worker: String) async throws(ClientError) -> JSONValue {
         try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/assignment", body: .object(["to": .string(worker)]))
     }

@@ -20,6 +20,8 @@ public protocol CaseStore: Sendable {
     /// Records a pathway milestone that happened on `on` (London date; not in the future, not
     /// before the case's latest referral): the clocks it stops are judged on that date.
     func recordMilestone(caseId: String, milestone: String, on date: CalendarDate, rationale: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
+    /// Records a manager's case-file audit grade and findings.
+    func recordAudit(caseId: String, grade: AuditGrade, findings: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     /// Gives the case to a worker (recorded as an `assigned` event).
     func assign(caseId: String, to worker: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     func resolveApproval(_ id: String, approve: Bool, rationale: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome

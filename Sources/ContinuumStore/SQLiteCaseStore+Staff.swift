@@ -39,6 +39,32 @@ extension SQLiteCaseStore {
         }
     }
 
+    public func recordAudit(caseId: String, grade: AuditGrade, findings: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+        try await change(caseId: caseId, actor: actor, at: at) { _ in .audited(grade: grade, findings: findings, by: actor, at: at) }
+    }
+
+    /// A random sample of `size` cases for case-file audit, the same for the same seed and log:
+    /// case ids sorted, then shuffled by a seeded SplitMix64.
+    public func auditSample(size: Int, seed: UInt64) async throws -> [(caseId: String, phase: String, level: String?)] {
+        let rows = try await read { db in
+            try Row.fetchAll(db, sql: "SELECT case_id, phase, level FROM cases WHERE phase != 'new' ORDER BY case_id")
+                .map { (caseId: $0["case_id"] as String, phase: $0["phase"] as String, level: $0["level"] as String?) }
+        }
+        var state = seed
+        func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        var shuffled = rows
+        for index in stride(from: shuffled.count - 1, to: 0, by: -1) {
+            shuffled.swapAt(index, Int(next() % UInt64(index + 1)))
+        }
+        return Array(shuffled.prefix(max(0, size)))
+    }
+
     public func assign(caseId: String, to worker: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
         try await change(caseId: caseId, actor: actor, at: at) { _ in .assigned(to: worker, by: actor, at: at) }
     }

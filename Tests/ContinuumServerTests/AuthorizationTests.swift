@@ -33,6 +33,8 @@ struct AuthorizationTests {
                 (.POST, "/v1/cases/\(caseId)/transitions", "application/json", transition),
                 (.POST, "/v1/decisions/E999/approval", "application/json", approval),
                 (.POST, "/v1/cases/\(caseId)/assignment", "application/json", JSONValue.object(["to": .string("A. Worker")]).serializedBytes()),
+                (.POST, "/v1/cases/\(caseId)/audits", "application/json",
+                 JSONValue.object(["grade": .string("good"), "findings": .string("fine")]).serializedBytes()),
                 (.POST, "/v1/cases/\(caseId)/milestones", "application/json",
                  JSONValue.object(["milestone": .string("strategy-discussion"), "rationale": .string("held")]).serializedBytes()),
             ]
@@ -48,6 +50,7 @@ struct AuthorizationTests {
                 "/v1/cases/\(caseId)/transitions": [.forbidden, .forbidden, .allowed, .allowed, .forbidden, .forbidden],
                 "/v1/decisions/E999/approval": [.forbidden, .forbidden, .forbidden, .allowed, .forbidden, .forbidden],
                 "/v1/cases/\(caseId)/assignment": [.forbidden, .forbidden, .allowed, .allowed, .forbidden, .forbidden],
+                "/v1/cases/\(caseId)/audits": [.forbidden, .forbidden, .forbidden, .allowed, .forbidden, .forbidden],
                 "/v1/cases/\(caseId)/milestones": [.forbidden, .forbidden, .allowed, .allowed, .forbidden, .forbidden],
             ]
             let tokens = [server.partnerA, server.partnerB, server.practitioner, server.manager, server.planner, server.admin]

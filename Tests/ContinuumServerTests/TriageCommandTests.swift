@@ -154,3 +154,35 @@ struct TriageSessionTests {
         }
     }
 }
+
+@Suite("Case-file audits")
+struct AuditCommandTests {
+    @Test("audit sample draws the same cases for the same seed; audit grade needs a manager and feeds auditGrades")
+    func sampleAndGrade() async throws {
+        try await TestServer.with { server in
+            var cases: [String] = []
+            for index in 0..<6 {
+                cases.append(try #require(try await server.refer(try TestFixtures.referral("AU-\(index)", child: index)).json?["caseId"]?.stringValue))
+            }
+            let database = server.folder.appendingPathComponent("continuum.sqlite").path
+            let first = try await ServerProcess.runAsync(["audit", "sample", "--size", "3", "--seed", "7", "--database", database])
+            let again = try await ServerProcess.runAsync(["audit", "sample", "--size", "3", "--seed", "7", "--database", database])
+            #expect(first.status == 0 && first.stdout == again.stdout)
+            let sampled = first.stdout.split(separator: "\n").compactMap { $0.split(separator: " ").first.map(String.init) }
+            #expect(sampled.count == 3 && Set(sampled).isSubset(of: Set(cases)))
+            let environment = ["CONTINUUM_SERVER": "http://127.0.0.1:\(server.port)"]
+            let refused = try await ServerProcess.runAsync(["audit", "grade", sampled[0], "--grade", "good", "--findings", "Clear plan", "--token", server.practitioner],
+                                                           environment: environment)
+            #expect(refused.status == 77)
+            for (caseId, grade) in zip(sampled, ["good", "outstanding", "inadequate"]) {
+                let graded = try await ServerProcess.runAsync(["audit", "grade", caseId, "--grade", grade, "--findings", "Audited", "--token", server.manager],
+                                                              environment: environment)
+                #expect(graded.status == 0, "\(graded.stderr)")
+            }
+            let indicators = try await server.get("/v1/indicators?from=2026-11-01&to=2026-11-30", token: server.manager).json
+            let audit = indicators?["indicators"]?.items.first { $0["id"]?.stringValue == "auditGrades" }
+            #expect(audit?["breakdown"]?["inadequate"] == .double(1))
+            if case .double(let share)? = audit?["value"] { #expect(abs(share - 66.667) < 0.01) } else { Issue.record("no value") }
+        }
+    }
+}

@@ -22,6 +22,8 @@ public enum CaseEvent: Sendable, Hashable, Codable {
     case milestone(String, by: Actor, at: Timestamp, rationale: String? = nil)
     /// A running clock passed its due date.
     case clockBreached(clock: String, at: Timestamp)
+    /// A manager's case-file audit: a grade and the findings (qualitative evidence for the board).
+    case audited(grade: AuditGrade, findings: String, by: Actor, at: Timestamp)
     /// The case was given to a worker (a practitioner's id or name as the council uses it).
     case assigned(to: String, by: Actor, at: Timestamp)
 
@@ -39,6 +41,7 @@ public enum CaseEvent: Sendable, Hashable, Codable {
         case .milestone: "milestone"
         case .clockBreached: "clock-breached"
         case .assigned: "assigned"
+        case .audited: "audited"
         }
     }
 }
@@ -58,4 +61,11 @@ public enum CaseEffect: Sendable, Hashable, Codable {
 public struct CaseTransition: Sendable, Hashable {
     public var state: CaseState
     public var effects: [CaseEffect]
+}
+
+/// Ofsted's four grades, as used for case-file audits.
+public enum AuditGrade: String, Sendable, Hashable, Codable, CaseIterable {
+    case outstanding, good
+    case requiresImprovement = "requires-improvement"
+    case inadequate
 }

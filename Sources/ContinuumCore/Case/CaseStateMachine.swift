@@ -135,6 +135,11 @@ public struct CaseStateMachine: Sendable {
             guard !worker.allSatisfy(\.isWhitespace) else { throw .workerMissing }
             next.state.assignedTo = worker
 
+        case .audited(_, let findings, let actor, _):
+            guard state.phase != .new else { throw .wrongPhase(state.phase, action: "audit") }
+            try permit(actor, [.manager], "grade a case-file audit")
+            try requireRationale(findings)
+
         case .clockBreached(let id, _):
             guard let index = state.clocks.firstIndex(where: { $0.clock == id }) else { throw .unknownClock(id) }
             next.state.clocks[index].breached = true

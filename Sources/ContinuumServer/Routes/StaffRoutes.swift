@@ -68,6 +68,17 @@ struct StaffRoutes: Sendable {
             log("milestone", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
         }
+        router.post("/v1/cases/:caseId/audits") { request, context in
+            let caseId = try context.parameters.require("caseId")
+            let principal = try await access.require(request, [.manager], action: "grade case-file audits")
+            let body = try HTTPBodies.decode(AuditRequest.self, from: try await read(request), limit: configuration.maxBodyBytes)
+            guard !body.findings.allSatisfy(\.isWhitespace) else {
+                throw APIProblem.badRequest("Invalid audit", [JSONProblem(path: "$.findings", message: "findings are required")])
+            }
+            let outcome = try await store.recordAudit(caseId: caseId, grade: body.grade, findings: body.findings, actor: principal.actor, at: configuration.now())
+            log("audited", outcome, principal)
+            return try HTTPBodies.json(outcome, status: .created)
+        }
         router.get("/v1/indicators") { request, _ in
             _ = try await access.require(request, [.manager, .planner], action: "read the indicators")
             let today = UKTime.londonDate(of: configuration.now())
@@ -181,6 +192,14 @@ struct MilestoneRequest: Decodable {
         if !problems.isEmpty { throw APIProblem.badRequest("Invalid milestone", problems) }
         return date ?? today
     }
+}
+
+/// `POST /v1/cases/{caseId}/audits`: `{"grade": "good", "findings": …}`.
+struct AuditRequest: Decodable {
+    var grade: AuditGrade
+    var findings: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case grade, findings }
 }
 
 /// `POST /v1/cases/{caseId}/assignment`: `{"to": "WORKER"}`.

@@ -49,6 +49,8 @@ public struct IndicatorCalculator: Sendable {
         var timeliness: [String: [String: Share]] = [:]  // clock → month → share
         var assessmentDays: [String: [Int]] = [:]
         var deciders: Set<String> = []
+        var grades: [String: Double] = [:]
+        var goodOrBetter: [String: Share] = [:]
 
         for event in events {
             let day = UKTime.londonDate(of: event.at)
@@ -90,6 +92,10 @@ public struct IndicatorCalculator: Sendable {
                     stepDownsReReferred[key, default: Share()].total += 1
                     if again { stepDownsReReferred[key, default: Share()].met += 1 }
                 }
+            case .audited(let grade, _, _, _):
+                grades[grade.rawValue, default: 0] += 1
+                goodOrBetter[key, default: Share()].total += 1
+                if grade == .good || grade == .outstanding { goodOrBetter[key, default: Share()].met += 1 }
             default:
                 break
             }
@@ -182,6 +188,10 @@ public struct IndicatorCalculator: Sendable {
         add("approvalsPendingOverWorkingDay", "Approvals waiting over a working day", unit: "count",
             definition: "Changes waiting for a manager's approval for more than one working day on the last day.",
             source: "Management oversight (improvement notice)", value: pendingLong, monthly: { _ in nil })
+        let audits = share(goodOrBetter)
+        add("auditGrades", "Case-file audits graded good or outstanding", unit: "%",
+            definition: "Managers' case-file audit grades (outstanding, good, requires improvement, inadequate); the value is the share good or better, the breakdown the count per grade.",
+            source: "Improvement notice items 9a-9c (quality of practice)", value: audits.0, monthly: audits.1, breakdown: grades)
         return IndicatorReport(from: from, to: to, indicators: indicators.map(rate))
     }
 
