@@ -8,7 +8,8 @@ SWIFT ?= swift
 RECEIVED_AT ?= 2026-11-26T12:00:00Z
 BUILD_PACKAGES := libjson-c-dev pkg-config libsqlite3-dev
 # The tamper test edits a database with the sqlite3 shell, as an attacker with the file could.
-TEST_PACKAGES := sqlite3
+# chromium renders the board pack in a test (headless).
+TEST_PACKAGES := sqlite3 chromium
 BENCH_PACKAGES := wrk
 HOST ?= 127.0.0.1
 PORT ?= 8080

@@ -186,3 +186,54 @@ struct AuditCommandTests {
         }
     }
 }
+
+@Suite("Board pack")
+struct BoardPackTests {
+    @Test("report --out writes a board pack that headless Chromium renders with every indicator and no script errors")
+    func rendersInChromium() async throws {
+        try await TestServer.with { server in
+            let created = try await server.refer(try TestFixtures.referral("BP-1"))
+            let caseId = try #require(created.json?["caseId"]?.stringValue)
+            _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner,
+                                      json: .object(["accept": .bool(true), "rationale": .string("Agree")]))
+            let out = server.folder.appendingPathComponent("board")
+            let report = try await ServerProcess.runAsync(["report", "--database", server.folder.appendingPathComponent("continuum.sqlite").path,
+                                                           "--from", "2026-01-01", "--to", "2026-12-31", "--out", out.path])
+            #expect(report.status == 0, "\(report.stderr)")
+            let json = try JSONParser().parse(TestFixtures.read(out.appendingPathComponent("indicators.json").path)).value()
+            let titles = (json["indicators"]?.items ?? []).compactMap { $0["title"]?.stringValue }
+            #expect(titles.count >= 19)
+            let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+            let browser = try #require(chromium, "chromium is needed (make test installs it)")
+            let rendered = try await Self.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                                                        "--dump-dom", out.appendingPathComponent("board-pack.html").absoluteString])
+            for title in titles {
+                let escaped = title.replacingOccurrences(of: "&", with: "&amp;")
+                #expect(rendered.stdout.contains(escaped), "missing \(title)")
+            }
+            #expect(!rendered.stderr.contains("CONSOLE"), "console messages: \(rendered.stderr)")
+            let html = try String(contentsOf: out.appendingPathComponent("board-pack.html"), encoding: .utf8)
+            #expect(!html.contains("<script") && !html.contains("src=\"http") && !html.contains("href=\"http"))
+        }
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) async throws -> (stdout: String, stderr: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: executable)
+                    process.arguments = arguments
+                    let out = Pipe(), err = Pipe()
+                    process.standardOutput = out
+                    process.standardError = err
+                    try process.run()
+                    let outData = out.fileHandleForReading.readDataToEndOfFile()
+                    let errData = err.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    return (String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+                })
+            }.start()
+        }
+    }
+}

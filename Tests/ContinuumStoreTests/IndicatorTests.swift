@@ -32,6 +32,9 @@ struct IndicatorTests {
         let d2 = try await fixture.submit("D2", child: 4, at: Self.at("2027-10-26T12:00:00Z"))
         let e2 = try await fixture.submit("E2", child: 5, at: Self.at("2027-12-28T12:00:00Z"))
         #expect(d2.reReferral && !e2.reReferral)
+        // A's child is referred again six months after the step-down: the step-down was followed by a re-referral.
+        let a2 = try await fixture.submit("A2", child: 1, at: Self.at("2027-06-01T12:00:00Z"))
+        #expect(a2.caseId == a.caseId && a2.reReferral)
 
         let goals: [String: IndicatorTargets.Target] = [
             "decisionsWithinOneWorkingDayPct": IndicatorTargets.Target(target: 95, better: "higher", tolerance: 5),
@@ -40,8 +43,8 @@ struct IndicatorTests {
         let targets = IndicatorTargets(version: "test", childPopulation: 10_000, targets: goals)
         let report = try await store.indicators(from: CalendarDate("2026-11-01") ?? Clock.epoch, to: CalendarDate("2027-12-31") ?? Clock.epoch, targets: targets)
         func value(_ id: String) -> Double? { report.indicators.first { $0.id == id }?.value }
-        #expect(value("referrals") == 7)
-        #expect(value("referralRatePer10k") == 7)
+        #expect(value("referrals") == 8)
+        #expect(value("referralRatePer10k") == 8)
         // Decision clocks stopped: A (on time), B (on time across the holidays), C (late), D and E (same day).
         let decisions = try #require(value("decisionsWithinOneWorkingDayPct"))
         #expect(abs(decisions - 80) < 1e-9)
@@ -52,9 +55,9 @@ struct IndicatorTests {
         #expect(value("stepUps") == 1 && value("stepDowns") == 1)
         // Front-door outcomes: 2 decisions and 3 closures.
         #expect(value("noFurtherActionPct") == 60)
-        // One re-referral (D2) among 7 referrals.
-        let re = try #require(value("reReferralsWithin12MonthsPct"))
-        #expect(abs(re - 100.0 / 7) < 1e-9)
+        // Two re-referrals (D2 at 11 months, A2) among 8 referrals; E2 at 13 months is not one.
+        #expect(value("reReferralsWithin12MonthsPct") == 25)
+        #expect(value("stepDownReReferredWithin12MonthsPct") == 100)
         let expected: [String: Double] = ["targeted-support": 1, "intensive-support": 1]
         #expect(report.indicators.first { $0.id == "routedByLevel" }?.breakdown == expected)
         #expect(report.indicators.first { $0.id == "referrals" }?.months.first { $0.month == "2026-11" }?.value == 4)

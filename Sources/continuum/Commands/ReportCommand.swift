@@ -122,10 +122,10 @@ enum BoardPack {
             body += "<h2>Slow to progress</h2>\n<ul>" + report.slowToProgress.map { id in "<li>\(escape(report.indicators.first { $0.id == id }?.title ?? id))</li>" }.joined() + "</ul>\n"
         }
         for indicator in ordered {
-            let value = indicator.value.map { String(format: "%.1f", $0) } ?? "no data"
+            let value = indicator.value.map { String(format: "%.1f", $0) + " " + escape(indicator.unit) } ?? "no data"
             let badge = indicator.rag.map { "<span class=\"rag \($0)\">\($0.uppercased())</span>" } ?? ""
             body += "<section><h3>\(escape(indicator.title)) \(badge)</h3>\n"
-            body += "<p class=\"value\">\(value) \(escape(indicator.unit))" + (indicator.target.map { String(format: " (target %.0f)", $0) } ?? "")
+            body += "<p class=\"value\">\(value)" + (indicator.target.map { String(format: " (target %.0f)", $0) } ?? "")
                 + (indicator.trend.map { ", \($0)" } ?? "") + "</p>\n"
             let points = indicator.months.enumerated().compactMap { index, month in month.value.map { (Double(index + 1), $0) } }
             if points.count > 1 {
