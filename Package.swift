@@ -133,6 +133,13 @@ let package = Package(
             path: "Benchmarks/continuum-bench",
             swiftSettings: swiftSettings
         ),
+        // `make bench`: the indicators over a large generated log (issue 7's goal).
+        .executableTarget(
+            name: "report-bench",
+            dependencies: ["ContinuumCore", "ContinuumStore", "ContinuumSimulator"],
+            path: "Benchmarks/report-bench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ContinuumJSONTests",
             dependencies: ["ContinuumJSON"],
