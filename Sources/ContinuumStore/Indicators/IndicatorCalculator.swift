@@ -19,6 +19,21 @@ public struct IndicatorCalculator: Sendable {
     }
 
     public func report(events: [EventRecord], from: CalendarDate, to: CalendarDate) throws -> IndicatorReport {
+        var keys: [(key: String, caseId: String, received: CalendarDate)] = []
+        for event in events {
+            guard let referral = event.body.referral else { continue }
+            for key in referral.childKeys { keys.append((key, event.caseId, UKTime.londonDate(of: referral.receivedAt))) }
+        }
+        return try report(childKeys: keys, from: from, to: to) { visit in
+            for event in events { try visit(event) }
+        }
+    }
+
+    /// The same, streaming: `childKeys` lists every referral's hashed child keys with its case
+    /// and London receipt date (the `child_keys` projection); `replay` calls its argument with
+    /// every event in log order, so the log never has to be in memory at once.
+    public func report(childKeys: [(key: String, caseId: String, received: CalendarDate)], from: CalendarDate, to: CalendarDate,
+                       replay: ((EventRecord) throws -> Void) throws -> Void) throws -> IndicatorReport {
         let machine = CaseStateMachine(pathway: pathway)
         let definition = pathway.definition
         let calendar = pathway.calendar
@@ -32,11 +47,9 @@ public struct IndicatorCalculator: Sendable {
         // Referral dates by hashed child key, for "re-referred within 12 months" after a step-down.
         var referralsByKey: [String: [CalendarDate]] = [:]
         var keysByCase: [String: Set<String>] = [:]
-        for event in events {
-            guard let referral = event.body.referral else { continue }
-            let day = UKTime.londonDate(of: referral.receivedAt)
-            for key in referral.childKeys { referralsByKey[key, default: []].append(day) }
-            keysByCase[event.caseId, default: []].formUnion(referral.childKeys)
+        for entry in childKeys {
+            referralsByKey[entry.key, default: []].append(entry.received)
+            keysByCase[entry.caseId, default: []].insert(entry.key)
         }
 
         var states: [String: CaseState] = [:]
@@ -52,10 +65,10 @@ public struct IndicatorCalculator: Sendable {
         var grades: [String: Double] = [:]
         var goodOrBetter: [String: Share] = [:]
 
-        for event in events {
+        try replay { event in
             let day = UKTime.londonDate(of: event.at)
             if day > to, endStates == nil { endStates = states }
-            guard let caseEvent = event.body.caseEvent else { continue }
+            guard let caseEvent = event.body.caseEvent else { return }
             let before = states[event.caseId] ?? CaseState()
             let transition = try machine.apply(caseEvent, to: before)
             states[event.caseId] = transition.state
@@ -67,7 +80,7 @@ public struct IndicatorCalculator: Sendable {
                     assessmentDays[key, default: []].append(calendar.workingDays(from: running.from, to: on))
                 }
             }
-            guard let key = month(day) else { continue }
+            guard let key = month(day) else { return }
             if let referral = event.body.referral {
                 referrals[key, default: 0] += 1
                 if referral.reReferral { reReferrals[key, default: 0] += 1 }
