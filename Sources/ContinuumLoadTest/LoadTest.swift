@@ -45,7 +45,17 @@ public struct LoadTest: Sendable {
     /// Runs the test; `progress` is called about once a second with (elapsed s, sent, answered, errors).
     public func run(progress: @escaping @Sendable (Double, Int, Int, Int) -> Void) async throws(ClientError) -> LoadReport {
         let http = ContinuumClient.makeHTTPClient(connections: options.connections)
-        defer { Task { try? await http.shutdown() } }
+        do {
+            let report = try await drive(http, progress: progress)
+            try? await http.shutdown()
+            return report
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+    }
+
+    private func drive(_ http: HTTPClient, progress: @escaping @Sendable (Double, Int, Int, Int) -> Void) async throws(ClientError) -> LoadReport {
         let partner = try ContinuumClient(server: options.target, token: options.token, http: http)
         let staff = try options.staffToken.map { token throws(ClientError) in try ContinuumClient(server: options.target, token: token, http: http) }
         // Fail fast, before any load, if the server is down or the token refused.

@@ -205,8 +205,9 @@ struct BoardPackTests {
             #expect(titles.count >= 19)
             let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
             let browser = try #require(chromium, "chromium is needed (make test installs it)")
-            let rendered = try await Self.run(browser, ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
-                                                        "--dump-dom", out.appendingPathComponent("board-pack.html").absoluteString])
+            let rendered = try await ServerProcess.runAsync(["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0",
+                                                        "--dump-dom", out.appendingPathComponent("board-pack.html").absoluteString],
+                                                            program: URL(fileURLWithPath: browser))
             for title in titles {
                 let escaped = title.replacingOccurrences(of: "&", with: "&amp;")
                 #expect(rendered.stdout.contains(escaped), "missing \(title)")
@@ -214,26 +215,6 @@ struct BoardPackTests {
             #expect(!rendered.stderr.contains("CONSOLE"), "console messages: \(rendered.stderr)")
             let html = try String(contentsOf: out.appendingPathComponent("board-pack.html"), encoding: .utf8)
             #expect(!html.contains("<script") && !html.contains("src=\"http") && !html.contains("href=\"http"))
-        }
-    }
-
-    static func run(_ executable: String, _ arguments: [String]) async throws -> (stdout: String, stderr: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread {
-                continuation.resume(with: Result {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: executable)
-                    process.arguments = arguments
-                    let out = Pipe(), err = Pipe()
-                    process.standardOutput = out
-                    process.standardError = err
-                    try process.run()
-                    let outData = out.fileHandleForReading.readDataToEndOfFile()
-                    let errData = err.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    return (String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-                })
-            }.start()
         }
     }
 }

@@ -41,7 +41,8 @@ struct IndicatorTests {
             "overridePct": IndicatorTargets.Target(target: 10, better: "lower", tolerance: 30),
         ]
         let targets = IndicatorTargets(version: "test", childPopulation: 10_000, targets: goals)
-        let report = try await store.indicators(from: CalendarDate("2026-11-01") ?? Clock.epoch, to: CalendarDate("2027-12-31") ?? Clock.epoch, targets: targets)
+        let from = try #require(CalendarDate("2026-11-01")), to = try #require(CalendarDate("2027-12-31"))
+        let report = try await store.indicators(from: from, to: to, targets: targets)
         func value(_ id: String) -> Double? { report.indicators.first { $0.id == id }?.value }
         #expect(value("referrals") == 8)
         #expect(value("referralRatePer10k") == 8)
@@ -63,9 +64,3 @@ struct IndicatorTests {
         #expect(report.indicators.first { $0.id == "referrals" }?.months.first { $0.month == "2026-11" }?.value == 4)
     }
 }
-
-extension Clock {
-    static let epoch = CalendarDate(daysSinceEpoch: 0)
-}
-
-enum Clock {}

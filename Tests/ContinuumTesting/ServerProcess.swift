@@ -18,9 +18,10 @@ public final class ServerProcess: @unchecked Sendable {
         return candidates.map { $0.appendingPathComponent("continuum") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
-    /// Runs `continuum arguments…` to completion (for `token create`, `audit verify`, …).
-    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
-        guard let executable else { throw ServerProcessError.binaryNotFound }
+    /// Runs `continuum arguments…` to completion (for `token create`, `audit verify`, …), or
+    /// another `program` (headless Chromium, say).
+    public static func run(_ arguments: [String], environment: [String: String] = [:], program: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+        guard let executable = program ?? executable else { throw ServerProcessError.binaryNotFound }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -39,10 +40,10 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// The same as ``run(_:environment:)``, waiting on a thread of its own so an in-process test
     /// server keeps the cooperative pool's threads while the command runs.
-    public static func runAsync(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    public static func runAsync(_ arguments: [String], environment: [String: String] = [:], program: URL? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
         try await withCheckedThrowingContinuation { continuation in
             let thread = Thread {
-                continuation.resume(with: Result { try run(arguments, environment: environment) })
+                continuation.resume(with: Result { try run(arguments, environment: environment, program: program) })
             }
             thread.start()
         }

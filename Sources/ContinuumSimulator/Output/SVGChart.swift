@@ -82,7 +82,8 @@ public struct SVGChart: Sendable {
 
     static func f(_ value: Double) -> String { String((value * 10).rounded() / 10) }
 
-    static func escape(_ text: String) -> String {
+    /// Text safe inside XML or HTML content and attribute values.
+    public static func escape(_ text: String) -> String {
         var out = ""
         for character in text {
             switch character {

@@ -119,12 +119,12 @@ enum BoardPack {
         let ordered = report.indicators.filter { slow.contains($0.id) } + report.indicators.filter { !slow.contains($0.id) }
         var body = "<h1>Children's services front door: performance indicators</h1>\n<p>Period \(report.from) to \(report.to). Computed from the event log.</p>\n"
         if !slow.isEmpty {
-            body += "<h2>Slow to progress</h2>\n<ul>" + report.slowToProgress.map { id in "<li>\(escape(report.indicators.first { $0.id == id }?.title ?? id))</li>" }.joined() + "</ul>\n"
+            body += "<h2>Slow to progress</h2>\n<ul>" + report.slowToProgress.map { id in "<li>\(SVGChart.escape(report.indicators.first { $0.id == id }?.title ?? id))</li>" }.joined() + "</ul>\n"
         }
         for indicator in ordered {
-            let value = indicator.value.map { String(format: "%.1f", $0) + " " + escape(indicator.unit) } ?? "no data"
+            let value = indicator.value.map { String(format: "%.1f", $0) + " " + SVGChart.escape(indicator.unit) } ?? "no data"
             let badge = indicator.rag.map { "<span class=\"rag \($0)\">\($0.uppercased())</span>" } ?? ""
-            body += "<section><h3>\(escape(indicator.title)) \(badge)</h3>\n"
+            body += "<section><h3>\(SVGChart.escape(indicator.title)) \(badge)</h3>\n"
             body += "<p class=\"value\">\(value)" + (indicator.target.map { String(format: " (target %.0f)", $0) } ?? "")
                 + (indicator.trend.map { ", \($0)" } ?? "") + "</p>\n"
             let points = indicator.months.enumerated().compactMap { index, month in month.value.map { (Double(index + 1), $0) } }
@@ -136,9 +136,9 @@ enum BoardPack {
                 body += SVGChart(title: indicator.title, xLabel: "month of the period", yLabel: indicator.unit, series: series).svg
             }
             if let breakdown = indicator.breakdown {
-                body += "<table>" + breakdown.sorted { $0.key < $1.key }.map { "<tr><td>\(escape($0.key))</td><td>\(Int($0.value))</td></tr>" }.joined() + "</table>\n"
+                body += "<table>" + breakdown.sorted { $0.key < $1.key }.map { "<tr><td>\(SVGChart.escape($0.key))</td><td>\(Int($0.value))</td></tr>" }.joined() + "</table>\n"
             }
-            body += "<p class=\"definition\">\(escape(indicator.definition)) Source: \(escape(indicator.source)).</p></section>\n"
+            body += "<p class=\"definition\">\(SVGChart.escape(indicator.definition)) Source: \(SVGChart.escape(indicator.source)).</p></section>\n"
         }
         return """
             <!DOCTYPE html>
@@ -154,9 +154,5 @@ enum BoardPack {
             \(body)</body></html>
 
             """
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 }
