@@ -109,20 +109,16 @@ extension SQLiteCaseStore {
 }
 
 extension SQLiteCaseStore {
-    /// The indicators for a period, from the whole event log (earlier events give the state).
-    /// Streams the log through a cursor in one read transaction (a consistent snapshot), so
-    /// memory holds the cases' states, not the events.
+    /// The indicators for a period, from the facts of the whole event log (earlier events give
+    /// the cases' standing). Streams the `indicator_facts` and `clock_stops` projections through
+    /// cursors in one read transaction (a consistent snapshot), so memory holds a standing per
+    /// case, not the events.
     public func indicators(from: CalendarDate, to: CalendarDate, targets: IndicatorTargets) async throws -> IndicatorReport {
         let calculator = IndicatorCalculator(pathway: pathway, targets: targets)
         return try await read { db in
-            let keys = try Row.fetchAll(db, sql: "SELECT key, case_id, received_at FROM child_keys").compactMap { row -> (key: String, caseId: String, received: CalendarDate)? in
-                guard let received = Timestamp(rfc3339: row["received_at"] as String) else { return nil }
-                return (row["key"], row["case_id"], UKTime.londonDate(of: received))
-            }
-            return try calculator.report(childKeys: keys, from: from, to: to) { visit in
-                let rows = try Row.fetchCursor(db, sql: "SELECT * FROM events ORDER BY sequence")
-                while let row = try rows.next() { try visit(try EventLog.decode(row)) }
-            }
+            try calculator.report(from: from, to: to,
+                                  facts: { visit in try IndicatorFactTable.forEachFact(db, visit) },
+                                  clockStops: { visit in try IndicatorFactTable.forEachClockStop(db, visit) })
         }
     }
 }

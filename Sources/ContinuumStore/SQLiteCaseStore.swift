@@ -34,7 +34,7 @@ public final class SQLiteCaseStore: CaseStore {
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
             pool = try DatabasePool(path: path, configuration: configuration)
-            try Schema.migrator.migrate(pool)
+            try Schema.migrator(projector: projector).migrate(pool)
         } catch {
             throw .database(path: path, message: Self.explain(error))
         }
@@ -88,14 +88,7 @@ public final class SQLiteCaseStore: CaseStore {
     public func rebuild() async throws -> RebuildReport {
         let projector = self.projector
         return try await write { db in
-            for table in Schema.projectionTables { try db.execute(sql: "DROP TABLE IF EXISTS \(table)") }
-            try Schema.createProjections(db)
-            var count: Int64 = 0
-            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM events ORDER BY sequence")
-            while let row = try rows.next() {
-                try projector.apply(try EventLog.decode(row), db)
-                count += 1
-            }
+            let count = try projector.rebuild(db)
             let cases = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases") ?? 0
             let referrals = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM referrals") ?? 0
             return RebuildReport(events: count, cases: cases, referrals: referrals)

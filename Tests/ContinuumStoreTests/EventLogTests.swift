@@ -1,4 +1,5 @@
 import ContinuumCore
+import ContinuumJSON
 import ContinuumStore
 import ContinuumTesting
 import Foundation
@@ -37,6 +38,66 @@ struct EventLogTests {
         await #expect(throws: StoreError.chainBroken(sequence: 4, reason: "its content does not match its hash (edited after it was written)")) {
             try await fixture.store.verifyChain()
         }
+    }
+
+    /// A log with every kind of indicator fact: referrals (one a re-referral), a decision, an
+    /// override, a front-door closure, step-up and step-down, a milestone and an audit.
+    private func indicatorLog(_ fixture: StoreFixture) async throws -> (from: CalendarDate, to: CalendarDate) {
+        let store = fixture.store, practitioner = StoreFixture.practitioner, manager = StoreFixture.manager
+        let a = try await fixture.submit("A", child: 1)
+        let b = try await fixture.submit("B", child: 2)
+        let c = try await fixture.submit("C", child: 3)
+        let day2 = TestFixtures.at("2026-11-27T10:00:00Z"), day7 = TestFixtures.at("2026-12-02T10:00:00Z")
+        _ = try await store.decide(caseId: a.caseId, level: nil, rationale: "Agree", overrideReason: nil, actor: practitioner, at: day2)
+        _ = try await store.decide(caseId: b.caseId, level: "child-in-need", rationale: "Needs", overrideReason: "Disability", actor: manager, at: day2)
+        _ = try await store.transition(caseId: c.caseId, kind: .close, to: nil, reason: .noFurtherActionAfterAssessment, rationale: "NFA", actor: practitioner, at: day2)
+        _ = try await store.transition(caseId: a.caseId, kind: .stepUp, to: "intensive-support", reason: nil, rationale: "Worse", actor: practitioner, at: day7)
+        _ = try await store.transition(caseId: a.caseId, kind: .stepDown, to: "targeted-support", reason: nil, rationale: "Better", actor: practitioner, at: day7)
+        _ = try await store.recordMilestone(caseId: b.caseId, milestone: "assessment-completed", on: try #require(CalendarDate("2026-12-02")),
+                                            rationale: "Done", actor: practitioner, at: day7)
+        _ = try await store.recordAudit(caseId: b.caseId, grade: .good, findings: "Clear plan", actor: manager, at: day7)
+        _ = try await fixture.submit("A2", child: 1, at: TestFixtures.at("2026-12-20T10:00:00Z"))
+        return (try #require(CalendarDate("2026-11-01")), try #require(CalendarDate("2026-12-31")))
+    }
+
+    @Test("rebuild recreates the indicator facts: the same report")
+    func rebuildKeepsIndicators() async throws {
+        let fixture = try StoreFixture()
+        let period = try await indicatorLog(fixture)
+        let before = try await fixture.store.indicators(from: period.from, to: period.to, targets: IndicatorTargets())
+        #expect(before.indicators.first { $0.id == "stepDownReReferredWithin12MonthsPct" }?.value == 100)
+        _ = try await fixture.store.rebuild()
+        let after = try await fixture.store.indicators(from: period.from, to: period.to, targets: IndicatorTargets())
+        #expect(after.json.serialized() == before.json.serialized())
+    }
+
+    @Test("a database from before the indicator facts gets them from its log when opened")
+    func migrationFillsIndicatorFacts() async throws {
+        let fixture = try StoreFixture()
+        let period = try await indicatorLog(fixture)
+        let before = try await fixture.store.indicators(from: period.from, to: period.to, targets: IndicatorTargets())
+        // Back to the v1 schema, as a database written by an earlier version is.
+        let status = try runSQLite(fixture.path, """
+            DROP TABLE indicator_facts; DROP TABLE clock_stops; DELETE FROM grdb_migrations WHERE identifier = 'v2-indicator-facts';
+            """)
+        try #require(status == 0, "sqlite3 is needed for this test")
+        let reopened = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway)
+        let after = try await reopened.indicators(from: period.from, to: period.to, targets: IndicatorTargets())
+        #expect(after.json.serialized() == before.json.serialized())
+        // The log itself is untouched.
+        #expect(try await reopened.verifyChain().events == 15)
+    }
+
+    @Test("a damaged indicator fact is reported with the event and the remedy")
+    func damagedFactIsReported() async throws {
+        let fixture = try StoreFixture()
+        let period = try await indicatorLog(fixture)
+        let status = try runSQLite(fixture.path, "UPDATE indicator_facts SET phase = 'limbo' WHERE sequence = 1")
+        try #require(status == 0, "sqlite3 is needed for this test")
+        await #expect(throws: StoreError.projectionBroken(table: "indicator_facts", sequence: 1, reason: "unknown phase")) {
+            try await fixture.store.indicators(from: period.from, to: period.to, targets: IndicatorTargets())
+        }
+        #expect(StoreError.projectionBroken(table: "indicator_facts", sequence: 1, reason: "unknown phase").description.contains("continuum rebuild"))
     }
 
     private func runSQLite(_ path: String, _ sql: String) throws -> Int32 {

@@ -62,5 +62,65 @@ struct IndicatorTests {
         let expected: [String: Double] = ["targeted-support": 1, "intensive-support": 1]
         #expect(report.indicators.first { $0.id == "routedByLevel" }?.breakdown == expected)
         #expect(report.indicators.first { $0.id == "referrals" }?.months.first { $0.month == "2026-11" }?.value == 4)
+        // At the end: A open at targeted support, B at intensive support; C, D, E closed; A2, D2
+        // and E2 await decisions, each with its decision clock overdue.
+        #expect(report.indicators.first { $0.id == "openCasesByLevel" }?.breakdown == expected)
+        #expect(value("overdueClocks") == 3)
+        #expect(value("decisionsPerPractitioner") == 1)
+        #expect(value("approvalsPendingOverWorkingDay") == 0)
+    }
+
+    @Test("assessments, conferences, approvals waiting and audit grades from milestones and records")
+    func milestonesApprovalsAudits() async throws {
+        let fixture = try StoreFixture()
+        let store = fixture.store
+        let manager = StoreFixture.manager, practitioner = StoreFixture.practitioner
+        let received = Self.at("2026-11-26T12:00:00Z"), decided = Self.at("2026-11-27T10:00:00Z")
+        // F and G go to child in need (the assessment clock runs from receipt); F's assessment
+        // ends in 10 working days, G's after the 45.
+        let f = try await fixture.submit("F", child: 1, at: received)
+        let g = try await fixture.submit("G", child: 2, at: received)
+        for id in [f.caseId, g.caseId] {
+            _ = try await store.decide(caseId: id, level: "child-in-need", rationale: "Needs", overrideReason: "Disability", actor: manager, at: decided)
+        }
+        _ = try await store.recordMilestone(caseId: f.caseId, milestone: "assessment-completed", on: try #require(CalendarDate("2026-12-10")),
+                                            rationale: "Done", actor: practitioner, at: Self.at("2026-12-10T16:00:00Z"))
+        _ = try await store.recordMilestone(caseId: g.caseId, milestone: "assessment-completed", on: try #require(CalendarDate("2027-03-01")),
+                                            rationale: "Done", actor: practitioner, at: Self.at("2027-03-01T16:00:00Z"))
+        // H: a practitioner's override waits for a manager, never approved.
+        let h = try await fixture.submit("H", child: 3, at: received)
+        let pending = try await store.decide(caseId: h.caseId, level: "intensive-support", rationale: "Pattern", overrideReason: "History",
+                                             actor: practitioner, at: decided)
+        #expect(pending.status == "pending-approval")
+        // J: child protection; strategy discussion 1 December, initial conference 15 December (10 working days).
+        let j = try await fixture.submit("J", child: 4, at: received)
+        _ = try await store.decide(caseId: j.caseId, level: "child-protection", rationale: "Harm", overrideReason: "Injury", actor: manager, at: decided)
+        for (milestone, day) in [("strategy-discussion", "2026-12-01"), ("initial-conference-held", "2026-12-15")] {
+            _ = try await store.recordMilestone(caseId: j.caseId, milestone: milestone, on: try #require(CalendarDate(day)), rationale: "Held",
+                                                actor: practitioner, at: Self.at("\(day)T16:00:00Z"))
+        }
+        _ = try await store.recordAudit(caseId: f.caseId, grade: .good, findings: "Clear plan", actor: manager, at: Self.at("2027-01-12T10:00:00Z"))
+        _ = try await store.recordAudit(caseId: g.caseId, grade: .inadequate, findings: "Drift", actor: manager, at: Self.at("2027-01-12T11:00:00Z"))
+
+        let from = try #require(CalendarDate("2026-11-01")), to = try #require(CalendarDate("2027-03-31"))
+        let report = try await store.indicators(from: from, to: to, targets: IndicatorTargets())
+        func indicator(_ id: String) -> IndicatorReport.Indicator? { report.indicators.first { $0.id == id } }
+        #expect(indicator("assessmentsWithin45WorkingDaysPct")?.value == 50)
+        let late = fixture.pathway.calendar.workingDays(from: try #require(CalendarDate("2026-11-26")), to: try #require(CalendarDate("2027-03-01")))
+        #expect(late > 45)
+        #expect(indicator("medianAssessmentWorkingDays")?.value == Double(10 + late) / 2)
+        #expect(indicator("assessmentsWithin45WorkingDaysPct")?.months.first { $0.month == "2026-12" }?.value == 100)
+        #expect(indicator("assessmentsWithin45WorkingDaysPct")?.months.first { $0.month == "2027-03" }?.value == 0)
+        #expect(indicator("icpcWithin15WorkingDaysPct")?.value == 100)
+        #expect(indicator("approvalsPendingOverWorkingDay")?.value == 1)
+        #expect(indicator("auditGrades")?.value == 50)
+        #expect(indicator("auditGrades")?.breakdown == ["good": 1, "inadequate": 1])
+        #expect(indicator("openCasesByLevel")?.breakdown == ["child-in-need": 2, "child-protection": 1])
+        // H's decision clock, J's assessment clock and J's first review (due 15 March) are overdue on 31 March.
+        #expect(indicator("overdueClocks")?.value == 3)
+        // The period's end bounds the standing: on the day of receipt four decision clocks ran, due the next day.
+        let early = try await store.indicators(from: from, to: try #require(CalendarDate("2026-11-26")), targets: IndicatorTargets())
+        #expect(early.indicators.first { $0.id == "overdueClocks" }?.value == 0)
+        #expect(early.indicators.first { $0.id == "openCasesByLevel" }?.value == 0)
     }
 }

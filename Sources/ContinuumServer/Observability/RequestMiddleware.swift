@@ -62,7 +62,7 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
             }
         case .invalidRequest(let path, let message):
             APIProblem.badRequest("Invalid request", [.init(path: path, message: message)])
-        case .database, .chainBroken:
+        case .database, .chainBroken, .projectionBroken:
             APIProblem(.serviceUnavailable, title: "Store unavailable", detail: "the record store cannot complete the request; try again shortly")
         }
     }

@@ -2,7 +2,8 @@ import GRDB
 
 /// The SQLite schema, as GRDB migrations (append new ones; never edit a shipped one).
 enum Schema {
-    static var migrator: DatabaseMigrator {
+    /// - Parameter projector: replays the log when a migration adds a projection.
+    static func migrator(projector: Projector) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             // The source of truth. Everything below it is a projection `continuum rebuild` recreates.
@@ -30,15 +31,26 @@ enum Schema {
                     revoked_at TEXT
                 );
                 """)
-            try createProjections(db)
+            try createCaseProjections(db)
+        }
+        // The indicator facts (issue 7's speed): a database written before them gets them by a
+        // replay of its log, as `continuum rebuild` does.
+        migrator.registerMigration("v2-indicator-facts") { db in
+            _ = try projector.rebuild(db)
         }
         return migrator
     }
 
-    /// The projection tables (cases, referrals, queue columns, clocks, child matching).
-    static let projectionTables = ["cases", "referrals", "child_keys", "clocks"]
+    /// Every projection table: all of them are recreated from the log by `continuum rebuild`.
+    static let projectionTables = ["cases", "referrals", "child_keys", "clocks"] + IndicatorFactTable.tables
 
     static func createProjections(_ db: Database) throws {
+        try createCaseProjections(db)
+        try IndicatorFactTable.create(db)
+    }
+
+    /// The projections of v1 (cases, referrals, queue columns, clocks, child matching).
+    private static func createCaseProjections(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE cases (
                 case_id TEXT PRIMARY KEY,

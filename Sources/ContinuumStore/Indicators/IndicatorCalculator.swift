@@ -1,7 +1,8 @@
 import ContinuumCore
 
-/// Computes the indicators by replaying the event log through the case state machine: every
-/// value comes from recorded facts (referrals, decisions, moves, clock stops), none is typed in.
+/// Computes the indicators from the event log's facts (``IndicatorFact``, ``ClockStopFact``:
+/// each event reduced, as it was appended, to what the indicators count): every value comes
+/// from recorded events (referrals, decisions, moves, clock stops), none is typed in.
 public struct IndicatorCalculator: Sendable {
     public let pathway: VerifiedPathway
     public let targets: IndicatorTargets
@@ -11,6 +12,24 @@ public struct IndicatorCalculator: Sendable {
         self.targets = targets
     }
 
+    /// Counts of a few distinct names (sources, levels, grades): a linear search over a handful
+    /// of short strings beats hashing each of a million facts' values.
+    struct Tally {
+        private var names: [String] = []
+        private var tallies: [Double] = []
+
+        mutating func add(_ name: String) {
+            if let index = names.firstIndex(of: name) {
+                tallies[index] += 1
+            } else {
+                names.append(name)
+                tallies.append(1)
+            }
+        }
+
+        var counts: [String: Double] { Dictionary(uniqueKeysWithValues: zip(names, tallies)) }
+    }
+
     /// A share in one month: how many, and how many met the measure.
     struct Share {
         var total = 0
@@ -18,137 +37,132 @@ public struct IndicatorCalculator: Sendable {
         var percent: Double? { total > 0 ? 100 * Double(met) / Double(total) : nil }
     }
 
-    public func report(events: [EventRecord], from: CalendarDate, to: CalendarDate) throws -> IndicatorReport {
-        var keys: [(key: String, caseId: String, received: CalendarDate)] = []
-        for event in events {
-            guard let referral = event.body.referral else { continue }
-            for key in referral.childKeys { keys.append((key, event.caseId, UKTime.londonDate(of: referral.receivedAt))) }
-        }
-        return try report(childKeys: keys, from: from, to: to) { visit in
-            for event in events { try visit(event) }
-        }
-    }
-
-    /// The same, streaming: `childKeys` lists every referral's hashed child keys with its case
-    /// and London receipt date (the `child_keys` projection); `replay` calls its argument with
-    /// every event in log order, so the log never has to be in memory at once.
-    public func report(childKeys: [(key: String, caseId: String, received: CalendarDate)], from: CalendarDate, to: CalendarDate,
-                       replay: ((EventRecord) throws -> Void) throws -> Void) throws -> IndicatorReport {
-        let machine = CaseStateMachine(pathway: pathway)
+    /// The indicators for a period from the log's facts (see ``IndicatorFact``).
+    ///
+    /// - Parameters:
+    ///   - facts: calls its argument with every fact in log order (the whole log: earlier facts
+    ///     give the cases' standing, later referrals can follow a step-down).
+    ///   - clockStops: calls its argument with every clock stop, in any order.
+    public func report(from: CalendarDate, to: CalendarDate,
+                       facts: ((IndicatorFact) throws -> Void) throws -> Void,
+                       clockStops: ((ClockStopFact) throws -> Void) throws -> Void) throws -> IndicatorReport {
         let definition = pathway.definition
         let calendar = pathway.calendar
         let decisionClock = definition.clocks.first { $0.stopsOn.contains { $0.event == .decided } }?.id ?? "referral-decision"
         let months = Self.months(from: from, to: to)
-        func month(_ date: CalendarDate) -> String? {
+        // Counts per month are arrays indexed from the period's first month: a report over a
+        // million referrals does this for every fact, so no month text is built per fact.
+        let firstMonth = from.year * 12 + from.month - 1
+        func slot(_ date: CalendarDate) -> Int? {
             guard date >= from, date <= to else { return nil }
-            return Self.monthKey(date)
+            return date.year * 12 + date.month - 1 - firstMonth
         }
+        func counter() -> [Int] { Array(repeating: 0, count: months.count) }
+        func shares() -> [Share] { Array(repeating: Share(), count: months.count) }
 
-        // Referral dates by hashed child key, for "re-referred within 12 months" after a step-down.
-        var referralsByKey: [String: [CalendarDate]] = [:]
-        var keysByCase: [String: Set<String>] = [:]
-        for entry in childKeys {
-            referralsByKey[entry.key, default: []].append(entry.received)
-            keysByCase[entry.caseId, default: []].insert(entry.key)
-        }
-
-        var states: [String: CaseState] = [:]
-        var endStates: [String: CaseState]?
-        var referrals: [String: Int] = [:], reReferrals: [String: Int] = [:]
-        var bySource: [String: Double] = [:], byLevel: [String: Double] = [:]
-        var decisions: [String: Int] = [:], overrides: [String: Int] = [:], frontDoorClosures: [String: Int] = [:]
-        var stepUps: [String: Int] = [:], stepDowns: [String: Int] = [:]
-        var stepDownsReReferred: [String: Share] = [:]
-        var timeliness: [String: [String: Share]] = [:]  // clock → month → share
-        var assessmentDays: [String: [Int]] = [:]
+        var referrals = counter(), reReferrals = counter()
+        var bySource = Tally(), byLevel = Tally()
+        var decisions = counter(), overrides = counter(), frontDoorClosures = counter()
+        var stepUps = counter(), stepDowns = counter()
         var deciders: Set<String> = []
-        var grades: [String: Double] = [:]
-        var goodOrBetter: [String: Share] = [:]
+        var lastDecider: String?
+        var grades = Tally()
+        var goodOrBetter = shares()
+        // The cases' standing on the last day, and the days a case's child was referred again.
+        var standing: [String: IndicatorFact.Standing] = [:]
+        var referredAgain: [String: [CalendarDate]] = [:]
+        var stepDownsSeen: [(caseId: String, day: CalendarDate, slot: Int)] = []
 
-        try replay { event in
-            let day = UKTime.londonDate(of: event.at)
-            if day > to, endStates == nil { endStates = states }
-            guard let caseEvent = event.body.caseEvent else { return }
-            let before = states[event.caseId] ?? CaseState()
-            let transition = try machine.apply(caseEvent, to: before)
-            states[event.caseId] = transition.state
-            for effect in transition.effects {
-                guard case .clockStopped(let clock, let on, let met) = effect, let key = month(on) else { continue }
-                timeliness[clock, default: [:]][key, default: Share()].total += 1
-                if met { timeliness[clock, default: [:]][key, default: Share()].met += 1 }
-                if clock == "assessment", let running = before.clock(clock) {
-                    assessmentDays[key, default: []].append(calendar.workingDays(from: running.from, to: on))
-                }
+        try facts { fact in
+            if fact.day <= to { standing[fact.caseId] = fact.after }
+            if fact.kind == .referral {
+                for linked in fact.linkedCases { referredAgain[linked, default: []].append(fact.day) }
             }
-            guard let key = month(day) else { return }
-            if let referral = event.body.referral {
-                referrals[key, default: 0] += 1
-                if referral.reReferral { reReferrals[key, default: 0] += 1 }
-                bySource[referral.message.referrer.source.rawValue, default: 0] += 1
-            }
-            switch caseEvent {
-            case .decided(let level, let actor, _, _, _):
-                decisions[key, default: 0] += 1
-                deciders.insert(actor.id)
-                byLevel[level, default: 0] += 1
-                if let recommended = before.recommendation, recommended != level { overrides[key, default: 0] += 1 }
-            case .closed:
-                if before.phase == .awaitingDecision { frontDoorClosures[key, default: 0] += 1 }
-            case .moved(let kind, _, _, _, _):
-                if kind == .stepUp || kind == .escalate { stepUps[key, default: 0] += 1 }
-                if kind == .stepDown {
-                    stepDowns[key, default: 0] += 1
-                    let limit = day.adding(months: 12)
-                    let again = (keysByCase[event.caseId] ?? []).contains { childKey in
-                        (referralsByKey[childKey] ?? []).contains { $0 > day && $0 <= limit }
-                    }
-                    stepDownsReReferred[key, default: Share()].total += 1
-                    if again { stepDownsReReferred[key, default: Share()].met += 1 }
+            guard let index = slot(fact.day) else { return }
+            switch fact.kind {
+            case .referral:
+                referrals[index] += 1
+                if fact.flag { reReferrals[index] += 1 }
+                bySource.add(fact.detail ?? "")
+            case .decision:
+                decisions[index] += 1
+                // Runs of decisions by one person are common: skip hashing the same id again.
+                if let actor = fact.actorId, actor != lastDecider {
+                    deciders.insert(actor)
+                    lastDecider = actor
                 }
-            case .audited(let grade, _, _, _):
-                grades[grade.rawValue, default: 0] += 1
-                goodOrBetter[key, default: Share()].total += 1
-                if grade == .good || grade == .outstanding { goodOrBetter[key, default: Share()].met += 1 }
-            default:
+                byLevel.add(fact.detail ?? "")
+                if fact.flag { overrides[index] += 1 }
+            case .frontDoorClosure:
+                frontDoorClosures[index] += 1
+            case .stepUp:
+                stepUps[index] += 1
+            case .stepDown:
+                stepDowns[index] += 1
+                stepDownsSeen.append((fact.caseId, fact.day, index))
+            case .audit:
+                let grade = fact.detail ?? ""
+                grades.add(grade)
+                goodOrBetter[index].total += 1
+                if grade == AuditGrade.good.rawValue || grade == AuditGrade.outstanding.rawValue { goodOrBetter[index].met += 1 }
+            case .closure, .other:
                 break
             }
         }
-        let atEnd = endStates ?? states
+        // A step-down "followed by a re-referral": the child referred again within 12 months
+        // after it, as far as the log reaches (so this looks past the period's end).
+        var stepDownsReReferred = shares()
+        for stepDown in stepDownsSeen {
+            let limit = stepDown.day.adding(months: 12)
+            stepDownsReReferred[stepDown.slot].total += 1
+            if (referredAgain[stepDown.caseId] ?? []).contains(where: { $0 > stepDown.day && $0 <= limit }) {
+                stepDownsReReferred[stepDown.slot].met += 1
+            }
+        }
+
+        var timeliness: [String: [Share]] = [:]  // clock → per month
+        var assessmentDays: [[Int]] = Array(repeating: [], count: months.count)
+        try clockStops { stop in
+            guard let index = slot(stop.on) else { return }
+            timeliness[stop.clock, default: shares()][index].total += 1
+            if stop.met { timeliness[stop.clock, default: shares()][index].met += 1 }
+            if stop.clock == "assessment" { assessmentDays[index].append(stop.workingDays) }
+        }
 
         var indicators: [IndicatorReport.Indicator] = []
         func add(_ id: String, _ title: String, unit: String, definition: String, source: String,
-                 value: Double?, monthly: (String) -> Double?, breakdown: [String: Double]? = nil) {
-            indicators.append(IndicatorReport.Indicator(id: id, title: title, value: value, unit: unit, months: months.map { ($0, monthly($0)) },
+                 value: Double?, monthly: (Int) -> Double?, breakdown: [String: Double]? = nil) {
+            indicators.append(IndicatorReport.Indicator(id: id, title: title, value: value, unit: unit,
+                                                        months: months.enumerated().map { ($0.element, monthly($0.offset)) },
                                                         breakdown: breakdown, definition: definition, source: source))
         }
-        func sum(_ counts: [String: Int]) -> Double { Double(counts.values.reduce(0, +)) }
-        func percent(_ part: [String: Int], _ whole: [String: Int]) -> (Double?, (String) -> Double?) {
+        func sum(_ counts: [Int]) -> Double { Double(counts.reduce(0, +)) }
+        func percent(_ part: [Int], _ whole: [Int]) -> (Double?, (Int) -> Double?) {
             let total = sum(whole)
             return (total > 0 ? 100 * sum(part) / total : nil, { month in
-                let w = Double(whole[month] ?? 0)
-                return w > 0 ? 100 * Double(part[month] ?? 0) / w : nil
+                whole[month] > 0 ? 100 * Double(part[month]) / Double(whole[month]) : nil
             })
         }
-        func share(_ shares: [String: Share]) -> (Double?, (String) -> Double?) {
-            let total = shares.values.reduce(Share()) { Share(total: $0.total + $1.total, met: $0.met + $1.met) }
-            return (total.percent, { shares[$0]?.percent })
+        func share(_ shares: [Share]?) -> (Double?, (Int) -> Double?) {
+            let shares = shares ?? []
+            let total = shares.reduce(Share()) { Share(total: $0.total + $1.total, met: $0.met + $1.met) }
+            return (total.percent, { month in shares.indices.contains(month) ? shares[month].percent : nil })
         }
 
         add("referrals", "Referrals received", unit: "count", definition: "Referrals received in the period (referral-received events).",
-            source: "CIN census (referrals); Annex A list 1", value: sum(referrals), monthly: { Double(referrals[$0] ?? 0) })
+            source: "CIN census (referrals); Annex A list 1", value: sum(referrals), monthly: { Double(referrals[$0]) })
         add("referralsBySource", "Referrals by source", unit: "count", definition: "Referrals by CIN census referral source; the value is the total.",
-            source: "CIN census ReferralSource", value: sum(referrals), monthly: { Double(referrals[$0] ?? 0) }, breakdown: bySource)
+            source: "CIN census ReferralSource", value: sum(referrals), monthly: { Double(referrals[$0]) }, breakdown: bySource.counts)
         let population = targets.childPopulation
         add("referralRatePer10k", "Referrals per 10,000 children", unit: "per 10,000",
             definition: "Referrals in the period per 10,000 children aged 0-17 (population from the targets file).",
             source: "LAIT; CIN census", value: population.map { sum(referrals) / $0 * 10_000 },
-            monthly: { month in population.map { Double(referrals[month] ?? 0) / $0 * 10_000 } })
-        let decided = share(timeliness[decisionClock] ?? [:])
+            monthly: { month in population.map { Double(referrals[month]) / $0 * 10_000 } })
+        let decided = share(timeliness[decisionClock])
         add("decisionsWithinOneWorkingDayPct", "Front-door decisions within one working day", unit: "%",
             definition: "Decisions whose \(decisionClock) clock stopped on or before its due date (1 working day after receipt).",
             source: "Working Together 2023; LAIT front door", value: decided.0, monthly: decided.1)
-        var decisionsAndClosures = decisions
-        for (key, count) in frontDoorClosures { decisionsAndClosures[key, default: 0] += count }
+        let decisionsAndClosures = zip(decisions, frontDoorClosures).map { $0 + $1 }
         let nfa = percent(frontDoorClosures, decisionsAndClosures)
         add("noFurtherActionPct", "Referrals closed with no further action at the front door", unit: "%",
             definition: "Front-door closures over front-door outcomes (decisions plus closures).", source: "CIN census ReferralNFA",
@@ -158,38 +172,38 @@ public struct IndicatorCalculator: Sendable {
             definition: "Referrals for a child referred in the 12 months before (NHS number, else names and date of birth).",
             source: "CIN census; Annex A", value: re.0, monthly: re.1)
         add("routedByLevel", "Front-door decisions by level", unit: "count", definition: "Front-door decisions by the level chosen; the value is the total.",
-            source: "Continuum of support", value: sum(decisions), monthly: { Double(decisions[$0] ?? 0) }, breakdown: byLevel)
+            source: "Continuum of support", value: sum(decisions), monthly: { Double(decisions[$0]) }, breakdown: byLevel.counts)
         let override = percent(overrides, decisions)
         add("overridePct", "Decisions that differ from the recommendation", unit: "%",
             definition: "Front-door decisions whose level differs from the router's recommendation: threshold consistency.",
             source: "Improvement notice item 5 (thresholds)", value: override.0, monthly: override.1)
         add("stepUps", "Step-ups", unit: "count", definition: "Step-ups and escalations recorded.", source: "Continuum of support",
-            value: sum(stepUps), monthly: { Double(stepUps[$0] ?? 0) })
+            value: sum(stepUps), monthly: { Double(stepUps[$0]) })
         add("stepDowns", "Step-downs", unit: "count", definition: "Step-downs recorded.", source: "Continuum of support",
-            value: sum(stepDowns), monthly: { Double(stepDowns[$0] ?? 0) })
+            value: sum(stepDowns), monthly: { Double(stepDowns[$0]) })
         let downAgain = share(stepDownsReReferred)
         add("stepDownReReferredWithin12MonthsPct", "Step-downs followed by a re-referral within 12 months", unit: "%",
             definition: "Step-downs after which the same child was referred again within 12 months (as far as the log reaches).",
             source: "Working Together 2023 (step-down)", value: downAgain.0, monthly: downAgain.1)
-        let assessed = share(timeliness["assessment"] ?? [:])
+        let assessed = share(timeliness["assessment"])
         add("assessmentsWithin45WorkingDaysPct", "Assessments within 45 working days", unit: "%",
             definition: "Assessment clocks stopped (assessment completed) on or before 45 working days from referral.",
             source: "Working Together 2023; CIN census C2; Annex A", value: assessed.0, monthly: assessed.1)
-        let allDays = assessmentDays.values.flatMap { $0 }
+        let allDays = assessmentDays.flatMap { $0 }
         add("medianAssessmentWorkingDays", "Median assessment length", unit: "working days",
             definition: "Median working days from the referral to the assessment completed.", source: "CIN census C2",
-            value: Self.median(allDays), monthly: { Self.median(assessmentDays[$0] ?? []) })
-        let icpc = share(timeliness["initial-child-protection-conference"] ?? [:])
+            value: Self.median(allDays), monthly: { Self.median(assessmentDays[$0]) })
+        let icpc = share(timeliness["initial-child-protection-conference"])
         add("icpcWithin15WorkingDaysPct", "Initial conferences within 15 working days", unit: "%",
             definition: "Initial child protection conferences held within 15 working days of the strategy discussion.",
             source: "Working Together 2023; Annex A list 7", value: icpc.0, monthly: icpc.1)
         var open: [String: Double] = [:]
         var overdue = 0.0
         var pendingLong = 0.0
-        for state in atEnd.values {
+        for state in standing.values {
             if state.phase == .open, let level = state.level { open[level, default: 0] += 1 }
-            overdue += Double(state.clocks.filter { $0.due < to }.count)
-            if let pending = state.pending, calendar.workingDays(from: UKTime.londonDate(of: pending.requestedAt), to: to) > 1 { pendingLong += 1 }
+            overdue += Double(state.clocksDue.filter { $0 < to }.count)
+            if let pending = state.pendingSince, calendar.workingDays(from: pending, to: to) > 1 { pendingLong += 1 }
         }
         add("openCasesByLevel", "Open cases by level at the end of the period", unit: "count", definition: "Cases open at each level on the last day.",
             source: "Continuum of support", value: open.values.reduce(0, +), monthly: { _ in nil }, breakdown: open)
@@ -204,7 +218,7 @@ public struct IndicatorCalculator: Sendable {
         let audits = share(goodOrBetter)
         add("auditGrades", "Case-file audits graded good or outstanding", unit: "%",
             definition: "Managers' case-file audit grades (outstanding, good, requires improvement, inadequate); the value is the share good or better, the breakdown the count per grade.",
-            source: "Improvement notice items 9a-9c (quality of practice)", value: audits.0, monthly: audits.1, breakdown: grades)
+            source: "Improvement notice items 9a-9c (quality of practice)", value: audits.0, monthly: audits.1, breakdown: grades.counts)
         return IndicatorReport(from: from, to: to, indicators: indicators.map(rate))
     }
 

@@ -56,7 +56,9 @@ struct Projector: Sendable {
         var pendingEvent: String? = row?["pending_event"]
         let openedAt: String = row?["opened_at"] ?? event.at.description
 
+        var linkedCases: [String] = []
         if let referral = event.body.referral {
+            linkedCases = try IndicatorFactTable.linkedCases(keys: referral.childKeys, db)
             immediateRisk = referral.message.immediateRisk
             reReferral = referral.reReferral
             latestReferral = referral.referralId
@@ -98,7 +100,23 @@ struct Projector: Sendable {
                 try insert.execute(arguments: [event.caseId, clock.clock, clock.from.description, clock.due.description, clock.breached])
             }
         }
+        let facts = IndicatorFact.derive(from: event, before: state, transition: transition, linkedCases: linkedCases, calendar: machine.pathway.calendar)
+        try IndicatorFactTable.insert(facts.fact, facts.clockStops, db)
         return transition
+    }
+
+    /// Drops every projection and replays the whole log into new ones; returns the events
+    /// replayed. Used by `continuum rebuild` and by a migration that adds a projection.
+    func rebuild(_ db: Database) throws -> Int64 {
+        for table in Schema.projectionTables { try db.execute(sql: "DROP TABLE IF EXISTS \(table)") }
+        try Schema.createProjections(db)
+        var count: Int64 = 0
+        let rows = try Row.fetchCursor(db, sql: "SELECT * FROM events ORDER BY sequence")
+        while let row = try rows.next() {
+            try apply(try EventLog.decode(row), db)
+            count += 1
+        }
+        return count
     }
 
     static func decodeState(_ text: String) throws -> CaseState {

@@ -17,6 +17,9 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The event log does not match its hashes (`sequence` is the first bad entry).
     case chainBroken(sequence: Int64, reason: String)
     case tokenNotFound(String)
+    /// A projection row cannot be read (edited by hand, or written by a newer version):
+    /// `continuum rebuild` recreates it from the log.
+    case projectionBroken(table: String, sequence: Int64, reason: String)
 
     public var description: String {
         switch self {
@@ -30,6 +33,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .database(let path, let message): "database \(path): \(message)"
         case .chainBroken(let sequence, let reason): "event log broken at event E\(sequence): \(reason)"
         case .tokenNotFound(let id): "no token \"\(id)\""
+        case .projectionBroken(let table, let sequence, let reason):
+            "the \(table) table is damaged at event E\(sequence): \(reason); run `continuum rebuild` to recreate it from the event log"
         }
     }
 }

@@ -1,0 +1,121 @@
+import ContinuumCore
+import GRDB
+
+/// The `indicator_facts` and `clock_stops` projections: written beside each event by the
+/// ``Projector``, read in log order by a report.
+///
+/// Dates are London days counted from 1970-01-01 (integers: a report reads millions of them,
+/// and `date(day * 86400, 'unixepoch')` shows one in the sqlite3 shell); lists (running clocks'
+/// due days, linked cases) are comma-separated.
+enum IndicatorFactTable {
+    static func create(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE indicator_facts (
+                sequence INTEGER PRIMARY KEY,
+                case_id TEXT NOT NULL,
+                day INTEGER NOT NULL,
+                kind INTEGER NOT NULL,
+                detail TEXT,
+                actor_id TEXT,
+                flag INTEGER NOT NULL,
+                linked_cases TEXT,
+                phase TEXT NOT NULL,
+                level TEXT,
+                clocks_due TEXT,
+                pending_since INTEGER
+            );
+            CREATE TABLE clock_stops (
+                sequence INTEGER NOT NULL,
+                clock TEXT NOT NULL,
+                on_day INTEGER NOT NULL,
+                met INTEGER NOT NULL,
+                working_days INTEGER NOT NULL
+            );
+            """)
+    }
+
+    static let tables = ["indicator_facts", "clock_stops"]
+
+    /// The cases of earlier referrals with any of these hashed child keys (call it before the
+    /// referral's own keys are stored).
+    static func linkedCases(keys: [String], _ db: Database) throws -> [String] {
+        guard !keys.isEmpty else { return [] }
+        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ", ")
+        return try String.fetchAll(db.cachedStatement(sql: "SELECT DISTINCT case_id FROM child_keys WHERE key IN (\(placeholders)) ORDER BY case_id"),
+                                   arguments: StatementArguments(keys))
+    }
+
+    static func insert(_ fact: IndicatorFact?, _ stops: [ClockStopFact], _ db: Database) throws {
+        if let fact {
+            let after = fact.after
+            try db.cachedStatement(sql: """
+                INSERT INTO indicator_facts (sequence, case_id, day, kind, detail, actor_id, flag, linked_cases, phase, level, clocks_due, pending_since)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [fact.sequence, fact.caseId, fact.day.daysSinceEpoch, fact.kind.rawValue, fact.detail, fact.actorId, fact.flag,
+                                         fact.linkedCases.isEmpty ? nil : fact.linkedCases.joined(separator: ","),
+                                         after.phase.rawValue, after.level,
+                                         after.clocksDue.isEmpty ? nil : after.clocksDue.map { String($0.daysSinceEpoch) }.joined(separator: ","),
+                                         after.pendingSince?.daysSinceEpoch])
+        }
+        guard !stops.isEmpty else { return }
+        let statement = try db.cachedStatement(sql: "INSERT INTO clock_stops (sequence, clock, on_day, met, working_days) VALUES (?, ?, ?, ?, ?)")
+        for stop in stops {
+            try statement.execute(arguments: [stop.sequence, stop.clock, stop.on.daysSinceEpoch, stop.met, stop.workingDays])
+        }
+    }
+
+    /// Calls `visit` with every fact in log order.
+    static func forEachFact(_ db: Database, _ visit: (IndicatorFact) throws -> Void) throws {
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT sequence, case_id, day, kind, detail, actor_id, flag, linked_cases, phase, level, clocks_due, pending_since
+            FROM indicator_facts ORDER BY sequence
+            """)
+        while let row = try rows.next() {
+            let sequence: Int64 = row[0]
+            func broken(_ reason: String) -> StoreError {
+                .projectionBroken(table: "indicator_facts", sequence: sequence, reason: reason)
+            }
+            let day = CalendarDate(daysSinceEpoch: row[2])
+            guard let kind = IndicatorFact.Kind(rawValue: row[3]) else { throw broken("unknown kind") }
+            guard let phase = CaseState.Phase(rawValue: row[8]) else { throw broken("unknown phase") }
+            let linked: String? = row[7]
+            let dueText: String? = row[10]
+            guard let due = dueText.map(days) ?? [] else { throw broken("clocks_due is not a list of day numbers") }
+            let pending = (row[11] as Int?).map(CalendarDate.init(daysSinceEpoch:))
+            try visit(IndicatorFact(sequence: sequence, caseId: row[1], day: day, kind: kind, detail: row[4], actorId: row[5], flag: row[6],
+                                    linkedCases: linked.map { $0.split(separator: ",").map(String.init) } ?? [],
+                                    after: IndicatorFact.Standing(phase: phase, level: row[9], clocksDue: due, pendingSince: pending)))
+        }
+    }
+
+    /// Calls `visit` with every clock stop.
+    static func forEachClockStop(_ db: Database, _ visit: (ClockStopFact) throws -> Void) throws {
+        let rows = try Row.fetchCursor(db, sql: "SELECT sequence, clock, on_day, met, working_days FROM clock_stops")
+        while let row = try rows.next() {
+            let sequence: Int64 = row[0]
+            let on = CalendarDate(daysSinceEpoch: row[2])
+            try visit(ClockStopFact(sequence: sequence, clock: row[1], on: on, met: row[3], workingDays: row[4]))
+        }
+    }
+
+    /// `12345,12400` as dates; nil if anything else is there.
+    static func days(_ text: String) -> [CalendarDate]? {
+        var dates: [CalendarDate] = []
+        var value = 0, digits = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ",") {
+                guard digits > 0 else { return nil }
+                dates.append(CalendarDate(daysSinceEpoch: value))
+                (value, digits) = (0, 0)
+            } else if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), digits < 9 {
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+            } else {
+                return nil
+            }
+        }
+        guard digits > 0 else { return nil }
+        dates.append(CalendarDate(daysSinceEpoch: value))
+        return dates
+    }
+}
