@@ -78,8 +78,8 @@ if reuse { FileHandle.standardError.write(Data("report-bench: the log in \(datab
 
 // Referrals spread over 364 days from 1 January 2025 (so the last is still in the year),
 // submitted in concurrent batches so they share commits. One in twenty is about a child
-// referred about a month before (a re-referral: it joins the open case, or opens a new one if
-// that case has closed).
+// referred about a month before (a re-referral: it joins the open case, or opens a new one
+// if that case has closed).
 var children: [Int: Child] = [:]
 let monthOfReferrals = max(1, count / 12)
 while made < count {
@@ -89,7 +89,8 @@ while made < count {
         let index = made + offset
         let at = start.adding(seconds: Int64(index * 364 * 86_400 / max(count, 1)))
         var referral = generator.next(receivedAt: at)
-        if index % 20 == 7, let earlier = children[index - monthOfReferrals] { referral.child = earlier }
+        // The offset varies so that re-referred children come from every kind of case.
+        if index % 20 == 7, let earlier = children[index - monthOfReferrals + index / 20 % 10] { referral.child = earlier }
         children[index] = referral.child
         children[index - monthOfReferrals] = nil
         referrals.append((index, referral, at))
