@@ -20,7 +20,10 @@ public final class SQLiteCaseStore: CaseStore {
     let tokenCache = TokenCache()
 
     /// Opens (creating when missing, with its folder) and migrates the database.
-    public init(path: String, pathway: VerifiedPathway) throws(StoreError) {
+    ///
+    /// - Parameter upgrading: told, before it starts, when a migration must replay the log (a
+    ///   database written by an earlier version): that takes minutes on a large log.
+    public init(path: String, pathway: VerifiedPathway, upgrading: (String) -> Void = { _ in }) throws(StoreError) {
         self.path = path
         self.pathway = pathway
         projector = Projector(pathway: pathway)
@@ -34,7 +37,18 @@ public final class SQLiteCaseStore: CaseStore {
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
             pool = try DatabasePool(path: path, configuration: configuration)
-            try Schema.migrator(projector: projector).migrate(pool)
+            let migrator = Schema.migrator(projector: projector)
+            let pending = try pool.read { db -> (replays: Bool, events: Int) in
+                let applied = try migrator.appliedIdentifiers(db)
+                guard !applied.isEmpty, try db.tableExists("events") else { return (false, 0) }
+                let replays = Schema.replayingMigrations.contains { !applied.contains($0) }
+                return (replays, replays ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 : 0)
+            }
+            if pending.replays, pending.events > 0 {
+                upgrading("the database was written by an earlier version: replaying its \(pending.events) events into new projections "
+                          + "(once; about 10 minutes per million referrals)")
+            }
+            try migrator.migrate(pool)
         } catch {
             throw .database(path: path, message: Self.explain(error))
         }

@@ -81,7 +81,12 @@ struct EventLogTests {
             DROP TABLE indicator_facts; DROP TABLE clock_stops; DELETE FROM grdb_migrations WHERE identifier = 'v2-indicator-facts';
             """)
         try #require(status == 0, "sqlite3 is needed for this test")
-        let reopened = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway)
+        var notices: [String] = []
+        let reopened = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway) { notices.append($0) }
+        #expect(notices.count == 1 && notices.first?.contains("replaying its 15 events") == true, "\(notices)")
+        // Opened again, up to date: nothing to say.
+        _ = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway) { notices.append($0) }
+        #expect(notices.count == 1)
         let after = try await reopened.indicators(from: period.from, to: period.to, targets: IndicatorTargets())
         #expect(after.json.serialized() == before.json.serialized())
         // The log itself is untouched.

@@ -41,6 +41,9 @@ enum Schema {
         return migrator
     }
 
+    /// Migrations that replay the whole log (the store says so before it starts one).
+    static let replayingMigrations = ["v2-indicator-facts"]
+
     /// Every projection table: all of them are recreated from the log by `continuum rebuild`.
     static let projectionTables = ["cases", "referrals", "child_keys", "clocks"] + IndicatorFactTable.tables
 

@@ -17,7 +17,7 @@ struct DatabaseOption: ParsableArguments {
     /// Opens the store, or exits 69 with the reason.
     func open(pathway: VerifiedPathway) throws -> SQLiteCaseStore {
         do {
-            return try SQLiteCaseStore(path: database, pathway: pathway)
+            return try SQLiteCaseStore(path: database, pathway: pathway) { Console.error("continuum: \($0)") }
         } catch {
             Console.error("continuum: cannot open the database: \(error)")
             throw Exit.unavailable
