@@ -200,6 +200,12 @@ struct BoardPackTests {
             let report = try await ServerProcess.runAsync(["report", "--database", server.folder.appendingPathComponent("continuum.sqlite").path,
                                                            "--from", "2026-01-01", "--to", "2026-12-31", "--out", out.path])
             #expect(report.status == 0, "\(report.stderr)")
+            // The table on stdout: counts whole, shares to one decimal.
+            let table = try await ServerProcess.runAsync(["report", "--database", server.folder.appendingPathComponent("continuum.sqlite").path,
+                                                          "--from", "2026-01-01", "--to", "2026-12-31"])
+            let lines = table.stdout.split(separator: "\n")
+            #expect(lines.contains { $0.hasPrefix("referrals ") && $0.contains(" 1 count") }, "\(table.stdout)")
+            #expect(lines.contains { $0.hasPrefix("overridePct ") && $0.contains(" 0 %") }, "\(table.stdout)")
             let json = try JSONParser().parse(TestFixtures.read(out.appendingPathComponent("indicators.json").path)).value()
             let titles = (json["indicators"]?.items ?? []).compactMap { $0["title"]?.stringValue }
             #expect(titles.count >= 19)

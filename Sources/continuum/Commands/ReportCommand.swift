@@ -99,10 +99,23 @@ struct ReportCommand: AsyncParsableCommand {
         }
     }
 
+    /// A value as people read it: counts whole with thousands separators (998,973), shares and
+    /// medians to one decimal (86.4).
+    static func display(_ value: Double) -> String {
+        guard value == value.rounded(), abs(value) < 1e15 else { return String(format: "%.1f", value) }
+        let digits = String(Int(abs(value)))
+        var grouped = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { grouped.append(",") }
+            grouped.append(digit)
+        }
+        return (value < 0 ? "-" : "") + grouped
+    }
+
     static func table(_ report: IndicatorReport) -> String {
         var lines = ["Indicators \(report.from) to \(report.to)" + (report.slowToProgress.isEmpty ? "" : "; slow to progress: " + report.slowToProgress.joined(separator: ", "))]
         for indicator in report.indicators {
-            let value = indicator.value.map { String(format: "%.1f", $0) } ?? "-"
+            let value = indicator.value.map(Self.display) ?? "-"
             let target = indicator.target.map { String(format: " target %.0f", $0) } ?? ""
             let rag = indicator.rag.map { " \($0.uppercased())" } ?? ""
             let trend = indicator.trend.map { " \($0)" } ?? ""
@@ -122,7 +135,7 @@ enum BoardPack {
             body += "<h2>Slow to progress</h2>\n<ul>" + report.slowToProgress.map { id in "<li>\(SVGChart.escape(report.indicators.first { $0.id == id }?.title ?? id))</li>" }.joined() + "</ul>\n"
         }
         for indicator in ordered {
-            let value = indicator.value.map { String(format: "%.1f", $0) + " " + SVGChart.escape(indicator.unit) } ?? "no data"
+            let value = indicator.value.map { ReportCommand.display($0) + " " + SVGChart.escape(indicator.unit) } ?? "no data"
             let badge = indicator.rag.map { "<span class=\"rag \($0)\">\($0.uppercased())</span>" } ?? ""
             body += "<section><h3>\(SVGChart.escape(indicator.title)) \(badge)</h3>\n"
             body += "<p class=\"value\">\(value)" + (indicator.target.map { String(format: " (target %.0f)", $0) } ?? "")
