@@ -56,7 +56,8 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
     /// count at `finish()`, no member is unknown and nothing more need be looked at.
     private var found = 0
     /// Where this object is in the document.
-    let path: [any CodingKey]
+    let location: FieldLocation
+    var path: [any CodingKey] { location.path }
     /// When the message was received (from the decoder's `userInfo`), if known.
     let receivedAt: Timestamp?
     /// The London date of `receivedAt`, worked out once per message.
@@ -67,20 +68,21 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
     init(_ decoder: any Decoder, _ keys: Key.Type) throws {
         let receivedAt = ValidationContext.receivedAt.flatMap { decoder.userInfo[$0] as? Timestamp }
         if let provider = decoder as? any JSONNodeProviding {
-            try self.init(node: provider.jsonNode, path: decoder.codingPath, receivedAt: receivedAt, receivedOn: receivedAt.map(UKTime.londonDate))
+            try self.init(node: provider.jsonNode, location: FieldLocation(parent: decoder.codingPath), receivedAt: receivedAt,
+                          receivedOn: receivedAt.map(UKTime.londonDate))
             return
         }
         do {
             let container = try decoder.container(keyedBy: Key.self)
             let unknown = try decoder.container(keyedBy: JSONKey.self).allKeys.map(\.stringValue).filter { Key(stringValue: $0) == nil }
-            self.init(source: .codable(container), path: decoder.codingPath, receivedAt: receivedAt,
+            self.init(source: .codable(container), location: FieldLocation(parent: decoder.codingPath), receivedAt: receivedAt,
                       receivedOn: receivedAt.map(UKTime.londonDate), unknown: unknown)
         } catch let error as DecodingError {
             throw MessageInvalid([JSONProblem(error)])
         }
     }
 
-    private init(source: Source, path: [any CodingKey], receivedAt: Timestamp?, receivedOn: CalendarDate?, unknown: [String]) {
+    private init(source: Source, location: FieldLocation, receivedAt: Timestamp?, receivedOn: CalendarDate?, unknown: [String]) {
         switch source {
         case .codable(let container):
             self.container = container
@@ -89,18 +91,18 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
             self.node = node
             container = nil
         }
-        self.path = path
+        self.location = location
         self.receivedAt = receivedAt
         self.receivedOn = receivedOn
         reportUnknown(unknown)
     }
 
     /// Reads the object `node` (the fast path).
-    init(node: JSONNode, path: [any CodingKey], receivedAt: Timestamp?, receivedOn: CalendarDate?) throws(MessageInvalid) {
+    init(node: JSONNode, location: FieldLocation, receivedAt: Timestamp?, receivedOn: CalendarDate?) throws(MessageInvalid) {
         guard node.isObject else {
-            throw MessageInvalid([JSONProblem(node.value.mismatch([String: Any].self, expected: "an object", at: path))])
+            throw MessageInvalid([JSONProblem(node.value.mismatch([String: Any].self, expected: "an object", at: location.path))])
         }
-        self.init(source: .node(node), path: path, receivedAt: receivedAt, receivedOn: receivedOn, unknown: [])
+        self.init(source: .node(node), location: location, receivedAt: receivedAt, receivedOn: receivedOn, unknown: [])
     }
 
     private mutating func reportUnknown(_ unknown: [String]) {
@@ -164,9 +166,9 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
     }
 
     private mutating func read<T: FieldValue>(_ type: T.Type, _ member: JSONMember, _ key: Key) -> T? {
-        let path = self.path
+        let location = self.location
         let context = FieldContext(receivedAt: receivedAt, receivedOn: receivedOn)
-        return capture { try T.read(member, at: path + [key], context: context) }
+        return capture { try T.read(member, in: location, key: key, index: nil, context: context) }
     }
 
     /// Text that must not be blank and must fit `length` characters (Unicode scalars, as JSON
@@ -219,12 +221,12 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
             }
             let length = array.memberCount
             guard checkCount(key, length, count) else { return nil }
-            let path = self.path
+            let location = self.location
             let context = FieldContext(receivedAt: receivedAt, receivedOn: receivedOn)
             values.reserveCapacity(length)
             for index in 0..<length {
                 let element = array.elementValue(index)
-                if let value = capture({ try T.read(element, at: path + [key, JSONKey(index: index)], context: context) }) {
+                if let value = capture({ try T.read(element, in: location, key: key, index: index, context: context) }) {
                     values.append(value)
                 } else {
                     failed = true
@@ -277,6 +279,45 @@ struct FieldContext {
 /// same errors as its `Decodable` conformance.
 protocol FieldValue: Decodable {
     static func read(_ member: JSONMember, at path: @autoclosure () -> [any CodingKey], context: FieldContext) throws -> Self
+    /// The same, for member `key` (element `index` of it, for an array's element) of the
+    /// object at `location`: objects read this way keep their path lazy too.
+    static func read<Key: CodingKey>(_ member: JSONMember, in location: FieldLocation, key: Key, index: Int?, context: FieldContext) throws -> Self
+}
+
+extension FieldValue {
+    static func read<Key: CodingKey>(_ member: JSONMember, in location: FieldLocation, key: Key, index: Int?, context: FieldContext) throws -> Self {
+        try read(member, at: location.member(key.stringValue, index: index).path, context: context)
+    }
+}
+
+/// Where a ``FieldReader``'s object sits: its parent's path and its own key (and index, for an
+/// element of an array), joined into one array only when a problem needs the path. Joining
+/// them up front cost an array per nested object (eight per referral) on the fast path.
+struct FieldLocation {
+    let parent: [any CodingKey]
+    let key: String?
+    let index: Int?
+
+    init(parent: [any CodingKey], key: String? = nil, index: Int? = nil) {
+        self.parent = parent
+        self.key = key
+        self.index = index
+    }
+
+    var path: [any CodingKey] {
+        guard key != nil || index != nil else { return parent }
+        var path = parent
+        if let key { path.append(JSONKey(key)) }
+        if let index { path.append(JSONKey(index: index)) }
+        return path
+    }
+
+    /// Member `key` (element `index` of it) of the object here. Only objects nested three
+    /// deep or more pay for joining their parent's path.
+    func member(_ key: String, index: Int?) -> FieldLocation {
+        if self.key == nil && self.index == nil { return FieldLocation(parent: parent, key: key, index: index) }
+        return FieldLocation(parent: path, key: key, index: index)
+    }
 }
 
 extension String: FieldValue {
@@ -313,7 +354,17 @@ extension FieldObject {
         guard case .object(let node) = member else {
             throw MessageInvalid([JSONProblem(member.mismatch([String: Any].self, expected: "an object", at: path()))])
         }
-        var fields = try FieldReader<Keys>(node: node, path: path(), receivedAt: context.receivedAt, receivedOn: context.receivedOn)
+        var fields = try FieldReader<Keys>(node: node, location: FieldLocation(parent: path()), receivedAt: context.receivedAt,
+                                           receivedOn: context.receivedOn)
+        return try Self(fields: &fields)
+    }
+
+    static func read<Key: CodingKey>(_ member: JSONMember, in location: FieldLocation, key: Key, index: Int?, context: FieldContext) throws -> Self {
+        let here = location.member(key.stringValue, index: index)
+        guard case .object(let node) = member else {
+            throw MessageInvalid([JSONProblem(member.mismatch([String: Any].self, expected: "an object", at: here.path))])
+        }
+        var fields = try FieldReader<Keys>(node: node, location: here, receivedAt: context.receivedAt, receivedOn: context.receivedOn)
         return try Self(fields: &fields)
     }
 
@@ -336,11 +387,12 @@ extension StringParsedFieldValue {
         return try parseLocated(text, path())
     }
 
-    static func parseLocated(_ text: String, _ path: [any CodingKey]) throws -> Self {
+    /// The path is an autoclosure: building it costs an array, and only an error needs it.
+    static func parseLocated(_ text: String, _ path: @autoclosure () -> [any CodingKey]) throws -> Self {
         do {
             return try parse(text)
         } catch {
-            throw DecodingError.dataCorrupted(.init(codingPath: path, debugDescription: error.message))
+            throw DecodingError.dataCorrupted(.init(codingPath: path(), debugDescription: error.message))
         }
     }
 

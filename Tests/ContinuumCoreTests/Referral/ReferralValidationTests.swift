@@ -54,6 +54,11 @@ struct ReferralValidationTests {
         #expect(hasProblem(value, at: "$.child.dateofbirth", containing: "did you mean \"dateOfBirth\""))
         let top = try Fixtures.referralJSON().setting("imediateRisk", .bool(true))
         #expect(hasProblem(top, at: "$.imediateRisk", containing: "did you mean \"immediateRisk\""))
+        // Inside an element of an array of objects, and an element that is not an object.
+        let element = try Fixtures.referralJSON().setting("concerns.1.impactt", .string("high"))
+        #expect(hasProblem(element, at: "$.concerns[1].impactt", containing: "did you mean \"impact\""))
+        let notObject = try Fixtures.referralJSON().setting("household.1", .string("Dad"))
+        #expect(hasProblem(notObject, at: "$.household[1]", containing: "expected an object"))
     }
 
     @Test func datesAreCheckedAgainstReceipt() throws {
