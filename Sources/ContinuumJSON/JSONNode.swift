@@ -96,7 +96,8 @@ public enum JSONMember {
 extension JSONNode {
     /// The member `name` of an object as a ``JSONMember``; nil when absent (or not an object).
     public func memberValue(_ name: String) -> JSONMember? {
-        guard let pointer, json_object_get_type(pointer) == json_type_object else { return nil }
+        // json_object_object_get_ex answers 0 for anything but an object (and for NULL).
+        guard let pointer else { return nil }
         var child: OpaquePointer?
         guard name.withCString({ json_object_object_get_ex(pointer, $0, &child) }) != 0 else { return nil }
         return Self.member(child, in: document)
@@ -111,7 +112,7 @@ extension JSONNode {
 
     /// Whether the object has member `name` (even as null), without reading it.
     public func hasMember(_ name: String) -> Bool {
-        guard let pointer, json_object_get_type(pointer) == json_type_object else { return false }
+        guard let pointer else { return false }
         return name.withCString { json_object_object_get_ex(pointer, $0, nil) } != 0
     }
 

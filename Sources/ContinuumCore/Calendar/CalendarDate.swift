@@ -31,6 +31,19 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         day = d
     }
 
+    /// Parses exactly `YYYY-MM-DD` (a `String`'s bytes are read in place).
+    public init?(_ text: String) {
+        let parsed = text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.count == 10 ? Self.parse(UnsafeRawBufferPointer(bytes), at: 0) : nil
+        }
+        guard let parsed else {
+            self.init(Substring(text))
+            return
+        }
+        guard let date = parsed else { return nil }
+        self = date
+    }
+
     /// Parses exactly `YYYY-MM-DD`.
     public init?(_ text: some StringProtocol) {
         var bytes: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)

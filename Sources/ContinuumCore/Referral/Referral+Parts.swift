@@ -37,7 +37,7 @@ public struct Referrer: Sendable, Hashable, Codable, FieldObject {
         let email = fields.text(.email, length: 3...254, required: false)
         if let email, !Self.looksLikeEmail(email) { fields.problem(.email, "is not an email address") }
         let phone = fields.text(.phone, length: 6...30, required: false)
-        if let phone, !phone.unicodeScalars.allSatisfy({ "0123456789 +-()".unicodeScalars.contains($0) }) {
+        if let phone, !UTF8Scan.allSatisfy(phone, Self.isPhoneByte) {
             fields.problem(.phone, "may contain only digits, spaces and + - ( )")
         }
         try fields.finish()
@@ -46,11 +46,23 @@ public struct Referrer: Sendable, Hashable, Codable, FieldObject {
     }
 
     /// One `@` with something before it, and a dotted domain after it; no spaces.
+    /// Digits, space and + - ( ).
+    static func isPhoneByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x20, 0x2B, 0x2D, 0x28, 0x29: true
+        default: false
+        }
+    }
+
     static func looksLikeEmail(_ text: String) -> Bool {
+        UTF8Scan.withBytes(text, looksLikeEmail)
+    }
+
+    static func looksLikeEmail(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var at = -1
         var lastDot = -1
         var count = 0
-        for byte in text.utf8 {
+        for byte in bytes {
             switch byte {
             case 0x40:  // @
                 if at >= 0 { return false }

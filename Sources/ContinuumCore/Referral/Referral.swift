@@ -50,7 +50,7 @@ public struct Referral: Sendable, Hashable, Codable, FieldObject {
 
     init(fields: inout FieldReader<CodingKeys>) throws {
         let messageId = fields.text(.messageId, length: 1...128)
-        if let messageId, !messageId.utf8.allSatisfy(Self.isMessageIdByte) {
+        if let messageId, !UTF8Scan.allSatisfy(messageId, Self.isMessageIdByte) {
             fields.problem(.messageId, "may contain only letters, digits and . _ : -")
         }
         let sentAt = fields.required(.sentAt, Timestamp.self)

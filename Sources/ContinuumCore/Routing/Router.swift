@@ -19,27 +19,36 @@ public func route(_ referral: Referral, pathway: VerifiedPathway, receivedAt: Ti
     // child goes to the highest-need outcome for a person to decide, never to "no help".
     let levelID = outcome.map { table.rules[$0.winner].output } ?? plan.highestOutcome
     let rank = outcome.map { table.rules[$0.winner].outputRank } ?? plan.levels.firstIndex { $0.id == levelID } ?? 0
-    let level = plan.levels.indices.contains(rank) ? plan.levels[rank] : nil
+    let known = plan.levels.indices.contains(rank)
+    // Read the three fields in place: copying the whole `Level` costs a retain per string in it.
+    let title = known ? plan.levels[rank].title : levelID
+    let tier = known ? plan.levels[rank].tier : .statutory
+    let consentRequired = known ? plan.levels[rank].consentRequired : false
+    let fired = outcome?.fired ?? []
     var rules: [String] = []
     var rationale: [RuleCitation] = []
-    for index in outcome?.fired ?? [] {
+    rules.reserveCapacity(fired.count)
+    rationale.reserveCapacity(fired.count)
+    for index in fired {
         rules.append(table.rules[index].id)
         rationale.append(RuleCitation(rule: table.rules[index].id, description: table.rules[index].description))
     }
     let calendar = pathway.calendar
+    let starts = plan.clocks.indices.contains(rank) ? plan.clocks[rank] : []
     var deadlines: [Deadline] = []
-    for start in plan.clocks.indices.contains(rank) ? plan.clocks[rank] : [] {
+    deadlines.reserveCapacity(starts.count)
+    for start in starts {
         deadlines.append(Deadline(clock: start.clock, title: start.title, from: receivedOn,
                                   due: start.interval.due(from: receivedOn, calendar: calendar), startsOn: start.startsOn))
     }
     return Decision(
         pathway: plan.reference,
         level: levelID,
-        levelTitle: level?.title ?? levelID,
-        tier: level?.tier ?? .statutory,
+        levelTitle: title,
+        tier: tier,
         rules: rules,
         rationale: rationale,
-        consentRequired: level?.consentRequired ?? false,
+        consentRequired: consentRequired,
         immediateRisk: referral.immediateRisk,
         receivedAt: receivedAt,
         deadlines: deadlines
