@@ -138,6 +138,10 @@ if let out = ProcessInfo.processInfo.environment["REPORT_BENCH_JSON"], !out.isEm
     try Data(report.json.serialized(pretty: true).utf8).write(to: URL(fileURLWithPath: out))
 }
 func total(_ id: String) -> Int { Int(report.indicators.first { $0.id == id }?.value ?? 0) }
+if total("referrals") != count {
+    // A kept log from an interrupted build, or one built for another size.
+    FileHandle.standardError.write(Data("report-bench: the log holds \(total("referrals")) referrals in 2025, not \(count); delete \(databasePath) to build it anew\n".utf8))
+}
 print("""
     report-bench: indicators over \(total("referrals")) referrals, \(total("routedByLevel")) decisions, \(total("stepUps") + total("stepDowns")) moves \
     computed in \(seconds(computed)), peak memory \(usage.ru_maxrss / 1024) MiB (goal: 1,000,000 referrals in under 10 s)
