@@ -5,9 +5,10 @@ import ContinuumStore
 import Foundation
 
 // `make bench`, indicators part: builds an event log of N referrals (default 1,000,000; set
-// REPORT_BENCH_REFERRALS) from the Surrey pathway scenario's referral mix, each decided and
-// a share stepped up, down or closed, then times `continuum report`'s computation over it and
-// prints peak memory. Goal (issue 7): under 10 seconds for one million referrals.
+// REPORT_BENCH_REFERRALS) from the Surrey pathway scenario's referral mix, with front-door
+// decisions, overrides and closures, re-referrals, milestones, step-ups, step-downs and
+// closures (see `work` below), then times `continuum report`'s computation over it and prints
+// peak memory. Goal (issue 7): under 10 seconds for one million referrals.
 // REPORT_BENCH_DATABASE=PATH keeps the log there and reuses it on the next run (building a
 // million referrals takes many minutes; the report is what is measured). The report is timed
 // in a fresh process, so its peak memory is its own, not the log builder's.

@@ -33,14 +33,8 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// Parses exactly `YYYY-MM-DD` (a `String`'s bytes are read in place).
     public init?(_ text: String) {
-        let parsed = text.utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.count == 10 ? Self.parse(UnsafeRawBufferPointer(bytes), at: 0) : nil
-        }
-        guard let parsed else {
-            self.init(Substring(text))
-            return
-        }
-        guard let date = parsed else { return nil }
+        var text = text  // `withUTF8` is mutating: it makes a non-native string contiguous first
+        guard let date = text.withUTF8({ $0.count == 10 ? Self.parse(UnsafeRawBufferPointer($0), at: 0) : nil }) else { return nil }
         self = date
     }
 

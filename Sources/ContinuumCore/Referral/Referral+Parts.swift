@@ -45,7 +45,6 @@ public struct Referrer: Sendable, Hashable, Codable, FieldObject {
         self.init(agency: agency, source: source, name: name, role: role, email: email, phone: phone)
     }
 
-    /// One `@` with something before it, and a dotted domain after it; no spaces.
     /// Digits, space and + - ( ).
     static func isPhoneByte(_ byte: UInt8) -> Bool {
         switch byte {
@@ -54,6 +53,7 @@ public struct Referrer: Sendable, Hashable, Codable, FieldObject {
         }
     }
 
+    /// One `@` with something before it, and a dotted domain after it; no spaces.
     static func looksLikeEmail(_ text: String) -> Bool {
         UTF8Scan.withBytes(text, looksLikeEmail)
     }

@@ -3,8 +3,8 @@
 /// per byte than walking a buffer.
 enum UTF8Scan {
     static func withBytes<Result>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
-        return Array(text.utf8).withUnsafeBufferPointer(body)
+        var text = text  // `withUTF8` is mutating: it makes a non-native string contiguous first
+        return text.withUTF8(body)
     }
 
     static func allSatisfy(_ text: String, _ predicate: (UInt8) -> Bool) -> Bool {
