@@ -39,9 +39,12 @@ public final class TestServer: Sendable {
     public static let start = TestFixtures.at("2026-11-26T12:00:00Z")
 
     /// Runs `body` against a fresh server, then stops it and removes its files.
-    /// - Parameter realTime: the server reads the system clock instead of the test clock (for
-    ///   clients, like the load test, that stamp referrals with the wall clock).
-    public static func with<T: Sendable>(rateLimit: Double = 0, maxBodyBytes: Int = 1 << 20, realTime: Bool = false,
+    /// - Parameters:
+    ///   - rateLimit: requests per second per token (0: no limit), refilled in wall time.
+    ///   - rateBurst: the bucket's size; by default the same as `rateLimit`.
+    ///   - realTime: the server reads the system clock instead of the test clock (for clients,
+    ///     like the load test, that stamp referrals with the wall clock).
+    public static func with<T: Sendable>(rateLimit: Double = 0, rateBurst: Double? = nil, maxBodyBytes: Int = 1 << 20, realTime: Bool = false,
                                          _ body: @Sendable (TestServer) async throws -> T) async throws -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -55,7 +58,7 @@ public final class TestServer: Sendable {
         }
         let logs = LogCapture()
         let configuration = ServerConfiguration(port: 0, maxBodyBytes: maxBodyBytes, maxBatchBytes: maxBodyBytes * 16, rateLimitPerSecond: rateLimit,
-                                                rateLimitBurst: max(1, rateLimit), clockCheckInterval: .seconds(3600),
+                                                rateLimitBurst: max(1, rateBurst ?? rateLimit), clockCheckInterval: .seconds(3600),
                                                 now: realTime ? SystemClock.now : clock.now)
         let server = ContinuumServer(store: store, pathway: pathway, configuration: configuration, logger: logs.logger())
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
