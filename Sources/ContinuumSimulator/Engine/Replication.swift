@@ -95,6 +95,11 @@ private struct Engine {
     let peak: [Double]
     let binWidth: [Double]
     let model: PathwayModel?
+    /// Copied out of `model` so the loop tests a flag, not a 448-byte optional (testing
+    /// `model != nil` copied it on every completion): true for pathway-driven scenarios.
+    let pathwayDriven: Bool
+    /// The pathway's front-door stage; -1 without a pathway.
+    let frontDoor: Int
     let startDay: Int
     let clockCount: Int
     /// Per stage, the indices of the pathway clocks it stops.
@@ -203,6 +208,8 @@ private struct Engine {
         binWidth = stages.map { 10 * $0.service.mean / Double(Replication.waitBins) }
         random = RandomSource(seed: scenario.seed, stream: stream)
         model = scenario.pathwayModel
+        pathwayDriven = scenario.pathwayModel != nil
+        frontDoor = scenario.pathwayModel?.frontDoor ?? -1
         self.startDay = startDay
         let clocks = scenario.pathwayModel?.pathway.definition.clocks.map(\.id) ?? []
         clockCount = clocks.count
@@ -366,13 +373,13 @@ private struct Engine {
                     job = Int32(arrivedAt.count)
                     arrivedAt.append(0)
                     jobPriority.append(0)
-                    if model != nil {
+                    if pathwayDriven {
                         due.append(contentsOf: repeatElement(-1, count: clockCount))
                         plannedStage.append(-1)
                     }
                 }
                 jobPriority[Int(job)] = arrivalPriority[streamIndex]
-                if let model { refer(job, stream: streamIndex, model, now) }
+                if pathwayDriven, let model { refer(job, stream: streamIndex, model, now) }
                 arrive(arrivalTo[streamIndex], job: job, now)
                 if let next = nextArrival(streamIndex, after: now) { heap.push(time: next, kind: .arrival, index: streamIndex) }
 
@@ -384,9 +391,9 @@ private struct Engine {
                 if now >= warmup { completions[stage] += 1 }
                 daily[min(Int(now), days - 1) * stageCount + stage].completed += 1
                 if let next = nextWaiting(stage) { startService(stage, job: next, now) }
-                if model != nil {
+                if pathwayDriven {
                     stopClocks(stage, job: event.job, now)
-                    if stage == model?.frontDoor {
+                    if stage == frontDoor {
                         // After the front door the case goes where the router sent it.
                         let target = Int(plannedStage[Int(event.job)])
                         if target >= 0 { arrive(target, job: event.job, now) } else { freeJobs.append(event.job) }
