@@ -19,7 +19,7 @@ struct EngineValidationTests {
     @Test("M/M/1 at 70%: mean wait and mean number in system")
     func mm1() async throws {
         let summary = try await Self.run("""
-            {"name": "mm1", "horizonDays": 30000, "warmupDays": 500, "replications": 10, "seed": 11,
+            {"name": "mm1", "horizonDays": 36500, "warmupDays": 500, "replications": 20, "seed": 11,
              "arrivals": [{"to": "q", "perDay": 7}],
              "stages": [{"id": "q", "servers": 1, "service": {"distribution": "exponential", "meanDays": 0.1}}]}
             """)
@@ -32,7 +32,7 @@ struct EngineValidationTests {
     @Test("M/M/c (c = 5) at 80%: Erlang C")
     func mmc() async throws {
         let summary = try await Self.run("""
-            {"name": "mmc", "horizonDays": 15000, "warmupDays": 200, "replications": 8, "seed": 12,
+            {"name": "mmc", "horizonDays": 36500, "warmupDays": 200, "replications": 10, "seed": 12,
              "arrivals": [{"to": "q", "perDay": 40}],
              "stages": [{"id": "q", "servers": 5, "service": {"distribution": "exponential", "meanDays": 0.1}}]}
             """)
@@ -45,8 +45,11 @@ struct EngineValidationTests {
     func benchNetwork() async throws {
         let bytes = try TestFixtures.read(TestFixtures.path("Simulations/validation/bench-network-surrey.json"))
         var scenario = try ScenarioLoader().load(bytes)
-        scenario.horizonDays = 12_000
-        scenario.replications = 6
+        // cp_plan (2 servers at 80%) converges slowest: 50 runs of a century keep every measure
+        // within about 1% whatever the seed (seven seeds tried); 6 runs of 12,000 days passed on
+        // seed 42 but missed 2% by up to 6% on others.
+        scenario.horizonDays = 36_500
+        scenario.replications = 50
         let summary = await Simulator(scenario: scenario).run(jobs: 2)
         try Self.compareWithTrafficEquations(scenario, summary)
     }
@@ -54,7 +57,7 @@ struct EngineValidationTests {
     @Test("a two-stage loop: early help steps up to statutory, statutory steps down to early help")
     func twoStageLoop() async throws {
         let json = """
-            {"name": "loop", "horizonDays": 20000, "warmupDays": 300, "replications": 6, "seed": 13,
+            {"name": "loop", "horizonDays": 36500, "warmupDays": 300, "replications": 30, "seed": 13,
              "arrivals": [{"to": "early-help", "perDay": 6}, {"to": "statutory", "perDay": 2}],
              "stages": [
                {"id": "early-help", "servers": 4, "service": {"distribution": "exponential", "meanDays": 0.4},
@@ -80,7 +83,7 @@ struct EngineValidationTests {
         for (i, stage) in scenario.stages.enumerated() {
             let exact = QueueingTheory.mmc(lambda: lambda[i], mu: 1 / stage.service.mean, c: stage.servers)
             expectClose(summary.stages[i].arrivalsPerDay.mean, lambda[i], "\(stage.id) arrivals")
-            expectClose(summary.stages[i].meanWaitDays.mean, exact.waitDays, "\(stage.id) Wq", tolerance: 0.03)
+            expectClose(summary.stages[i].meanWaitDays.mean, exact.waitDays, "\(stage.id) Wq")
             expectClose(summary.stages[i].meanInSystem.mean, exact.inSystem, "\(stage.id) L")
         }
     }
