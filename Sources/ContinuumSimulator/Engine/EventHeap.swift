@@ -1,6 +1,6 @@
 /// A binary min-heap of events ordered by time, then by the order they were scheduled (so
 /// simultaneous events are processed first-scheduled first, deterministically).
-struct EventHeap {
+final class EventHeap {
     struct Event {
         var time: Double
         var order: UInt64
@@ -16,50 +16,65 @@ struct EventHeap {
         }
     }
 
-    private var items: [Event] = []
+    /// The heap's own buffer (grown by doubling): like ``Slots``, no copy-on-write check per
+    /// push and pop, which an `Array` inside the engine's struct paid on every event.
+    private var items: UnsafeMutablePointer<Event>
+    private var capacity: Int
+    private(set) var count = 0
     private var scheduled: UInt64 = 0
 
-    init(capacity: Int) { items.reserveCapacity(capacity) }
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        items = .allocate(capacity: self.capacity)
+    }
 
-    var isEmpty: Bool { items.isEmpty }
+    deinit { items.deallocate() }  // Event is plain data: nothing to deinitialise
 
-    @inline(__always)
-    mutating func push(time: Double, kind: Event.Kind, index: Int, job: Int = 0) {
-        scheduled &+= 1
-        let event = Event(time: time, order: scheduled, kind: kind, index: Int32(truncatingIfNeeded: index), job: Int32(truncatingIfNeeded: job))
-        items.append(event)
-        // Sift up inside one buffer access: the indices stay within 0..<count by construction.
-        items.withUnsafeMutableBufferPointer { items in
-            var child = items.count - 1
-            while child > 0 {
-                let parent = (child - 1) / 2
-                guard event.precedes(items[parent]) else { break }
-                items[child] = items[parent]
-                child = parent
-            }
-            items[child] = event
-        }
+    var isEmpty: Bool { count == 0 }
+
+    private func grow() {
+        let larger = UnsafeMutablePointer<Event>.allocate(capacity: capacity * 2)
+        larger.moveInitialize(from: items, count: count)
+        items.deallocate()
+        items = larger
+        capacity *= 2
     }
 
     @inline(__always)
-    mutating func pop() -> Event? {
-        guard let last = items.popLast() else { return nil }
-        guard !items.isEmpty else { return last }
-        return items.withUnsafeMutableBufferPointer { items in
-            let top = items[0]
-            var parent = 0
-            let count = items.count
-            while true {
-                let left = 2 * parent + 1
-                if left >= count { break }
-                let right = left + 1
-                let child = right < count && items[right].precedes(items[left]) ? right : left
-                guard items[child].precedes(last) else { break }
-                items[parent] = items[child]
-                parent = child
-            }
-            items[parent] = last
-            return top
+    func push(time: Double, kind: Event.Kind, index: Int, job: Int = 0) {
+        scheduled &+= 1
+        let event = Event(time: time, order: scheduled, kind: kind, index: Int32(truncatingIfNeeded: index), job: Int32(truncatingIfNeeded: job))
+        if count == capacity { grow() }
+        // Sift up (Event is plain data, so assigning into the free slot needs no initialisation).
+        var child = count
+        count += 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard event.precedes(items[parent]) else { break }
+            items[child] = items[parent]
+            child = parent
         }
+        items[child] = event
+    }
+
+    @inline(__always)
+    func pop() -> Event? {
+        guard count > 0 else { return nil }
+        count -= 1
+        let top = items[0]
+        guard count > 0 else { return top }
+        let last = items[count]
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            if left >= count { break }
+            let right = left + 1
+            let child = right < count && items[right].precedes(items[left]) ? right : left
+            guard items[child].precedes(last) else { break }
+            items[parent] = items[child]
+            parent = child
+        }
+        items[parent] = last
+        return top
     }
 }

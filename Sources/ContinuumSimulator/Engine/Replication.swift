@@ -107,65 +107,84 @@ private struct Engine {
     let levelIndex: [String: Int]
 
     var random: RandomSource
-    var heap = EventHeap(capacity: 1024)
-    var arrivedAt: [Double] = []
-    var freeJobs: [Int32] = []
+    let heap = EventHeap(capacity: 1024)
+    // Per job (a job id is reused once its case leaves), and the ids free for reuse.
+    let arrivedAt = Slots<Double>()
+    let freeJobs = Slots<Int32>()
     /// Per stage, one FIFO ring per priority level (FIFO stages use level 0 only).
-    var queues: [Ring]
+    let queues: [Ring]
     static let priorityLevels = 11
     let priorityStage: [Bool]
     /// Per job: its priority (0 first); in pathway-driven scenarios immediate risk is 0.
-    var jobPriority: [UInt8] = []
-    var busy: [Int]
-    var inSystem: [Int]
-    var lastChange: [Double]
-    var areaBusy: [Double]
-    var areaInSystem: [Double]
-    var arrivals: [Int]
-    var completions: [Int]
-    var waitSum: [Double]
-    var waitCount: [Int]
+    let jobPriority = Slots<UInt8>()
+    // Per stage unless marked; written in place (see ``Slots``).
+    let busy: Slots<Int>
+    let inSystem: Slots<Int>
+    let lastChange: Slots<Double>
+    let areaBusy: Slots<Double>
+    let areaInSystem: Slots<Double>
+    let arrivals: Slots<Int>
+    let completions: Slots<Int>
+    let waitSum: Slots<Double>
+    let waitCount: Slots<Int>
     /// stage × priority level, flattened.
-    var waitSumByPriority: [Double]
-    var waitCountByPriority: [Int]
+    let waitSumByPriority: Slots<Double>
+    let waitCountByPriority: Slots<Int>
     /// stage × bin, flattened.
-    var histogram: [Int]
+    let histogram: Slots<Int>
     /// day × stage, flattened.
-    var daily: [DayCounts]
+    let daily: Slots<DayCounts>
     var stepUps = 0
     var stepDowns = 0
     var events = 0
     var nextDay = 1.0
     // Pathway-driven state: per job, each clock's due day (-1: not running) and the stage its
     // recommended level goes to after the front door (-1: leaves, universal help).
-    var due: [Int32] = []
-    var plannedStage: [Int32] = []
+    let due = Slots<Int32>()
+    let plannedStage = Slots<Int32>()
     var clocksStopped: [Int]
     var clocksOnTime: [Int]
     var routedByLevel: [Int]
     var reReferrals = 0
     var referrals = 0
 
-    /// A FIFO queue of job ids that reuses its storage.
-    struct Ring {
-        var items: [Int32] = []
-        var head = 0
-        var count: Int { items.count - head }
+    /// A FIFO queue of job ids: a circular buffer (capacity a power of two, doubled when full),
+    /// a class for the same reason as ``Slots``.
+    final class Ring {
+        private var items: UnsafeMutablePointer<Int32>
+        private var mask: Int
+        private var head = 0
+        private(set) var count = 0
 
-        mutating func push(_ job: Int32) { items.append(job) }
+        init() {
+            mask = 15
+            items = .allocate(capacity: mask + 1)
+        }
 
-        mutating func pop() -> Int32? {
-            guard head < items.count else { return nil }
+        deinit { items.deallocate() }
+
+        @inline(__always) func push(_ job: Int32) {
+            if count > mask { grow() }
+            items[(head + count) & mask] = job
+            count += 1
+        }
+
+        @inline(__always) func pop() -> Int32? {
+            guard count > 0 else { return nil }
             let job = items[head]
-            head += 1
-            if head == items.count {
-                items.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head > 4096, head * 2 > items.count {
-                items.removeFirst(head)
-                head = 0
-            }
+            head = (head + 1) & mask
+            count -= 1
             return job
+        }
+
+        private func grow() {
+            let capacity = (mask + 1) * 2
+            let larger = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+            for offset in 0..<count { larger[offset] = items[(head + offset) & mask] }
+            items.deallocate()
+            items = larger
+            mask = capacity - 1
+            head = 0
         }
     }
 
@@ -221,21 +240,21 @@ private struct Engine {
         clocksStopped = Array(repeating: 0, count: clocks.count)
         clocksOnTime = Array(repeating: 0, count: clocks.count)
         routedByLevel = Array(repeating: 0, count: levels.count)
-        queues = Array(repeating: Ring(), count: stageCount * Self.priorityLevels)
+        queues = (0..<(stageCount * Self.priorityLevels)).map { _ in Ring() }
         priorityStage = stages.map(\.priorityQueue)
-        busy = Array(repeating: 0, count: stageCount)
-        inSystem = Array(repeating: 0, count: stageCount)
-        lastChange = Array(repeating: scenario.warmupDays, count: stageCount)
-        areaBusy = Array(repeating: 0, count: stageCount)
-        areaInSystem = Array(repeating: 0, count: stageCount)
-        arrivals = Array(repeating: 0, count: stageCount)
-        completions = Array(repeating: 0, count: stageCount)
-        waitSum = Array(repeating: 0, count: stageCount)
-        waitCount = Array(repeating: 0, count: stageCount)
-        waitSumByPriority = Array(repeating: 0, count: stageCount * Self.priorityLevels)
-        waitCountByPriority = Array(repeating: 0, count: stageCount * Self.priorityLevels)
-        histogram = Array(repeating: 0, count: stageCount * Replication.waitBins)
-        daily = Array(repeating: DayCounts(), count: days * stageCount)
+        busy = Slots(repeating: 0, count: stageCount)
+        inSystem = Slots(repeating: 0, count: stageCount)
+        lastChange = Slots(repeating: scenario.warmupDays, count: stageCount)
+        areaBusy = Slots(repeating: 0, count: stageCount)
+        areaInSystem = Slots(repeating: 0, count: stageCount)
+        arrivals = Slots(repeating: 0, count: stageCount)
+        completions = Slots(repeating: 0, count: stageCount)
+        waitSum = Slots(repeating: 0, count: stageCount)
+        waitCount = Slots(repeating: 0, count: stageCount)
+        waitSumByPriority = Slots(repeating: 0, count: stageCount * Self.priorityLevels)
+        waitCountByPriority = Slots(repeating: 0, count: stageCount * Self.priorityLevels)
+        histogram = Slots(repeating: 0, count: stageCount * Replication.waitBins)
+        daily = Slots(repeating: DayCounts(), count: days * stageCount)
     }
 
     /// Adds the time since the stage last changed to its areas (after the warm-up only).
@@ -374,7 +393,7 @@ private struct Engine {
                     arrivedAt.append(0)
                     jobPriority.append(0)
                     if pathwayDriven {
-                        due.append(contentsOf: repeatElement(-1, count: clockCount))
+                        due.append(-1, times: clockCount)
                         plannedStage.append(-1)
                     }
                 }
@@ -426,7 +445,7 @@ private struct Engine {
         for stage in 0..<stageCount {
             let capacity = Double(servers[stage]) * measured
             let meanWait: Double = waitCount[stage] > 0 ? waitSum[stage] / Double(waitCount[stage]) : 0
-            let bins = Array(histogram[(stage * Replication.waitBins)..<((stage + 1) * Replication.waitBins)])
+            let bins = histogram.array((stage * Replication.waitBins)..<((stage + 1) * Replication.waitBins))
             var byPriority: [Double?] = []
             if priorityStage[stage] {
                 for level in 0..<Self.priorityLevels {
@@ -439,7 +458,7 @@ private struct Engine {
                 meanWaitDays: meanWait, meanInSystem: areaInSystem[stage] / measured,
                 throughputPerDay: Double(completions[stage]) / measured, waitHistogram: bins, meanWaitByPriority: byPriority))
         }
-        let perDay: [[DayCounts]] = (0..<days).map { day in Array(daily[(day * stageCount)..<((day + 1) * stageCount)]) }
+        let perDay: [[DayCounts]] = (0..<days).map { day in daily.array((day * stageCount)..<((day + 1) * stageCount)) }
         return ReplicationResult(stages: measures, daily: perDay, stepUps: stepUps, stepDowns: stepDowns, clocksStopped: clocksStopped,
                                  clocksOnTime: clocksOnTime, routedByLevel: routedByLevel, reReferrals: reReferrals, events: events)
     }
