@@ -74,6 +74,23 @@ struct ScenarioTests {
         #expect(abs(august - 50) < 2 && abs(september - 150) < 3 && abs(july - 100) < 2)
     }
 
+    @Test("extreme but valid service times run to the end: always 0 (bins of zero width), or tiny with a long tail")
+    func extremeServiceTimes() async throws {
+        for service in [#"{"distribution": "empirical", "values": [0]}"#,
+                        #"{"distribution": "gamma", "meanDays": 1e-20, "sdDays": 1e-10}"#,
+                        #"{"distribution": "fixed", "days": 1e-300}"#] {
+            let json = """
+                {"name": "extreme", "horizonDays": 30, "warmupDays": 0, "replications": 2, "seed": 3,
+                 "arrivals": [{"to": "q", "perDay": 40}],
+                 "stages": [{"id": "q", "servers": 1, "service": \(service)}]}
+                """
+            let summary = await Simulator(scenario: try ScenarioLoader().load(Array(json.utf8))).run(jobs: 2)
+            #expect(summary.stages[0].throughputPerDay.mean > 30, "\(service)")
+            let text = summary.json.serialized()
+            #expect(!text.contains("nan") && !text.contains("inf"), "\(service)")
+        }
+    }
+
     @Test("the shipped scenarios load")
     func shipped() throws {
         let folder = TestFixtures.root.appendingPathComponent("Simulations")

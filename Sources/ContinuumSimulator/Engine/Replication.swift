@@ -93,7 +93,9 @@ private struct Engine {
     let routeKind: [UInt8]
     let months: [Int]
     let peak: [Double]
-    let binWidth: [Double]
+    /// Per stage, waiting-time bins per day (1 / the bin width; infinite for a stage whose
+    /// service time is always 0).
+    let binsPerDay: [Double]
     let model: PathwayModel?
     /// Copied out of `model` so the loop tests a flag, not a 448-byte optional (testing
     /// `model != nil` copied it on every completion): true for pathway-driven scenarios.
@@ -224,7 +226,7 @@ private struct Engine {
         let startDay = scenario.startDate.daysSinceEpoch
         months = (0..<days).map { CalendarDate(daysSinceEpoch: startDay + $0).month - 1 }
         peak = scenario.arrivals.map { $0.perDay * ($0.monthly?.max() ?? 1) }
-        binWidth = stages.map { 10 * $0.service.mean / Double(Replication.waitBins) }
+        binsPerDay = stages.map { 1 / (10 * $0.service.mean / Double(Replication.waitBins)) }
         random = RandomSource(seed: scenario.seed, stream: stream)
         model = scenario.pathwayModel
         pathwayDriven = scenario.pathwayModel != nil
@@ -281,6 +283,15 @@ private struct Engine {
         }
     }
 
+    /// The waiting-time bin of `wait`: the last bin takes everything beyond it, and no input
+    /// can make this trap (a wait of 10^20 bin widths, or bins of zero width when an empirical
+    /// service time is always 0, once crashed the conversion to `Int`).
+    @inline(__always) static func bin(_ wait: Double, _ binsPerDay: Double) -> Int {
+        guard wait > 0 else { return 0 }
+        let position = wait * binsPerDay  // +infinity for zero-width bins
+        return position < Double(Replication.waitBins - 1) ? Int(position) : Replication.waitBins - 1
+    }
+
     @inline(__always) mutating func startService(_ stage: Int, job: Int32, _ now: Double) {
         busy[stage] += 1
         if now >= warmup {
@@ -292,7 +303,7 @@ private struct Engine {
                 waitSumByPriority[slot] += wait
                 waitCountByPriority[slot] += 1
             }
-            histogram[stage * Replication.waitBins + min(Replication.waitBins - 1, Int(wait / binWidth[stage]))] += 1
+            histogram[stage * Replication.waitBins + Self.bin(wait, binsPerDay[stage])] += 1
         }
         heap.push(time: now + service[stage].sample(&random, empirical: empirical), kind: .completion, index: stage, job: Int(job))
     }
