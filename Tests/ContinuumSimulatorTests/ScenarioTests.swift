@@ -36,6 +36,19 @@ struct ScenarioTests {
         }
     }
 
+    @Test("an arrival rate or monthly multiplier far beyond any council's is refused, not run for days")
+    func rateBounds() throws {
+        let fast = Self.valid.replacingOccurrences(of: "\"perDay\": 40", with: "\"perDay\": 4e9")
+            .replacingOccurrences(of: "0.8,1.2", with: "0.8,1e6")
+        do {
+            _ = try ScenarioLoader().load(Array(fast.utf8))
+            Issue.record("expected problems")
+        } catch {
+            #expect(error.problems.map(\.path) == ["$.arrivals[0].perDay", "$.arrivals[0].monthly"])
+            #expect(error.description.contains("must be 0 to 1,000,000 referrals a day"))
+        }
+    }
+
     @Test("unknown fields are rejected with a suggestion; a pathway without a referral mix is refused")
     func strictness() throws {
         let typo = Self.valid.replacingOccurrences(of: "\"horizonDays\"", with: "\"horizonDay\": 1, \"horizonDays\"")

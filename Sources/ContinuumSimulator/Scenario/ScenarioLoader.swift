@@ -13,6 +13,9 @@ public struct ScenarioInvalid: Error, Sendable, CustomStringConvertible {
 /// let scenario = try ScenarioLoader().load(bytes)
 /// ```
 public struct ScenarioLoader: Sendable {
+    /// The largest arrival rate a stream may have (referrals a day).
+    public static let maximumPerDay = 1_000_000.0
+
     public init() {}
 
     /// - Parameter pathway: loads and verifies the pathway a pathway-driven scenario names
@@ -80,9 +83,13 @@ public struct ScenarioLoader: Sendable {
                 problem("\(path).to", "name the stage these referrals arrive at")
                 to = 0
             }
-            if !(arrival.perDay >= 0 && arrival.perDay.isFinite) { problem("\(path).perDay", "must be 0 or more") }
-            if let monthly = arrival.monthly, monthly.count != 12 || monthly.contains(where: { !($0 >= 0 && $0.isFinite) }) {
-                problem("\(path).monthly", "must be 12 multipliers (January to December), each 0 or more")
+            // An upper bound catches a typo (1e9 for 1e3) that would otherwise run for days: all
+            // of England refers about 1,800 children a day.
+            if !(arrival.perDay >= 0 && arrival.perDay <= Self.maximumPerDay) {
+                problem("\(path).perDay", "must be 0 to 1,000,000 referrals a day")
+            }
+            if let monthly = arrival.monthly, monthly.count != 12 || monthly.contains(where: { !($0 >= 0 && $0 <= 100) }) {
+                problem("\(path).monthly", "must be 12 multipliers (January to December), each 0 to 100")
             }
             if let priority = arrival.priority, !(0...9).contains(priority) { problem("\(path).priority", "must be 0 (served first) to 9") }
             arrivals.append(Scenario.Arrival(to: to, perDay: arrival.perDay, monthly: arrival.monthly, priority: min(9, max(0, arrival.priority ?? 0))))
