@@ -49,6 +49,26 @@ struct ScenarioTests {
         }
     }
 
+    @Test("service times beyond any case's, or a spread that overflows its distribution, are refused with their paths")
+    func serviceBounds() throws {
+        let cases: [(service: String, path: String, message: String)] = [
+            (#"{"distribution": "lognormal", "meanDays": 1e300, "sdDays": 1e300}"#, "$.stages[1].service.meanDays", "at most 1,000,000 days"),
+            (#"{"distribution": "lognormal", "meanDays": 1e-200, "sdDays": 1}"#, "$.stages[1].service.sdDays", "cannot be sampled"),
+            (#"{"distribution": "gamma", "meanDays": 1e-200, "sdDays": 1}"#, "$.stages[1].service.sdDays", "cannot be sampled"),
+            (#"{"distribution": "empirical", "values": [1, 1e7]}"#, "$.stages[1].service.values", "each 0 to 1,000,000"),
+        ]
+        for (service, path, message) in cases {
+            let json = Self.valid.replacingOccurrences(of: #"{"distribution": "lognormal", "meanDays": 0.7, "sdDays": 0.5}"#, with: service)
+            do {
+                _ = try ScenarioLoader().load(Array(json.utf8))
+                Issue.record("expected a problem for \(service)")
+            } catch {
+                #expect(error.problems.map(\.path).contains(path), "\(service): \(error.problems.map(\.path))")
+                #expect(error.description.contains(message), "\(service): \(error.description)")
+            }
+        }
+    }
+
     @Test("unknown fields are rejected with a suggestion; a pathway without a referral mix is refused")
     func strictness() throws {
         let typo = Self.valid.replacingOccurrences(of: "\"horizonDays\"", with: "\"horizonDay\": 1, \"horizonDays\"")

@@ -305,7 +305,10 @@ private struct Engine {
             }
             histogram[stage * Replication.waitBins + Self.bin(wait, binsPerDay[stage])] += 1
         }
-        heap.push(time: now + service[stage].sample(&random, empirical: empirical), kind: .completion, index: stage, job: Int(job))
+        let duration = service[stage].sample(&random, empirical: empirical)
+        // A NaN draw (only from parameters at the edge of Double's range, which the loader
+        // refuses) would otherwise poison the clock: such a case is simply never finished.
+        heap.push(time: now + (duration >= 0 ? duration : .infinity), kind: .completion, index: stage, job: Int(job))
     }
 
     @inline(__always) mutating func arrive(_ stage: Int, job: Int32, _ now: Double) {

@@ -78,6 +78,9 @@ struct Sampler: Sendable {
     }
 
     @inline(__always)
+    /// Whether the parameters are finite numbers a draw can be made from.
+    var isUsable: Bool { a.isFinite && b.isFinite && (kind != .gamma || (a > 0 && b > 0)) }
+
     func sample(_ random: inout RandomSource, empirical: [Distribution]) -> Double {
         switch kind {
         case .exponential: return random.exponential(mean: a)

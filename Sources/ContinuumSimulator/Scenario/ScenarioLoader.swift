@@ -15,6 +15,8 @@ public struct ScenarioInvalid: Error, Sendable, CustomStringConvertible {
 public struct ScenarioLoader: Sendable {
     /// The largest arrival rate a stream may have (referrals a day).
     public static let maximumPerDay = 1_000_000.0
+    /// The longest service time (or mean, or spread) a distribution may have, in days.
+    public static let maximumDays = 1_000_000.0
 
     public init() {}
 
@@ -195,7 +197,7 @@ public struct ScenarioLoader: Sendable {
     private func distribution(_ service: ScenarioFile.ServiceFile, _ path: String, _ problem: (String, String) -> Void) -> Distribution? {
         func positive(_ value: Double?, _ field: String) -> Double? {
             guard let value else { problem("\(path).\(field)", "is required for a \(service.distribution) distribution"); return nil }
-            guard value > 0, value.isFinite else { problem("\(path).\(field)", "must be more than 0"); return nil }
+            guard value > 0, value <= Self.maximumDays else { problem("\(path).\(field)", "must be more than 0 and at most 1,000,000 days"); return nil }
             return value
         }
         switch service.distribution {
@@ -203,12 +205,18 @@ public struct ScenarioLoader: Sendable {
             return positive(service.meanDays, "meanDays").map { .exponential(mean: $0) }
         case "lognormal", "gamma":
             guard let mean = positive(service.meanDays, "meanDays"), let sd = positive(service.sdDays, "sdDays") else { return nil }
-            return service.distribution == "gamma" ? .gamma(mean: mean, sd: sd) : .lognormal(mean: mean, sd: sd)
+            let distribution: Distribution = service.distribution == "gamma" ? .gamma(mean: mean, sd: sd) : .lognormal(mean: mean, sd: sd)
+            // A tiny mean with a large spread overflows the distribution's own parameters.
+            guard Sampler(distribution, table: -1).isUsable else {
+                problem("\(path).sdDays", "sdDays \(sd) is too large for meanDays \(mean): this \(service.distribution) distribution cannot be sampled")
+                return nil
+            }
+            return distribution
         case "fixed":
             return positive(service.days ?? service.meanDays, "days").map { .fixed($0) }
         case "empirical":
-            guard let values = service.values, !values.isEmpty, values.allSatisfy({ $0 >= 0 && $0.isFinite }) else {
-                problem("\(path).values", "an empirical distribution needs a non-empty list of service times in days, each 0 or more")
+            guard let values = service.values, !values.isEmpty, values.allSatisfy({ $0 >= 0 && $0 <= Self.maximumDays }) else {
+                problem("\(path).values", "an empirical distribution needs a non-empty list of service times in days, each 0 to 1,000,000")
                 return nil
             }
             let weights = service.weights ?? Array(repeating: 1, count: values.count)
