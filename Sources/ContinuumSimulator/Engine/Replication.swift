@@ -391,7 +391,7 @@ private struct Engine {
         for index in scenario.arrivals.indices {
             if let first = nextArrival(index, after: 0) { heap.push(time: first, kind: .arrival, index: index) }
         }
-        while let event = heap.pop() {
+        while let event = heap.next() {
             let now = event.time
             if now >= horizon { break }
             while now >= nextDay { snapshotDay() }
