@@ -1,4 +1,5 @@
 import ContinuumSimulator
+import Foundation
 import Testing
 
 @Suite("Random numbers and distributions")
@@ -41,5 +42,23 @@ struct RandomTests {
             #expect(abs(sampleVariance) < 1e-9)
         }
         #expect(abs(distribution.mean - mean) < 1e-9)
+    }
+
+    @Test("the ziggurat exponential follows 1 - e^-x from the bottom layer to the tail beyond its base (x > 7.7)")
+    func exponentialShape() {
+        var random = RandomSource(seed: 11)
+        let n = 4_000_000
+        let points: [Double] = [0.01, 0.1, 0.5, 1, 2, 3, 5, 7, 8, 10]
+        var above = Array(repeating: 0, count: points.count)
+        for _ in 0..<n {
+            let x = random.standardExponential()
+            for (i, point) in points.enumerated() where x > point { above[i] += 1 }
+        }
+        for (i, point) in points.enumerated() {
+            let expected = Double(n) * exp(-point)
+            // Five standard deviations of a binomial count: fails only for a wrong shape.
+            let allowed = 5 * (expected * (1 - exp(-point))).squareRoot()
+            #expect(abs(Double(above[i]) - expected) < allowed, "P(X > \(point)): \(above[i]) draws, expected \(expected)")
+        }
     }
 }

@@ -47,8 +47,25 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
         }
     }
 
+    /// Exponential with the given mean, by the ziggurat method (about 99% of draws take one
+    /// 64-bit number, a table read and a multiply; `log` only in the rare wedge and tail
+    /// cases). It was `-mean * log(uniform())`, and `log` was a tenth of the simulator's time.
     public mutating func exponential(mean: Double) -> Double {
-        -mean * log(uniform())
+        mean * standardExponential()
+    }
+
+    /// Exponential with mean 1 (see ``ExponentialZiggurat``).
+    public mutating func standardExponential() -> Double {
+        while true {
+            let bits = next()
+            let layer = Int(bits & 0xFF)
+            // The top 52 bits as a fraction in [0, 1); the low 8 chose the layer.
+            let x = Double(bits >> 12) * 0x1.0p-52 * ExponentialZiggurat.x[layer]
+            if x < ExponentialZiggurat.x[layer + 1] { return x }  // inside the layer's rectangle under the curve
+            if layer == 0 { return ExponentialZiggurat.r - log(uniform()) }  // the tail, by memorylessness
+            let f = ExponentialZiggurat.f
+            if f[layer + 1] + (f[layer] - f[layer + 1]) * uniform() < exp(-x) { return x }  // the wedge
+        }
     }
 
     /// Gamma(shape, scale) by Marsaglia and Tsang (2000); shape < 1 by the boost u^(1/shape).
