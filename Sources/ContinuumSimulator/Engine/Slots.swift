@@ -68,7 +68,4 @@ final class Slots<Element> {
         precondition(range.lowerBound >= 0 && range.upperBound <= count, "slots \(range) outside 0..<\(count)")
         return Array(UnsafeBufferPointer(start: base + range.lowerBound, count: range.count))
     }
-
-    /// Every slot, copied out as an array.
-    var array: [Element] { array(0..<count) }
 }

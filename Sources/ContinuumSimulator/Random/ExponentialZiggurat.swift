@@ -1,13 +1,15 @@
 /// Tables for the ziggurat exponential (Marsaglia and Tsang, "The Ziggurat Method for
 /// Generating Random Variables", 2000), in the form Rust's `rand_distr` uses: 256 layers of
-/// equal area `v` under e^-x, the base layer ending at `r` with the tail beyond it. Computed
-/// once (in double precision) from `r` and `v` by the recurrence below; `RandomSourceTests`
-/// recomputes them and checks every entry.
+/// equal area `v` under e^-x, the base layer ending at `r` with the tail beyond it. Written out
+/// as literals (so the compiler lays them down statically, with no lazy set-up on the hot
+/// path), computed in double precision from `r` and `v` by the recurrence on `x`; `RandomTests`
+/// checks the distribution they produce, from 0.01 to the tail.
 enum ExponentialZiggurat {
     static let r = 7.69711747013104971951
     static let v = 0.0039496598225815572200
 
-    /// Layer edges: x[0] = v / e^-r (the base layer's virtual width), x[1] = r, x[i+1] = -log(v / x[i] + e^-x[i]), x[256] = 0.
+    /// Layer edges: x[0] = v / e^-r (the base layer's virtual width), x[1] = r,
+    /// x[i+1] = -log(v / x[i] + e^-x[i]), x[256] = 0.
     static let x: [Double] = [
         8.697117470131053, 7.69711747013105, 6.941033629377213, 6.47837849383257,
         6.144164665772473, 5.8821443157954, 5.666410167454034, 5.4828906275260625,
