@@ -33,7 +33,7 @@ final class EventHeap {
     /// push and pop, which an `Array` inside the engine's struct paid on every event.
     private var items: UnsafeMutablePointer<Event>
     private var capacity: Int
-    private(set) var count = 0
+    private var count = 0
     private var scheduled: UInt64 = 0
 
     init(capacity: Int) {
@@ -42,8 +42,6 @@ final class EventHeap {
     }
 
     deinit { items.deallocate() }  // Event is plain data: nothing to deinitialise
-
-    var isEmpty: Bool { count == 0 }
 
     private func grow() {
         let larger = UnsafeMutablePointer<Event>.allocate(capacity: capacity * 2)
