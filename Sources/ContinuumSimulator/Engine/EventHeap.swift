@@ -44,11 +44,7 @@ final class EventHeap {
     deinit { items.deallocate() }  // Event is plain data: nothing to deinitialise
 
     private func grow() {
-        let larger = UnsafeMutablePointer<Event>.allocate(capacity: capacity * 2)
-        larger.moveInitialize(from: items, count: count)
-        items.deallocate()
-        items = larger
-        capacity *= 2
+        items = doubling(items, count: count, capacity: &capacity)
     }
 
     /// Whether the root is the event ``next()`` last handed out, not yet removed: the first
