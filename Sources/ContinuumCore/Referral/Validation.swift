@@ -44,14 +44,22 @@ public enum ValidationContext {
 /// `Decoder` (Foundation's `JSONDecoder`, say) it reads through keyed containers. The types
 /// that use it state their rules once, in `init(fields:)`.
 struct FieldReader<Key: CodingKey & CaseIterable> {
-    private enum Source {
-        case codable(KeyedDecodingContainer<Key>)
-        case node(JSONNode)
+    /// The `Codable` backend's container, boxed: held inline, a generic
+    /// `KeyedDecodingContainer<Key>?` made every copy and destruction of a reader look up that
+    /// type's metadata at run time (about 500 instructions, seven times per referral, on the
+    /// fast path that never uses it). A class reference needs no metadata to release.
+    private final class Container {
+        let keyed: KeyedDecodingContainer<Key>
+
+        init(_ keyed: KeyedDecodingContainer<Key>) {
+            self.keyed = keyed
+        }
     }
 
     /// One of these two is set: the json-c node (fast path) or the Codable container.
     private let node: JSONNode?
-    private let container: KeyedDecodingContainer<Key>?
+    private let boxed: Container?
+    private var container: KeyedDecodingContainer<Key>? { boxed?.keyed }
     /// Members found by the reads so far (node backend): if it matches the object's member
     /// count at `finish()`, no member is unknown and nothing more need be looked at.
     private var found = 0
@@ -75,22 +83,17 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
         do {
             let container = try decoder.container(keyedBy: Key.self)
             let unknown = try decoder.container(keyedBy: JSONKey.self).allKeys.map(\.stringValue).filter { Key(stringValue: $0) == nil }
-            self.init(source: .codable(container), location: FieldLocation(parent: decoder.codingPath), receivedAt: receivedAt,
-                      receivedOn: receivedAt.map(UKTime.londonDate), unknown: unknown)
+            self.init(node: nil, boxed: Container(container), location: FieldLocation(parent: decoder.codingPath),
+                      receivedAt: receivedAt, receivedOn: receivedAt.map(UKTime.londonDate), unknown: unknown)
         } catch let error as DecodingError {
             throw MessageInvalid([JSONProblem(error)])
         }
     }
 
-    private init(source: Source, location: FieldLocation, receivedAt: Timestamp?, receivedOn: CalendarDate?, unknown: [String]) {
-        switch source {
-        case .codable(let container):
-            self.container = container
-            node = nil
-        case .node(let node):
-            self.node = node
-            container = nil
-        }
+    private init(node: JSONNode?, boxed: Container?, location: FieldLocation, receivedAt: Timestamp?, receivedOn: CalendarDate?,
+                 unknown: [String]) {
+        self.node = node
+        self.boxed = boxed
         self.location = location
         self.receivedAt = receivedAt
         self.receivedOn = receivedOn
@@ -102,7 +105,7 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
         guard node.isObject else {
             throw MessageInvalid([JSONProblem(node.value.mismatch([String: Any].self, expected: "an object", at: location.path))])
         }
-        self.init(source: .node(node), location: location, receivedAt: receivedAt, receivedOn: receivedOn, unknown: [])
+        self.init(node: node, boxed: nil, location: location, receivedAt: receivedAt, receivedOn: receivedOn, unknown: [])
     }
 
     private mutating func reportUnknown(_ unknown: [String]) {
