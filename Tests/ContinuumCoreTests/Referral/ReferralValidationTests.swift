@@ -113,7 +113,7 @@ struct ReferralValidationTests {
     }
 
     @Test func badPostcodes() {
-        for text in ["GUILDFORD", "1GU 4LH", "GU1 LH4", "G", "GU1 4LHX"] {
+        for text in ["GUILDFORD", "1GU 4LH", "GU1 LH4", "G", "GU1 4LHX", "GU1\t4LH", "GÜ1 4LH", "GU1 4LÉ", "", "   ", "AB12C 3DE"] {
             #expect((try? Postcode(validating: text)) == nil, "\(text)")
         }
     }
