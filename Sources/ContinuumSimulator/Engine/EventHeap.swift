@@ -44,7 +44,9 @@ final class EventHeap {
     deinit { items.deallocate() }  // Event is plain data: nothing to deinitialise
 
     private func grow() {
-        items = doubling(items, count: count, capacity: &capacity)
+        var larger = capacity  // a local, not `&capacity`: see Slots.grow()
+        items = doubling(items, count: count, capacity: &larger)
+        capacity = larger
     }
 
     /// Whether the root is the event ``next()`` last handed out, not yet removed: the first

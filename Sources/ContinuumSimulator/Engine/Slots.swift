@@ -60,7 +60,11 @@ final class Slots<Element> {
     }
 
     private func grow() {
-        base = doubling(base, count: count, capacity: &capacity)
+        // Through a local: an `inout` access to the stored property would be a long access,
+        // and then every read of `capacity` in the loop needs a run-time exclusivity check.
+        var larger = capacity
+        base = doubling(base, count: count, capacity: &larger)
+        capacity = larger
     }
 
     /// Slots `range`, copied out as an array.
