@@ -77,7 +77,6 @@ private struct Engine {
     let horizon: Double
     let warmup: Double
     let days: Int
-    let servers: [Int]
     let service: [Sampler]
     let empirical: [Distribution]
     /// Per arrival stream, copied out of the scenario so the loop reads plain numbers.
@@ -85,17 +84,13 @@ private struct Engine {
     let arrivalPriority: [UInt8]
     let arrivalRate: [Double]
     let arrivalMonthly: [[Double]]
-    /// Routing, flattened: for stage s, entries routeStart[s]..<routeStart[s+1].
-    let routeStart: [Int]
+    /// Routing, flattened: for stage s, entries `perStage[s].routes`.
     let routeCumulative: [Double]
     let routeTarget: [Int]
     /// 1 step-up (or escalation), 2 step-down, 0 other.
     let routeKind: [UInt8]
     let months: [Int]
     let peak: [Double]
-    /// Per stage, waiting-time bins per day (1 / the bin width; infinite for a stage whose
-    /// service time is always 0).
-    let binsPerDay: [Double]
     let model: PathwayModel?
     /// Copied out of `model` so the loop tests a flag, not a 448-byte optional (testing
     /// `model != nil` copied it on every completion): true for pathway-driven scenarios.
@@ -116,19 +111,11 @@ private struct Engine {
     /// Per stage, one FIFO ring per priority level (FIFO stages use level 0 only).
     let queues: [Ring]
     static let priorityLevels = 11
-    let priorityStage: [Bool]
     /// Per job: its priority (0 first); in pathway-driven scenarios immediate risk is 0.
     let jobPriority = Slots<UInt8>()
-    // Per stage unless marked; written in place (see ``Slots``).
-    let busy: Slots<Int>
-    let inSystem: Slots<Int>
-    let lastChange: Slots<Double>
-    let areaBusy: Slots<Double>
-    let areaInSystem: Slots<Double>
-    let arrivals: Slots<Int>
-    let completions: Slots<Int>
-    let waitSum: Slots<Double>
-    let waitCount: Slots<Int>
+    /// Per stage, what the loop reads and writes about it, side by side (see ``StageState``).
+    let perStage: Slots<StageState>
+    // Written in place (see ``Slots``).
     /// stage × priority level, flattened.
     let waitSumByPriority: Slots<Double>
     let waitCountByPriority: Slots<Int>
@@ -197,7 +184,6 @@ private struct Engine {
         horizon = scenario.horizonDays
         warmup = scenario.warmupDays
         days = max(1, Int(scenario.horizonDays.rounded(.up)))
-        servers = stages.map(\.servers)
         var tables: [Distribution] = []
         service = stages.map { stage in
             if case .empirical = stage.service { tables.append(stage.service) }
@@ -219,14 +205,12 @@ private struct Engine {
             }
             starts.append(cumulative.count)
         }
-        routeStart = starts
         routeCumulative = cumulative
         routeTarget = targets
         routeKind = kinds
         let startDay = scenario.startDate.daysSinceEpoch
         months = (0..<days).map { CalendarDate(daysSinceEpoch: startDay + $0).month - 1 }
         peak = scenario.arrivals.map { $0.perDay * ($0.monthly?.max() ?? 1) }
-        binsPerDay = stages.map { 1 / (10 * $0.service.mean / Double(Replication.waitBins)) }
         random = RandomSource(seed: scenario.seed, stream: stream)
         model = scenario.pathwayModel
         pathwayDriven = scenario.pathwayModel != nil
@@ -243,16 +227,11 @@ private struct Engine {
         clocksOnTime = Array(repeating: 0, count: clocks.count)
         routedByLevel = Array(repeating: 0, count: levels.count)
         queues = (0..<(stageCount * Self.priorityLevels)).map { _ in Ring() }
-        priorityStage = stages.map(\.priorityQueue)
-        busy = Slots(repeating: 0, count: stageCount)
-        inSystem = Slots(repeating: 0, count: stageCount)
-        lastChange = Slots(repeating: scenario.warmupDays, count: stageCount)
-        areaBusy = Slots(repeating: 0, count: stageCount)
-        areaInSystem = Slots(repeating: 0, count: stageCount)
-        arrivals = Slots(repeating: 0, count: stageCount)
-        completions = Slots(repeating: 0, count: stageCount)
-        waitSum = Slots(repeating: 0, count: stageCount)
-        waitCount = Slots(repeating: 0, count: stageCount)
+        perStage = Slots(stages.indices.map { index in
+            StageState(servers: stages[index].servers, priorityQueue: stages[index].priorityQueue,
+                       binsPerDay: 1 / (10 * stages[index].service.mean / Double(Replication.waitBins)),
+                       routes: starts[index]..<starts[index + 1], lastChange: scenario.warmupDays)
+        })
         waitSumByPriority = Slots(repeating: 0, count: stageCount * Self.priorityLevels)
         waitCountByPriority = Slots(repeating: 0, count: stageCount * Self.priorityLevels)
         histogram = Slots(repeating: 0, count: stageCount * Replication.waitBins)
@@ -262,10 +241,7 @@ private struct Engine {
     /// Adds the time since the stage last changed to its areas (after the warm-up only).
     @inline(__always) mutating func account(_ stage: Int, _ now: Double) {
         guard now > warmup else { return }
-        let elapsed = now - lastChange[stage]
-        areaBusy[stage] += Double(busy[stage]) * elapsed
-        areaInSystem[stage] += Double(inSystem[stage]) * elapsed
-        lastChange[stage] = now
+        perStage[stage].account(now)
     }
 
     /// The next arrival of a stream after `now`, by thinning (Lewis and Shedler) when monthly
@@ -293,17 +269,17 @@ private struct Engine {
     }
 
     @inline(__always) mutating func startService(_ stage: Int, job: Int32, _ now: Double) {
-        busy[stage] += 1
+        perStage[stage].busy += 1
         if now >= warmup {
             let wait = now - arrivedAt[Int(job)]
-            waitSum[stage] += wait
-            waitCount[stage] += 1
-            if priorityStage[stage] {
+            perStage[stage].waitSum += wait
+            perStage[stage].waitCount += 1
+            if perStage[stage].priorityQueue {
                 let slot = stage * Self.priorityLevels + Int(jobPriority[Int(job)])
                 waitSumByPriority[slot] += wait
                 waitCountByPriority[slot] += 1
             }
-            histogram[stage * Replication.waitBins + Self.bin(wait, binsPerDay[stage])] += 1
+            histogram[stage * Replication.waitBins + Self.bin(wait, perStage[stage].binsPerDay)] += 1
         }
         let duration = service[stage].sample(&random, empirical: empirical)
         // A NaN draw (only from parameters at the edge of Double's range, which the loader
@@ -314,13 +290,13 @@ private struct Engine {
     @inline(__always) mutating func arrive(_ stage: Int, job: Int32, _ now: Double) {
         account(stage, now)
         arrivedAt[Int(job)] = now
-        inSystem[stage] += 1
-        if now >= warmup { arrivals[stage] += 1 }
+        perStage[stage].inSystem += 1
+        if now >= warmup { perStage[stage].arrivals += 1 }
         daily[min(Int(now), days - 1) * stageCount + stage].arrivals += 1
-        if busy[stage] < servers[stage] {
+        if perStage[stage].busy < perStage[stage].servers {
             startService(stage, job: job, now)
         } else {
-            let level = priorityStage[stage] ? Int(jobPriority[Int(job)]) : 0
+            let level = perStage[stage].priorityQueue ? Int(jobPriority[Int(job)]) : 0
             queues[stage * Self.priorityLevels + level].push(job)
         }
     }
@@ -369,7 +345,7 @@ private struct Engine {
     /// The next case to serve: the first in the highest-priority non-empty queue.
     @inline(__always) mutating func nextWaiting(_ stage: Int) -> Int32? {
         let base = stage * Self.priorityLevels
-        if !priorityStage[stage] { return queues[base].pop() }
+        if !perStage[stage].priorityQueue { return queues[base].pop() }
         for level in 0..<Self.priorityLevels {
             if let job = queues[base + level].pop() { return job }
         }
@@ -379,7 +355,7 @@ private struct Engine {
     mutating func snapshotDay() {
         let day = Int(nextDay) - 1
         for stage in 0..<stageCount {
-            daily[day * stageCount + stage].inService = Int32(busy[stage])
+            daily[day * stageCount + stage].inService = Int32(perStage[stage].busy)
             var queued = 0
             for level in 0..<Self.priorityLevels { queued += queues[stage * Self.priorityLevels + level].count }
             daily[day * stageCount + stage].queued = Int32(queued)
@@ -419,9 +395,9 @@ private struct Engine {
             case .completion:
                 let stage = Int(event.index)
                 account(stage, now)
-                busy[stage] -= 1
-                inSystem[stage] -= 1
-                if now >= warmup { completions[stage] += 1 }
+                perStage[stage].busy -= 1
+                perStage[stage].inSystem -= 1
+                if now >= warmup { perStage[stage].completions += 1 }
                 daily[min(Int(now), days - 1) * stageCount + stage].completed += 1
                 if let next = nextWaiting(stage) { startService(stage, job: next, now) }
                 if pathwayDriven {
@@ -435,8 +411,9 @@ private struct Engine {
                 }
                 let u = random.uniform()
                 var choice = -1
-                var route = routeStart[stage]
-                let end = routeStart[stage + 1]
+                let routes = perStage[stage].routes
+                var route = routes.lowerBound
+                let end = routes.upperBound
                 while route < end {
                     if u < routeCumulative[route] { choice = route; break }
                     route += 1
@@ -457,23 +434,63 @@ private struct Engine {
         let measured = horizon - warmup
         var measures: [ReplicationResult.StageMeasures] = []
         for stage in 0..<stageCount {
-            let capacity = Double(servers[stage]) * measured
-            let meanWait: Double = waitCount[stage] > 0 ? waitSum[stage] / Double(waitCount[stage]) : 0
+            let state = perStage[stage]
+            let capacity = Double(state.servers) * measured
+            let meanWait: Double = state.waitCount > 0 ? state.waitSum / Double(state.waitCount) : 0
             let bins = histogram.array((stage * Replication.waitBins)..<((stage + 1) * Replication.waitBins))
             var byPriority: [Double?] = []
-            if priorityStage[stage] {
+            if state.priorityQueue {
                 for level in 0..<Self.priorityLevels {
                     let slot = stage * Self.priorityLevels + level
                     byPriority.append(waitCountByPriority[slot] > 0 ? waitSumByPriority[slot] / Double(waitCountByPriority[slot]) : nil)
                 }
             }
             measures.append(ReplicationResult.StageMeasures(
-                arrivalsPerDay: Double(arrivals[stage]) / measured, utilisation: areaBusy[stage] / capacity,
-                meanWaitDays: meanWait, meanInSystem: areaInSystem[stage] / measured,
-                throughputPerDay: Double(completions[stage]) / measured, waitHistogram: bins, meanWaitByPriority: byPriority))
+                arrivalsPerDay: Double(state.arrivals) / measured, utilisation: state.areaBusy / capacity,
+                meanWaitDays: meanWait, meanInSystem: state.areaInSystem / measured,
+                throughputPerDay: Double(state.completions) / measured, waitHistogram: bins, meanWaitByPriority: byPriority))
         }
         let perDay: [[DayCounts]] = (0..<days).map { day in daily.array((day * stageCount)..<((day + 1) * stageCount)) }
         return ReplicationResult(stages: measures, daily: perDay, stepUps: stepUps, stepDowns: stepDowns, clocksStopped: clocksStopped,
                                  clocksOnTime: clocksOnTime, routedByLevel: routedByLevel, reReferrals: reReferrals, events: events)
+    }
+}
+
+/// What the event loop reads and writes about one stage, side by side: one bounds check and
+/// a cache line or two per visit, where a separate buffer per measure cost a pointer, a bounds
+/// check and a cache line each (docs/performance.md).
+private struct StageState {
+    let servers: Int
+    let priorityQueue: Bool
+    /// Waiting-time bins per day (1 / the bin width; infinite for a stage whose service time
+    /// is always 0).
+    let binsPerDay: Double
+    /// The stage's routing entries in the engine's flattened routing arrays.
+    let routes: Range<Int>
+    var busy = 0
+    var inSystem = 0
+    /// When `busy` or `inSystem` last changed (after the warm-up), and their time integrals.
+    var lastChange: Double
+    var areaBusy = 0.0
+    var areaInSystem = 0.0
+    var arrivals = 0
+    var completions = 0
+    var waitSum = 0.0
+    var waitCount = 0
+
+    init(servers: Int, priorityQueue: Bool, binsPerDay: Double, routes: Range<Int>, lastChange: Double) {
+        self.servers = servers
+        self.priorityQueue = priorityQueue
+        self.binsPerDay = binsPerDay
+        self.routes = routes
+        self.lastChange = lastChange
+    }
+
+    /// Adds the time since the last change to the areas.
+    @inline(__always) mutating func account(_ now: Double) {
+        let elapsed = now - lastChange
+        areaBusy += Double(busy) * elapsed
+        areaInSystem += Double(inSystem) * elapsed
+        lastChange = now
     }
 }

@@ -20,6 +20,12 @@ final class Slots<Element> {
         base.initialize(repeating: value, count: self.count)
     }
 
+    /// The values of `values`, in order.
+    convenience init(_ values: [Element]) {
+        self.init(capacity: values.count)
+        for value in values { append(value) }
+    }
+
     /// Empty, with room for `capacity` values before it grows.
     init(capacity: Int = 16) {
         count = 0
@@ -37,9 +43,10 @@ final class Slots<Element> {
             precondition(index >= 0 && index < count, "slot \(index) outside 0..<\(count)")
             return base[index]
         }
-        @inline(__always) set {
+        @inline(__always) _modify {
+            // In place, so updating one field of a struct element touches only that field.
             precondition(index >= 0 && index < count, "slot \(index) outside 0..<\(count)")
-            base[index] = newValue
+            yield &base[index]
         }
     }
 
