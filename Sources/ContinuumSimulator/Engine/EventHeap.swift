@@ -18,7 +18,11 @@ final class EventHeap {
         enum Kind: UInt8 { case arrival, completion }
 
         init(time: Double, order: UInt64, kind: Kind, index: Int32, job: Int32) {
-            key = UInt128(time.bitPattern) << 64 | UInt128(order)
+            self.init(key: UInt128(time.bitPattern) << 64 | UInt128(order), kind: kind, index: index, job: job)
+        }
+
+        init(key: UInt128, kind: Kind, index: Int32, job: Int32) {
+            self.key = key
             self.kind = kind
             self.index = index
             self.job = job
@@ -57,14 +61,36 @@ final class EventHeap {
     /// The earliest event. It is removed by the next push (which replaces it) or the next call.
     @inline(__always)
     func next() -> Event? {
-        if rootTaken {  // the last event scheduled nothing
+        guard peekKey() != nil else { return nil }
+        return take()
+    }
+
+    /// The earliest event's key (nil when there is none), without taking it.
+    @inline(__always)
+    func peekKey() -> UInt128? {
+        if rootTaken {  // the last event taken scheduled nothing: remove it now
             rootTaken = false
             count -= 1
             if count > 0 { siftDown(items[count]) }
         }
-        guard count > 0 else { return nil }
+        return count > 0 ? items[0].key : nil
+    }
+
+    /// Takes the earliest event, after ``peekKey()`` said there is one. It is removed by the
+    /// next push (which replaces it) or the next peek.
+    @inline(__always)
+    func take() -> Event {
         rootTaken = true
         return items[0]
+    }
+
+    /// The key an event at `time` would have if it were pushed now, for an event kept outside
+    /// the heap (each arrival stream's next arrival): compared with ``peekKey()``, it is
+    /// ordered exactly as it would be inside.
+    @inline(__always)
+    func key(time: Double) -> UInt128 {
+        scheduled &+= 1
+        return UInt128(time.bitPattern) << 64 | UInt128(scheduled)
     }
 
     @inline(__always)
