@@ -116,7 +116,7 @@ private struct Engine {
     let arrivedAt = Slots<Double>()
     let freeJobs = Slots<Int32>()
     /// Per stage, one FIFO ring per priority level (FIFO stages use level 0 only).
-    let queues: [Ring]
+    let queues: JobQueues
     static let priorityLevels = 11
     /// Per job: its priority (0 first); in pathway-driven scenarios immediate risk is 0.
     let jobPriority = Slots<UInt8>()
@@ -143,46 +143,6 @@ private struct Engine {
     var routedByLevel: [Int]
     var reReferrals = 0
     var referrals = 0
-
-    /// A FIFO queue of job ids: a circular buffer (capacity a power of two, doubled when full),
-    /// a class for the same reason as ``Slots``.
-    final class Ring {
-        private var items: UnsafeMutablePointer<Int32>
-        private var mask: Int
-        private var head = 0
-        private(set) var count = 0
-
-        init() {
-            mask = 15
-            items = .allocate(capacity: mask + 1)
-        }
-
-        deinit { items.deallocate() }
-
-        @inline(__always) func push(_ job: Int32) {
-            if count > mask { grow() }
-            items[(head + count) & mask] = job
-            count += 1
-        }
-
-        @inline(__always) func pop() -> Int32? {
-            guard count > 0 else { return nil }
-            let job = items[head]
-            head = (head + 1) & mask
-            count -= 1
-            return job
-        }
-
-        private func grow() {
-            let capacity = (mask + 1) * 2
-            let larger = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
-            for offset in 0..<count { larger[offset] = items[(head + offset) & mask] }
-            items.deallocate()
-            items = larger
-            mask = capacity - 1
-            head = 0
-        }
-    }
 
     init(scenario: Scenario, stream: UInt64) {
         self.scenario = scenario
@@ -233,7 +193,7 @@ private struct Engine {
         clocksStopped = Array(repeating: 0, count: clocks.count)
         clocksOnTime = Array(repeating: 0, count: clocks.count)
         routedByLevel = Array(repeating: 0, count: levels.count)
-        queues = (0..<(stageCount * Self.priorityLevels)).map { _ in Ring() }
+        queues = JobQueues(count: stageCount * Self.priorityLevels)
         arrivalKeys = Slots(repeating: .max, count: scenario.arrivals.count)
         perStage = Slots(stages.indices.map { index in
             StageState(servers: stages[index].servers, priorityQueue: stages[index].priorityQueue,
@@ -305,7 +265,7 @@ private struct Engine {
             startService(stage, job: job, now)
         } else {
             let level = perStage[stage].priorityQueue ? Int(jobPriority[Int(job)]) : 0
-            queues[stage * Self.priorityLevels + level].push(job)
+            queues.push(job, to: stage * Self.priorityLevels + level)
         }
     }
 
@@ -353,9 +313,9 @@ private struct Engine {
     /// The next case to serve: the first in the highest-priority non-empty queue.
     @inline(__always) mutating func nextWaiting(_ stage: Int) -> Int32? {
         let base = stage * Self.priorityLevels
-        if !perStage[stage].priorityQueue { return queues[base].pop() }
+        if !perStage[stage].priorityQueue { return queues.pop(base) }
         for level in 0..<Self.priorityLevels {
-            if let job = queues[base + level].pop() { return job }
+            if let job = queues.pop(base + level) { return job }
         }
         return nil
     }
@@ -365,7 +325,7 @@ private struct Engine {
         for stage in 0..<stageCount {
             daily[day * stageCount + stage].inService = Int32(perStage[stage].busy)
             var queued = 0
-            for level in 0..<Self.priorityLevels { queued += queues[stage * Self.priorityLevels + level].count }
+            for level in 0..<Self.priorityLevels { queued += queues.count(stage * Self.priorityLevels + level) }
             daily[day * stageCount + stage].queued = Int32(queued)
         }
         nextDay += 1
