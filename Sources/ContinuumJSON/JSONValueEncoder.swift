@@ -21,46 +21,65 @@ public struct JSONValueEncoder: Sendable {
 }
 
 /// A mutable box the containers write into; turned into a `JSONValue` at the end.
+///
+/// Members and items live in stored properties and are changed in place. They used to sit in
+/// an enum's payload, copied out, changed and put back: the enum kept the old copy alive, so
+/// every member added copied the whole dictionary (every item, the whole array), quadratic in
+/// an object's size, and the router service encodes several objects per referral.
 private final class EncodingNode {
-    enum Content {
-        case empty
-        case value(JSONValue)
-        case array([EncodingNode])
-        case object([String: EncodingNode])
-    }
+    enum Kind { case empty, value, array, object }
 
-    var content: Content = .empty
+    private(set) var kind = Kind.empty
+    private var scalar = JSONValue.null
+    private var items: [EncodingNode] = []
+    private var members: [String: EncodingNode] = [:]
 
     var value: JSONValue {
-        switch content {
+        switch kind {
         case .empty: .object([:])
-        case .value(let value): value
-        case .array(let items): .array(items.map(\.value))
-        case .object(let members): .object(members.mapValues(\.value))
+        case .value: scalar
+        case .array: .array(items.map(\.value))
+        case .object: .object(members.mapValues(\.value))
         }
     }
 
+    func set(_ value: JSONValue) {
+        kind = .value
+        scalar = value
+        items = []
+        members = [:]
+    }
+
     func child(_ key: String) -> EncodingNode {
-        var members: [String: EncodingNode] = [:]
-        if case .object(let existing) = content { members = existing }
-        let node = members[key] ?? EncodingNode()
+        makeObject()
+        if let node = members[key] { return node }
+        let node = EncodingNode()
         members[key] = node
-        content = .object(members)
         return node
     }
 
     func appended() -> EncodingNode {
-        var items: [EncodingNode] = []
-        if case .array(let existing) = content { items = existing }
+        makeArray()
         let node = EncodingNode()
         items.append(node)
-        content = .array(items)
         return node
     }
 
-    func makeObject() { if case .object = content {} else { content = .object([:]) } }
-    func makeArray() { if case .array = content {} else { content = .array([]) } }
-    var count: Int { if case .array(let items) = content { items.count } else { 0 } }
+    func makeObject() {
+        guard kind != .object else { return }
+        kind = .object
+        scalar = .null
+        items = []
+    }
+
+    func makeArray() {
+        guard kind != .array else { return }
+        kind = .array
+        scalar = .null
+        members = [:]
+    }
+
+    var count: Int { kind == .array ? items.count : 0 }
 }
 
 private struct NodeEncoder: Encoder {
@@ -101,7 +120,7 @@ private struct KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let node: EncodingNode
     let codingPath: [any CodingKey]
 
-    private func set(_ value: JSONValue, _ key: Key) { node.child(key.stringValue).content = .value(value) }
+    private func set(_ value: JSONValue, _ key: Key) { node.child(key.stringValue).set(value) }
 
     mutating func encodeNil(forKey key: Key) throws { set(.null, key) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { set(.bool(value), key) }
@@ -137,7 +156,7 @@ private struct UnkeyedEncoder: UnkeyedEncodingContainer {
     var count: Int { node.count }
 
     private var path: [any CodingKey] { codingPath + [JSONKey(index: count)] }
-    private func append(_ value: JSONValue) { node.appended().content = .value(value) }
+    private func append(_ value: JSONValue) { node.appended().set(value) }
 
     mutating func encodeNil() throws { append(.null) }
     mutating func encode(_ value: Bool) throws { append(.bool(value)) }
@@ -172,18 +191,18 @@ private struct SingleEncoder: SingleValueEncodingContainer {
     let node: EncodingNode
     let codingPath: [any CodingKey]
 
-    mutating func encodeNil() throws { node.content = .value(.null) }
-    mutating func encode(_ value: Bool) throws { node.content = .value(.bool(value)) }
-    mutating func encode(_ value: String) throws { node.content = .value(.string(value)) }
-    mutating func encode(_ value: Double) throws { node.content = .value(try number(value, codingPath)) }
-    mutating func encode(_ value: Float) throws { node.content = .value(try number(Double(value), codingPath)) }
-    mutating func encode(_ value: Int) throws { node.content = .value(try integer(value, codingPath)) }
-    mutating func encode(_ value: Int64) throws { node.content = .value(.integer(value)) }
-    mutating func encode(_ value: UInt64) throws { node.content = .value(try integer(value, codingPath)) }
+    mutating func encodeNil() throws { node.set(.null) }
+    mutating func encode(_ value: Bool) throws { node.set(.bool(value)) }
+    mutating func encode(_ value: String) throws { node.set(.string(value)) }
+    mutating func encode(_ value: Double) throws { node.set(try number(value, codingPath)) }
+    mutating func encode(_ value: Float) throws { node.set(try number(Double(value), codingPath)) }
+    mutating func encode(_ value: Int) throws { node.set(try integer(value, codingPath)) }
+    mutating func encode(_ value: Int64) throws { node.set(.integer(value)) }
+    mutating func encode(_ value: UInt64) throws { node.set(try integer(value, codingPath)) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         if let json = value as? JSONValue {
-            node.content = .value(json)
+            node.set(json)
             return
         }
         try value.encode(to: NodeEncoder(node: node, codingPath: codingPath))

@@ -38,4 +38,44 @@ struct JSONSerializationTests {
             #expect(again == value, "\(name)")
         }
     }
+
+    @Test func everyControlCharacterQuoteAndBackslashIsEscaped() {
+        let named: [UInt8: String] = [0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"]
+        for byte in UInt8(0)..<0x20 {
+            let hex = String(byte, radix: 16)
+            let expected = named[byte] ?? "\\u00" + (hex.count == 1 ? "0" + hex : hex)
+            let text = JSONValue.string("a" + String(UnicodeScalar(byte)) + "b").serialized()
+            #expect(text == "\"a" + expected + "b\"", "byte \(byte)")
+        }
+        #expect(JSONValue.string(#"say "hi" \ bye"#).serialized() == #""say \"hi\" \\ bye""#)
+        // Strings with nothing to escape are copied whole, non-ASCII and long ones included.
+        let long = String(repeating: "Plain text, £ and 😀. ", count: 500)
+        #expect(JSONValue.string(long).serialized() == "\"" + long + "\"")
+        #expect(JSONValue.string("").serialized() == #""""#)
+    }
+
+    @Test func keysSortByTheirUTF8Bytes() {
+        // "Z" < "a" < "é" (0xC3 0xA9) < "😀" (0xF0 …) in byte order.
+        let value = JSONValue.object(["😀": .integer(4), "é": .integer(3), "a": .integer(2), "Z": .integer(1)])
+        #expect(value.serialized() == #"{"Z":1,"a":2,"é":3,"😀":4}"#)
+    }
+
+    struct Twice: Encodable {
+        enum Keys: String, CodingKey { case a, b, list }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(1, forKey: .a)
+            try container.encode("first", forKey: .b)
+            try container.encode("second", forKey: .b)  // the last write wins
+            var list = container.nestedUnkeyedContainer(forKey: .list)
+            try list.encode(true)
+            var inner = list.nestedContainer(keyedBy: Keys.self)
+            try inner.encode(2, forKey: .a)
+            try list.encodeNil()
+        }
+    }
+
+    @Test func containersBuildTheTreeTheyWereGiven() throws {
+        #expect(try JSONValueEncoder().text(Twice()) == #"{"a":1,"b":"second","list":[true,{"a":2},null]}"#)
+    }
 }
