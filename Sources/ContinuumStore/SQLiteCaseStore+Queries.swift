@@ -115,6 +115,8 @@ extension SQLiteCaseStore {
     /// case, not the events.
     public func indicators(from: CalendarDate, to: CalendarDate, targets: IndicatorTargets) async throws -> IndicatorReport {
         let calculator = IndicatorCalculator(pathway: pathway, targets: targets)
+        let warming = Task.detached(priority: .utility) { [pool] in await IndicatorFactTable.warm(pool) }
+        defer { warming.cancel() }
         return try await read { db in
             try calculator.report(from: from, to: to,
                                   facts: { visit in try IndicatorFactTable.forEachFact(db, visit) },
