@@ -260,7 +260,7 @@ private struct Engine {
         arrivedAt[Int(job)] = now
         perStage[stage].inSystem += 1
         if now >= warmup { perStage[stage].arrivals += 1 }
-        daily[min(Int(now), days - 1) * stageCount + stage].arrivals += 1
+        perStage[stage].arrivedToday += 1
         if perStage[stage].busy < perStage[stage].servers {
             startService(stage, job: job, now)
         } else {
@@ -324,6 +324,10 @@ private struct Engine {
         let day = Int(nextDay) - 1
         for stage in 0..<stageCount {
             daily[day * stageCount + stage].inService = Int32(perStage[stage].busy)
+            daily[day * stageCount + stage].arrivals = Int32(perStage[stage].arrivedToday)
+            daily[day * stageCount + stage].completed = Int32(perStage[stage].completedToday)
+            perStage[stage].arrivedToday = 0
+            perStage[stage].completedToday = 0
             var queued = 0
             for level in 0..<Self.priorityLevels { queued += queues.count(stage * Self.priorityLevels + level) }
             daily[day * stageCount + stage].queued = Int32(queued)
@@ -386,7 +390,7 @@ private struct Engine {
                 perStage[stage].busy -= 1
                 perStage[stage].inSystem -= 1
                 if now >= warmup { perStage[stage].completions += 1 }
-                daily[min(Int(now), days - 1) * stageCount + stage].completed += 1
+                perStage[stage].completedToday += 1
                 if let next = nextWaiting(stage) { startService(stage, job: next, now) }
                 if pathwayDriven {
                     stopClocks(stage, job: event.job, now)
@@ -465,6 +469,11 @@ private struct StageState {
     var completions = 0
     var waitSum = 0.0
     var waitCount = 0
+    /// Arrivals and completions since the last day's snapshot: counted here, beside the
+    /// stage's other counters, and written to the day's counts when it ends, instead of into
+    /// the day × stage table on every event.
+    var arrivedToday = 0
+    var completedToday = 0
 
     init(servers: Int, priorityQueue: Bool, binsPerDay: Double, routes: Range<Int>, lastChange: Double) {
         self.servers = servers
