@@ -106,7 +106,7 @@ private struct Engine {
     var random: RandomSource
     let heap = EventHeap(capacity: 1024)
     /// Each arrival stream's next arrival, as its heap key (`UInt128.max`: none before the
-    /// horizon), kept out of the heap: an arrival then costs no heap operation, where as the
+    /// horizon), kept out of the heap: an arrival then costs no heap operation, whereas as the
     /// heap's root it cost a sift down (a third of all events are arrivals).
     let arrivalKeys: Slots<UInt128>
     /// The earliest of `arrivalKeys` and its stream.
@@ -122,7 +122,7 @@ private struct Engine {
     let jobPriority = Slots<UInt8>()
     /// Per stage, what the loop reads and writes about it, side by side (see ``StageState``).
     let perStage: Slots<StageState>
-    // Written in place (see ``Slots``).
+    // The rest are written in place too (see ``Slots``).
     /// stage × priority level, flattened.
     let waitSumByPriority: Slots<Double>
     let waitCountByPriority: Slots<Int>

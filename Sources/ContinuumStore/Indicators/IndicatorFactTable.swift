@@ -73,8 +73,9 @@ enum IndicatorFactTable {
     /// machine's VM reclaims idle cache by itself) that was one random read at a time, and the
     /// million-referral report took 14 to 17 s instead of 5 to 7. Read as ranges by `readers`
     /// connections at once, the same pages arrive several times faster (one stream 3.0 s, eight
-    /// 0.9 s, measured here), ahead of the report's cursor. Only the cache is warmed: the
-    /// counts are thrown away, and a failure or cancellation just stops the warming.
+    /// 0.9 s, measured here), ahead of the report's cursor. Four readers: the pool has five
+    /// connections and the report holds one. Only the cache is warmed: the counts are thrown
+    /// away, and a failure or cancellation just stops the warming.
     static func warm(_ pool: DatabasePool, readers: Int = 4, rangesPerTable: Int = 64) async {
         var ranges: [(table: String, low: Int64, high: Int64)] = []
         for table in tables {
