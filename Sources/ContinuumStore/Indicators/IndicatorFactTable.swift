@@ -81,9 +81,13 @@ enum IndicatorFactTable {
         for table in tables {
             // Both are rowid tables (`sequence` is the facts' rowid), so a rowid range is a
             // contiguous stretch of the table's leaf pages.
-            guard let bounds = try? await pool.read({ db in
-                try Row.fetchOne(db, sql: "SELECT min(rowid), max(rowid) FROM \(table)")
-            }), let low = bounds[0] as Int64?, let high = bounds[1] as Int64? else { continue }
+            // (Plain integers back, not a `Row`: the async `read` hands over only Sendable values,
+            // and a `Row` would pick the blocking overload.)
+            let bounds = try? await pool.read { db -> [Int64?] in
+                guard let row = try Row.fetchOne(db, sql: "SELECT min(rowid), max(rowid) FROM \(table)") else { return [] }
+                return [row[0], row[1]]
+            }
+            guard let bounds, bounds.count == 2, let low = bounds[0], let high = bounds[1] else { continue }
             let step = max(1, (high - low + 1) / Int64(rangesPerTable) + 1)
             var start = low
             while start <= high {
