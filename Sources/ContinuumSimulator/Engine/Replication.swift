@@ -91,6 +91,8 @@ private struct Engine {
     let routeKind: [UInt8]
     let months: [Int]
     let peak: [Double]
+    /// `1 / peak`, the mean gap between candidate arrivals: divided once here, not per arrival.
+    let peakGap: [Double]
     let model: PathwayModel?
     /// Copied out of `model` so the loop tests a flag, not a 448-byte optional (testing
     /// `model != nil` copied it on every completion): true for pathway-driven scenarios.
@@ -178,6 +180,7 @@ private struct Engine {
         let startDay = scenario.startDate.daysSinceEpoch
         months = (0..<days).map { CalendarDate(daysSinceEpoch: startDay + $0).month - 1 }
         peak = scenario.arrivals.map { $0.perDay * ($0.monthly?.max() ?? 1) }
+        peakGap = peak.map { 1 / $0 }
         random = RandomSource(seed: scenario.seed, stream: stream)
         model = scenario.pathwayModel
         pathwayDriven = scenario.pathwayModel != nil
@@ -207,9 +210,9 @@ private struct Engine {
     }
 
     /// Adds the time since the stage last changed to its areas (after the warm-up only).
-    @inline(__always) mutating func account(_ stage: Int, _ now: Double) {
+    @inline(__always) func account(_ state: UnsafeMutablePointer<StageState>, _ now: Double) {
         guard now > warmup else { return }
-        perStage[stage].account(now)
+        state.pointee.account(now)
     }
 
     /// The next arrival of a stream after `now`, by thinning (Lewis and Shedler) when monthly
@@ -217,9 +220,10 @@ private struct Engine {
     mutating func nextArrival(_ streamIndex: Int, after now: Double) -> Double? {
         let top = peak[streamIndex]
         guard top > 0 else { return nil }
+        let meanGap = peakGap[streamIndex]
         var t = now
         while true {
-            t += random.exponential(mean: 1 / top)
+            t += random.exponential(mean: meanGap)
             if t >= horizon { return nil }
             if arrivalMonthly[streamIndex].isEmpty { return t }
             let rate = arrivalRate[streamIndex] * arrivalMonthly[streamIndex][months[min(Int(t), days - 1)]]
@@ -236,18 +240,19 @@ private struct Engine {
         return position < Double(Replication.waitBins - 1) ? Int(position) : Replication.waitBins - 1
     }
 
-    @inline(__always) mutating func startService(_ stage: Int, job: Int32, _ now: Double) {
-        perStage[stage].busy += 1
+    /// Starts `job`'s service at `stage` (`state` is that stage's ``StageState``).
+    @inline(__always) mutating func startService(_ stage: Int, _ state: UnsafeMutablePointer<StageState>, job: Int32, _ now: Double) {
+        state.pointee.busy += 1
         if now >= warmup {
             let wait = now - arrivedAt[Int(job)]
-            perStage[stage].waitSum += wait
-            perStage[stage].waitCount += 1
-            if perStage[stage].priorityQueue {
+            state.pointee.waitSum += wait
+            state.pointee.waitCount += 1
+            if state.pointee.priorityQueue {
                 let slot = stage * Self.priorityLevels + Int(jobPriority[Int(job)])
                 waitSumByPriority[slot] += wait
                 waitCountByPriority[slot] += 1
             }
-            histogram[stage * Replication.waitBins + Self.bin(wait, perStage[stage].binsPerDay)] += 1
+            histogram[stage * Replication.waitBins + Self.bin(wait, state.pointee.binsPerDay)] += 1
         }
         let duration = service[stage].sample(&random, empirical: empirical)
         // A NaN draw (only from parameters at the edge of Double's range, which the loader
@@ -256,15 +261,17 @@ private struct Engine {
     }
 
     @inline(__always) mutating func arrive(_ stage: Int, job: Int32, _ now: Double) {
-        account(stage, now)
+        // One bounds check for the stage's counters, not one per field (perStage never grows).
+        let state = perStage.pointer(stage)
+        account(state, now)
         arrivedAt[Int(job)] = now
-        perStage[stage].inSystem += 1
-        if now >= warmup { perStage[stage].arrivals += 1 }
-        perStage[stage].arrivedToday += 1
-        if perStage[stage].busy < perStage[stage].servers {
-            startService(stage, job: job, now)
+        state.pointee.inSystem += 1
+        if now >= warmup { state.pointee.arrivals += 1 }
+        state.pointee.arrivedToday += 1
+        if state.pointee.busy < state.pointee.servers {
+            startService(stage, state, job: job, now)
         } else {
-            let level = perStage[stage].priorityQueue ? Int(jobPriority[Int(job)]) : 0
+            let level = state.pointee.priorityQueue ? Int(jobPriority[Int(job)]) : 0
             queues.push(job, to: stage * Self.priorityLevels + level)
         }
     }
@@ -311,9 +318,9 @@ private struct Engine {
     }
 
     /// The next case to serve: the first in the highest-priority non-empty queue.
-    @inline(__always) mutating func nextWaiting(_ stage: Int) -> Int32? {
+    @inline(__always) mutating func nextWaiting(_ stage: Int, priorityQueue: Bool) -> Int32? {
         let base = stage * Self.priorityLevels
-        if !perStage[stage].priorityQueue { return queues.pop(base) }
+        if !priorityQueue { return queues.pop(base) }
         for level in 0..<Self.priorityLevels {
             if let job = queues.pop(base + level) { return job }
         }
@@ -386,12 +393,13 @@ private struct Engine {
 
             case .completion:
                 let stage = Int(event.index)
-                account(stage, now)
-                perStage[stage].busy -= 1
-                perStage[stage].inSystem -= 1
-                if now >= warmup { perStage[stage].completions += 1 }
-                perStage[stage].completedToday += 1
-                if let next = nextWaiting(stage) { startService(stage, job: next, now) }
+                let state = perStage.pointer(stage)
+                account(state, now)
+                state.pointee.busy -= 1
+                state.pointee.inSystem -= 1
+                if now >= warmup { state.pointee.completions += 1 }
+                state.pointee.completedToday += 1
+                if let next = nextWaiting(stage, priorityQueue: state.pointee.priorityQueue) { startService(stage, state, job: next, now) }
                 if pathwayDriven {
                     stopClocks(stage, job: event.job, now)
                     if stage == frontDoor {
@@ -403,7 +411,7 @@ private struct Engine {
                 }
                 let u = random.uniform()
                 var choice = -1
-                let routes = perStage[stage].routes
+                let routes = state.pointee.routes
                 var route = routes.lowerBound
                 let end = routes.upperBound
                 while route < end {
@@ -420,7 +428,7 @@ private struct Engine {
                 }
             }
         }
-        for stage in 0..<stageCount { account(stage, horizon) }
+        for stage in 0..<stageCount { account(perStage.pointer(stage), horizon) }
         while nextDay <= Double(days) { snapshotDay() }
 
         let measured = horizon - warmup

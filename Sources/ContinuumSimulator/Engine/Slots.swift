@@ -50,6 +50,15 @@ final class Slots<Element> {
         }
     }
 
+    /// The address of slot `index`, checked once: for a run of reads and writes to one
+    /// element (a stage's counters on each event) without a bounds check and a reload of the
+    /// buffer per field. Valid until the next `append` (which may move the buffer); the engine
+    /// takes it only for fixed-size slots, or uses it before appending.
+    @inline(__always) func pointer(_ index: Int) -> UnsafeMutablePointer<Element> {
+        precondition(index >= 0 && index < count, "slot \(index) outside 0..<\(count)")
+        return base + index
+    }
+
     @inline(__always) func append(_ value: Element) {
         if count == capacity { grow() }
         (base + count).initialize(to: value)
