@@ -104,6 +104,18 @@ if let text = ProcessInfo.processInfo.environment["CONTINUUM_BENCH_PROFILE"], le
     exit(0)
 }
 
+// The store path's encoding alone, for a profiler: CONTINUUM_BENCH_PROFILE_ENCODE=N.
+if let text = ProcessInfo.processInfo.environment["CONTINUUM_BENCH_PROFILE_ENCODE"], let count = Int(text) {
+    guard let referral = try? reader.read(load(inputs[0]), receivedAt: receivedAt) else { fail("\(inputs[0]) did not read") }
+    let decision = route(referral, pathway: pathway, receivedAt: receivedAt)
+    let encoder = JSONValueEncoder()
+    for _ in 0..<count {
+        sink &+= ((try? encoder.text(referral)) ?? "").utf8.count &+ ((try? encoder.text(decision)) ?? "").utf8.count
+    }
+    print("profiled \(count) encodings (\(sink))")
+    exit(0)
+}
+
 print("Continuum wire-path benchmark: pathway \(pathway.definition.reference), \(ProcessInfo.processInfo.activeProcessorCount) cores, medians of 9 interleaved rounds")
 var verdicts: [String] = []
 for path in inputs {
@@ -147,6 +159,18 @@ for path in inputs {
         print(pad(name, 46) + lpad(String(format: "%.0f", 1 / seconds), 13)
             + lpad(String(format: "%.1f", Double(compact.count) / seconds / 1_000_000), 9) + lpad(String(format: "%.2f", seconds * 1e6), 10))
     }
+    // For information (issue 3's write path): the router service stores each referral and its
+    // decision as JSON text, encoded through `Codable` by JSONValueEncoder.
+    guard let encoded = try? reader.read(compact, receivedAt: receivedAt) else { fail("\(path) did not read twice") }
+    let decision = route(encoded, pathway: pathway, receivedAt: receivedAt)
+    let encoder = JSONValueEncoder()
+    let encoding = measure([{ iterations in
+        for _ in 0..<iterations {
+            sink &+= ((try? encoder.text(encoded)) ?? "").utf8.count &+ ((try? encoder.text(decision)) ?? "").utf8.count
+        }
+    }])[0]
+    print(pad("encode referral + decision to JSON text", 46) + lpad(String(format: "%.0f", 1 / encoding), 13) + lpad("", 9)
+        + lpad(String(format: "%.2f", encoding * 1e6), 10) + "  (the service's store path, for information)")
     let ofCeiling = raw / full
     let overFoundation = viaFoundation / full
     print(String(format: "ratio: Continuum full pipeline / json-c ceiling      = %.2f  (goal >= 0.40: %@)", ofCeiling, ofCeiling >= 0.40 ? "met" : "NOT met"))

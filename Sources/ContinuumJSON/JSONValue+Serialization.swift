@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension JSONValue {
     /// The value as JSON text: object keys sorted (byte order), so equal values always
     /// serialise to the same bytes (for hashing, idempotency checks and tests).
@@ -35,8 +41,13 @@ extension JSONValue {
         case .object(let members):
             guard !members.isEmpty else { return output.append(contentsOf: "{}".utf8) }
             output.append(0x7B)
-            // Sorted as (key, value) pairs: no second lookup of each key.
-            for (index, member) in members.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }).enumerated() {
+            // The dictionary's positions sorted by their keys: moving a position is a plain copy,
+            // where sorting (key, value) pairs copied (and retained) strings and values, and
+            // reading a member at its position needs no second hashed lookup.
+            var order = Array(members.indices)
+            order.sort { Self.utf8Precedes(members[$0].key, members[$1].key) }
+            for (index, position) in order.enumerated() {
+                let member = members[position]
                 if index > 0 { output.append(0x2C) }
                 Self.newline(&output, pretty, indent + 1)
                 Self.writeString(member.key, to: &output)
@@ -58,6 +69,23 @@ extension JSONValue {
     /// Shortest round-tripping form; whole numbers keep a ".0" so they read back as doubles.
     static func format(_ number: Double) -> String {
         number.isFinite ? "\(number)" : "null"
+    }
+
+    /// Whether `a` sorts before `b` in UTF-8 byte order: `memcmp` on the contiguous bytes, where
+    /// `utf8.lexicographicallyPrecedes` stepped through both views a byte at a time (sorting keys
+    /// was the largest single cost of serialising an event). Same order either way.
+    static func utf8Precedes(_ a: String, _ b: String) -> Bool {
+        let fast = a.utf8.withContiguousStorageIfAvailable { left in
+            b.utf8.withContiguousStorageIfAvailable { right -> Bool in
+                let common = min(left.count, right.count)
+                if common > 0, let l = left.baseAddress, let r = right.baseAddress {
+                    let order = memcmp(l, r, common)
+                    if order != 0 { return order < 0 }
+                }
+                return left.count < right.count
+            }
+        }
+        return (fast ?? nil) ?? a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     static func writeString(_ text: String, to output: inout [UInt8]) {

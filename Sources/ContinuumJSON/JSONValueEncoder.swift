@@ -10,7 +10,7 @@ public struct JSONValueEncoder: Sendable {
     public func encode(_ value: some Encodable) throws -> JSONValue {
         if let json = value as? JSONValue { return json }
         let root = EncodingNode()
-        try value.encode(to: NodeEncoder(node: root, codingPath: []))
+        try value.encode(to: NodeEncoder(node: root, path: nil))
         return root.value
     }
 
@@ -26,20 +26,40 @@ public struct JSONValueEncoder: Sendable {
 /// an enum's payload, copied out, changed and put back: the enum kept the old copy alive, so
 /// every member added copied the whole dictionary (every item, the whole array), quadratic in
 /// an object's size, and the router service encodes several objects per referral.
+///
+/// A scalar member or item is stored as its value; only a nested container (or a value that
+/// encodes itself) gets a node of its own: one allocation per field was most of the encoder's
+/// time. Members are collected in order and hashed into a dictionary once, at the end, with
+/// its final capacity: inserting as they came grew and rehashed each object's dictionary
+/// several times (docs/performance.md).
 private final class EncodingNode {
     enum Kind { case empty, value, array, object }
 
+    /// A member or item: a finished value, or a node still being written.
+    enum Slot {
+        case value(JSONValue)
+        case node(EncodingNode)
+
+        var resolved: JSONValue {
+            switch self {
+            case .value(let value): value
+            case .node(let node): node.value
+            }
+        }
+    }
+
     private(set) var kind = Kind.empty
     private var scalar = JSONValue.null
-    private var items: [EncodingNode] = []
-    private var members: [String: EncodingNode] = [:]
+    private var items: [Slot] = []
+    /// In the order written; a key written twice keeps its last value, as a dictionary would.
+    private var members: [(key: String, slot: Slot)] = []
 
     var value: JSONValue {
         switch kind {
         case .empty: .object([:])
         case .value: scalar
-        case .array: .array(items.map(\.value))
-        case .object: .object(members.mapValues(\.value))
+        case .array: .array(items.map(\.resolved))
+        case .object: .object(Dictionary(members.lazy.map { ($0.key, $0.slot.resolved) }, uniquingKeysWith: { _, last in last }))
         }
     }
 
@@ -47,21 +67,36 @@ private final class EncodingNode {
         kind = .value
         scalar = value
         items = []
-        members = [:]
+        members = []
     }
 
+    /// Sets member `key` to a finished value.
+    func set(_ key: String, _ value: JSONValue) {
+        makeObject()
+        members.append((key, .value(value)))
+    }
+
+    /// The node of member `key`: the one written last for that key when it is a node (a type
+    /// may ask for the same nested container twice), else a new one.
     func child(_ key: String) -> EncodingNode {
         makeObject()
-        if let node = members[key] { return node }
+        if let last = members.lastIndex(where: { $0.key == key }), case .node(let node) = members[last].slot { return node }
         let node = EncodingNode()
-        members[key] = node
+        members.append((key, .node(node)))
         return node
     }
 
+    /// Appends a finished item.
+    func append(_ value: JSONValue) {
+        makeArray()
+        items.append(.value(value))
+    }
+
+    /// Appends an item to be written through the node returned.
     func appended() -> EncodingNode {
         makeArray()
         let node = EncodingNode()
-        items.append(node)
+        items.append(.node(node))
         return node
     }
 
@@ -76,120 +111,157 @@ private final class EncodingNode {
         guard kind != .array else { return }
         kind = .array
         scalar = .null
-        members = [:]
+        members = []
     }
 
     var count: Int { kind == .array ? items.count : 0 }
 }
 
+/// A coding path as a chain of keys back to the root: a nested container adds one link, and
+/// the array `Encoder.codingPath` asks for is built only when something reads it (an error
+/// message, mostly). Building `codingPath + [key]` for every field cost an array per field.
+private final class PathLink {
+    let parent: PathLink?
+    let key: any CodingKey
+
+    init(_ parent: PathLink?, _ key: any CodingKey) {
+        self.parent = parent
+        self.key = key
+    }
+
+    static func keys(_ link: PathLink?) -> [any CodingKey] {
+        var keys: [any CodingKey] = []
+        var link = link
+        while let current = link {
+            keys.append(current.key)
+            link = current.parent
+        }
+        return keys.reversed()
+    }
+}
+
+/// An already-encoded value (a stored message, a cached decision) is copied, not re-walked.
+/// The metatype test first: a pointer compare, where a failed dynamic cast on every field is not.
+@inline(__always)
+private func alreadyEncoded<T>(_ value: T) -> JSONValue? {
+    T.self == JSONValue.self ? value as? JSONValue : nil
+}
+
 private struct NodeEncoder: Encoder {
     let node: EncodingNode
-    let codingPath: [any CodingKey]
+    let path: PathLink?
+    var codingPath: [any CodingKey] { PathLink.keys(path) }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         node.makeObject()
-        return KeyedEncodingContainer(KeyedEncoder<Key>(node: node, codingPath: codingPath))
+        return KeyedEncodingContainer(KeyedEncoder<Key>(node: node, path: path))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         node.makeArray()
-        return UnkeyedEncoder(node: node, codingPath: codingPath)
+        return UnkeyedEncoder(node: node, path: path)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        SingleEncoder(node: node, codingPath: codingPath)
+        SingleEncoder(node: node, path: path)
     }
 }
 
-private func number(_ value: Double, _ path: [any CodingKey]) throws -> JSONValue {
+/// `path` is only evaluated to explain an error.
+private func number(_ value: Double, _ path: @autoclosure () -> [any CodingKey]) throws -> JSONValue {
     guard value.isFinite else {
-        throw EncodingError.invalidValue(value, .init(codingPath: path, debugDescription: "JSON cannot hold \(value)"))
+        throw EncodingError.invalidValue(value, .init(codingPath: path(), debugDescription: "JSON cannot hold \(value)"))
     }
     return .double(value)
 }
 
-private func integer<T: BinaryInteger>(_ value: T, _ path: [any CodingKey]) throws -> JSONValue {
+private func integer<T: BinaryInteger>(_ value: T, _ path: @autoclosure () -> [any CodingKey]) throws -> JSONValue {
     guard let exact = Int64(exactly: value) else {
-        throw EncodingError.invalidValue(value, .init(codingPath: path, debugDescription: "\(value) does not fit in 64 bits"))
+        throw EncodingError.invalidValue(value, .init(codingPath: path(), debugDescription: "\(value) does not fit in 64 bits"))
     }
     return .integer(exact)
 }
 
 private struct KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let node: EncodingNode
-    let codingPath: [any CodingKey]
+    let path: PathLink?
+    var codingPath: [any CodingKey] { PathLink.keys(path) }
 
-    private func set(_ value: JSONValue, _ key: Key) { node.child(key.stringValue).set(value) }
+    private func set(_ value: JSONValue, _ key: Key) { node.set(key.stringValue, value) }
+    private func keys(_ key: Key) -> [any CodingKey] { codingPath + [key] }
 
     mutating func encodeNil(forKey key: Key) throws { set(.null, key) }
     mutating func encode(_ value: Bool, forKey key: Key) throws { set(.bool(value), key) }
     mutating func encode(_ value: String, forKey key: Key) throws { set(.string(value), key) }
-    mutating func encode(_ value: Double, forKey key: Key) throws { set(try number(value, codingPath + [key]), key) }
-    mutating func encode(_ value: Float, forKey key: Key) throws { set(try number(Double(value), codingPath + [key]), key) }
-    mutating func encode(_ value: Int, forKey key: Key) throws { set(try integer(value, codingPath + [key]), key) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { set(try number(value, keys(key)), key) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { set(try number(Double(value), keys(key)), key) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { set(try integer(value, keys(key)), key) }
     mutating func encode(_ value: Int64, forKey key: Key) throws { set(.integer(value), key) }
-    mutating func encode(_ value: UInt64, forKey key: Key) throws { set(try integer(value, codingPath + [key]), key) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { set(try integer(value, keys(key)), key) }
     mutating func encode(_ value: Int32, forKey key: Key) throws { set(.integer(Int64(value)), key) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        // An already-encoded value (a stored message, a cached decision) is copied, not re-walked.
-        if let json = value as? JSONValue { return set(json, key) }
-        try value.encode(to: NodeEncoder(node: node.child(key.stringValue), codingPath: codingPath + [key]))
+        if let json = alreadyEncoded(value) { return set(json, key) }
+        try value.encode(to: NodeEncoder(node: node.child(key.stringValue), path: PathLink(path, key)))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        NodeEncoder(node: node.child(key.stringValue), codingPath: codingPath + [key]).container(keyedBy: keyType)
+        NodeEncoder(node: node.child(key.stringValue), path: PathLink(path, key)).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        NodeEncoder(node: node.child(key.stringValue), codingPath: codingPath + [key]).unkeyedContainer()
+        NodeEncoder(node: node.child(key.stringValue), path: PathLink(path, key)).unkeyedContainer()
     }
 
-    mutating func superEncoder() -> any Encoder { NodeEncoder(node: node.child("super"), codingPath: codingPath) }
-    mutating func superEncoder(forKey key: Key) -> any Encoder { NodeEncoder(node: node.child(key.stringValue), codingPath: codingPath + [key]) }
+    mutating func superEncoder() -> any Encoder { NodeEncoder(node: node.child("super"), path: path) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder { NodeEncoder(node: node.child(key.stringValue), path: PathLink(path, key)) }
 }
 
 private struct UnkeyedEncoder: UnkeyedEncodingContainer {
     let node: EncodingNode
-    let codingPath: [any CodingKey]
+    let path: PathLink?
+    var codingPath: [any CodingKey] { PathLink.keys(path) }
     var count: Int { node.count }
 
-    private var path: [any CodingKey] { codingPath + [JSONKey(index: count)] }
-    private func append(_ value: JSONValue) { node.appended().set(value) }
+    /// The path of the next item.
+    private var itemPath: [any CodingKey] { codingPath + [JSONKey(index: count)] }
+    private var itemLink: PathLink { PathLink(path, JSONKey(index: count)) }
+    private func append(_ value: JSONValue) { node.append(value) }
 
     mutating func encodeNil() throws { append(.null) }
     mutating func encode(_ value: Bool) throws { append(.bool(value)) }
     mutating func encode(_ value: String) throws { append(.string(value)) }
-    mutating func encode(_ value: Double) throws { append(try number(value, path)) }
-    mutating func encode(_ value: Int) throws { append(try integer(value, path)) }
+    mutating func encode(_ value: Double) throws { append(try number(value, itemPath)) }
+    mutating func encode(_ value: Int) throws { append(try integer(value, itemPath)) }
     mutating func encode(_ value: Int64) throws { append(.integer(value)) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        if let json = value as? JSONValue { return append(json) }
-        let path = self.path
-        try value.encode(to: NodeEncoder(node: node.appended(), codingPath: path))
+        if let json = alreadyEncoded(value) { return append(json) }
+        let link = itemLink
+        try value.encode(to: NodeEncoder(node: node.appended(), path: link))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
-        let path = self.path
-        return NodeEncoder(node: node.appended(), codingPath: path).container(keyedBy: keyType)
+        let link = itemLink
+        return NodeEncoder(node: node.appended(), path: link).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let path = self.path
-        return NodeEncoder(node: node.appended(), codingPath: path).unkeyedContainer()
+        let link = itemLink
+        return NodeEncoder(node: node.appended(), path: link).unkeyedContainer()
     }
 
     mutating func superEncoder() -> any Encoder {
-        let path = self.path
-        return NodeEncoder(node: node.appended(), codingPath: path)
+        let link = itemLink
+        return NodeEncoder(node: node.appended(), path: link)
     }
 }
 
 private struct SingleEncoder: SingleValueEncodingContainer {
     let node: EncodingNode
-    let codingPath: [any CodingKey]
+    let path: PathLink?
+    var codingPath: [any CodingKey] { PathLink.keys(path) }
 
     mutating func encodeNil() throws { node.set(.null) }
     mutating func encode(_ value: Bool) throws { node.set(.bool(value)) }
@@ -201,10 +273,10 @@ private struct SingleEncoder: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt64) throws { node.set(try integer(value, codingPath)) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        if let json = value as? JSONValue {
+        if let json = alreadyEncoded(value) {
             node.set(json)
             return
         }
-        try value.encode(to: NodeEncoder(node: node, codingPath: codingPath))
+        try value.encode(to: NodeEncoder(node: node, path: path))
     }
 }

@@ -60,6 +60,72 @@ struct JSONSerializationTests {
         #expect(value.serialized() == #"{"Z":1,"a":2,"é":3,"😀":4}"#)
     }
 
+    @Test func keysSortByBytesWhateverTheirLengthOrPrefix() {
+        // Shared prefixes, the empty key, keys past the 15 bytes Swift keeps inline, and
+        // non-ASCII: the order must be the bytes' order, whichever comparison makes it.
+        var random = SplitMix(state: 42)  // seeded: a failure reproduces
+        let pieces = ["", "a", "ab", "b", "B", "é", "e\u{301}", "😀", "a-key-longer-than-fifteen-bytes", "a-key-longer-than-fifteen-bytez"]
+        for _ in 0..<200 {
+            var members: [String: JSONValue] = [:]
+            for index in 0..<Int.random(in: 1...8, using: &random) {
+                let key = (0..<Int.random(in: 1...3, using: &random)).map { _ in pieces.randomElement(using: &random) ?? "" }.joined()
+                members[key] = .integer(Int64(index))
+            }
+            let order = members.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+            let expected = "{" + order.map { JSONValue.string($0).serialized() + ":" + (members[$0]?.serialized() ?? "") }.joined(separator: ",") + "}"
+            #expect(JSONValue.object(members).serialized() == expected)
+        }
+    }
+
+    /// A small seeded generator (SplitMix64), so the generated cases are the same every run.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    struct Deep: Encodable {
+        enum Keys: String, CodingKey { case outer, inner }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            var list = container.nestedUnkeyedContainer(forKey: .outer)
+            try list.encode(1.5)
+            var inner = list.nestedContainer(keyedBy: Keys.self)
+            try inner.encode(Double.infinity, forKey: .inner)
+        }
+    }
+
+    @Test func anEncodingErrorNamesItsPath() {
+        do {
+            _ = try JSONValueEncoder().encode(Deep())
+            Issue.record("infinity was encoded")
+        } catch let EncodingError.invalidValue(_, context) {
+            #expect(context.codingPath.map(\.stringValue) == ["outer", "[1]", "inner"])
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+    }
+
+    struct SameNestedTwice: Encodable {
+        enum Keys: String, CodingKey { case box, a, b }
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: Keys.self)
+            var first = container.nestedContainer(keyedBy: Keys.self, forKey: .box)
+            try first.encode(1, forKey: .a)
+            var second = container.nestedContainer(keyedBy: Keys.self, forKey: .box)
+            try second.encode(2, forKey: .b)
+        }
+    }
+
+    @Test func askingForTheSameNestedContainerTwiceWritesIntoOne() throws {
+        #expect(try JSONValueEncoder().text(SameNestedTwice()) == #"{"box":{"a":1,"b":2}}"#)
+    }
+
     struct Twice: Encodable {
         enum Keys: String, CodingKey { case a, b, list }
         func encode(to encoder: any Encoder) throws {

@@ -105,7 +105,22 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     public var description: String {
-        Digits.pad(year, 4) + "-" + Digits.pad(month, 2) + "-" + Digits.pad(day, 2)
+        guard (0...9999).contains(year) else { return Digits.pad(year, 4) + "-" + Digits.pad(month, 2) + "-" + Digits.pad(day, 2) }
+        // Ten ASCII bytes written in place: the router service writes dates into every stored
+        // event, and concatenating padded strings was a tenth of encoding one (docs/performance.md).
+        return Digits.ascii(10) { out in
+            write(to: out)
+            return 10
+        }
+    }
+
+    /// Writes `YYYY-MM-DD` (10 bytes) for a year in 0...9999.
+    func write(to out: UnsafeMutableBufferPointer<UInt8>) {
+        Digits.put(year, 4, out, 0)
+        out[4] = 0x2D
+        Digits.put(month, 2, out, 5)
+        out[7] = 0x2D
+        Digits.put(day, 2, out, 8)
     }
 
     static func isLeap(_ year: Int) -> Bool { year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) }
@@ -146,6 +161,22 @@ enum Digits {
             value = value * 10 + Int(digit)
         }
         return value
+    }
+
+    /// Writes `value` (0 or more, below 10^width) as `width` decimal digits at `offset`.
+    @inline(__always)
+    static func put(_ value: Int, _ width: Int, _ out: UnsafeMutableBufferPointer<UInt8>, _ offset: Int) {
+        var rest = value
+        for index in stride(from: offset + width - 1, through: offset, by: -1) {
+            out[index] = UInt8(truncatingIfNeeded: 0x30 + rest % 10)
+            rest /= 10
+        }
+    }
+
+    /// A string of at most `capacity` ASCII bytes written by `body`, which returns how many it wrote.
+    @inline(__always)
+    static func ascii(_ capacity: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) -> String {
+        String(unsafeUninitializedCapacity: capacity, initializingUTF8With: body)
     }
 
     static func pad(_ value: Int, _ width: Int) -> String {

@@ -47,6 +47,39 @@ struct CalendarTests {
         #expect(Timestamp(rfc3339: "2026-11-26T24:00:00Z") == nil)
     }
 
+    /// The text a timestamp had before it was written in place: the reference its fast path must match.
+    static func reference(_ t: Timestamp) -> String {
+        let local = t.secondsSinceEpoch + Int64(t.utcOffsetMinutes * 60)
+        let secondOfDay = Int(Timestamp.floorMod(local, 86_400))
+        let date = CalendarDate(daysSinceEpoch: Int((local - Int64(secondOfDay)) / 86_400))
+        let day = Digits.pad(date.year, 4) + "-" + Digits.pad(date.month, 2) + "-" + Digits.pad(date.day, 2)
+        var text = day + "T" + Digits.pad(secondOfDay / 3600, 2) + ":" + Digits.pad(secondOfDay / 60 % 60, 2) + ":" + Digits.pad(secondOfDay % 60, 2)
+        if t.milliseconds > 0 { text += "." + Digits.pad(t.milliseconds, 3) }
+        if t.utcOffsetMinutes == 0 { return text + "Z" }
+        let magnitude = abs(t.utcOffsetMinutes)
+        return text + (t.utcOffsetMinutes < 0 ? "-" : "+") + Digits.pad(magnitude / 60, 2) + ":" + Digits.pad(magnitude % 60, 2)
+    }
+
+    @Test func timestampTextMatchesItsReferenceEverywhere() throws {
+        let offsets = [0, 60, -60, 330, -330, 59, -59, 14 * 60, -12 * 60, 99 * 60 + 59]
+        for seconds in stride(from: Int64(-62_135_596_800), through: 253_402_300_799, by: 77_777_777) {  // years 1 to 9999
+            for (index, offset) in offsets.enumerated() {
+                let t = Timestamp(secondsSinceEpoch: seconds, milliseconds: [0, 1, 7, 250, 999][index % 5], utcOffsetMinutes: offset)
+                #expect(t.description == Self.reference(t))
+                // The text reads back as the same instant (where the local year stays in 1...9999).
+                if let back = Timestamp(rfc3339: t.description) { #expect(back == t) }
+            }
+        }
+        // Outside the four-digit years and two-digit offset hours, the general path.
+        let far = Timestamp(secondsSinceEpoch: 253_402_300_800 + 86_400)  // 10000-01-02
+        #expect(far.description == Self.reference(far))
+        #expect(far.description.hasPrefix("10000-01-02T"))
+        let wide = Timestamp(secondsSinceEpoch: 0, utcOffsetMinutes: 100 * 60)
+        #expect(wide.description == "1970-01-05T04:00:00+100:00")
+        #expect(CalendarDate(daysSinceEpoch: -800_000).description == Digits.pad(CalendarDate(daysSinceEpoch: -800_000).year, 4) + "-"
+                + Digits.pad(CalendarDate(daysSinceEpoch: -800_000).month, 2) + "-" + Digits.pad(CalendarDate(daysSinceEpoch: -800_000).day, 2))
+    }
+
     @Test func londonDatesFollowBritishSummerTime() {
         // BST 2026: 29 March 01:00 UTC to 25 October 01:00 UTC.
         #expect(UKTime.londonDate(of: Fixtures.at("2026-06-30T23:30:00Z")) == Fixtures.date("2026-07-01"))
