@@ -4,7 +4,8 @@ import Logging
 import ServiceLifecycle
 
 /// Records a `clock-breached` event for every statutory clock that passes its due date, once a
-/// minute by default and once at start-up (a breach during downtime is recorded on restart).
+/// minute by default and once at start-up (a breach during downtime is recorded on restart),
+/// in batches that leave the writer to referrals in between.
 struct ClockWatcher: Service {
     let store: any CaseStore
     let interval: Duration
@@ -18,9 +19,19 @@ struct ClockWatcher: Service {
         }
     }
 
+    /// Breaches per write transaction: a catch-up of thousands (after downtime) then shares the
+    /// writer with incoming referrals instead of blocking them until it ends.
+    static let batchSize = 200
+
     func check() async {
         do {
-            let breaches = try await store.recordBreaches(at: now())
+            let logger = logger
+            let breaches = try await store.recordBreaches(at: now(), batchSize: Self.batchSize) { total in
+                // A long catch-up says how far it has got, every 10,000 clocks.
+                if total / 10_000 != (total - Self.batchSize) / 10_000 {
+                    logger.notice("recording clock breaches", metadata: ["done": .stringConvertible(total)])
+                }
+            }
             if breaches > 0 { logger.notice("clocks breached", metadata: ["count": .stringConvertible(breaches)]) }
         } catch {
             logger.error("clock check failed", metadata: ["error": .string(String(describing: error))])

@@ -99,15 +99,35 @@ extension SQLiteCaseStore {
         }
     }
 
-    public func recordBreaches(at now: Timestamp) async throws -> Int {
-        let today = UKTime.londonDate(of: now)
-        return try await write { db in
-            let due = try Row.fetchAll(db, sql: "SELECT case_id, clock FROM clocks WHERE breached = 0 AND due < ? ORDER BY due", arguments: [today.description])
-            let system = Actor(id: "clock-watcher", role: .admin)
-            for row in due {
-                try self.record(EventBody(change: .clockBreached(clock: row["clock"], at: now)), caseId: row["case_id"], actor: system, at: now, db)
+    public func recordBreaches(at now: Timestamp, batchSize: Int, progress: @escaping @Sendable (Int) async -> Void) async throws -> Int {
+        let today = UKTime.londonDate(of: now).description
+        let limit = max(1, batchSize)
+        let system = Actor(id: "clock-watcher", role: .admin)
+        // A cursor over (due, rowid), the order of the clocks_due index: each batch is a range
+        // read of that index (a cursor over other columns made SQLite scan and sort every
+        // overdue clock per batch: quadratic in a long catch-up), and every batch moves past
+        // what it read, so the loop ends even if a breach left its row unchanged.
+        var after: (due: String, row: Int64)? = nil
+        var total = 0
+        while !Task.isCancelled {
+            let cursor = after
+            let batch = try await write { db -> (count: Int, last: (due: String, row: Int64)?) in
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT due, rowid, case_id, clock FROM clocks
+                    WHERE breached = 0 AND due < ? AND (due, rowid) > (?, ?)
+                    ORDER BY due, rowid LIMIT ?
+                    """, arguments: [today, cursor?.due ?? "", cursor?.row ?? Int64.min, limit])
+                for row in rows {
+                    try self.record(EventBody(change: .clockBreached(clock: row["clock"], at: now)), caseId: row["case_id"], actor: system, at: now, db)
+                }
+                return (rows.count, rows.last.map { (due: $0["due"], row: $0["rowid"]) })
             }
-            return due.count
+            total += batch.count
+            guard let last = batch.last else { break }
+            after = last
+            await progress(total)
+            if batch.count < limit { break }
         }
+        return total
     }
 }

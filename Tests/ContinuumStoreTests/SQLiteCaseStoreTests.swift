@@ -2,6 +2,7 @@ import ContinuumCore
 import ContinuumJSON
 import ContinuumStore
 import ContinuumTesting
+import Synchronization
 import Testing
 
 @Suite("SQLite case store")
@@ -89,6 +90,31 @@ struct SQLiteCaseStoreTests {
         let record = try await fixture.store.caseRecord(answer.caseId, today: UKTime.londonDate(of: monday))
         #expect(record.events.last?.type == "clock-breached")
         #expect(record.clocks.first?.breached == true)
+    }
+
+    @Test("a long catch-up of breaches commits in batches, and referrals are committed in between", .timeLimit(.minutes(1)))
+    func breachesInBatches() async throws {
+        let fixture = try StoreFixture()
+        for index in 0..<25 { _ = try await fixture.submit("M-\(index)", child: index) }
+        let monday = TestFixtures.at("2026-11-30T09:00:00Z")  // every decision clock was due Friday 27th
+        let store = fixture.store
+        let totals = Mutex<[Int]>([])
+        let between = Mutex<String?>(nil)
+        let recorded = try await store.recordBreaches(at: monday, batchSize: 10) { total in
+            totals.withLock { $0.append(total) }
+            // A referral sent during the catch-up is committed before it ends (it would wait
+            // for the whole catch-up if that were one transaction).
+            if total == 10, let answer = try? await fixture.submit("M-during", child: 99, at: monday) {
+                between.withLock { $0 = answer.caseId }
+            }
+        }
+        #expect(recorded == 25)
+        #expect(totals.withLock { $0 } == [10, 20, 25])
+        let during = try #require(between.withLock { $0 })
+        // Its own decision clock is not yet due, so a second pass finds nothing more.
+        #expect(try await store.recordBreaches(at: monday) == 0)
+        let record = try await store.caseRecord(during, today: UKTime.londonDate(of: monday))
+        #expect(!record.events.contains { $0.type == "clock-breached" })
     }
 
     @Test("a disallowed transition is refused with the pathway's rule and changes nothing")
