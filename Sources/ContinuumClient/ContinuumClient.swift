@@ -67,7 +67,10 @@ public struct ContinuumClient: Sendable {
 
     // MARK: The staff API
 
-    public func queue() async throws(ClientError) -> JSONValue { try await send(.GET, "/v1/queue") }
+    /// The queue, the most urgent `limit` items (all when nil); `total` says how many wait in all.
+    public func queue(limit: Int? = nil) async throws(ClientError) -> JSONValue {
+        try await send(.GET, "/v1/queue" + (limit.map { "?limit=\($0)" } ?? ""))
+    }
 
     public func caseRecord(_ caseId: String) async throws(ClientError) -> JSONValue {
         try await send(.GET, "/v1/cases/\(try Self.segment(caseId, "case id"))")

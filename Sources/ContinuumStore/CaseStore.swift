@@ -11,7 +11,9 @@ public protocol CaseStore: Sendable {
     /// (`replayed`); with another body it throws ``StoreError/messageIdConflict(messageId:referralId:)``.
     func submit(_ referral: Referral, partnerId: String, actor: Actor, receivedAt: Timestamp) async throws -> Submission
     func referralStatus(_ referralId: String) async throws -> (status: ReferralStatus, partnerId: String)
-    func queue(today: CalendarDate) async throws -> [QueueItem]
+    /// The most urgent `limit` referrals awaiting a decision (all of them when nil), and how
+    /// many await one in all.
+    func queue(today: CalendarDate, limit: Int?) async throws -> (items: [QueueItem], total: Int)
     func caseRecord(_ caseId: String, today: CalendarDate) async throws -> CaseRecord
     /// The front-door decision; `level` nil accepts the recommendation.
     func decide(caseId: String, level: String?, rationale: String, overrideReason: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
@@ -40,6 +42,11 @@ public protocol CaseStore: Sendable {
 }
 
 extension CaseStore {
+    /// Every referral awaiting a decision, most urgent first.
+    public func queue(today: CalendarDate) async throws -> [QueueItem] {
+        try await queue(today: today, limit: nil).items
+    }
+
     /// ``recordBreaches(at:batchSize:progress:)`` in batches of 200 (about 40 ms of writing
     /// each on the project's machine), without progress reports.
     public func recordBreaches(at now: Timestamp) async throws -> Int {

@@ -3,17 +3,25 @@ import ContinuumJSON
 import GRDB
 
 extension SQLiteCaseStore {
-    public func queue(today: CalendarDate) async throws -> [QueueItem] {
+    public func queue(today: CalendarDate, limit: Int?) async throws -> (items: [QueueItem], total: Int) {
         let pathway = self.pathway
         return try await read { db in
+            // LIMIT -1 is SQLite's "no limit". With a limit only those rows are parsed: on the
+            // million-referral log (36,530 waiting) the whole queue took 2.6 s and 16 MB.
             let rows = try Row.fetchAll(db, sql: """
                 SELECT c.case_id, c.latest_referral, c.received_at, c.recommendation, c.immediate_risk, c.re_referral, c.next_due,
                        c.pending_event, c.phase, c.level, c.state, r.message
                 FROM cases c JOIN referrals r ON r.referral_id = c.latest_referral
                 WHERE c.awaiting_decision = 1
                 ORDER BY c.immediate_risk DESC, c.next_due IS NULL, c.next_due, c.received_at
-                """)
-            return try rows.map { row in
+                LIMIT ?
+                """, arguments: [limit ?? -1])
+            // Counted only when the limit cut the list short.
+            var total = rows.count
+            if let limit, rows.count >= limit {
+                total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE awaiting_decision = 1") ?? rows.count
+            }
+            let items = try rows.map { row in
                 let message = try JSONParser().parse(row["message"] as String).value()
                 let nextDue = (row["next_due"] as String?).flatMap { CalendarDate($0) }
                 let recommendation: String? = row["recommendation"]
@@ -28,6 +36,7 @@ extension SQLiteCaseStore {
                     currentLevel: phase == CaseState.Phase.open.rawValue ? row["level"] : nil,
                     assignedTo: try Projector.decodeState(row["state"]).assignedTo)
             }
+            return (items, total)
         }
     }
 

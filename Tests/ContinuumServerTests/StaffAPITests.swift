@@ -25,6 +25,28 @@ struct StaffAPITests {
         }
     }
 
+    @Test("?limit=N gives the N most urgent and the total waiting; a bad limit is a 400 naming it")
+    func queueLimit() async throws {
+        try await TestServer.with { server in
+            for index in 1...3 { _ = try await server.refer(try TestFixtures.referral("L-\(index)", child: index)) }
+            let urgent = try await server.refer(try TestFixtures.referral("L-4", child: 4, from: "school-neglect-immediate-risk"))
+            let all = try await server.get("/v1/queue", token: server.practitioner)
+            #expect(all.json?["total"] == .integer(4) && all.json?["items"]?.items.count == 4)
+            let two = try await server.get("/v1/queue?limit=2", token: server.practitioner)
+            #expect(two.status == 200)
+            #expect(two.json?["total"] == .integer(4))
+            #expect(two.json?["items"]?.items.compactMap { $0["caseId"]?.stringValue } == Array((all.json?["items"]?.items ?? []).prefix(2)).compactMap { $0["caseId"]?.stringValue })
+            #expect(two.json?.lookup("items.0.caseId") == urgent.json?["caseId"])
+            let more = try await server.get("/v1/queue?limit=10", token: server.practitioner)
+            #expect(more.json?["total"] == .integer(4) && more.json?["items"]?.items.count == 4)
+            for bad in ["0", "1001", "two", "-1", ""] {
+                let refused = try await server.get("/v1/queue?limit=\(bad)", token: server.practitioner)
+                #expect(refused.status == 400, "limit=\(bad)")
+                #expect(refused.json?.lookup("errors.0.path")?.stringValue == "limit")
+            }
+        }
+    }
+
     @Test("a decision needs a rationale; an override needs a reason and a manager's approval; the case shows it all")
     func decisionsAndApprovals() async throws {
         try await TestServer.with { server in

@@ -30,6 +30,12 @@ struct TriageCommandTests {
             let json = try await Self.triage(server, ["queue", "--json"])
             let rows = try JSONParser().parse(json.stdout).value()
             #expect(rows.items.count == 2 && rows.items[0]["immediateRisk"] == .bool(true) && rows.items[1]["overdue"] == .bool(true))
+            let first = try await Self.triage(server, ["queue", "--limit", "1"])
+            #expect(first.status == 0, "\(first.stderr)")
+            let shown = first.stdout.split(separator: "\n").map(String.init)
+            #expect(shown.count == 3 && shown[0].contains("RISK") && shown[2] == "... and 1 more waiting, less urgent")
+            let zero = try await Self.triage(server, ["queue", "--limit", "0"])
+            #expect(zero.status == 64 && zero.stderr.contains("--limit"))
         }
     }
 

@@ -105,13 +105,47 @@ struct EventLogTests {
         #expect(StoreError.projectionBroken(table: "indicator_facts", sequence: 1, reason: "unknown phase").description.contains("continuum rebuild"))
     }
 
+    @Test("the queue's order is an index: a v1 database gets it when opened, and a rebuild keeps it")
+    func queueOrderIndex() async throws {
+        let fixture = try StoreFixture()
+        _ = try await fixture.submit("Q-1")
+        let plan = "EXPLAIN QUERY PLAN SELECT c.case_id FROM cases c JOIN referrals r ON r.referral_id = c.latest_referral "
+            + "WHERE c.awaiting_decision = 1 ORDER BY c.immediate_risk DESC, c.next_due IS NULL, c.next_due, c.received_at LIMIT 50"
+        func sorts() throws -> Bool {
+            let (status, output) = try sqlite(fixture.path, plan)
+            try #require(status == 0, "sqlite3 is needed for this test")
+            #expect(output.contains("cases_queue_order"), "\(output)")
+            return output.contains("TEMP B-TREE")
+        }
+        #expect(try !sorts(), "the most urgent N are read from the index, not sorted from every waiting case")
+        // Back to v1's index, as a database written by an earlier version has it.
+        let status = try runSQLite(fixture.path, """
+            DROP INDEX cases_queue_order; CREATE INDEX cases_queue ON cases(awaiting_decision, immediate_risk, next_due);
+            DELETE FROM grdb_migrations WHERE identifier = 'v3-queue-order';
+            """)
+        try #require(status == 0, "sqlite3 is needed for this test")
+        let reopened = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway)
+        #expect(try !sorts())
+        #expect(try sqlite(fixture.path, "SELECT name FROM sqlite_master WHERE name = 'cases_queue'").output.isEmpty)
+        _ = try await reopened.rebuild()
+        #expect(try !sorts())
+        #expect(try await reopened.queue(today: UKTime.londonDate(of: StoreFixture.start)).count == 1)
+    }
+
     private func runSQLite(_ path: String, _ sql: String) throws -> Int32 {
+        try sqlite(path, sql).status
+    }
+
+    private func sqlite(_ path: String, _ sql: String) throws -> (status: Int32, output: String) {
         let process = Process()
+        let output = Pipe()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         process.arguments = [path, sql]
+        process.standardOutput = output
         try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return process.terminationStatus
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
 

@@ -18,8 +18,16 @@ struct StaffRoutes: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         router.get("/v1/queue") { request, _ in
             _ = try await access.require(request, Self.staff, action: "read the queue")
+            var limit: Int?
+            if let text = request.uri.queryParameters.get("limit") {
+                guard let value = Int(text), (1...QueueBody.maximumLimit).contains(value) else {
+                    throw APIProblem.badRequest("Invalid limit", [JSONProblem(path: "limit", message: "must be a whole number from 1 to \(QueueBody.maximumLimit)")])
+                }
+                limit = value
+            }
             let today = UKTime.londonDate(of: configuration.now())
-            return try HTTPBodies.json(QueueBody(asOf: today, items: try await store.queue(today: today)))
+            let page = try await store.queue(today: today, limit: limit)
+            return try HTTPBodies.json(QueueBody(asOf: today, total: page.total, items: page.items))
         }
         router.get("/v1/cases/:caseId") { request, context in
             let caseId = try context.parameters.require("caseId")
@@ -123,9 +131,11 @@ struct StaffRoutes: Sendable {
     }
 }
 
-/// `GET /v1/queue`.
+/// `GET /v1/queue`: the most urgent `limit` items (all without one) and how many wait in all.
 struct QueueBody: Encodable {
+    static let maximumLimit = 1000
     var asOf: CalendarDate
+    var total: Int
     var items: [QueueItem]
 }
 

@@ -38,6 +38,9 @@ enum Schema {
         migrator.registerMigration("v2-indicator-facts") { db in
             _ = try projector.rebuild(db)
         }
+        migrator.registerMigration("v3-queue-order") { db in
+            try createQueueOrderIndex(db)
+        }
         return migrator
     }
 
@@ -50,6 +53,18 @@ enum Schema {
     static func createProjections(_ db: Database) throws {
         try createCaseProjections(db)
         try IndicatorFactTable.create(db)
+        try createQueueOrderIndex(db)
+    }
+
+    /// The queue's order as an index, so `GET /v1/queue?limit=N` reads N entries: with v1's
+    /// index (no `next_due IS NULL`, no `received_at`) SQLite sorted every waiting case, and on
+    /// the million-referral log (36,530 waiting) the 50 most urgent took 0.4 s; 5 ms with this.
+    /// Idempotent, so a rebuild and the migration can both run it.
+    static func createQueueOrderIndex(_ db: Database) throws {
+        try db.execute(sql: """
+            DROP INDEX IF EXISTS cases_queue;
+            CREATE INDEX IF NOT EXISTS cases_queue_order ON cases(awaiting_decision, immediate_risk DESC, next_due IS NULL, next_due, received_at);
+            """)
     }
 
     /// The projections of v1 (cases, referrals, queue columns, clocks, child matching).

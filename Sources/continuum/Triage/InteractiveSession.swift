@@ -7,14 +7,19 @@ import Foundation
 struct InteractiveSession {
     let client: ContinuumClient
 
+    /// Referrals listed at once: a backlog of thousands would not fit a screen, or be read.
+    static let shown = 50
+
     private static let keys = "[a] accept  [l] choose level  [u] step up  [d] step down  [c] close  [b] back  [q] quit"
 
     func run() async throws {
         while true {
-            let queue = try await talk { () throws(ClientError) in try await client.queue() }
+            let queue = try await talk { () throws(ClientError) in try await client.queue(limit: Self.shown) }
             let items = queue["items"].map(Render.list) ?? []
+            let total = queue["total"].flatMap { if case .integer(let count) = $0 { Int(count) } else { nil } } ?? items.count
             Console.out("")
-            Console.out(Style.bold("Front-door queue") + " (\(items.count) waiting, as of \(queue["asOf"]?.stringValue ?? ""))")
+            let count = total > items.count ? "\(total) waiting, the \(items.count) most urgent shown" : "\(total) waiting"
+            Console.out(Style.bold("Front-door queue") + " (\(count), as of \(queue["asOf"]?.stringValue ?? ""))")
             Console.out(Render.queue(queue))
             guard let answer = prompt(items.isEmpty ? "[r] refresh  [q] quit: " : "Case number to open, [r] refresh, [q] quit: ") else { return }
             if answer == "q" { return }

@@ -28,6 +28,8 @@ enum Render {
             lines.append(risk ? Style.bold(truncate(first)) : truncate(first))
             lines.append(overdue ? Style.red(truncate(second)) : Style.dim(truncate(second)))
         }
+        let total = queue["total"].flatMap { if case .integer(let count) = $0 { Int(count) } else { nil } } ?? items.count
+        if total > items.count { lines.append("... and \(total - items.count) more waiting, less urgent") }
         return lines.joined(separator: "\n")
     }
 

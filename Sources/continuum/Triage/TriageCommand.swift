@@ -35,14 +35,20 @@ struct TriageCommand: AsyncParsableCommand {
     struct Queue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Referrals awaiting a decision, most urgent first (immediate risk, then nearest deadline).",
-            discussion: "Overdue rows are marked OVERDUE (in red on a terminal; never coloured with NO_COLOR).\n\nExamples:\n  continuum triage queue\n  continuum triage queue --json | jq '.[] | select(.overdue)'"
+            discussion: "Overdue rows are marked OVERDUE (in red on a terminal; never coloured with NO_COLOR).\n\nExamples:\n  continuum triage queue\n  continuum triage queue --limit 20\n  continuum triage queue --json | jq '.[] | select(.overdue)'"
         )
         @OptionGroup var connection: ConnectionOptions
         @Flag(name: .long, help: "Print the rows as a JSON array, for scripts.") var json = false
+        @Option(name: .long, help: ArgumentHelp("Only the N most urgent referrals (1 to 1000); all of them by default.", valueName: "N"))
+        var limit: Int?
+
+        func validate() throws {
+            if let limit, !(1...1000).contains(limit) { throw ValidationError("--limit must be from 1 to 1000, not \(limit)") }
+        }
 
         func run() async throws {
             let client = try connection.client()
-            let queue = try await talk { () throws(ClientError) in try await client.queue() }
+            let queue = try await talk { () throws(ClientError) in try await client.queue(limit: limit) }
             if json {
                 Console.out((queue["items"] ?? .array([])).serialized(pretty: true))
             } else {
