@@ -18,10 +18,11 @@ struct StaffPlayer: Sendable {
         let clock = ContinuousClock()
         while clock.now < end {
             let started = clock.now
-            let queue = try? await client.exchange(.GET, "/v1/queue")
+            // The 50 most urgent, as the triage session reads them (not the whole backlog).
+            let queue = try? await client.exchange(.GET, "/v1/queue?limit=50")
             recorder.record("queue", status: queue?.status ?? 0, latency: clock.now - started)
             let items: [JSONValue] = { if case .array(let items)? = queue?.json?["items"] { items } else { [] } }()
-            for item in items.prefix(50) where clock.now < end {
+            for item in items where clock.now < end {
                 guard let caseId = item["caseId"]?.stringValue, item["pendingApproval"] != .bool(true) else { continue }
                 let body = JSONValue.object(["accept": .bool(true), "rationale": .string("load test: accept the recommendation")])
                 let decided = await timed("decide") { try await client.exchange(.POST, "/v1/cases/\(caseId)/decisions", body: body.serializedBytes()) }
