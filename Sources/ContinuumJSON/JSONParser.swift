@@ -45,7 +45,13 @@ public struct JSONParser: Sendable {
         guard let tokener = TokenerPool.shared.take(depth: limits.maxDepth, flags: flags) else {
             throw JSONSyntaxError(.invalid, "json-c could not allocate a parser", at: 0, in: bytes)
         }
-        defer { TokenerPool.shared.give(tokener, depth: limits.maxDepth) }
+        // Only a tokener whose parse succeeded goes back to the pool: `json_tokener_reset`
+        // leaves some state behind (a pending high surrogate, for one), which would otherwise
+        // corrupt the next document's first `\u` escape. Failures are rare; a fresh tokener is cheap.
+        var succeeded = false
+        defer {
+            if succeeded { TokenerPool.shared.give(tokener, depth: limits.maxDepth) } else { json_tokener_free(tokener) }
+        }
 
         let length = Int32(clamping: bytes.count)
         let chars = base.assumingMemoryBound(to: CChar.self)
@@ -61,6 +67,7 @@ public struct JSONParser: Sendable {
                 throw JSONSyntaxError(.unexpectedEnd, "unexpected end of input", at: bytes.count, in: bytes)
             }
             // json_object_put(NULL) is a no-op, and a JSON null parses to a nil root.
+            succeeded = true
             return JSONDocument(root: root)
         }
         if error != json_tokener_success {
@@ -73,6 +80,7 @@ public struct JSONParser: Sendable {
             json_object_put(root)
             throw JSONSyntaxError(.trailingData, "unexpected data after the end of the JSON value", at: end, in: bytes)
         }
+        succeeded = true
         return JSONDocument(root: root)
     }
 

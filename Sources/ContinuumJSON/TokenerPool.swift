@@ -3,7 +3,9 @@ import Synchronization
 
 /// Reusable json-c tokeners, so a parse does not allocate and free one each time (a tokener
 /// carries a parse stack as deep as its depth limit). Tokeners are handed out one per parse
-/// and returned after it; json-c objects never outlive the parse's own document.
+/// and returned only after a successful one (``JSONParser`` frees a tokener whose parse failed,
+/// because `json_tokener_reset` leaves a pending surrogate behind); json-c objects never outlive
+/// the parse's own document.
 final class TokenerPool: Sendable {
     static let shared = TokenerPool()
 

@@ -105,4 +105,15 @@ struct JSONParserTests {
     @Test func escapedNulStaysInTheString() throws {
         #expect(try JSONParser().parse(#"["a\u0000b"]"#).value() == .array([.string("a\u{0}b")]))
     }
+
+    /// json-c's `json_tokener_reset` leaves a pending high surrogate in place. A tokener reused
+    /// after a parse that failed between `\uD834` and its low half would put U+FFFD into the next
+    /// document's first `\u` escape: one partner's bad message corrupting another's text.
+    @Test(arguments: [#"["\uD834\u"#, #"["\uD834\uDd"]"#, #"["\uD800\uZZZZ"]"#, #"{"a": "\uD834"#])
+    func aFailedParseLeavesNothingForTheNext(bad: String) throws {
+        for _ in 0..<50 {
+            #expect(error(bad) != nil)
+            #expect(try JSONParser().parse(#"["a\u0000b\u00e9"]"#).value() == .array([.string("a\u{0}b\u{e9}")]))
+        }
+    }
 }
