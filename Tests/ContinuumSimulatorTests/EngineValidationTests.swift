@@ -1,3 +1,4 @@
+import ContinuumJSON
 import ContinuumSimulator
 import ContinuumTesting
 import Foundation
@@ -71,6 +72,27 @@ struct EngineValidationTests {
         #expect(summary.stepUps.mean > 0 && summary.stepDowns.mean > 0)
     }
 
+    @Test("M/M/8+M (Erlang A) overloaded at 112.5%: reneging, wait of the served, number in system; the reneged step up")
+    func erlangA() async throws {
+        let bytes = try TestFixtures.read(TestFixtures.path("Simulations/validation/mmc-reneging.json"))
+        let summary = await Simulator(scenario: try ScenarioLoader().load(bytes)).run(jobs: 2)
+        let exact = QueueingTheory.erlangA(lambda: 10, mu: 1 / 0.9, c: 8, theta: 0.5)
+        // The calculator agrees with itself two ways (Little's law against each arrival's path).
+        #expect(abs(exact.abandonProbability - exact.renegedPerDay / 10) < 1e-9)
+        let team = summary.stages[0], escalation = summary.stages[1]
+        let reneged = try #require(team.renegedPerDay)
+        Self.expectClose(reneged.mean, exact.renegedPerDay, "team reneged per day")
+        Self.expectClose(team.meanInSystem.mean, exact.inSystem, "team L")
+        Self.expectClose(team.meanWaitDays.mean, exact.servedWaitDays, "team Wq of the served")
+        Self.expectClose(team.utilisation.mean, exact.utilisation, "team utilisation")
+        Self.expectClose(team.throughputPerDay.mean, exact.throughputPerDay, "team throughput")
+        // 40% of those who leave the queue step up to a team with room for all (M/M/∞: L = λ × 5 days).
+        Self.expectClose(escalation.arrivalsPerDay.mean, 0.4 * exact.renegedPerDay, "escalation arrivals")
+        Self.expectClose(escalation.meanInSystem.mean, 0.4 * exact.renegedPerDay * 5, "escalation L")
+        Self.expectClose(summary.stepUps.mean / (20_000 - 100), 0.4 * exact.renegedPerDay, "step-ups per day")
+        #expect(escalation.renegedPerDay == nil)
+    }
+
     static func compareWithTrafficEquations(_ scenario: Scenario, _ summary: SimulationSummary) throws {
         let count = scenario.stages.count
         var external = Array(repeating: 0.0, count: count)
@@ -107,5 +129,46 @@ struct PriorityQueueTests {
         EngineValidationTests.expectClose(byPriority[1].wait.mean, w0 / (0.7 * 0.3), "class 2 wait", tolerance: 0.03)
         // Work-conserving: the overall mean wait is the FIFO M/M/1 value.
         EngineValidationTests.expectClose(summary.stages[0].meanWaitDays.mean, QueueingTheory.mmc(lambda: 7, mu: 10, c: 1).waitDays, "overall wait", tolerance: 0.03)
+    }
+}
+
+@Suite("Reneging")
+struct RenegingTests {
+    /// Cases that leave the queue come back to it, by reneging and by routing, at a priority
+    /// stage: the entries they leave behind share the queue with their own new entries.
+    @Test("with a fixed patience no served case waited longer; flows balance; queues never go negative")
+    func ghostsAreNeverServed() async throws {
+        let json = """
+            {"name": "renege-loops", "horizonDays": 3000, "warmupDays": 100, "replications": 4, "seed": 5,
+             "arrivals": [{"to": "q", "perDay": 1.2, "priority": 0}, {"to": "q", "perDay": 1.2, "priority": 1}],
+             "stages": [{"id": "q", "servers": 2, "queue": "priority", "service": {"distribution": "exponential", "meanDays": 1},
+                         "routing": [{"to": "q", "probability": 0.3}],
+                         "reneging": {"afterDays": {"distribution": "fixed", "days": 0.8},
+                                      "routing": [{"to": "q", "probability": 0.5, "kind": "step-up"}]}}]}
+            """
+        let summary = await Simulator(scenario: try ScenarioLoader().load(Array(json.utf8))).run(jobs: 2)
+        let stage = summary.stages[0]
+        // Bins are 0.25 day wide (10 mean service times over 40 bins): a wait of at most 0.8 day is in bins 0 to 3.
+        #expect(stage.waitHistogram[..<4].reduce(0, +) > 0)
+        #expect(stage.waitHistogram[4...].allSatisfy { $0 == 0 }, "\(stage.waitHistogram)")
+        let reneged = try #require(stage.renegedPerDay).mean
+        #expect(reneged > 0.1)
+        // Into the queue: the two streams, 30% of those served, half of those who left it.
+        EngineValidationTests.expectClose(stage.arrivalsPerDay.mean, 2.4 + 0.3 * stage.throughputPerDay.mean + 0.5 * reneged, "arrivals")
+        #expect(summary.daily.allSatisfy { $0[0].queued >= 0 })
+        #expect(summary.stepUps.mean > 0)
+    }
+
+    @Test("a stage without reneging reports renegedPerDay as null in summary.json")
+    func noRenegingNoChange() async throws {
+        let json = """
+            {"name": "plain", "horizonDays": 500, "replications": 2, "seed": 2,
+             "arrivals": [{"to": "q", "perDay": 9}],
+             "stages": [{"id": "q", "servers": 1, "service": {"distribution": "exponential", "meanDays": 0.1}}]}
+            """
+        let summary = await Simulator(scenario: try ScenarioLoader().load(Array(json.utf8))).run(jobs: 1)
+        #expect(summary.stages[0].renegedPerDay == nil)
+        guard case .array(let stages)? = summary.json["stages"] else { Issue.record("no stages in summary.json"); return }
+        #expect(stages.first?["renegedPerDay"] == .null)
     }
 }

@@ -69,6 +69,32 @@ struct ScenarioTests {
         }
     }
 
+    @Test("reneging: its patience distribution and routes are checked like service and routing, with their paths")
+    func renegingProblems() throws {
+        let json = Self.valid.replacingOccurrences(of: #""routing": [{"to": "early-help", "probability": 0.3}]}"#, with: """
+            "routing": [{"to": "early-help", "probability": 0.3}],
+             "reneging": {"afterDays": {"distribution": "exponential"},
+                          "routing": [{"to": "early-hlp", "probability": 0.8}, {"to": "early-help", "probability": 0.4}]}}
+            """)
+        do {
+            _ = try ScenarioLoader().load(Array(json.utf8))
+            Issue.record("expected problems")
+        } catch {
+            let paths = error.problems.map(\.path)
+            #expect(paths == ["$.stages[0].reneging.afterDays.meanDays", "$.stages[0].reneging.routing[0].to", "$.stages[0].reneging.routing"], "\(paths)")
+            #expect(error.description.contains("did you mean \"early-help\""))
+            #expect(error.description.contains("probabilities add up to 1.2"))
+        }
+        let typo = Self.valid.replacingOccurrences(of: #""routing": [{"to": "early-help", "probability": 0.3}]}"#,
+                                                   with: #""routing": [{"to": "early-help", "probability": 0.3}], "reneging": {"afterDay": {"distribution": "fixed", "days": 1}}}"#)
+        do {
+            _ = try ScenarioLoader().load(Array(typo.utf8))
+            Issue.record("expected a problem")
+        } catch {
+            #expect(error.description.contains("afterDay"), "\(error.description)")
+        }
+    }
+
     @Test("unknown fields are rejected with a suggestion; a pathway without a referral mix is refused")
     func strictness() throws {
         let typo = Self.valid.replacingOccurrences(of: "\"horizonDays\"", with: "\"horizonDay\": 1, \"horizonDays\"")

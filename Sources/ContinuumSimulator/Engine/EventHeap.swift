@@ -10,12 +10,13 @@ final class EventHeap {
         /// instead of two lets the compiler pick a heap child without a branch, which random
         /// times would mispredict half the time.
         let key: UInt128
-        /// `arrival`: `index` is the arrival stream; `completion`: `index` is the stage, `job` the job.
+        /// `arrival`: `index` is the arrival stream; `completion`: `index` is the stage, `job` the
+        /// job; `renege`: a job waiting at stage `index` runs out of patience (if still waiting).
         var kind: Kind
         var index: Int32
         var job: Int32
 
-        enum Kind: UInt8 { case arrival, completion }
+        enum Kind: UInt8 { case arrival, completion, renege }
 
         init(time: Double, order: UInt64, kind: Kind, index: Int32, job: Int32) {
             self.init(key: UInt128(time.bitPattern) << 64 | UInt128(order), kind: kind, index: index, job: job)
@@ -93,14 +94,16 @@ final class EventHeap {
         return UInt128(time.bitPattern) << 64 | UInt128(scheduled)
     }
 
-    @inline(__always)
-    func push(time: Double, kind: Event.Kind, index: Int, job: Int = 0) {
+    /// Schedules an event; its key (unique: the scheduling order is part of it) lets the engine
+    /// tell later whether the event is still the one it is waiting for.
+    @inline(__always) @discardableResult
+    func push(time: Double, kind: Event.Kind, index: Int, job: Int = 0) -> UInt128 {
         scheduled &+= 1
         let event = Event(time: time, order: scheduled, kind: kind, index: Int32(truncatingIfNeeded: index), job: Int32(truncatingIfNeeded: job))
         if rootTaken {
             rootTaken = false
             siftDown(event)
-            return
+            return event.key
         }
         if count == capacity { grow() }
         // Sift up (Event is plain data, so assigning into the free slot needs no initialisation).
@@ -113,6 +116,7 @@ final class EventHeap {
             child = parent
         }
         items[child] = event
+        return event.key
     }
 
     /// Puts `event` at the root, in place of the one there, and moves it down to its place

@@ -20,6 +20,8 @@ public struct ReplicationResult: Sendable {
         public var waitHistogram: [Int]
         /// For a priority queue: mean wait of each priority level that was served (nil when none).
         public var meanWaitByPriority: [Double?] = []
+        /// Cases that left the queue before service (reneging), per day.
+        public var renegedPerDay: Double = 0
     }
 
     public var stages: [StageMeasures]
@@ -35,7 +37,8 @@ public struct ReplicationResult: Sendable {
     public var routedByLevel: [Int] = []
     public var reReferrals = 0
     /// Events processed: arrivals from outside and service completions (a hand-over to the next
-    /// stage is part of its completion), counted as ../shared/bench counts them.
+    /// stage is part of its completion), counted as ../shared/bench counts them; plus cases
+    /// leaving a queue before service, in scenarios with reneging.
     public var events: Int
 }
 
@@ -49,7 +52,8 @@ public struct DayCounts: Sendable, Hashable {
 }
 
 /// One run of a scenario with one random stream: a discrete-event simulation of an open
-/// network of multi-server stages (FIFO queues), Poisson arrivals with monthly multipliers.
+/// network of multi-server stages (FIFO or priority queues, optionally with reneging), Poisson
+/// arrivals with monthly multipliers.
 public struct Replication: Sendable {
     public let scenario: Scenario
     public let stream: UInt64
@@ -78,6 +82,8 @@ private struct Engine {
     let warmup: Double
     let days: Int
     let service: [Sampler]
+    /// Per stage, how long a case that joins its queue will wait (used only where the stage reneges).
+    let patience: [Sampler]
     let empirical: [Distribution]
     /// Per arrival stream, copied out of the scenario so the loop reads plain numbers.
     let arrivalTo: [Int]
@@ -122,8 +128,23 @@ private struct Engine {
     static let priorityLevels = 11
     /// Per job: its priority (0 first); in pathway-driven scenarios immediate risk is 0.
     let jobPriority = Slots<UInt8>()
+    /// Per job, at stages with reneging: the key of its pending reneging event while it waits
+    /// (0: none). Starting service clears it, so the event finds the key changed and is ignored.
+    let waitKey = Slots<UInt128>()
+    /// Per job id: a case reneged and left this id's entry behind in a queue, where it stays
+    /// until popped (removing it from the middle of a ring would cost the queue's length).
+    /// The case itself went on under a new id, so the entry can never be mistaken for it.
+    let ghost = Slots<Bool>()
     /// Per stage, what the loop reads and writes about it, side by side (see ``StageState``).
     let perStage: Slots<StageState>
+    // Per stage, for reneging only: kept out of ``StageState`` so that its hot fields stay
+    // 128 bytes (two cache lines; 160 made most stages straddle three, about 2% slower).
+    /// Where cases that leave its queue go (entries in the flattened routing arrays).
+    let renegeRoutes: [Range<Int>]
+    /// Entries in its queues left behind by cases that reneged (not yet popped).
+    let ghosts: Slots<Int>
+    /// Cases that reneged after the warm-up.
+    let reneged: Slots<Int>
     // The rest are written in place too (see ``Slots``).
     /// stage × priority level, flattened.
     let waitSumByPriority: Slots<Double>
@@ -154,26 +175,32 @@ private struct Engine {
         warmup = scenario.warmupDays
         days = max(1, Int(scenario.horizonDays.rounded(.up)))
         var tables: [Distribution] = []
-        service = stages.map { stage in
-            if case .empirical = stage.service { tables.append(stage.service) }
-            return Sampler(stage.service, table: tables.count - 1)
+        func sampler(_ distribution: Distribution) -> Sampler {
+            if case .empirical = distribution { tables.append(distribution) }
+            return Sampler(distribution, table: tables.count - 1)
         }
+        service = stages.map { sampler($0.service) }
+        patience = stages.map { sampler($0.reneging?.afterDays ?? .fixed(.infinity)) }
         empirical = tables
         arrivalTo = scenario.arrivals.map(\.to)
         arrivalPriority = scenario.arrivals.map { UInt8($0.priority) }
         arrivalRate = scenario.arrivals.map(\.perDay)
         arrivalMonthly = scenario.arrivals.map { $0.monthly ?? [] }
-        var starts: [Int] = [0], cumulative: [Double] = [], targets: [Int] = [], kinds: [UInt8] = []
-        for stage in stages {
+        var cumulative: [Double] = [], targets: [Int] = [], kinds: [UInt8] = []
+        /// Appends a list of routes to the flattened arrays; returns where they sit.
+        func flatten(_ routing: [Scenario.Route]) -> Range<Int> {
+            let start = cumulative.count
             var running = 0.0
-            for route in stage.routing {
+            for route in routing {
                 running += route.probability
                 cumulative.append(running)
                 targets.append(route.to)
                 kinds.append(route.kind == .stepUp || route.kind == .escalate ? 1 : route.kind == .stepDown ? 2 : 0)
             }
-            starts.append(cumulative.count)
+            return start..<cumulative.count
         }
+        let serviceRoutes = stages.map { flatten($0.routing) }
+        let renegeRoutes = stages.map { flatten($0.reneging?.routing ?? []) }
         routeCumulative = cumulative
         routeTarget = targets
         routeKind = kinds
@@ -201,8 +228,11 @@ private struct Engine {
         perStage = Slots(stages.indices.map { index in
             StageState(servers: stages[index].servers, priorityQueue: stages[index].priorityQueue,
                        binsPerDay: 1 / (10 * stages[index].service.mean / Double(Replication.waitBins)),
-                       routes: starts[index]..<starts[index + 1], lastChange: scenario.warmupDays)
+                       routes: serviceRoutes[index], reneges: stages[index].reneging != nil, lastChange: scenario.warmupDays)
         })
+        self.renegeRoutes = renegeRoutes
+        ghosts = Slots(repeating: 0, count: stageCount)
+        reneged = Slots(repeating: 0, count: stageCount)
         waitSumByPriority = Slots(repeating: 0, count: stageCount * Self.priorityLevels)
         waitCountByPriority = Slots(repeating: 0, count: stageCount * Self.priorityLevels)
         histogram = Slots(repeating: 0, count: stageCount * Replication.waitBins)
@@ -273,7 +303,75 @@ private struct Engine {
         } else {
             let level = state.pointee.priorityQueue ? Int(jobPriority[Int(job)]) : 0
             queues.push(job, to: stage * Self.priorityLevels + level)
+            if state.pointee.reneges { schedulePatience(stage, job: job, now) }
         }
+    }
+
+    /// Schedules the moment `job`, just queued at `stage`, stops waiting if not yet served.
+    @inline(never) mutating func schedulePatience(_ stage: Int, job: Int32, _ now: Double) {
+        let after = patience[stage].sample(&random, empirical: empirical)
+        waitKey[Int(job)] = heap.push(time: now + (after >= 0 ? after : .infinity), kind: .renege, index: stage, job: Int(job))
+    }
+
+    /// A job id for a new case: a free one, or a new one with room for its per-job state.
+    @inline(__always) mutating func newJob() -> Int32 {
+        if let free = freeJobs.popLast() { return free }
+        let job = Int32(arrivedAt.count)
+        arrivedAt.append(0)
+        jobPriority.append(0)
+        waitKey.append(0)
+        ghost.append(false)
+        if pathwayDriven {
+            due.append(-1, times: clockCount)
+            plannedStage.append(-1)
+        }
+        return job
+    }
+
+    /// The route drawn from `routes` (an index into the flattened routing), or -1: the case leaves.
+    @inline(__always) mutating func chooseRoute(_ routes: Range<Int>) -> Int {
+        let u = random.uniform()
+        var route = routes.lowerBound
+        let end = routes.upperBound
+        while route < end {
+            if u < routeCumulative[route] { return route }
+            route += 1
+        }
+        return -1
+    }
+
+    /// Counts a step-up or step-down taken by route `choice` (after the warm-up).
+    @inline(__always) mutating func countStep(_ choice: Int, _ now: Double) {
+        guard now >= warmup else { return }
+        if routeKind[choice] == 1 { stepUps += 1 } else if routeKind[choice] == 2 { stepDowns += 1 }
+    }
+
+    /// A job has waited at a stage as long as it will: unless its service has started, it
+    /// leaves the queue and goes on by the stage's reneging routes, under a new id (its entry
+    /// stays in the queue as a ghost).
+    /// Out of line, like the other reneging paths: networks without reneging should not pay
+    /// for its code in the event loop.
+    @inline(never) mutating func renege(_ event: EventHeap.Event, _ now: Double) {
+        let job = event.job, stage = Int(event.index)
+        // Only if the job still waits there: starting service cleared its key.
+        guard waitKey[Int(job)] == event.key else { return }
+        events += 1
+        waitKey[Int(job)] = 0
+        let state = perStage.pointer(stage)
+        account(state, now)
+        state.pointee.inSystem -= 1
+        ghosts[stage] += 1
+        if now >= warmup { reneged[stage] += 1 }
+        ghost[Int(job)] = true
+        let moved = newJob()
+        jobPriority[Int(moved)] = jobPriority[Int(job)]
+        if pathwayDriven {
+            let from = Int(job) * clockCount, to = Int(moved) * clockCount
+            for clock in 0..<clockCount { due[to + clock] = due[from + clock] }
+            plannedStage[Int(moved)] = plannedStage[Int(job)]
+        }
+        let choice = chooseRoute(renegeRoutes[stage])
+        if choice >= 0 { countStep(choice, now); arrive(routeTarget[choice], job: moved, now) } else { freeJobs.append(moved) }
     }
 
     /// Draws a synthetic referral for a new job and routes it with the live router: its clocks'
@@ -318,7 +416,27 @@ private struct Engine {
     }
 
     /// The next case to serve: the first in the highest-priority non-empty queue.
-    @inline(__always) mutating func nextWaiting(_ stage: Int, priorityQueue: Bool) -> Int32? {
+    @inline(__always) mutating func nextWaiting(_ stage: Int, _ state: UnsafeMutablePointer<StageState>) -> Int32? {
+        if !state.pointee.reneges { return firstQueued(stage, priorityQueue: state.pointee.priorityQueue) }
+        return nextPatient(stage, state)
+    }
+
+    /// ``nextWaiting(_:_:)`` at a stage with reneging: skips the entries cases left behind when
+    /// they reneged (their ids are free once popped). Out of line, like the other reneging paths.
+    @inline(never) mutating func nextPatient(_ stage: Int, _ state: UnsafeMutablePointer<StageState>) -> Int32? {
+        while let job = firstQueued(stage, priorityQueue: state.pointee.priorityQueue) {
+            if !ghost[Int(job)] {
+                waitKey[Int(job)] = 0
+                return job
+            }
+            ghost[Int(job)] = false
+            ghosts[stage] -= 1
+            freeJobs.append(job)
+        }
+        return nil
+    }
+
+    @inline(__always) func firstQueued(_ stage: Int, priorityQueue: Bool) -> Int32? {
         let base = stage * Self.priorityLevels
         if !priorityQueue { return queues.pop(base) }
         for level in 0..<Self.priorityLevels {
@@ -335,7 +453,7 @@ private struct Engine {
             daily[day * stageCount + stage].completed = Int32(perStage[stage].completedToday)
             perStage[stage].arrivedToday = 0
             perStage[stage].completedToday = 0
-            var queued = 0
+            var queued = -ghosts[stage]
             for level in 0..<Self.priorityLevels { queued += queues.count(stage * Self.priorityLevels + level) }
             daily[day * stageCount + stage].queued = Int32(queued)
         }
@@ -370,28 +488,18 @@ private struct Engine {
             let now = event.time
             if now >= horizon { break }
             while now >= nextDay { snapshotDay() }
-            events += 1
             switch event.kind {
             case .arrival:
+                events += 1
                 let streamIndex = Int(event.index)
-                let job: Int32
-                if let free = freeJobs.popLast() {
-                    job = free
-                } else {
-                    job = Int32(arrivedAt.count)
-                    arrivedAt.append(0)
-                    jobPriority.append(0)
-                    if pathwayDriven {
-                        due.append(-1, times: clockCount)
-                        plannedStage.append(-1)
-                    }
-                }
+                let job = newJob()
                 jobPriority[Int(job)] = arrivalPriority[streamIndex]
                 if pathwayDriven, let model { refer(job, stream: streamIndex, model, now) }
                 arrive(arrivalTo[streamIndex], job: job, now)
                 schedule(arrival: nextArrival(streamIndex, after: now), stream: streamIndex)
 
             case .completion:
+                events += 1
                 let stage = Int(event.index)
                 let state = perStage.pointer(stage)
                 account(state, now)
@@ -399,7 +507,7 @@ private struct Engine {
                 state.pointee.inSystem -= 1
                 if now >= warmup { state.pointee.completions += 1 }
                 state.pointee.completedToday += 1
-                if let next = nextWaiting(stage, priorityQueue: state.pointee.priorityQueue) { startService(stage, state, job: next, now) }
+                if let next = nextWaiting(stage, state) { startService(stage, state, job: next, now) }
                 if pathwayDriven {
                     stopClocks(stage, job: event.job, now)
                     if stage == frontDoor {
@@ -409,23 +517,13 @@ private struct Engine {
                         continue
                     }
                 }
-                let u = random.uniform()
-                var choice = -1
-                let routes = state.pointee.routes
-                var route = routes.lowerBound
-                let end = routes.upperBound
-                while route < end {
-                    if u < routeCumulative[route] { choice = route; break }
-                    route += 1
-                }
-                if choice >= 0 {
-                    if now >= warmup {
-                        if routeKind[choice] == 1 { stepUps += 1 } else if routeKind[choice] == 2 { stepDowns += 1 }
-                    }
-                    arrive(routeTarget[choice], job: event.job, now)
-                } else {
-                    freeJobs.append(event.job)
-                }
+                // Written out here, not through a shared helper with `arrive` inside: the compiler
+                // would not inline that one into this loop (a call per completion, ~3% slower).
+                let choice = chooseRoute(state.pointee.routes)
+                if choice >= 0 { countStep(choice, now); arrive(routeTarget[choice], job: event.job, now) } else { freeJobs.append(event.job) }
+
+            case .renege:
+                renege(event, now)
             }
         }
         for stage in 0..<stageCount { account(perStage.pointer(stage), horizon) }
@@ -448,7 +546,8 @@ private struct Engine {
             measures.append(ReplicationResult.StageMeasures(
                 arrivalsPerDay: Double(state.arrivals) / measured, utilisation: state.areaBusy / capacity,
                 meanWaitDays: meanWait, meanInSystem: state.areaInSystem / measured,
-                throughputPerDay: Double(state.completions) / measured, waitHistogram: bins, meanWaitByPriority: byPriority))
+                throughputPerDay: Double(state.completions) / measured, waitHistogram: bins, meanWaitByPriority: byPriority,
+                renegedPerDay: Double(reneged[stage]) / measured))
         }
         let perDay: [[DayCounts]] = (0..<days).map { day in daily.array((day * stageCount)..<((day + 1) * stageCount)) }
         return ReplicationResult(stages: measures, daily: perDay, stepUps: stepUps, stepDowns: stepDowns, clocksStopped: clocksStopped,
@@ -462,6 +561,9 @@ private struct Engine {
 private struct StageState {
     let servers: Int
     let priorityQueue: Bool
+    /// Whether cases leave its queue when their patience runs out (beside `priorityQueue`, in
+    /// its padding: the struct stays 128 bytes).
+    let reneges: Bool
     /// Waiting-time bins per day (1 / the bin width; infinite for a stage whose service time
     /// is always 0).
     let binsPerDay: Double
@@ -483,11 +585,12 @@ private struct StageState {
     var arrivedToday = 0
     var completedToday = 0
 
-    init(servers: Int, priorityQueue: Bool, binsPerDay: Double, routes: Range<Int>, lastChange: Double) {
+    init(servers: Int, priorityQueue: Bool, binsPerDay: Double, routes: Range<Int>, reneges: Bool, lastChange: Double) {
         self.servers = servers
         self.priorityQueue = priorityQueue
         self.binsPerDay = binsPerDay
         self.routes = routes
+        self.reneges = reneges
         self.lastChange = lastChange
     }
 

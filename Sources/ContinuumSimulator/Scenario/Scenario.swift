@@ -35,6 +35,17 @@ public struct Scenario: Sendable {
         public var routing: [Route]
         /// Serve waiting cases by priority (then first come, first served) instead of FIFO.
         public var priorityQueue: Bool = false
+        /// Cases that wait too long leave the queue (nil: every case waits until served).
+        public var reneging: Reneging? = nil
+    }
+
+    /// Leaving a stage's queue before service (queueing theory's reneging): each case that
+    /// joins the queue draws how long it will wait; still waiting then, it leaves, and
+    /// `routing` says where it goes (a step-up when needs escalate on a waiting list; the
+    /// probability left over leaves the system, as when a family disengages).
+    public struct Reneging: Sendable, Hashable {
+        public var afterDays: Distribution
+        public var routing: [Route]
     }
 
     public struct Route: Sendable, Hashable {

@@ -60,8 +60,17 @@ struct ScenarioFile: Decodable {
         var levels: [String]?
         var stopsClocks: [String]?
         var queue: String?
+        var reneging: RenegingFile?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case id, servers, service, routing, title, frontDoor, levels, stopsClocks, queue }
+        enum CodingKeys: String, CodingKey, CaseIterable { case id, servers, service, routing, title, frontDoor, levels, stopsClocks, queue, reneging }
+    }
+
+    /// `{"afterDays": {"distribution": "exponential", "meanDays": 60}, "routing": [...]}`.
+    struct RenegingFile: Decodable {
+        var afterDays: ServiceFile
+        var routing: [RouteFile]?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case afterDays, routing }
     }
 
     /// `4`, or `{"workers": 10, "caseload": 20}` (200 places).

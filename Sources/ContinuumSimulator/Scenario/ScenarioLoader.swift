@@ -102,21 +102,31 @@ public struct ScenarioLoader: Sendable {
             let path = "$.stages[\(index)]"
             if !(1...10_000_000).contains(stage.servers.count) { problem("\(path).servers", "must be 1 to 10,000,000 places (workers × caseload)") }
             let service = distribution(stage.service, "\(path).service", problem)
-            var routes: [Scenario.Route] = []
-            var total = 0.0
-            for (routeIndex, route) in (stage.routing ?? []).enumerated() {
-                let routePath = "\(path).routing[\(routeIndex)]"
-                let to = stageIndex(route.to, "\(routePath).to")
-                if !(0...1).contains(route.probability) { problem("\(routePath).probability", "must be 0 to 1") }
-                total += route.probability
-                routes.append(Scenario.Route(to: to, probability: route.probability, kind: route.kind))
+            /// Routes with their targets resolved; the probabilities add up to at most 1.
+            func routes(_ list: [ScenarioFile.RouteFile]?, _ listPath: String) -> [Scenario.Route] {
+                var routes: [Scenario.Route] = []
+                var total = 0.0
+                for (routeIndex, route) in (list ?? []).enumerated() {
+                    let routePath = "\(listPath)[\(routeIndex)]"
+                    let to = stageIndex(route.to, "\(routePath).to")
+                    if !(0...1).contains(route.probability) { problem("\(routePath).probability", "must be 0 to 1") }
+                    total += route.probability
+                    routes.append(Scenario.Route(to: to, probability: route.probability, kind: route.kind))
+                }
+                if total > 1 + 1e-9 { problem(listPath, "probabilities add up to \(total); at most 1 (what is left over leaves the system)") }
+                return routes
             }
-            if total > 1 + 1e-9 { problem("\(path).routing", "probabilities add up to \(total); at most 1 (what is left over leaves the system)") }
+            let routing = routes(stage.routing, "\(path).routing")
+            var reneging: Scenario.Reneging?
+            if let file = stage.reneging {
+                let afterDays = distribution(file.afterDays, "\(path).reneging.afterDays", problem)
+                reneging = Scenario.Reneging(afterDays: afterDays ?? .fixed(1), routing: routes(file.routing, "\(path).reneging.routing"))
+            }
             if let queue = stage.queue, queue != "fifo", queue != "priority" {
                 problem("\(path).queue", "\"\(queue)\" is not a queue discipline; use fifo or priority")
             }
-            stages.append(Scenario.Stage(id: stage.id, servers: stage.servers.count, service: service ?? .fixed(1), routing: routes,
-                                         priorityQueue: stage.queue == "priority"))
+            stages.append(Scenario.Stage(id: stage.id, servers: stage.servers.count, service: service ?? .fixed(1), routing: routing,
+                                         priorityQueue: stage.queue == "priority", reneging: reneging))
         }
         var model: PathwayModel?
         if let verified, let mix = file.referralMix {
@@ -216,7 +226,7 @@ public struct ScenarioLoader: Sendable {
             return positive(service.days ?? service.meanDays, "days").map { .fixed($0) }
         case "empirical":
             guard let values = service.values, !values.isEmpty, values.allSatisfy({ $0 >= 0 && $0 <= Self.maximumDays }) else {
-                problem("\(path).values", "an empirical distribution needs a non-empty list of service times in days, each 0 to 1,000,000")
+                problem("\(path).values", "an empirical distribution needs a non-empty list of times in days, each 0 to 1,000,000")
                 return nil
             }
             let weights = service.weights ?? Array(repeating: 1, count: values.count)

@@ -17,6 +17,8 @@ public struct SimulationSummary: Sendable {
         public var waitBinDays: Double
         /// For a priority queue: per priority level served, the mean wait (days).
         public var meanWaitByPriority: [(priority: Int, wait: Estimate)] = []
+        /// For a stage with reneging: cases that left its queue before service, per day.
+        public var renegedPerDay: Estimate?
     }
 
     public var scenario: Scenario
@@ -54,7 +56,8 @@ public struct SimulationSummary: Sendable {
                 meanWaitDays: values("meanWaitDays", \.meanWaitDays), meanInSystem: values("meanInSystem", \.meanInSystem),
                 throughputPerDay: values("throughputPerDay", \.throughputPerDay),
                 waitHistogram: histogram, waitBinDays: 10 * stage.service.mean / Double(Replication.waitBins),
-                meanWaitByPriority: Self.byPriority(results.map { $0.stages[index].meanWaitByPriority })))
+                meanWaitByPriority: Self.byPriority(results.map { $0.stages[index].meanWaitByPriority }),
+                renegedPerDay: stage.reneging == nil ? nil : values("renegedPerDay", \.renegedPerDay)))
         }
         let ups = results.map { Double($0.stepUps) }
         let downs = results.map { Double($0.stepDowns) }
@@ -122,6 +125,7 @@ public struct SimulationSummary: Sendable {
                 "arrivalsPerDay": estimate(stage.arrivalsPerDay), "utilisation": estimate(stage.utilisation),
                 "meanWaitDays": estimate(stage.meanWaitDays), "meanInSystem": estimate(stage.meanInSystem),
                 "throughputPerDay": estimate(stage.throughputPerDay),
+                "renegedPerDay": stage.renegedPerDay.map(estimate) ?? .null,
             ])
         }
         var pathway: JSONValue = .null

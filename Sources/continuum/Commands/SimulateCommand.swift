@@ -123,6 +123,10 @@ struct SimulateCommand: AsyncParsableCommand {
             let cells = [stage.arrivalsPerDay, stage.utilisation, stage.meanWaitDays, stage.meanInSystem, stage.throughputPerDay].map(cell)
             lines.append(stage.id.padded(21) + " " + cells.joined(separator: " "))
         }
+        let reneging = summary.stages.compactMap { stage in
+            stage.renegedPerDay.map { "\(stage.id) \(number($0.mean))±\(number($0.halfWidth))" }
+        }
+        if !reneging.isEmpty { lines.append("left the queue before service (reneged), per day: " + reneging.joined(separator: ", ")) }
         lines.append("step-ups \(cell(summary.stepUps))  step-downs \(cell(summary.stepDowns))  events \(summary.events)")
         if let model = summary.scenario.pathwayModel {
             lines.append("")
@@ -154,7 +158,7 @@ enum Comparison {
         var lines = ["\(base.scenario.name) → \(variant.scenario.name) (means ± 95% half-widths; * = significant at 5%)"]
         lines.append("measure                              base              variant           difference")
         for stage in base.stages {
-            for key in ["utilisation", "meanWaitDays", "meanInSystem", "throughputPerDay"] {
+            for key in ["utilisation", "meanWaitDays", "meanInSystem", "throughputPerDay", "renegedPerDay"] {
                 let name = "\(stage.id).\(key)"
                 guard let a = base.samples[name], let b = variant.samples[name] else { continue }
                 lines.append(row(name, a, b))
