@@ -15,7 +15,7 @@ struct SimulateCommandTests {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "\(name)")
         }
         let csv = try String(contentsOf: folder.appendingPathComponent("timeseries.csv"), encoding: .utf8)
-        #expect(csv.hasPrefix("day,stage,arrivals,in_service,queued,completed,clock_breaches\n"))
+        #expect(csv.hasPrefix("day,stage,arrivals,in_service,queued,completed,clock_breaches,reneged\n"))
         #expect(csv.split(separator: "\n").count == 1 + 2000 * 2)
         let svg = try String(contentsOf: folder.appendingPathComponent("occupancy.svg"), encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && !svg.contains("<script") && !svg.contains("href"), "self-contained")
@@ -32,6 +32,19 @@ struct SimulateCommandTests {
         #expect(outcome.status == 0)
         let waitLine = outcome.stdout.split(separator: "\n").first { $0.hasPrefix("front-door.meanWaitDays") }
         #expect(waitLine?.hasSuffix("*") == true)
+    }
+
+    @Test("--compare on pathway-driven scenarios adds the timescales, re-referrals and the waiting list's leavers")
+    func comparePathways() throws {
+        let outcome = try CommandRunner.run(["simulate", "--compare", "Simulations/surrey-pathway.json", "Simulations/early-help-investment.json",
+                                             "--replications", "3"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let lines = outcome.stdout.split(separator: "\n")
+        for measure in ["clock.referral-decision.onTimePct", "clock.assessment.onTimePct", "reReferralsPerDay", "early-help.renegedPerDay", "stepUps"] {
+            #expect(lines.contains { $0.hasPrefix(measure + " ") }, "no \(measure) in\n\(outcome.stdout)")
+        }
+        // More early help places: nobody leaves its waiting list, a difference no run misses.
+        #expect(lines.first { $0.hasPrefix("early-help.renegedPerDay") }?.hasSuffix("*") == true)
     }
 
     @Test("an invalid scenario exits 65 naming each problem's JSON path; a missing file 66; bad flags 64")

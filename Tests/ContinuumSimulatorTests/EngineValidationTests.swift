@@ -156,6 +156,7 @@ struct RenegingTests {
         // Into the queue: the two streams, 30% of those served, half of those who left it.
         EngineValidationTests.expectClose(stage.arrivalsPerDay.mean, 2.4 + 0.3 * stage.throughputPerDay.mean + 0.5 * reneged, "arrivals")
         #expect(summary.daily.allSatisfy { $0[0].queued >= 0 })
+        #expect(summary.daily.reduce(0) { $0 + $1[0].reneged } > 0)
         #expect(summary.stepUps.mean > 0)
     }
 

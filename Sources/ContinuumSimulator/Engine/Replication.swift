@@ -49,6 +49,8 @@ public struct DayCounts: Sendable, Hashable {
     public var completed: Int32 = 0
     /// Clocks stopped late at this stage on this day (pathway-driven scenarios).
     public var breaches: Int32 = 0
+    /// Cases that left this stage's queue before service on this day (reneging).
+    public var reneged: Int32 = 0
 }
 
 /// One run of a scenario with one random stream: a discrete-event simulation of an open
@@ -362,6 +364,7 @@ private struct Engine {
         state.pointee.inSystem -= 1
         ghosts[stage] += 1
         if now >= warmup { reneged[stage] += 1 }
+        daily[min(Int(now), days - 1) * stageCount + stage].reneged += 1
         ghost[Int(job)] = true
         let moved = newJob()
         jobPriority[Int(moved)] = jobPriority[Int(job)]

@@ -26,7 +26,7 @@ public struct SimulationSummary: Sendable {
     public var stepUps: Estimate
     public var stepDowns: Estimate
     /// Per day and stage, the mean over replications.
-    public var daily: [[(arrivals: Double, inService: Double, queued: Double, completed: Double, breaches: Double)]]
+    public var daily: [[(arrivals: Double, inService: Double, queued: Double, completed: Double, breaches: Double, reneged: Double)]]
     public var events: Int
     /// Pathway-driven scenarios: per clock, stops after the warm-up and the share on time (%).
     public var clocks: [(id: String, title: String, stopped: Estimate, onTimePct: Estimate)] = []
@@ -67,7 +67,6 @@ public struct SimulationSummary: Sendable {
         stepUps = Estimate(ups)
         stepDowns = Estimate(downs)
         events = results.reduce(0) { $0 + $1.events }
-        self.samples = samples
         if let model = scenario.pathwayModel {
             let measured = scenario.horizonDays - scenario.warmupDays
             for (index, clock) in model.pathway.definition.clocks.enumerated() {
@@ -85,11 +84,13 @@ public struct SimulationSummary: Sendable {
             samples["reReferralsPerDay"] = re
             reReferralsPerDay = Estimate(re)
         }
+        // Last, after the pathway's measures: `--compare` reads them from here.
+        self.samples = samples
         let days = results.first?.daily.count ?? 0
         let n = Double(max(results.count, 1))
         daily = (0..<days).map { day in
             (0..<scenario.stages.count).map { stage in
-                var sums = (0.0, 0.0, 0.0, 0.0, 0.0)
+                var sums = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
                 for result in results {
                     let counts = result.daily[day][stage]
                     sums.0 += Double(counts.arrivals)
@@ -97,8 +98,9 @@ public struct SimulationSummary: Sendable {
                     sums.2 += Double(counts.queued)
                     sums.3 += Double(counts.completed)
                     sums.4 += Double(counts.breaches)
+                    sums.5 += Double(counts.reneged)
                 }
-                return (sums.0 / n, sums.1 / n, sums.2 / n, sums.3 / n, sums.4 / n)
+                return (sums.0 / n, sums.1 / n, sums.2 / n, sums.3 / n, sums.4 / n, sums.5 / n)
             }
         }
     }
@@ -160,10 +162,10 @@ public struct SimulationSummary: Sendable {
 
     /// `timeseries.csv`: one row per day and stage.
     public var csv: String {
-        var lines = ["day,stage,arrivals,in_service,queued,completed,clock_breaches"]
+        var lines = ["day,stage,arrivals,in_service,queued,completed,clock_breaches,reneged"]
         for (day, stages) in daily.enumerated() {
             for (index, counts) in stages.enumerated() {
-                lines.append("\(day),\(scenario.stages[index].id),\(Self.format(counts.arrivals)),\(Self.format(counts.inService)),\(Self.format(counts.queued)),\(Self.format(counts.completed)),\(Self.format(counts.breaches))")
+                lines.append("\(day),\(scenario.stages[index].id),\(Self.format(counts.arrivals)),\(Self.format(counts.inService)),\(Self.format(counts.queued)),\(Self.format(counts.completed)),\(Self.format(counts.breaches)),\(Self.format(counts.reneged))")
             }
         }
         return lines.joined(separator: "\n") + "\n"
