@@ -175,7 +175,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ContinuumStoreTests",
-            dependencies: ["ContinuumStore", "ContinuumCore", "ContinuumJSON", "ContinuumTesting"],
+            dependencies: ["ContinuumStore", "ContinuumCore", "ContinuumJSON", "ContinuumTesting", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // End to end: the real server on a loopback port over a real SQLite file, through HTTP.

@@ -117,6 +117,23 @@ public struct ContinuumClient: Sendable {
         return try await send(.POST, "/v1/decisions/\(try Self.segment(approvalId, "approval id"))/approval", body: .object(body))
     }
 
+    /// Possible matches waiting for a person (`GET /v1/matches`), oldest first.
+    public func matches(limit: Int? = nil) async throws(ClientError) -> JSONValue {
+        try await send(.GET, "/v1/matches" + (limit.map { "?limit=\($0)" } ?? ""))
+    }
+
+    /// Confirms a possible match (`link`) or records two different children (`different`).
+    public func decideMatch(_ matchId: String, link: Bool, rationale: String) async throws(ClientError) -> JSONValue {
+        try await send(.POST, "/v1/matches/\(try Self.segment(matchId, "match id"))/\(link ? "link" : "different")",
+                       body: .object(["rationale": .string(rationale)]))
+    }
+
+    /// Moves a wrongly linked referral off a case (a manager's approval is needed).
+    public func unlink(_ caseId: String, referralId: String, rationale: String) async throws(ClientError) -> JSONValue {
+        try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/unlink",
+                       body: .object(["referralId": .string(referralId), "rationale": .string(rationale)]))
+    }
+
     // MARK: Transport
 
     /// One HTTP client for the process. A refused connection fails at once rather than being

@@ -28,6 +28,14 @@ public protocol CaseStore: Sendable {
     func assign(caseId: String, to worker: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     func resolveApproval(_ id: String, approve: Bool, rationale: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     func approvals() async throws -> [ApprovalItem]
+    /// The oldest `limit` possible matches waiting for a person, and how many wait in all.
+    func possibleMatches(limit: Int) async throws -> PossibleMatches
+    /// Confirms a possible match (the same child); joins the child's open case when it can.
+    func linkMatch(_ matchId: String, rationale: String, actor: Actor, at: Timestamp) async throws -> MatchOutcome
+    /// Records a possible match as two different children.
+    func distinguishMatch(_ matchId: String, rationale: String, actor: Actor, at: Timestamp) async throws -> MatchOutcome
+    /// Moves a wrongly linked referral to a case of its own (a manager's approval is needed).
+    func unlink(caseId: String, referralId: String, rationale: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     /// Records a `clock-breached` event for every running clock past its due date; returns how
     /// many. Runs in transactions of at most `batchSize` breaches, so a long catch-up (after
     /// downtime, or a first start on an imported log) never holds the single writer for longer

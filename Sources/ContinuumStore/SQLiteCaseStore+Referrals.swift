@@ -12,7 +12,7 @@ extension SQLiteCaseStore {
         // events, the case state and every text are prepared here, so the single writer only
         // re-checks the two lookups and inserts (see docs/performance.md).
         let seen = try await read { db in
-            (try Self.existing(partnerId: partnerId, messageId: referral.messageId, bodyHash: bodyHash, db), try Self.match(keys: keys, receivedAt: receivedAt, db))
+            (try Self.existing(partnerId: partnerId, messageId: referral.messageId, bodyHash: bodyHash, db), try ChildMatcher.match(referral.child, receivedAt: receivedAt, db))
         }
         if let replay = seen.0 { return replay }
         let plan = try seen.1.openCase == nil
@@ -22,7 +22,7 @@ extension SQLiteCaseStore {
         let pathway = self.pathway
         return try await write { db in
             if let replay = try Self.existing(partnerId: partnerId, messageId: referral.messageId, bodyHash: bodyHash, db) { return replay }
-            let match = try Self.match(keys: keys, receivedAt: receivedAt, db)
+            let match = try ChildMatcher.match(referral.child, receivedAt: receivedAt, db)
             if let plan, match == seen.1 {
                 try self.record(plan.received, bodyText: plan.receivedText, prepared: plan.first, caseId: plan.submission.caseId, actor: actor, at: receivedAt, db)
                 try self.record(plan.routed, bodyText: plan.routedText, prepared: plan.second, caseId: plan.submission.caseId, actor: actor, at: receivedAt, db)
@@ -33,7 +33,7 @@ extension SQLiteCaseStore {
             let referralId = Identifier.referralId()
             let received = ReceivedReferral(referralId: referralId, partnerId: partnerId, receivedAt: receivedAt, bodyHash: bodyHash,
                                             message: referral, messageJSON: messageJSON, reReferral: match.reReferral,
-                                            previousReferralId: match.previousReferral, childKeys: keys)
+                                            previousReferralId: match.previousReferral, childKeys: keys, identity: match.outcome)
             let decision = route(referral, pathway: pathway, receivedAt: receivedAt, reReferral: match.reReferral)
             try self.record(EventBody(referral: received), caseId: caseId, actor: actor, at: receivedAt, db)
             try self.record(EventBody(routed: RoutedReferral(referralId: referralId, decision: decision, decisionJSON: try JSONValueEncoder().encode(decision))),
@@ -62,7 +62,7 @@ extension SQLiteCaseStore {
         let decisionJSON = try JSONValueEncoder().encode(decision)
         let received = EventBody(referral: ReceivedReferral(
             referralId: referralId, partnerId: partnerId, receivedAt: receivedAt, bodyHash: bodyHash, message: referral, messageJSON: messageJSON,
-            reReferral: match.reReferral, previousReferralId: match.previousReferral, childKeys: keys))
+            reReferral: match.reReferral, previousReferralId: match.previousReferral, childKeys: keys, identity: match.outcome))
         let routed = EventBody(routed: RoutedReferral(referralId: referralId, decision: decision, decisionJSON: decisionJSON))
         let machine = projector.machine
         let start = CaseState()
@@ -98,31 +98,6 @@ extension SQLiteCaseStore {
         let decision = try JSONParser().parse(decisionText).decode(Decision.self)
         return Submission(referralId: referralId, caseId: existing["case_id"], status: "awaiting-decision", decision: decision,
                           reReferral: existing["re_referral"], joinedOpenCase: false, replayed: true)
-    }
-
-    /// Who the child is to the store: an open case to join, a re-referral, the latest earlier referral.
-    struct ChildMatch: Sendable, Equatable {
-        var openCase: String?
-        var reReferral: Bool
-        var previousReferral: String?
-    }
-
-    /// The same child seen before: an open case to join, and whether it was referred within
-    /// the 12 months before `receivedAt` (a re-referral, CIN census definition).
-    static func match(keys: [String], receivedAt: Timestamp, _ db: Database) throws -> ChildMatch {
-        guard !keys.isEmpty else { return ChildMatch(openCase: nil, reReferral: false, previousReferral: nil) }
-        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ", ")
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT k.referral_id, k.case_id, k.received_at, c.phase FROM child_keys k JOIN cases c ON c.case_id = k.case_id
-            WHERE k.key IN (\(placeholders)) ORDER BY k.received_at DESC, k.rowid DESC
-            """), arguments: StatementArguments(keys))
-        guard let latest = rows.first else { return ChildMatch(openCase: nil, reReferral: false, previousReferral: nil) }
-        let yearBefore = UKTime.londonDate(of: receivedAt).adding(months: -12)
-        let reReferral = rows.contains { row in
-            Timestamp(rfc3339: row["received_at"] as String).map { UKTime.londonDate(of: $0) >= yearBefore } ?? false
-        }
-        let open = rows.first { ($0["phase"] as String) != CaseState.Phase.closed.rawValue }
-        return ChildMatch(openCase: open?["case_id"], reReferral: reReferral, previousReferral: latest["referral_id"])
     }
 
     public func referralStatus(_ referralId: String) async throws -> (status: ReferralStatus, partnerId: String) {

@@ -93,6 +93,8 @@ extension SQLiteCaseStore {
             if let expectPending, (row["pending_event"] as String?) != expectPending { throw StoreError.approvalNotFound(expectPending) }
             let state = try Projector.decodeState(row["state"])
             let (event, transition) = try self.record(EventBody(change: try makeEvent(state)), caseId: caseId, actor: actor, at: at, db)
+            // An approved unlink gives the referral its case in the same transaction.
+            try self.completeUnlinks(transition, from: caseId, rationale: state.pending?.rationale ?? "", actor: actor, at: at, db)
             let pending = transition.effects.contains { if case .approvalRequested = $0 { true } else { false } }
             return ChangeOutcome(eventId: event.id, status: pending ? "pending-approval" : "applied", caseId: caseId,
                                  phase: transition.state.phase.rawValue, level: transition.state.level)

@@ -27,9 +27,9 @@ struct StoreFixture {
         try ReferralReader().read(value.serializedBytes(), receivedAt: receivedAt)
     }
 
-    func submit(_ messageId: String, child: Int? = nil, example: String = "police-domestic-abuse", at: Timestamp = start,
+    func submit(_ messageId: String, child: Int? = nil, nhs: Bool = true, example: String = "police-domestic-abuse", at: Timestamp = start,
                 partner: String = "partner-a") async throws -> Submission {
-        let referral = try Self.referral(TestFixtures.referral(messageId, child: child, from: example), receivedAt: at)
+        let referral = try Self.referral(TestFixtures.referral(messageId, child: child, nhs: nhs, from: example), receivedAt: at)
         return try await store.submit(referral, partnerId: partner, actor: Self.partner, receivedAt: at)
     }
 }

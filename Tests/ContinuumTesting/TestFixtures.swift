@@ -27,13 +27,28 @@ public enum TestFixtures {
     }
 
     /// The police example with its own `messageId` and, unless `child` is nil, a child of its
-    /// own (a distinct given name and no NHS number), so each call is a new child.
-    public static func referral(_ messageId: String, child: Int? = nil, from example: String = "police-domestic-abuse") throws -> JSONValue {
+    /// own: a distinct given name and NHS number (none with `nhs: false`), so each number is a
+    /// new child and the same number the same child again.
+    public static func referral(_ messageId: String, child: Int? = nil, nhs: Bool = true, from example: String = "police-domestic-abuse") throws -> JSONValue {
         var value = try self.example(example).setting("messageId", .string(messageId))
         if let child {
-            value = value.setting("child.givenName", .string("Child\(Self.letters(child))")).setting("child.nhsNumber", nil)
+            value = value.setting("child.givenName", .string("Child\(Self.letters(child))"))
+                .setting("child.nhsNumber", nhs ? .string(nhsNumber(child)) : nil)
         }
         return value
+    }
+
+    /// A valid NHS number (modulus 11 check digit) of its own for each child number.
+    public static func nhsNumber(_ child: Int) -> String {
+        for last in 0..<10 {
+            let base = 500_000_000 + child * 10 + last
+            let digits = String(base).compactMap(\.wholeNumberValue)
+            let total = digits.enumerated().reduce(0) { $0 + $1.element * (10 - $1.offset) }
+            let check = 11 - total % 11
+            if check == 10 { continue }
+            return String(base) + String(check == 11 ? 0 : check)
+        }
+        return "4000000004"
     }
 
     /// 0 → "a", 25 → "z", 26 → "ba": names differ in letters, which is what child matching compares.

@@ -26,6 +26,22 @@ public enum CaseEvent: Sendable, Hashable, Codable {
     case audited(grade: AuditGrade, findings: String, by: Actor, at: Timestamp)
     /// The case was given to a worker (a practitioner's id or name as the council uses it).
     case assigned(to: String, by: Actor, at: Timestamp)
+    /// A practitioner confirmed a possible match (docs/identity.md): `referralId`, on this case,
+    /// is about the same child as the earlier referral `to`.
+    case childLinked(match: String, referralId: String, to: String, by: Actor, at: Timestamp, rationale: String)
+    /// A practitioner decided a possible match is two different children; the pair is not
+    /// offered again.
+    case childrenDistinguished(match: String, referralId: String, from: String, by: Actor, at: Timestamp, rationale: String)
+    /// This case's only referral, still awaiting its decision, joined the child's open case
+    /// `into`: this case ends (its clocks go with the referral, uncounted here).
+    case merged(into: String, referralId: String, by: Actor, at: Timestamp, rationale: String)
+    /// A referral came to this case from case `from` (a link joined it here, or an unlink gave
+    /// it a case of its own): as if received here at `receivedAt`, with its recommendation.
+    case referralMoved(referralId: String, from: String, receivedAt: Timestamp, consent: Consent, recommendation: String?,
+                       by: Actor, at: Timestamp, rationale: String)
+    /// A wrong link is undone: `referralId` leaves this case for one of its own. A manager's
+    /// approval is needed (a practitioner's request waits for it).
+    case unlinkRequested(referralId: String, by: Actor, at: Timestamp, rationale: String)
 
     /// The event's name in the event log.
     public var name: String {
@@ -42,6 +58,11 @@ public enum CaseEvent: Sendable, Hashable, Codable {
         case .clockBreached: "clock-breached"
         case .assigned: "assigned"
         case .audited: "audited"
+        case .childLinked: "child-linked"
+        case .childrenDistinguished: "children-distinguished"
+        case .merged: "merged"
+        case .referralMoved: "referral-moved-in"
+        case .unlinkRequested: "unlink"
         }
     }
 }
@@ -55,12 +76,20 @@ public enum CaseEffect: Sendable, Hashable, Codable {
     /// `met` is whether it stopped on or before its due date.
     case clockStopped(clock: String, on: CalendarDate, met: Bool)
     case approvalRequested(PendingChange)
+    /// A referral left the case (an approved unlink): the store recomputes the case without it
+    /// and gives the referral a case of its own.
+    case referralUnlinked(String)
 }
 
 /// An accepted event's outcome.
 public struct CaseTransition: Sendable, Hashable {
     public var state: CaseState
     public var effects: [CaseEffect]
+
+    public init(state: CaseState, effects: [CaseEffect]) {
+        self.state = state
+        self.effects = effects
+    }
 }
 
 /// Ofsted's four grades, as used for case-file audits.

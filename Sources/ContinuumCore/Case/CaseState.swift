@@ -8,6 +8,9 @@ public struct CaseState: Sendable, Hashable, Codable {
         /// At a level of the continuum.
         case open
         case closed
+        /// Ended without a decision: its only referral joined the child's open case
+        /// (``CaseState/mergedInto``) when a practitioner linked a possible match.
+        case merged
     }
 
     public var phase: Phase = .new
@@ -26,8 +29,15 @@ public struct CaseState: Sendable, Hashable, Codable {
     public var decisionOutstanding = false
     /// The worker the case is assigned to, if any.
     public var assignedTo: String?
+    /// The case this one was merged into.
+    public var mergedInto: String?
+    /// Referrals unlinked from this case (they are no longer part of it).
+    public var unlinkedReferrals: [String]?
 
     public init() {}
+
+    /// Whether the case has ended (closed, or merged into another).
+    public var hasEnded: Bool { phase == .closed || phase == .merged }
 
     public func clock(_ id: String) -> RunningClock? { clocks.first { $0.clock == id } }
 
@@ -52,6 +62,8 @@ public struct PendingChange: Sendable, Hashable, Codable {
         case decision(level: String, overrideReason: String?)
         case move(kind: TransitionKind, to: String, transition: String)
         case close(reason: ClosureReason, transition: String?)
+        /// A referral to leave the case (a wrong identity link undone).
+        case unlink(referralId: String)
     }
 
     public var change: Change

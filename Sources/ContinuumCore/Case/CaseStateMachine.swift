@@ -20,7 +20,7 @@ public struct CaseStateMachine: Sendable {
         var next = Builder(state: state, pathway: definition)
         switch event {
         case .referralReceived(let at, let consent):
-            guard state.phase != .closed else { throw .wrongPhase(.closed, action: "add a referral (a closed case stays closed; open a new case)") }
+            guard !state.hasEnded else { throw .wrongPhase(state.phase, action: "add a referral (an ended case stays ended; open a new case)") }
             next.state.receivedAt = at
             next.state.consent = consent
             next.state.decisionOutstanding = true
@@ -93,7 +93,7 @@ public struct CaseStateMachine: Sendable {
                 } else {
                     next.close(reason, at: at)
                 }
-            case .new, .closed:
+            case .new, .closed, .merged:
                 throw .wrongPhase(state.phase, action: "close")
             }
 
@@ -110,6 +110,7 @@ public struct CaseStateMachine: Sendable {
                 try requireConsent(for: to, state)
                 next.move(to: to, at: at)
             case .close(let reason, _): next.close(reason, at: at)
+            case .unlink(let referralId): next.unlink(referralId)
             }
 
         case .rejected(let actor, _, let rationale):
@@ -119,7 +120,7 @@ public struct CaseStateMachine: Sendable {
             next.state.pending = nil
 
         case .consentRecorded(let consent, let actor, _):
-            guard state.phase != .closed && state.phase != .new else { throw .wrongPhase(state.phase, action: "record consent") }
+            guard !state.hasEnded && state.phase != .new else { throw .wrongPhase(state.phase, action: "record consent") }
             try permit(actor, [.practitioner, .manager], "record consent")
             next.state.consent = consent
 
@@ -139,6 +140,47 @@ public struct CaseStateMachine: Sendable {
             guard state.phase != .new else { throw .wrongPhase(state.phase, action: "audit") }
             try permit(actor, [.manager], "grade a case-file audit")
             try requireRationale(findings)
+
+        case .childLinked(_, _, _, let actor, _, let rationale), .childrenDistinguished(_, _, _, let actor, _, let rationale):
+            try requireRationale(rationale)
+            guard state.phase != .new else { throw .wrongPhase(state.phase, action: "decide a possible match") }
+            try permit(actor, [.practitioner, .manager], "decide possible matches")
+
+        case .merged(let into, _, let actor, _, let rationale):
+            try requireRationale(rationale)
+            guard state.phase == .awaitingDecision else { throw .wrongPhase(state.phase, action: "merge into case \(into)") }
+            try requireNoPending(state)
+            try permit(actor, [.practitioner, .manager], "decide possible matches")
+            // The referral's clocks move with it: stopped here without a stop to count.
+            next.state.clocks = []
+            next.state.phase = .merged
+            next.state.mergedInto = into
+            next.state.decisionOutstanding = false
+
+        case .referralMoved(_, _, let receivedAt, let consent, let recommendation, let actor, _, let rationale):
+            try requireRationale(rationale)
+            guard !state.hasEnded else { throw .wrongPhase(state.phase, action: "take a referral from another case") }
+            try permit(actor, [.practitioner, .manager], "move referrals between cases")
+            next.state.receivedAt = receivedAt
+            next.state.consent = consent
+            next.state.decisionOutstanding = true
+            if state.phase == .new { next.state.phase = .awaitingDecision }
+            if let recommendation {
+                guard definition.level(recommendation) != nil else { throw .unknownLevel(recommendation) }
+                next.state.recommendation = recommendation
+            }
+            next.fire(ClockTrigger(event: .referralReceived), at: receivedAt)
+
+        case .unlinkRequested(let referralId, let actor, let at, let rationale):
+            try requireRationale(rationale)
+            guard state.phase == .awaitingDecision || state.phase == .open else { throw .wrongPhase(state.phase, action: "unlink a referral") }
+            try requireNoPending(state)
+            try permit(actor, [.practitioner, .manager], "unlink a referral")
+            if actor.role == .manager {
+                next.unlink(referralId)
+            } else {
+                next.requestApproval(PendingChange(change: .unlink(referralId: referralId), requestedBy: actor, requestedAt: at, rationale: rationale))
+            }
 
         case .clockBreached(let id, _):
             guard let index = state.clocks.firstIndex(where: { $0.clock == id }) else { throw .unknownClock(id) }
@@ -218,6 +260,12 @@ private struct Builder {
         state.phase = .open
         effects.append(.levelEntered(level))
         fire(ClockTrigger(event: .levelEntered, levels: [level]), at: at, fromReferral: fromReferral)
+    }
+
+    /// The store replays the case without the referral (see `Projector`); here it is only noted.
+    mutating func unlink(_ referralId: String) {
+        state.unlinkedReferrals = (state.unlinkedReferrals ?? []) + [referralId]
+        effects.append(.referralUnlinked(referralId))
     }
 
     mutating func close(_ reason: ClosureReason, at: Timestamp) {

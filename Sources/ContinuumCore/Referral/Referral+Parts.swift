@@ -92,13 +92,20 @@ public struct Child: Sendable, Hashable, Codable, FieldObject {
     public var nhsNumber: NHSNumber?
     public var postcode: Postcode?
     public var disabilities: [Disability]?
+    /// Family names the child has been known by before (a name before a change of family or an
+    /// adoption): identity matching finds earlier referrals under them (docs/identity.md).
+    public var previousNames: [String]?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case givenName, familyName, dateOfBirth, expectedDateOfBirth, gender, nhsNumber, postcode, disabilities
+        case givenName, familyName, dateOfBirth, expectedDateOfBirth, gender, nhsNumber, postcode, disabilities, previousNames
     }
 
+    /// At most this many previous names: enough for real histories, and it bounds the keys.
+    public static let maximumPreviousNames = 5
+
     public init(givenName: String, familyName: String, dateOfBirth: CalendarDate? = nil, expectedDateOfBirth: CalendarDate? = nil,
-                gender: Gender? = nil, nhsNumber: NHSNumber? = nil, postcode: Postcode? = nil, disabilities: [Disability]? = nil) {
+                gender: Gender? = nil, nhsNumber: NHSNumber? = nil, postcode: Postcode? = nil, disabilities: [Disability]? = nil,
+                previousNames: [String]? = nil) {
         self.givenName = givenName
         self.familyName = familyName
         self.dateOfBirth = dateOfBirth
@@ -107,6 +114,7 @@ public struct Child: Sendable, Hashable, Codable, FieldObject {
         self.nhsNumber = nhsNumber
         self.postcode = postcode
         self.disabilities = disabilities
+        self.previousNames = previousNames
     }
 
     /// Whether the child is not yet born (an `expectedDateOfBirth` was given).
@@ -172,10 +180,20 @@ public struct Child: Sendable, Hashable, Codable, FieldObject {
             }
             disabilities = parsed
         }
+        let previousNames = fields.optional(.previousNames, [String].self)
+        if let previousNames {
+            if previousNames.count > Self.maximumPreviousNames {
+                fields.problem(.previousNames, "has \(previousNames.count) names; at most \(Self.maximumPreviousNames) are kept")
+            }
+            for (index, name) in previousNames.enumerated() where name.allSatisfy(\.isWhitespace) || name.count > 100 {
+                fields.problems.append(JSONProblem(path: JSONPath.render(fields.path + [CodingKeys.previousNames, JSONKey(index: index)]),
+                                                   message: name.count > 100 ? "is longer than 100 characters" : "is blank"))
+            }
+        }
         try fields.finish()
         guard let givenName, let familyName else { throw MessageInvalid([]) }
         self.init(givenName: givenName, familyName: familyName, dateOfBirth: dateOfBirth, expectedDateOfBirth: expected,
-                  gender: gender, nhsNumber: nhsNumber, postcode: postcode, disabilities: disabilities)
+                  gender: gender, nhsNumber: nhsNumber, postcode: postcode, disabilities: disabilities, previousNames: previousNames)
     }
 }
 

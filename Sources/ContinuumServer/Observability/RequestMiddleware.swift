@@ -52,8 +52,12 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
         switch error {
         case .messageIdConflict:
             APIProblem(.conflict, title: "messageId already used", detail: error.description, errors: [.init(path: "$.messageId", message: error.description)])
-        case .caseNotFound, .referralNotFound, .approvalNotFound, .tokenNotFound:
+        case .caseNotFound, .referralNotFound, .approvalNotFound, .tokenNotFound, .matchNotFound:
             APIProblem.notFound(error.description)
+        case .matchResolved:
+            APIProblem(.conflict, title: "Already decided", detail: error.description)
+        case .cannotUnlink:
+            APIProblem(.unprocessableContent, title: "Cannot unlink", detail: error.description)
         case .refused(let refusal):
             switch refusal {
             case .roleNotPermitted(_, _, _): APIProblem.forbidden(refusal.description)

@@ -56,11 +56,13 @@ struct PartnerRoutes: Sendable {
         }
     }
 
+    /// What a partner hears back: its referral's id, status and the router's recommendation for
+    /// its own message. Never the case id or whether the child was known (joined an open case,
+    /// a re-referral): the answer is the same either way (docs/identity.md).
     static func body(_ outcome: Submission) throws -> JSONValue {
         .object([
-            "referralId": .string(outcome.referralId), "caseId": .string(outcome.caseId), "status": .string(outcome.status),
-            "decision": try JSONValueEncoder().encode(outcome.decision), "reReferral": .bool(outcome.reReferral),
-            "joinedOpenCase": .bool(outcome.joinedOpenCase),
+            "referralId": .string(outcome.referralId), "status": .string(outcome.status),
+            "decision": try JSONValueEncoder().encode(outcome.decision),
         ])
     }
 
@@ -132,9 +134,13 @@ struct PartnerRoutes: Sendable {
         } catch StoreError.referralNotFound {
             throw APIProblem.notFound("no referral \"\(referralId)\" for this token")
         }
-        if principal.role == .partner, found.partnerId != (principal.partnerId ?? principal.tokenId) {
+        guard principal.role == .partner else { return try HTTPBodies.json(found.status) }
+        guard found.partnerId == (principal.partnerId ?? principal.tokenId) else {
             throw APIProblem.notFound("no referral \"\(referralId)\" for this token")
         }
-        return try HTTPBodies.json(found.status)
+        // The case is the council's record of the child, not the partner's: no case id.
+        guard case .object(var fields) = try JSONValueEncoder().encode(found.status) else { return try HTTPBodies.json(found.status) }
+        fields["caseId"] = nil
+        return HTTPBodies.json(.object(fields))
     }
 }

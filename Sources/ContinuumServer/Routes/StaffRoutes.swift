@@ -106,6 +106,45 @@ struct StaffRoutes: Sendable {
             let report = try await store.indicators(from: from, to: to, targets: configuration.indicatorTargets)
             return HTTPBodies.json(report.json)
         }
+        router.get("/v1/matches") { request, _ in
+            _ = try await access.require(request, Self.staff, action: "read possible matches")
+            var limit = MatchesBody.defaultLimit
+            if let text = request.uri.queryParameters.get("limit") {
+                guard let value = Int(text), (1...QueueBody.maximumLimit).contains(value) else {
+                    throw APIProblem.badRequest("Invalid limit", [JSONProblem(path: "limit", message: "must be a whole number from 1 to \(QueueBody.maximumLimit)")])
+                }
+                limit = value
+            }
+            return try HTTPBodies.json(try await store.possibleMatches(limit: limit))
+        }
+        router.post("/v1/matches/:matchId/link") { request, context in
+            let matchId = try context.parameters.require("matchId")
+            let principal = try await access.require(request, Self.staff, action: "decide possible matches")
+            let body = try HTTPBodies.decode(MatchDecisionRequest.self, from: try await read(request), limit: configuration.maxBodyBytes)
+            try body.validate()
+            let outcome = try await store.linkMatch(matchId, rationale: body.rationale, actor: principal.actor, at: configuration.now())
+            log("match-linked", outcome, principal)
+            return try HTTPBodies.json(outcome, status: .created)
+        }
+        router.post("/v1/matches/:matchId/different") { request, context in
+            let matchId = try context.parameters.require("matchId")
+            let principal = try await access.require(request, Self.staff, action: "decide possible matches")
+            let body = try HTTPBodies.decode(MatchDecisionRequest.self, from: try await read(request), limit: configuration.maxBodyBytes)
+            try body.validate()
+            let outcome = try await store.distinguishMatch(matchId, rationale: body.rationale, actor: principal.actor, at: configuration.now())
+            log("match-different", outcome, principal)
+            return try HTTPBodies.json(outcome, status: .created)
+        }
+        router.post("/v1/cases/:caseId/unlink") { request, context in
+            let caseId = try context.parameters.require("caseId")
+            let principal = try await access.require(request, Self.staff, action: "unlink referrals")
+            let body = try HTTPBodies.decode(UnlinkRequest.self, from: try await read(request), limit: configuration.maxBodyBytes)
+            try body.validate()
+            let outcome = try await store.unlink(caseId: caseId, referralId: body.referralId, rationale: body.rationale,
+                                                 actor: principal.actor, at: configuration.now())
+            log("unlink", outcome, principal)
+            return try HTTPBodies.json(outcome, status: .created)
+        }
         router.get("/v1/approvals") { request, _ in
             _ = try await access.require(request, [.manager], action: "list approvals")
             return try HTTPBodies.json(ApprovalsBody(items: try await store.approvals()))
@@ -125,6 +164,11 @@ struct StaffRoutes: Sendable {
         try await HTTPBodies.read(request, mediaType: "application/json", limit: configuration.maxBodyBytes)
     }
 
+    private func log(_ action: String, _ outcome: MatchOutcome, _ principal: Principal) {
+        logger.info("\(action)", metadata: ["matchId": .string(outcome.matchId), "referralId": .string(outcome.referralId),
+                                            "caseId": .string(outcome.caseId), "eventId": .string(outcome.eventId), "token": .string(principal.tokenId)])
+    }
+
     private func log(_ action: String, _ outcome: ChangeOutcome, _ principal: Principal) {
         logger.info("\(action)", metadata: ["caseId": .string(outcome.caseId), "eventId": .string(outcome.eventId),
                                             "status": .string(outcome.status), "token": .string(principal.tokenId)])
@@ -137,6 +181,39 @@ struct QueueBody: Encodable {
     var asOf: CalendarDate
     var total: Int
     var items: [QueueItem]
+}
+
+/// `GET /v1/matches` lists this many unless `?limit=` says otherwise.
+enum MatchesBody {
+    static let defaultLimit = 100
+}
+
+/// `POST /v1/matches/{matchId}/link` and `…/different`: `{"rationale": …}`.
+struct MatchDecisionRequest: Decodable {
+    var rationale: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case rationale }
+
+    func validate() throws {
+        if rationale.allSatisfy(\.isWhitespace) {
+            throw APIProblem.badRequest("Invalid match decision", [JSONProblem(path: "$.rationale", message: "a rationale is required")])
+        }
+    }
+}
+
+/// `POST /v1/cases/{caseId}/unlink`: `{"referralId": …, "rationale": …}`.
+struct UnlinkRequest: Decodable {
+    var referralId: String
+    var rationale: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case referralId, rationale }
+
+    func validate() throws {
+        var problems: [JSONProblem] = []
+        if referralId.allSatisfy(\.isWhitespace) { problems.append(JSONProblem(path: "$.referralId", message: "name the referral to unlink")) }
+        if rationale.allSatisfy(\.isWhitespace) { problems.append(JSONProblem(path: "$.rationale", message: "a rationale is required")) }
+        if !problems.isEmpty { throw APIProblem.badRequest("Invalid unlink", problems) }
+    }
 }
 
 /// `GET /v1/approvals`.

@@ -41,19 +41,25 @@ enum Schema {
         migrator.registerMigration("v3-queue-order") { db in
             try createQueueOrderIndex(db)
         }
+        // Identity matching (docs/identity.md): every referral indexed under the new keys and
+        // the match tables filled, by a replay of the log (old events keep their decisions).
+        migrator.registerMigration("v4-identity") { db in
+            _ = try projector.rebuild(db)
+        }
         return migrator
     }
 
     /// Migrations that replay the whole log (the store says so before it starts one).
-    static let replayingMigrations = ["v2-indicator-facts"]
+    static let replayingMigrations = ["v2-indicator-facts", "v4-identity"]
 
     /// Every projection table: all of them are recreated from the log by `continuum rebuild`.
-    static let projectionTables = ["cases", "referrals", "child_keys", "clocks"] + IndicatorFactTable.tables
+    static let projectionTables = ["cases", "referrals", "child_keys", "clocks"] + IndicatorFactTable.tables + IdentityTables.tables
 
     static func createProjections(_ db: Database) throws {
         try createCaseProjections(db)
         try IndicatorFactTable.create(db)
         try createQueueOrderIndex(db)
+        try IdentityTables.create(db)
     }
 
     /// The queue's order as an index, so `GET /v1/queue?limit=N` reads N entries: with v1's

@@ -81,16 +81,19 @@ public struct ReceivedReferral: Sendable, Codable {
     public var previousReferralId: String?
     /// Hashed child keys (NHS number; names and date of birth): for matching, never the values.
     public var childKeys: [String]
+    /// How the child was matched on arrival; nil in events logged before identity matching
+    /// (their re-referral flag and keys stand as they were decided then).
+    public var identity: IdentityOutcome?
     /// `message` already encoded (its canonical JSON was needed for `bodyHash`): written as is,
     /// so the message is encoded once per referral, not once per table it lands in.
     var messageJSON: JSONValue?
 
     enum CodingKeys: String, CodingKey {
-        case referralId, partnerId, receivedAt, bodyHash, message, reReferral, previousReferralId, childKeys
+        case referralId, partnerId, receivedAt, bodyHash, message, reReferral, previousReferralId, childKeys, identity
     }
 
     init(referralId: String, partnerId: String, receivedAt: Timestamp, bodyHash: String, message: Referral, messageJSON: JSONValue?,
-         reReferral: Bool, previousReferralId: String?, childKeys: [String]) {
+         reReferral: Bool, previousReferralId: String?, childKeys: [String], identity: IdentityOutcome?) {
         self.referralId = referralId
         self.partnerId = partnerId
         self.receivedAt = receivedAt
@@ -100,6 +103,7 @@ public struct ReceivedReferral: Sendable, Codable {
         self.reReferral = reReferral
         self.previousReferralId = previousReferralId
         self.childKeys = childKeys
+        self.identity = identity
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -112,11 +116,37 @@ public struct ReceivedReferral: Sendable, Codable {
         try container.encode(reReferral, forKey: .reReferral)
         try container.encodeIfPresent(previousReferralId, forKey: .previousReferralId)
         try container.encode(childKeys, forKey: .childKeys)
+        try container.encodeIfPresent(identity, forKey: .identity)
     }
 
     /// The message as canonical JSON.
     func messageValue() throws -> JSONValue {
         try messageJSON ?? JSONValueEncoder().encode(message)
+    }
+}
+
+/// How a referral's child was matched when it arrived (docs/identity.md).
+public struct IdentityOutcome: Sendable, Hashable, Codable {
+    /// Earlier referrals of the same child: the same NHS number with consistent demographics,
+    /// and the referrals staff had linked to those.
+    public var sameAs: [String]
+    /// Earlier records that may be the same child: each waits for a practitioner to decide.
+    public var possible: [PossibleCandidate]
+
+    public init(sameAs: [String], possible: [PossibleCandidate]) {
+        self.sameAs = sameAs
+        self.possible = possible
+    }
+}
+
+/// An earlier referral that may be the same child, and why it is not certain.
+public struct PossibleCandidate: Sendable, Hashable, Codable {
+    public var referralId: String
+    public var reasons: [MatchReason]
+
+    public init(referralId: String, reasons: [MatchReason]) {
+        self.referralId = referralId
+        self.reasons = reasons
     }
 }
 

@@ -169,7 +169,7 @@ public struct IndicatorCalculator: Sendable {
             value: nfa.0, monthly: nfa.1)
         let re = percent(reReferrals, referrals)
         add("reReferralsWithin12MonthsPct", "Re-referrals within 12 months", unit: "%",
-            definition: "Referrals for a child referred in the 12 months before (NHS number, else names and date of birth).",
+            definition: "Referrals for a child referred in the 12 months before, the same child confirmed by NHS number or a practitioner's link (docs/identity.md).",
             source: "CIN census; Annex A", value: re.0, monthly: re.1)
         add("routedByLevel", "Front-door decisions by level", unit: "count", definition: "Front-door decisions by the level chosen; the value is the total.",
             source: "Continuum of support", value: sum(decisions), monthly: { Double(decisions[$0]) }, breakdown: byLevel.counts)

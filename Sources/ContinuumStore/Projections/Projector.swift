@@ -58,21 +58,48 @@ struct Projector: Sendable {
 
         var linkedCases: [String] = []
         if let referral = event.body.referral {
-            linkedCases = try IndicatorFactTable.linkedCases(keys: referral.childKeys, db)
+            // Events logged before identity matching keep the links their keys found then.
+            linkedCases = try referral.identity.map { try Self.currentCases(of: $0.sameAs, db) }
+                ?? IndicatorFactTable.linkedCases(keys: referral.childKeys, db)
             immediateRisk = referral.message.immediateRisk
             reReferral = referral.reReferral
             latestReferral = referral.referralId
             let message = try prepared?.messageText ?? referral.messageValue().serialized()
             try db.cachedStatement(sql: """
-                INSERT INTO referrals (referral_id, case_id, partner_id, message_id, body_hash, received_at, re_referral, previous_referral, message)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO referrals (referral_id, case_id, partner_id, message_id, body_hash, received_at, re_referral, previous_referral, message,
+                                       received_sequence)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [referral.referralId, event.caseId, referral.partnerId, referral.message.messageId,
                                          referral.bodyHash, referral.receivedAt.description, referral.reReferral,
-                                         referral.previousReferralId, message])
+                                         referral.previousReferralId, message, event.sequence])
+            // The keys come from the message, not the event: a rebuild indexes every referral
+            // under the keys this version matches on.
             let keyStatement = try db.cachedStatement(sql: "INSERT INTO child_keys (key, referral_id, case_id, received_at) VALUES (?, ?, ?, ?)")
-            for key in referral.childKeys {
+            for key in ChildKeys.keys(for: referral.message.child) {
                 try keyStatement.execute(arguments: [key, referral.referralId, event.caseId, referral.receivedAt.description])
             }
+            if let identity = referral.identity {
+                try IdentityTables.raise(identity, referralId: referral.referralId, sequence: event.sequence, at: event.at, db)
+            }
+        }
+        switch event.body.change {
+        case .childLinked(let match, let referralId, let to, _, _, _):
+            try IdentityTables.link(referralId, to, db)
+            try IdentityTables.resolve(match, .linked, eventId: event.id, db)
+            let flag = try Self.refreshReReferral(referralId, db)
+            if latestReferral == referralId { reReferral = flag }
+        case .childrenDistinguished(let match, let referralId, let from, _, _, _):
+            try IdentityTables.distinguish(referralId, from, db)
+            try IdentityTables.resolve(match, .different, eventId: event.id, db)
+        case .referralMoved(let referralId, _, _, _, _, _, _, _):
+            try db.execute(sql: "UPDATE referrals SET case_id = ? WHERE referral_id = ?", arguments: [event.caseId, referralId])
+            try db.execute(sql: "UPDATE child_keys SET case_id = ? WHERE referral_id = ?", arguments: [event.caseId, referralId])
+            let moved = try Self.referralStanding(referralId, db)
+            latestReferral = referralId
+            immediateRisk = moved.immediateRisk
+            reReferral = moved.reReferral
+        default:
+            break
         }
         if let routed = event.body.routed {
             try db.cachedStatement(sql: "UPDATE referrals SET decision = ? WHERE referral_id = ?")
@@ -83,7 +110,17 @@ struct Projector: Sendable {
         } else if transition.effects.contains(where: { if case .approvalRequested = $0 { true } else { false } }) {
             pendingEvent = event.id
         }
-        let next = transition.state
+        var next = transition.state
+        for case .referralUnlinked(let referralId) in transition.effects {
+            next = try unlink(referralId, from: event, transition: transition, db)
+            if latestReferral == referralId {
+                latestReferral = try String.fetchOne(db, sql: "SELECT referral_id FROM referrals WHERE case_id = ? AND referral_id != ? ORDER BY received_at DESC, rowid DESC LIMIT 1",
+                                                     arguments: [event.caseId, referralId])
+                let standing = try latestReferral.map { try Self.referralStanding($0, db) }
+                immediateRisk = standing?.immediateRisk ?? false
+                reReferral = standing?.reReferral ?? false
+            }
+        }
         let nextDue = next.clocks.map(\.due).min()
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO cases (case_id, state, phase, level, recommendation, awaiting_decision, immediate_risk, re_referral,
@@ -100,9 +137,91 @@ struct Projector: Sendable {
                 try insert.execute(arguments: [event.caseId, clock.clock, clock.from.description, clock.due.description, clock.breached])
             }
         }
-        let facts = IndicatorFact.derive(from: event, before: state, transition: transition, linkedCases: linkedCases, calendar: machine.pathway.calendar)
+        let facts = IndicatorFact.derive(from: event, before: state, transition: CaseTransition(state: next, effects: transition.effects),
+                                         linkedCases: linkedCases, calendar: machine.pathway.calendar)
         try IndicatorFactTable.insert(facts.fact, facts.clockStops, db)
         return transition
+    }
+
+    // MARK: Identity (docs/identity.md)
+
+    /// The cases the given referrals are on now.
+    static func currentCases(of referrals: [String], _ db: Database) throws -> [String] {
+        guard !referrals.isEmpty else { return [] }
+        return try String.fetchAll(db, sql: "SELECT DISTINCT case_id FROM referrals WHERE referral_id IN (\(IdentityTables.placeholders(referrals.count))) ORDER BY case_id",
+                                   arguments: StatementArguments(referrals))
+    }
+
+    /// A referral's immediate risk (from its message) and re-referral flag.
+    static func referralStanding(_ referralId: String, _ db: Database) throws -> (immediateRisk: Bool, reReferral: Bool) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT message, re_referral FROM referrals WHERE referral_id = ?", arguments: [referralId]) else {
+            throw StoreError.referralNotFound(referralId)
+        }
+        let message = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(row["message"] as String).value()
+        return (message["immediateRisk"] == .bool(true), row["re_referral"])
+    }
+
+    /// After a link, whether the referral is a re-referral (a confirmed earlier referral of the
+    /// child within the 12 months before it): stored on the referral and its indicator fact.
+    @discardableResult
+    static func refreshReReferral(_ referralId: String, _ db: Database) throws -> Bool {
+        guard let row = try Row.fetchOne(db, sql: "SELECT received_at, received_sequence FROM referrals WHERE referral_id = ?", arguments: [referralId]),
+              let receivedAt = Timestamp(rfc3339: row["received_at"] as String) else {
+            throw StoreError.referralNotFound(referralId)
+        }
+        // Two steps of links: the referral's own, and those of the referrals it is linked to.
+        let direct = try IdentityTables.linked(to: [referralId], db)
+        let child = direct.union(try IdentityTables.linked(to: Array(direct), db)).subtracting([referralId])
+        let earlier = try Row.fetchAll(db, sql: """
+            SELECT referral_id, case_id, received_at FROM referrals WHERE referral_id IN (\(IdentityTables.placeholders(child.count))) AND received_at < ?
+            ORDER BY received_at DESC, referral_id DESC
+            """, arguments: StatementArguments(Array(child).sorted() + [receivedAt.description]))
+        let yearBefore = UKTime.londonDate(of: receivedAt).adding(months: -12)
+        let flag = earlier.contains { Timestamp(rfc3339: $0["received_at"] as String).map { UKTime.londonDate(of: $0) >= yearBefore } ?? false }
+        let previous: String? = earlier.first?["referral_id"]
+        let cases = Set(earlier.map { $0["case_id"] as String }).sorted()
+        try db.execute(sql: "UPDATE referrals SET re_referral = ?, previous_referral = ? WHERE referral_id = ?", arguments: [flag, previous, referralId])
+        try db.execute(sql: "UPDATE indicator_facts SET flag = ?, linked_cases = ? WHERE sequence = ?",
+                       arguments: [flag, cases.isEmpty ? nil : cases.joined(separator: ","), row["received_sequence"] as Int64?])
+        return flag
+    }
+
+    /// An approved unlink: the case is recomputed from its own events without the referral's
+    /// (its receipt, recommendation and arrival by a link), so its state, clocks and indicator
+    /// standing no longer carry it; later staff events the case no longer allows (a decision on
+    /// that referral) are passed over here and stay in the log. The referral is no longer a
+    /// re-referral, and it and the case's other referrals are remembered as different children.
+    private func unlink(_ referralId: String, from event: EventRecord, transition: CaseTransition, _ db: Database) throws -> CaseState {
+        let excluded = Set(transition.state.unlinkedReferrals ?? [referralId])
+        var state = CaseState()
+        for earlier in try EventLog.events(of: event.caseId, db) where earlier.sequence < event.sequence && !Self.belongs(earlier, to: excluded) {
+            guard let caseEvent = earlier.body.caseEvent, let next = try? machine.apply(caseEvent, to: state) else { continue }
+            state = next.state
+        }
+        state.pending = nil
+        state.unlinkedReferrals = transition.state.unlinkedReferrals
+
+        let others = try String.fetchAll(db, sql: "SELECT referral_id FROM referrals WHERE case_id = ? AND referral_id != ?", arguments: [event.caseId, referralId])
+        for other in others { try IdentityTables.distinguish(referralId, other, db) }
+        if !others.isEmpty {
+            let list = IdentityTables.placeholders(others.count)
+            try db.execute(sql: """
+                UPDATE match_reviews SET status = 'unlinked' WHERE status = 'linked'
+                AND ((referral_id = ? AND candidate_referral_id IN (\(list))) OR (candidate_referral_id = ? AND referral_id IN (\(list))))
+                """, arguments: StatementArguments([referralId] + others + [referralId] + others))
+        }
+        try db.execute(sql: "UPDATE referrals SET re_referral = 0, previous_referral = NULL WHERE referral_id = ?", arguments: [referralId])
+        try db.execute(sql: "UPDATE indicator_facts SET flag = 0, linked_cases = NULL WHERE sequence = (SELECT received_sequence FROM referrals WHERE referral_id = ?)",
+                       arguments: [referralId])
+        return state
+    }
+
+    /// Whether an event is one of these referrals' own: its receipt, recommendation or arrival.
+    static func belongs(_ event: EventRecord, to referrals: Set<String>) -> Bool {
+        if let referral = event.body.referral { return referrals.contains(referral.referralId) }
+        if let routed = event.body.routed { return referrals.contains(routed.referralId) }
+        if case .referralMoved(let referralId, _, _, _, _, _, _, _) = event.body.change { return referrals.contains(referralId) }
+        return false
     }
 
     /// Drops every projection and replays the whole log into new ones; returns the events

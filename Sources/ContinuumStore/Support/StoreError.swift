@@ -17,6 +17,12 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The event log does not match its hashes (`sequence` is the first bad entry).
     case chainBroken(sequence: Int64, reason: String)
     case tokenNotFound(String)
+    /// No possible match has this id.
+    case matchNotFound(String)
+    /// The possible match was decided already (`status` is `linked` or `different`).
+    case matchResolved(id: String, status: String)
+    /// The referral cannot leave the case (it is not on it, or it is the case's only referral).
+    case cannotUnlink(caseId: String, referralId: String, reason: String)
     /// A projection row cannot be read (edited by hand, or written by a newer version):
     /// `continuum rebuild` recreates it from the log.
     case projectionBroken(table: String, sequence: Int64, reason: String)
@@ -33,6 +39,9 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .database(let path, let message): "database \(path): \(message)"
         case .chainBroken(let sequence, let reason): "event log broken at event E\(sequence): \(reason)"
         case .tokenNotFound(let id): "no token \"\(id)\""
+        case .matchNotFound(let id): "no possible match \"\(id)\""
+        case .matchResolved(let id, let status): "possible match \(id) was already decided (\(status))"
+        case .cannotUnlink(let caseId, let referralId, let reason): "referral \(referralId) cannot be unlinked from case \(caseId): \(reason)"
         case .projectionBroken(let table, let sequence, let reason):
             "the \(table) table is damaged at event E\(sequence): \(reason); run `continuum rebuild` to recreate it from the event log"
         }

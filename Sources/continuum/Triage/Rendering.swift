@@ -146,7 +146,7 @@ enum Render {
             case .object(let kinds)?:
                 let kind = kinds.keys.first ?? ""
                 let fields = kinds.values.first
-                what = "\(kind) " + [fields?["level"]?.stringValue, fields?["to"]?.stringValue, fields?["reason"]?.stringValue].compactMap { $0 }.joined(separator: " ")
+                what = "\(kind) " + [fields?["level"]?.stringValue, fields?["to"]?.stringValue, fields?["reason"]?.stringValue, fields?["referralId"]?.stringValue].compactMap { $0 }.joined(separator: " ")
                     + (fields?["overrideReason"]?.stringValue.map { " (override: \($0))" } ?? "")
             default: what = "change"
             }
@@ -154,6 +154,53 @@ enum Render {
             let rest = wrap("asked by \(change?["requestedBy"]?["id"]?.stringValue ?? "") at \(shortTime(change?["requestedAt"]?.stringValue)): \(change?["rationale"]?.stringValue ?? "")", indent: "         ")
             return ([truncate(head)] + rest).joined(separator: "\n")
         }.joined(separator: "\n")
+    }
+
+    /// Possible matches: the two records side by side, the differences marked, and why.
+    static func matches(_ matches: JSONValue) -> String {
+        let items = matches["items"].map(list) ?? []
+        if items.isEmpty { return "No possible match is waiting: every child has been told apart or linked." }
+        var lines: [String] = []
+        for item in items {
+            let new = item["referral"], old = item["candidate"]
+            lines.append(Style.bold("\(item["matchId"]?.stringValue ?? "")  raised \(shortTime(item["raisedAt"]?.stringValue))"))
+            for reason in item["reasons"].map(list) ?? [] { lines.append("  - \(reason.stringValue ?? "")") }
+            lines.append("  " + pad("", 16) + pad("new referral", 31) + "earlier record")
+            func row(_ label: String, _ value: (JSONValue?) -> String) {
+                let left = value(new), right = value(old)
+                let line = "  " + pad(label, 16) + pad(left, 31) + right
+                lines.append(left == right ? truncate(line) : Style.bold(truncate(line + "  *")))
+            }
+            row("referral") { $0?["referralId"]?.stringValue ?? "" }
+            row("case") { "\($0?["caseId"]?.stringValue ?? "") (\($0?["casePhase"]?.stringValue ?? ""))" }
+            row("received") { shortTime($0?["receivedAt"]?.stringValue) }
+            row("referrer") { $0?["referrer"]?["agency"]?.stringValue ?? "" }
+            row("given name") { $0?["child"]?["givenName"]?.stringValue ?? "" }
+            row("family name") { $0?["child"]?["familyName"]?.stringValue ?? "" }
+            row("previous names") { ($0?["child"]?["previousNames"].map(list) ?? []).compactMap(\.stringValue).joined(separator: ", ") }
+            row("date of birth") { $0?["child"]?["dateOfBirth"]?.stringValue ?? ($0?["child"]?["expectedDateOfBirth"]?.stringValue).map { "due \($0)" } ?? "" }
+            row("NHS number") { $0?["child"]?["nhsNumber"]?.stringValue ?? "none" }
+            row("postcode") { $0?["child"]?["postcode"]?.stringValue ?? "" }
+            lines.append("")
+        }
+        let total = matches["total"].flatMap { if case .integer(let count) = $0 { Int(count) } else { nil } } ?? items.count
+        if total > items.count { lines.append("... and \(total - items.count) more waiting") }
+        lines.append("Link: continuum triage link M… --rationale …   Different children: continuum triage different M… --rationale …")
+        return lines.joined(separator: "\n")
+    }
+
+    /// What deciding a possible match did.
+    static func matchOutcome(_ outcome: JSONValue) -> String {
+        let matchId = outcome["matchId"]?.stringValue ?? ""
+        let referral = outcome["referralId"]?.stringValue ?? ""
+        let caseId = outcome["caseId"]?.stringValue ?? ""
+        if outcome["status"]?.stringValue == "different" {
+            return "Recorded \(outcome["eventId"]?.stringValue ?? ""): \(matchId) is two different children; the pair will not be offered again."
+        }
+        if outcome["joined"] == .bool(true) {
+            return "Recorded \(outcome["eventId"]?.stringValue ?? ""): \(referral) is the same child and joined the open case \(caseId)."
+        }
+        return "Recorded \(outcome["eventId"]?.stringValue ?? ""): \(referral) is the same child; it stays on case \(caseId)."
     }
 
     // MARK: Helpers

@@ -23,7 +23,7 @@ struct TriageCommand: AsyncParsableCommand {
               continuum triage decide C-JB3HJTFTRE --accept --rationale "Agree: consent given, medium-impact factors"
             """,
         subcommands: [Queue.self, Show.self, Decide.self, StepUp.self, StepDown.self, Close.self, Assign.self, Record.self,
-                      Approvals.self, Approve.self, Reject.self]
+                      Approvals.self, Approve.self, Reject.self, Matches.self, Link.self, Different.self, Unlink.self]
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -258,6 +258,95 @@ struct TriageCommand: AsyncParsableCommand {
             let client = try connection.client()
             let outcome = try await talk { () throws(ClientError) in try await client.resolve(id, approve: false, rationale: rationale) }
             Console.out("Rejected: \(Render.outcome(outcome))")
+        }
+    }
+
+    struct Matches: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Possible matches waiting for a person: two records that may be the same child, side by side.",
+            discussion: """
+                A referral whose child may be a child already known (names and date of birth alike without an NHS \
+                number on both, or the same NHS number with other details) opens its own case and waits here. \
+                Differences between the two records are marked *. See docs/identity.md.
+
+                Examples:
+                  continuum triage matches
+                  continuum triage matches --json | jq '.[].matchId'
+                """
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Flag(name: .long, help: "Print the possible matches as a JSON array.") var json = false
+        @Option(name: .long, help: ArgumentHelp("At most N, oldest first (1 to 1000; default 100).", valueName: "N")) var limit: Int?
+
+        func validate() throws {
+            if let limit, !(1...1000).contains(limit) { throw ValidationError("--limit must be from 1 to 1000, not \(limit)") }
+        }
+
+        func run() async throws {
+            let client = try connection.client()
+            let matches = try await talk { () throws(ClientError) in try await client.matches(limit: limit) }
+            Console.out(json ? (matches["items"] ?? .array([])).serialized(pretty: true) : Render.matches(matches))
+        }
+    }
+
+    /// The arguments link and different share.
+    struct MatchDecision: ParsableArguments {
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("The possible match's id from `triage matches` (M…).", valueName: "MATCH")) var matchId: String
+        @Option(name: .long, help: ArgumentHelp("Why (required): what you checked.", valueName: "TEXT")) var rationale: String
+
+        func validate() throws { if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") } }
+
+        func run(link: Bool) async throws {
+            let client = try connection.client()
+            let outcome = try await talk { () throws(ClientError) in try await client.decideMatch(matchId, link: link, rationale: rationale) }
+            Console.out(Render.matchOutcome(outcome))
+        }
+    }
+
+    struct Link: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Confirm a possible match: the same child. The referral joins the child's open case when it can.",
+            discussion: "Example:\n  continuum triage link M12-1 --rationale \"Same school and address; mother confirmed by phone\""
+        )
+        @OptionGroup var decision: MatchDecision
+
+        func run() async throws { try await decision.run(link: true) }
+    }
+
+    struct Different: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a possible match as two different children; the pair is not offered again.",
+            discussion: "Example:\n  continuum triage different M12-1 --rationale \"Twins: different given names, same household\""
+        )
+        @OptionGroup var decision: MatchDecision
+
+        func run() async throws { try await decision.run(link: false) }
+    }
+
+    struct Unlink: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Undo a wrong link: move a referral off a case to a case of its own (a manager approves).",
+            discussion: """
+                The referral's receipt, recommendation and clocks leave the case and start a new one that waits for a \
+                front-door decision; the log keeps both what happened and who corrected it. A practitioner's unlink \
+                waits in `triage approvals`; a manager's applies at once.
+
+                Example:
+                  continuum triage unlink C-JB3HJTFTRE --referral R-4K9ZZX0F4MX7 --rationale "Different child: NHS number checked with the GP"
+                """
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("The case the referral is on.", valueName: "CASE")) var caseId: String
+        @Option(name: .long, help: ArgumentHelp("The referral to move off the case.", valueName: "REFERRAL")) var referral: String
+        @Option(name: .long, help: ArgumentHelp("Why (required).", valueName: "TEXT")) var rationale: String
+
+        func validate() throws { if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") } }
+
+        func run() async throws {
+            let client = try connection.client()
+            let outcome = try await talk { () throws(ClientError) in try await client.unlink(caseId, referralId: referral, rationale: rationale) }
+            Console.out(Render.outcome(outcome))
         }
     }
 }

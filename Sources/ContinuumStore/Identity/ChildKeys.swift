@@ -1,0 +1,25 @@
+import ContinuumCore
+
+/// How a referral's child is found again: hashed keys, so matching never needs names, dates of
+/// birth or NHS numbers in an index. A key only finds *candidates*; whether a candidate is the
+/// same child, possibly the same child or another child is ``ChildIdentity/compare(with:)``'s
+/// verdict on the two records (docs/identity.md).
+enum ChildKeys {
+    /// The keys indexed for a child: the identity's candidate keys (NHS number; each name part
+    /// with the birth date), and the key of the first version (exact names with the date of
+    /// birth), still written so that `linkedCases` of referrals logged before identity matching
+    /// find what they found then.
+    static func keys(for child: Child) -> [String] {
+        var keys = ChildIdentity(child: child).candidateKeys.map { Hex.sha256(Array($0.utf8)) }
+        if let date = child.dateOfBirth ?? child.expectedDateOfBirth {
+            let text = "name:\(legacyNormalise(child.givenName))|\(legacyNormalise(child.familyName))|\(date)"
+            keys.append(Hex.sha256(Array(text.utf8)))
+        }
+        return keys
+    }
+
+    /// The first version's folding (lower-case letters only), kept for the legacy key.
+    static func legacyNormalise(_ name: String) -> String {
+        String(name.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic }.map(Character.init))
+    }
+}

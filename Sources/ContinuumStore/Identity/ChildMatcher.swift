@@ -1,0 +1,127 @@
+import ContinuumCore
+import ContinuumJSON
+import GRDB
+
+/// Who a new referral's child is to the store: the same child as some earlier referrals, maybe
+/// the same as others, and from the confirmed ones the open case to join and the re-referral
+/// flag (docs/identity.md).
+///
+/// The cost is an index lookup: the hashed candidate keys are read from `child_keys` through
+/// its index (never a scan), at most ``maximumCandidates`` candidates are compared, and only
+/// their stored messages are read.
+struct ChildMatch: Sendable, Equatable {
+    /// The open case of the child to join (the latest, when confirmed referrals have several).
+    var openCase: String?
+    /// A confirmed earlier referral was received within the 12 months before (CIN census).
+    var reReferral: Bool
+    /// The latest confirmed earlier referral.
+    var previousReferral: String?
+    var outcome: IdentityOutcome
+
+    static let none = ChildMatch(openCase: nil, reReferral: false, previousReferral: nil, outcome: IdentityOutcome(sameAs: [], possible: []))
+}
+
+enum ChildMatcher {
+    /// Candidates compared per referral at most: children sharing a birth date and a name part
+    /// are few; this bounds the work a referral can cause whatever the data.
+    static let maximumCandidates = 200
+
+    /// The lookup: distinct referrals sharing any of `keys` hashed keys, through `child_keys_key`.
+    static func candidateSQL(keys: Int) -> String {
+        "SELECT DISTINCT referral_id FROM child_keys WHERE key IN (\(IdentityTables.placeholders(keys))) LIMIT \(maximumCandidates)"
+    }
+
+    static func match(_ child: Child, receivedAt: Timestamp, _ db: Database) throws -> ChildMatch {
+        let keys = ChildKeys.keys(for: child)
+        guard !keys.isEmpty else { return .none }
+        let ids = try String.fetchAll(db.cachedStatement(sql: candidateSQL(keys: keys.count)), arguments: StatementArguments(keys))
+        guard !ids.isEmpty else { return .none }
+        let identity = ChildIdentity(child: child)
+        var records = try Record.fetch(ids, db)
+        var same: [String] = []
+        var possible: [String: [MatchReason]] = [:]
+        for record in records.values {
+            switch identity.compare(with: record.identity) {
+            case .same: same.append(record.referralId)
+            case .possible(let reasons): possible[record.referralId] = reasons
+            case .different: break
+            }
+        }
+        // What staff decided before: a referral linked to a confirmed one is the same child too;
+        // a pair marked different is never offered again, and confirmed records that staff said
+        // are different children make the NHS number itself uncertain: a person decides.
+        let linked = try IdentityTables.linked(to: same, db).subtracting(same)
+        if !linked.isEmpty {
+            for (id, record) in try Record.fetch(Array(linked), db) { records[id] = record }
+            same += linked.filter { records[$0] != nil }.sorted()
+        }
+        let distinctions = try IdentityTables.distinctions(of: same + possible.keys, db)
+        let sameSet = Set(same)
+        if distinctions.contains(where: { sameSet.contains($0.0) && sameSet.contains($0.1) }) {
+            for id in same { possible[id] = (possible[id] ?? []) + [.conflictingRecords] }
+            same = []
+        } else {
+            for (a, b) in distinctions where sameSet.contains(a) { possible[b] = nil }
+            for id in same { possible[id] = nil }
+        }
+        // One possible match per earlier case (its latest referral), not one per referral on it.
+        // (A case the child is confirmed on needs no question about it.)
+        let confirmedCases = Set(same.compactMap { records[$0]?.caseId })
+        var latestPerCase: [String: Record] = [:]
+        for id in possible.keys {
+            guard let record = records[id], !confirmedCases.contains(record.caseId) else { continue }
+            if let kept = latestPerCase[record.caseId], kept.order >= record.order { continue }
+            latestPerCase[record.caseId] = record
+        }
+        let candidates = latestPerCase.values.sorted { $0.order < $1.order }
+            .map { PossibleCandidate(referralId: $0.referralId, reasons: possible[$0.referralId] ?? []) }
+
+        let confirmed = same.compactMap { records[$0] }.sorted { $0.order > $1.order }
+        let yearBefore = UKTime.londonDate(of: receivedAt).adding(months: -12)
+        return ChildMatch(
+            openCase: confirmed.first { !$0.caseEnded }?.caseId,
+            reReferral: confirmed.contains { UKTime.londonDate(of: $0.receivedAt) >= yearBefore },
+            previousReferral: confirmed.first?.referralId,
+            outcome: IdentityOutcome(sameAs: confirmed.map(\.referralId).sorted(), possible: candidates))
+    }
+
+    /// A stored referral as the matcher needs it.
+    struct Record {
+        var referralId: String
+        var caseId: String
+        var receivedAt: Timestamp
+        var caseEnded: Bool
+        var identity: ChildIdentity
+        /// Receipt, then the order stored (referrals received in the same second).
+        var order: Order
+
+        struct Order: Comparable {
+            var receivedAt: Timestamp
+            var row: Int64
+            static func < (a: Order, b: Order) -> Bool { (a.receivedAt, a.row) < (b.receivedAt, b.row) }
+        }
+
+        static func fetch(_ ids: [String], _ db: Database) throws -> [String: Record] {
+            guard !ids.isEmpty else { return [:] }
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT r.rowid AS row, r.referral_id, r.case_id, r.received_at, r.message, c.phase FROM referrals r JOIN cases c ON c.case_id = r.case_id
+                WHERE r.referral_id IN (\(IdentityTables.placeholders(ids.count)))
+                """, arguments: StatementArguments(ids))
+            var records: [String: Record] = [:]
+            for row in rows {
+                let id: String = row["referral_id"]
+                let received: String = row["received_at"]
+                guard let at = Timestamp(rfc3339: received) else {
+                    throw StoreError.projectionBroken(table: "referrals", sequence: 0, reason: "referral \(id) has received_at \"\(received)\"")
+                }
+                let message = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(row["message"] as String)
+                let child = try message.decode(Referral.self).child
+                let phase: String = row["phase"]
+                records[id] = Record(referralId: id, caseId: row["case_id"], receivedAt: at,
+                                     caseEnded: phase == CaseState.Phase.closed.rawValue || phase == CaseState.Phase.merged.rawValue,
+                                     identity: ChildIdentity(child: child), order: Order(receivedAt: at, row: row["row"]))
+            }
+            return records
+        }
+    }
+}
