@@ -16,7 +16,7 @@ struct AuthorizationTests {
     func matrix() async throws {
         try await TestServer.with { server in
             let created = try await server.refer(try TestFixtures.referral("A-1"))
-            let caseId = try #require(created.json?["caseId"]?.stringValue)
+            let caseId = try #require(try await server.caseId(of: created))
             let referralId = try #require(created.json?["referralId"]?.stringValue)
             let referral = try TestFixtures.referral("A-2", child: 2).serializedBytes()
             let decision = JSONValue.object(["accept": .bool(true), "rationale": .string("Agree")]).serializedBytes()

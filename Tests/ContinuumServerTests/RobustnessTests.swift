@@ -29,7 +29,7 @@ struct RobustnessTests {
         try await TestServer.with { server in
             let referral = try TestFixtures.referral("PRIV-1")
             let created = try await server.refer(referral)
-            let caseId = try #require(created.json?["caseId"]?.stringValue)
+            let caseId = try #require(try await server.caseId(of: created))
             _ = try await server.refer(referral.setting("child.dateOfBirth", .string("2031-01-01")).setting("messageId", .string("PRIV-2")))
             _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner,
                                       json: .object(["level": .string("thriving"), "overrideReason": .string("Mother Sam Example declined"), "rationale": .string("Jamie is safe at GU1 4LH")]))

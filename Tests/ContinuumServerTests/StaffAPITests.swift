@@ -19,7 +19,7 @@ struct StaffAPITests {
             let queue = try await server.get("/v1/queue", token: server.practitioner)
             #expect(queue.status == 200)
             let items = queue.json?["items"]?.items ?? []
-            #expect(items.compactMap { $0["caseId"]?.stringValue } == [urgent, early, later].compactMap { $0.json?["caseId"]?.stringValue })
+            #expect(items.compactMap { $0["referralId"]?.stringValue } == [urgent, early, later].compactMap { $0.json?["referralId"]?.stringValue })
             #expect(items.map { $0["overdue"] } == [.bool(false), .bool(true), .bool(false)])
             #expect(items.first?["immediateRisk"] == .bool(true))
         }
@@ -36,7 +36,7 @@ struct StaffAPITests {
             #expect(two.status == 200)
             #expect(two.json?["total"] == .integer(4))
             #expect(two.json?["items"]?.items.compactMap { $0["caseId"]?.stringValue } == Array((all.json?["items"]?.items ?? []).prefix(2)).compactMap { $0["caseId"]?.stringValue })
-            #expect(two.json?.lookup("items.0.caseId") == urgent.json?["caseId"])
+            #expect(two.json?.lookup("items.0.referralId") == urgent.json?["referralId"])
             let more = try await server.get("/v1/queue?limit=10", token: server.practitioner)
             #expect(more.json?["total"] == .integer(4) && more.json?["items"]?.items.count == 4)
             for bad in ["0", "1001", "two", "-1", ""] {
@@ -51,7 +51,7 @@ struct StaffAPITests {
     func decisionsAndApprovals() async throws {
         try await TestServer.with { server in
             let created = try await server.refer(try TestFixtures.referral("D-1"))
-            let caseId = try #require(created.json?["caseId"]?.stringValue)
+            let caseId = try #require(try await server.caseId(of: created))
             let path = "/v1/cases/\(caseId)/decisions"
             let noRationale = try await server.post(path, token: server.practitioner, json: .object(["accept": .bool(true), "rationale": .string(" ")]))
             #expect(noRationale.status == 400 && noRationale.json?.lookup("errors.0.path")?.stringValue == "$.rationale")
@@ -89,7 +89,7 @@ struct StaffAPITests {
     func transitions() async throws {
         try await TestServer.with { server in
             let created = try await server.refer(try TestFixtures.referral("T-1"))
-            let caseId = try #require(created.json?["caseId"]?.stringValue)
+            let caseId = try #require(try await server.caseId(of: created))
             _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner, json: .object(["accept": .bool(true), "rationale": .string("Agree")]))
             let path = "/v1/cases/\(caseId)/transitions"
             let refused = try await server.post(path, token: server.practitioner, json: .object(["kind": .string("step-up"), "to": .string("looked-after"), "rationale": .string("x")]))
@@ -112,7 +112,7 @@ struct StaffAPITests {
     func breachShows() async throws {
         try await TestServer.with { server in
             let created = try await server.refer(try TestFixtures.referral("K-1"))
-            let caseId = try #require(created.json?["caseId"]?.stringValue)
+            let caseId = try #require(try await server.caseId(of: created))
             server.clock.set(TestFixtures.at("2026-11-30T09:00:00Z"))
             #expect(try await server.store.recordBreaches(at: server.clock.now()) == 1)
             let record = try await server.get("/v1/cases/\(caseId)", token: server.manager)

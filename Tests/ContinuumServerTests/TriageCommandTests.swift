@@ -42,7 +42,7 @@ struct TriageCommandTests {
     @Test("show: referral, recommendation with each rule, consent, clocks, timeline")
     func show() async throws {
         try await TestServer.with { server in
-            let caseId = try #require(try await server.refer(try TestFixtures.referral("S-1")).json?["caseId"]?.stringValue)
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("S-1"))))
             let shown = try await Self.triage(server, ["show", caseId])
             #expect(shown.status == 0)
             for text in ["Recommendation: targeted-support", "FD-TGT-01: Medium-impact", "consent: given", "Front-door decision on a referral due 2026-11-27",
@@ -56,8 +56,8 @@ struct TriageCommandTests {
     @Test("decide, override and approval, step up, step down, assign, close; refusals print the reason and exit 65")
     func actions() async throws {
         try await TestServer.with { server in
-            let first = try #require(try await server.refer(try TestFixtures.referral("A-1", child: 1)).json?["caseId"]?.stringValue)
-            let second = try #require(try await server.refer(try TestFixtures.referral("A-2", child: 2)).json?["caseId"]?.stringValue)
+            let first = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("A-1", child: 1))))
+            let second = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("A-2", child: 2))))
 
             let accepted = try await Self.triage(server, ["decide", first, "--accept", "--rationale", "Agree"])
             #expect(accepted.status == 0 && accepted.stdout.contains("is open at targeted-support"))
@@ -93,7 +93,7 @@ struct TriageCommandTests {
     func record() async throws {
         try await TestServer.with { server in
             let created = try await server.refer(try TestFixtures.referral("R-1", child: 1, from: "school-neglect-immediate-risk"))
-            let caseId = try #require(created.json?["caseId"]?.stringValue)
+            let caseId = try #require(try await server.caseId(of: created))
             _ = try await Self.triage(server, ["decide", caseId, "--accept", "--rationale", "Significant harm"])
             #expect(try await Self.triage(server, ["show", caseId]).stdout.contains("Single assessment due"))
             server.clock.set(TestFixtures.at("2026-12-15T09:00:00Z"))
@@ -168,7 +168,7 @@ struct AuditCommandTests {
         try await TestServer.with { server in
             var cases: [String] = []
             for index in 0..<6 {
-                cases.append(try #require(try await server.refer(try TestFixtures.referral("AU-\(index)", child: index)).json?["caseId"]?.stringValue))
+                cases.append(try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("AU-\(index)", child: index)))))
             }
             let database = server.folder.appendingPathComponent("continuum.sqlite").path
             let first = try await ServerProcess.runAsync(["audit", "sample", "--size", "3", "--seed", "7", "--database", database])
@@ -199,7 +199,7 @@ struct BoardPackTests {
     func rendersInChromium() async throws {
         try await TestServer.with { server in
             let created = try await server.refer(try TestFixtures.referral("BP-1"))
-            let caseId = try #require(created.json?["caseId"]?.stringValue)
+            let caseId = try #require(try await server.caseId(of: created))
             _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner,
                                       json: .object(["accept": .bool(true), "rationale": .string("Agree")]))
             let out = server.folder.appendingPathComponent("board")

@@ -121,6 +121,12 @@ public final class TestServer: Sendable {
         try await request(.POST, path, token: token, contentType: "application/json", body: json.serializedBytes())
     }
 
+    /// The case a submitted referral is on, as staff read it (partners are never told case ids).
+    public func caseId(of answer: Answer) async throws -> String? {
+        guard let referralId = answer.json?["referralId"]?.stringValue else { return nil }
+        return try await get("/v1/referrals/\(referralId)", token: practitioner).json?["caseId"]?.stringValue
+    }
+
     /// Submits a referral and returns the answer.
     public func refer(_ referral: JSONValue, token: String? = nil) async throws -> Answer {
         try await post("/v1/referrals", token: token ?? partnerA, json: referral)
