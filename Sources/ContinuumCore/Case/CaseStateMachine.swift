@@ -20,7 +20,10 @@ public struct CaseStateMachine: Sendable {
         var next = Builder(state: state, pathway: definition)
         switch event {
         case .referralReceived(let at, let consent):
-            guard !state.hasEnded else { throw .wrongPhase(state.phase, action: "add a referral (an ended case stays ended; open a new case)") }
+            guard state.phase != .closed else { throw .wrongPhase(.closed, action: "add a referral (a closed case stays closed; open a new case)") }
+            guard state.phase != .merged else {
+                throw .wrongPhase(.merged, action: "add a referral (the case was merged into \(state.mergedInto ?? "another case"), which takes the child's referrals)")
+            }
             next.state.receivedAt = at
             next.state.consent = consent
             next.state.decisionOutstanding = true
