@@ -213,6 +213,50 @@ struct IdentityMatchingTests {
         #expect(!plan.contains { $0.hasPrefix("SCAN child_keys") })
     }
 
+    @Test("a log written before identity matching keeps verifying; opened, it is replayed and its decisions stand")
+    func logFromBeforeIdentityMatching() async throws {
+        let fixture = try StoreFixture()
+        let first = try await fixture.submit("O-1")
+        let second = try await fixture.submit("O-2")
+        #expect(second.caseId == first.caseId && second.reReferral)
+        _ = try await fixture.submit("O-3", child: 1)
+        // Rewrite the log as the version before wrote it: referral events without `identity`, the chain hashed again.
+        let queue = try DatabaseQueue(path: fixture.path)
+        try await queue.write { db in
+            var previous = EventRecord.genesisHash
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY sequence") {
+                var body: String = row["body"]
+                if (row["type"] as String) == "referral-received" {
+                    body = try JSONParser().parse(body).value().setting("referral.identity", nil).serialized()
+                }
+                let role = try #require(Role(rawValue: row["actor_role"] as String))
+                let at = try #require(Timestamp(rfc3339: row["at"] as String))
+                let text = EventRecord.canonicalText(sequence: row["sequence"], caseId: row["case_id"], actor: Actor(id: row["actor_id"], role: role), at: at, body: body)
+                let hash = EventRecord.chainHash(previousHash: previous, canonicalText: text)
+                try db.execute(sql: "UPDATE events SET body = ?, previous_hash = ?, hash = ? WHERE sequence = ?",
+                               arguments: [body, previous, hash, row["sequence"] as Int64])
+                previous = hash
+            }
+            try db.execute(sql: """
+                DROP TABLE match_reviews; DROP TABLE identity_links; DROP TABLE identity_distinctions;
+                ALTER TABLE referrals DROP COLUMN received_sequence; DELETE FROM child_keys;
+                DELETE FROM grdb_migrations WHERE identifier = 'v4-identity';
+                """)
+        }
+        #expect(try await fixture.store.verifyChain().events == 6)
+        var notices: [String] = []
+        let reopened = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway) { notices.append($0) }
+        #expect(notices.count == 1 && notices.first?.contains("replaying its 6 events") == true, "\(notices)")
+        #expect(try await reopened.verifyChain().events == 6)
+        let status = try await reopened.referralStatus(second.referralId)
+        #expect(status.status.caseId == first.caseId)
+        // Earlier referrals are indexed under this version's keys: the same child joins, another child does not.
+        let again = try await reopened.submit(try StoreFixture.referral(TestFixtures.referral("O-4")), partnerId: "partner-a",
+                                              actor: StoreFixture.partner, receivedAt: StoreFixture.start)
+        #expect(again.caseId == first.caseId && again.reReferral)
+        #expect(try await reopened.possibleMatches(limit: 10).total == 0)
+    }
+
     /// Every projection table's rows, sorted, as text.
     static func dump(_ path: String) throws -> [String: [String]] {
         let queue = try DatabaseQueue(path: path)

@@ -113,6 +113,13 @@ enum Render {
         let detail = event["detail"]
         // A change's detail is {"<kind>": {...}}: take its fields.
         let fields: JSONValue? = detail.flatMap { if case .object(let members) = $0, members.count == 1, let only = members.values.first { only } else { $0 } }
+        if ["child-linked", "children-distinguished", "merged", "referral-moved-in", "unlink"].contains(type),
+           let referral = fields?["referralId"]?.stringValue {
+            what += " \(referral)"
+            if let from = fields?["from"]?.stringValue { what += " from \(from)" }
+            if let into = fields?["into"]?.stringValue { what += " into \(into)" }
+            what += "."
+        }
         if let level = fields?["level"]?.stringValue { what += " \(level)." }
         if let to = fields?["to"]?.stringValue { what += " to \(to)." }
         if let reason = fields?["reason"]?.stringValue { what += " reason \(reason)." }
