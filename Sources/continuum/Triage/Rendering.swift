@@ -163,7 +163,7 @@ enum Render {
         }.joined(separator: "\n")
     }
 
-    /// Possible matches: the two records side by side, the differences marked, and why.
+    /// Possible matches: the two records side by side, rows that differ marked `*`, and why.
     static func matches(_ matches: JSONValue) -> String {
         let items = matches["items"].map(list) ?? []
         if items.isEmpty { return "No possible match is waiting: every child has been told apart or linked." }
@@ -175,8 +175,9 @@ enum Render {
             lines.append("  " + pad("", 16) + pad("new referral", 31) + "earlier record")
             func row(_ label: String, _ value: (JSONValue?) -> String) {
                 let left = value(new), right = value(old)
-                let line = "  " + pad(label, 16) + pad(left, 31) + right
-                lines.append(left == right ? truncate(line) : Style.bold(truncate(line + "  *")))
+                // A difference is marked in the margin, where truncating a long value cannot hide it.
+                let line = (left == right ? "  " : "* ") + pad(label, 16) + pad(left, 31) + right
+                lines.append(left == right ? truncate(line) : Style.bold(truncate(line)))
             }
             row("referral") { $0?["referralId"]?.stringValue ?? "" }
             row("case") { "\($0?["caseId"]?.stringValue ?? "") (\($0?["casePhase"]?.stringValue ?? ""))" }
@@ -192,7 +193,8 @@ enum Render {
         }
         let total = matches["total"].flatMap { if case .integer(let count) = $0 { Int(count) } else { nil } } ?? items.count
         if total > items.count { lines.append("... and \(total - items.count) more waiting") }
-        lines.append("Link: continuum triage link M… --rationale …   Different children: continuum triage different M… --rationale …")
+        lines.append("The same child:       continuum triage link MATCH --rationale TEXT")
+        lines.append("Different children:   continuum triage different MATCH --rationale TEXT")
         return lines.joined(separator: "\n")
     }
 
