@@ -34,8 +34,12 @@ public struct JSONParser: Sendable {
                                   message: "the document is \(bytes.count) bytes; the limit is \(limits.maxBytes)",
                                   offset: limits.maxBytes, line: 1, column: 1)
         }
-        if limits.strict, let failure = StrictLexer.check(bytes) {
-            throw JSONSyntaxError(.invalid, failure.message, at: failure.offset, in: bytes)
+        var expectedKeys: Int?
+        if limits.strict {
+            switch StrictLexer.check(bytes) {
+            case .failure(let failure): throw JSONSyntaxError(.invalid, failure.message, at: failure.offset, in: bytes)
+            case .success(let summary): expectedKeys = limits.allowsDuplicateKeys ? nil : summary.keys
+            }
         }
         guard let base = bytes.baseAddress, !bytes.isEmpty else {
             throw JSONSyntaxError(.unexpectedEnd, "the document is empty", at: 0, in: bytes)
@@ -80,8 +84,39 @@ public struct JSONParser: Sendable {
             json_object_put(root)
             throw JSONSyntaxError(.trailingData, "unexpected data after the end of the JSON value", at: end, in: bytes)
         }
+        // json-c keeps the last of two equal keys without a word ("immediateRisk": true, …,
+        // "immediateRisk": false reads as false): fewer members than keys in the text means a
+        // duplicate, which the slow finder then names with its path.
+        if let expectedKeys, expectedKeys != Self.memberCount(root) {
+            json_object_put(root)
+            succeeded = true
+            let duplicate = DuplicateKeyFinder.find(bytes)
+            throw JSONSyntaxError(.invalid, duplicate.map { "duplicate key \"\($0.key)\" in \($0.object)" } ?? "an object has a duplicate key",
+                                  at: duplicate?.offset ?? 0, in: bytes, path: duplicate?.path)
+        }
         succeeded = true
         return JSONDocument(root: root)
+    }
+
+    /// Members of every object in the tree, counted.
+    private static func memberCount(_ node: OpaquePointer?) -> Int {
+        guard let node else { return 0 }
+        switch json_object_get_type(node) {
+        case json_type_object:
+            var total = 0
+            var entry = lh_table_head(json_object_get_object(node))
+            while let current = entry {
+                total += 1 + memberCount(OpaquePointer(lh_entry_v(current)))
+                entry = lh_entry_next(current)
+            }
+            return total
+        case json_type_array:
+            var total = 0
+            for index in 0..<json_object_array_length(node) { total += memberCount(json_object_array_get_idx(node, index)) }
+            return total
+        default:
+            return 0
+        }
     }
 
     private static func reason(for error: json_tokener_error, depthLimit: Int) -> JSONSyntaxError.Reason {

@@ -23,17 +23,20 @@ public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertibl
     public let offset: Int
     public let line: Int
     public let column: Int
+    /// Where in the document, as a JSON path, when it is known (a duplicate key's: `$.child.givenName`).
+    public let path: String?
 
-    public init(reason: Reason, message: String, offset: Int, line: Int, column: Int) {
+    public init(reason: Reason, message: String, offset: Int, line: Int, column: Int, path: String? = nil) {
         self.reason = reason
         self.message = message
         self.offset = offset
         self.line = line
         self.column = column
+        self.path = path
     }
 
     /// Builds the error and works out line and column from the bytes before `offset`.
-    init(_ reason: Reason, _ message: String, at offset: Int, in bytes: UnsafeRawBufferPointer) {
+    init(_ reason: Reason, _ message: String, at offset: Int, in bytes: UnsafeRawBufferPointer, path: String? = nil) {
         let end = min(max(offset, 0), bytes.count)
         var line = 1
         var column = 1
@@ -46,7 +49,7 @@ public struct JSONSyntaxError: Error, Sendable, Hashable, CustomStringConvertibl
                 column += 1  // count scalars, not UTF-8 continuation bytes
             }
         }
-        self.init(reason: reason, message: message, offset: end, line: line, column: column)
+        self.init(reason: reason, message: message, offset: end, line: line, column: column, path: path)
     }
 
     public var description: String {

@@ -12,19 +12,27 @@ struct StrictLexer {
         let message: String
     }
 
+    /// What a successful scan learnt: how many object keys the text has (a string followed by
+    /// `:`), which the parser compares with json-c's members to find duplicate keys.
+    struct Summary {
+        let keys: Int
+    }
+
     private let bytes: UnsafePointer<UInt8>
     private let count: Int
     private var index = 0
+    private var keys = 0
 
     private init(_ bytes: UnsafePointer<UInt8>, _ count: Int) {
         self.bytes = bytes
         self.count = count
     }
 
-    static func check(_ buffer: UnsafeRawBufferPointer) -> Failure? {
-        guard let base = buffer.baseAddress, !buffer.isEmpty else { return nil }
+    static func check(_ buffer: UnsafeRawBufferPointer) -> Result<Summary, Failure> {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return .success(Summary(keys: 0)) }
         var lexer = StrictLexer(base.assumingMemoryBound(to: UInt8.self), buffer.count)
-        return lexer.run()
+        if let failure = lexer.run() { return .failure(failure) }
+        return .success(Summary(keys: lexer.keys))
     }
 
     @inline(__always) private func byte(_ at: Int) -> UInt8 { bytes[at] }
@@ -39,6 +47,7 @@ struct StrictLexer {
             case 0x22:  // "
                 index += 1
                 if let failure = scanString() { return failure }
+                if isFollowedByColon() { keys += 1 }
             case 0x2D, 0x30...0x39:  // - 0-9
                 if let failure = scanNumber() { return failure }
             case 0x74:  // t
@@ -95,7 +104,8 @@ struct StrictLexer {
                 index += 1
                 return nil
             }
-            if current == 0x5C {  // backslash: json-c validates the escape itself
+            if current == 0x5C {  // backslash: json-c validates the escape itself, but not surrogates
+                if index + 1 < count && byte(index + 1) == 0x75, let failure = scanUnicodeEscape() { return failure }
                 index += 2
                 continue
             }
@@ -108,6 +118,58 @@ struct StrictLexer {
         }
         return nil
     }
+
+    /// Whether the string just scanned is an object key: the next non-space byte is `:`.
+    private func isFollowedByColon() -> Bool {
+        var at = index
+        while at < count {
+            switch byte(at) {
+            case 0x20, 0x09, 0x0A, 0x0D: at += 1
+            case 0x3A: return true
+            default: return false
+            }
+        }
+        return false
+    }
+
+    /// A `\uXXXX` escape at `index`: a high surrogate must be followed by a low one and a low
+    /// one must follow a high one (json-c would put U+FFFD in their place without a word).
+    /// Leaves `index` on the last escape's last hex digit less one, so the caller's `+= 2`
+    /// moves past it; malformed hex is left for json-c to report.
+    private mutating func scanUnicodeEscape() -> Failure? {
+        guard let unit = hex4(at: index + 2) else { return nil }
+        switch unit {
+        case 0xD800...0xDBFF:
+            guard index + 7 < count, byte(index + 6) == 0x5C, byte(index + 7) == 0x75, let low = hex4(at: index + 8), (0xDC00...0xDFFF).contains(low) else {
+                return Failure(offset: index, message: "\\u\(Self.hex(unit)) is a lone high surrogate: it must be followed by a low surrogate (\\uDC00 to \\uDFFF)")
+            }
+            index += 10
+        case 0xDC00...0xDFFF:
+            return Failure(offset: index, message: "\\u\(Self.hex(unit)) is a lone low surrogate: it must follow a high surrogate (\\uD800 to \\uDBFF)")
+        default:
+            index += 4
+        }
+        return nil
+    }
+
+    private func hex4(at start: Int) -> UInt32? {
+        guard start + 4 <= count else { return nil }
+        var value: UInt32 = 0
+        for offset in 0..<4 {
+            let digit = byte(start + offset)
+            let nibble: UInt8
+            switch digit {
+            case 0x30...0x39: nibble = digit - 0x30
+            case 0x41...0x46: nibble = digit - 0x41 + 10
+            case 0x61...0x66: nibble = digit - 0x61 + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(nibble)
+        }
+        return value
+    }
+
+    private static func hex(_ unit: UInt32) -> String { String(unit, radix: 16, uppercase: true) }
 
     /// Checks `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` and that integers fit in 64 bits.
     private mutating func scanNumber() -> Failure? {

@@ -116,4 +116,29 @@ struct JSONParserTests {
             #expect(try JSONParser().parse(#"["a\u0000b\u00e9"]"#).value() == .array([.string("a\u{0}b\u{e9}")]))
         }
     }
+
+    // MARK: Duplicate keys and lone surrogates (issue 22)
+
+    @Test func aRepeatedKeyIsRefusedWithItsPath() throws {
+        let failure = try #require(error(#"{"child": {"names": [{"given": "A"}, {"given": "B", "given": "C"}]}, "x": 1}"#))
+        #expect(failure.path == "$.child.names[1].given")
+        #expect(failure.message == #"duplicate key "given" in $.child.names[1]"#)
+        #expect(failure.offset == 52)
+        // Equal keys in different objects, escaped keys, and colons inside strings are fine.
+        _ = try JSONParser().parse(#"{"a": {"a": "x:y"}, "b": [{"a": 1}, {"a": 2}], "c\u0061": ":"}"#)
+        let escaped = try #require(error(#"{"ca": 1, "c\u0061": 2}"#))
+        #expect(escaped.path == "$.ca")
+        #expect(try JSONParser(limits: JSONLimits(allowsDuplicateKeys: true)).parse(#"{"a": 1, "a": 2}"#).value() == .object(["a": .integer(2)]))
+    }
+
+    @Test func loneSurrogatesAreRefused() throws {
+        let high = try #require(error(#"["a\uD834b"]"#))
+        #expect(high.offset == 3 && high.message.contains("lone high surrogate"))
+        let low = try #require(error(#"["\uDD1E"]"#))
+        #expect(low.message.contains("lone low surrogate"))
+        let highThenOther = try #require(error(#"["\uD834\u0041"]"#))
+        #expect(highThenOther.message.contains("lone high surrogate"))
+        #expect(error(#"["\uD834"]"#) != nil)
+        #expect(try JSONParser().parse(#"["\uD834\uDD1E", "\u00e9"]"#).value() == .array([.string("\u{1D11E}"), .string("é")]))
+    }
 }

@@ -85,12 +85,21 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     /// The same day `months` later, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb).
+    /// Always moves, past year 9999 too (it returned the same date there once, and a loop over
+    /// months from a caller's range never ended: issue 22).
     public func adding(months: Int) -> CalendarDate {
         let index = year * 12 + (month - 1) + months
-        let newYear = index / 12
-        let newMonth = index % 12 + 1
+        let newYear = index >= 0 ? index / 12 : (index - 11) / 12
+        let newMonth = index - newYear * 12 + 1
         let newDay = min(day, Self.daysIn(month: newMonth, year: newYear))
-        return CalendarDate(year: newYear, month: newMonth, day: newDay) ?? self
+        return CalendarDate(unchecked: newYear, newMonth, newDay)
+    }
+
+    /// A date already known to exist (arithmetic may leave the years 1 to 9999 behind).
+    private init(unchecked year: Int, _ month: Int, _ day: Int) {
+        self.year = year
+        self.month = month
+        self.day = day
     }
 
     /// Whole years from `self` to `date` (an age: birthdays on 29 February count on 1 March).

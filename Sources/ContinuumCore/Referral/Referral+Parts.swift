@@ -185,9 +185,14 @@ public struct Child: Sendable, Hashable, Codable, FieldObject {
             if previousNames.count > Self.maximumPreviousNames {
                 fields.problem(.previousNames, "has \(previousNames.count) names; at most \(Self.maximumPreviousNames) are kept")
             }
-            for (index, name) in previousNames.enumerated() where name.allSatisfy(\.isWhitespace) || name.count > 100 {
-                fields.problems.append(JSONProblem(path: JSONPath.render(fields.path + [CodingKeys.previousNames, JSONKey(index: index)]),
-                                                   message: name.count > 100 ? "is longer than 100 characters" : "is blank"))
+            for (index, name) in previousNames.enumerated() {
+                let control = FieldReader<CodingKeys>.firstControl(name, allowingLineBreaks: false)
+                let message = FieldReader<CodingKeys>.isBlank(name) ? "must not be blank"
+                    : control.map { "must not contain control characters (\($0) found)" }
+                    ?? (name.unicodeScalars.count > 100 ? "must be 1 to 100 characters" : nil)
+                if let message {
+                    fields.problems.append(JSONProblem(path: JSONPath.render(fields.path + [CodingKeys.previousNames, JSONKey(index: index)]), message: message))
+                }
             }
         }
         try fields.finish()
@@ -263,7 +268,7 @@ public struct Concern: Sendable, Hashable, Codable, FieldObject {
             impact = Impact(rawValue: text)
             if impact == nil { fields.problem(.impact, "\"\(text)\" is not an impact; expected \"low\", \"medium\" or \"high\"") }
         }
-        let detail = fields.text(.detail, length: 1...10_000, required: false)
+        let detail = fields.text(.detail, length: 1...10_000, required: false, freeText: true)
         try fields.finish()
         guard let factor, let impact else { throw MessageInvalid([]) }
         self.init(factor: factor, impact: impact, detail: detail)

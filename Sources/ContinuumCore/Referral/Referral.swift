@@ -68,13 +68,13 @@ public struct Referral: Sendable, Hashable, Codable, FieldObject {
             consent = Consent(rawValue: consentText)
             if consent == nil { fields.problem(.consent, "\"\(consentText)\" is not a consent value; expected \"given\", \"refused\" or \"not-sought\"") }
         }
-        let reason = fields.text(.consentNotSoughtReason, length: 1...2000, required: false)
+        let reason = fields.text(.consentNotSoughtReason, length: 1...2000, required: false, freeText: true)
         if consent == .notSought && reason == nil && !fields.problems.contains(where: { $0.path.hasSuffix(".consentNotSoughtReason") }) {
             fields.problem(.consentNotSoughtReason, "required when consent is \"not-sought\": say why consent was not sought")
         } else if let consent, consent != .notSought, reason != nil {
             fields.problem(.consentNotSoughtReason, "only allowed when consent is \"not-sought\"")
         }
-        let summary = fields.text(.summary, length: 1...10_000)
+        let summary = fields.text(.summary, length: 1...10_000, freeText: true)
         try fields.finish()
         guard let messageId, let sentAt, let referrer, let child, let household, let concerns, let immediateRisk, let consent, let summary else {
             throw MessageInvalid([JSONProblem(path: JSONPath.render(fields.path), message: "the referral could not be read")])

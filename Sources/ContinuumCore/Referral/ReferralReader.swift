@@ -10,7 +10,7 @@ public enum ReferralError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The problems as `{path, message}` pairs (a syntax error sits at `$` with its position).
     public var problems: [JSONProblem] {
         switch self {
-        case .syntax(let error): [JSONProblem(path: "$", message: error.description)]
+        case .syntax(let error): [JSONProblem(path: error.path ?? "$", message: error.description)]
         case .invalid(let problems): problems
         }
     }

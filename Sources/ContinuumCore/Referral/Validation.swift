@@ -176,10 +176,17 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
 
     /// Text that must not be blank and must fit `length` characters (Unicode scalars, as JSON
     /// Schema's `maxLength` counts them).
-    mutating func text(_ key: Key, length: ClosedRange<Int>, required isRequired: Bool = true) -> String? {
+    ///
+    /// Control characters (C0, DEL and C1) are refused: they can rewrite a terminal that prints
+    /// the text (issue 22). Free text (`freeText`) may hold tabs and line breaks.
+    mutating func text(_ key: Key, length: ClosedRange<Int>, required isRequired: Bool = true, freeText: Bool = false) -> String? {
         guard let text = isRequired ? required(key, String.self) : optional(key, String.self) else { return nil }
         if Self.isBlank(text) {
             problem(key, "must not be blank")
+            return nil
+        }
+        if let control = Self.firstControl(text, allowingLineBreaks: freeText) {
+            problem(key, "must not contain control characters (\(control) found)" + (freeText ? "; tabs and line breaks are allowed" : ""))
             return nil
         }
         // A UTF-8 length within the bounds settles it without counting scalars.
@@ -193,10 +200,36 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
         return text
     }
 
-    /// Whether `text` has nothing but white space (an ASCII first letter settles it at once).
+    /// Whether `text` has nothing but white space and invisible characters (zero-width spaces
+    /// and joiners, the byte order mark, other default-ignorable and format characters): a name
+    /// of one zero-width space is blank. An ASCII first letter settles it at once.
     static func isBlank(_ text: String) -> Bool {
-        if let first = text.utf8.first, first > 0x20 && first < 0x80 { return false }
-        return !text.unicodeScalars.contains { !$0.properties.isWhitespace }
+        if let first = text.utf8.first, first > 0x20 && first < 0x7F { return false }
+        return text.unicodeScalars.allSatisfy { scalar in
+            let properties = scalar.properties
+            return properties.isWhitespace || properties.isDefaultIgnorableCodePoint
+                || properties.generalCategory == .format || properties.generalCategory == .control
+        }
+    }
+
+    /// The first control character in `text` as `U+XXXX` (C0, DEL, C1), or nil. Plain ASCII
+    /// text is settled by one pass over its bytes.
+    static func firstControl(_ text: String, allowingLineBreaks: Bool) -> String? {
+        var sawNonASCII = false
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x7F {
+                if allowingLineBreaks && (byte == 0x09 || byte == 0x0A || byte == 0x0D) { continue }
+                return Self.codePoint(UInt32(byte))
+            }
+            if byte >= 0x80 { sawNonASCII = true }
+        }
+        guard sawNonASCII else { return nil }
+        return text.unicodeScalars.first { (0x80...0x9F).contains($0.value) }.map { Self.codePoint($0.value) }
+    }
+
+    static func codePoint(_ value: UInt32) -> String {
+        let hex = String(value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     /// A census code, with the list of valid codes in the error.

@@ -89,21 +89,8 @@ struct StaffRoutes: Sendable {
         }
         router.get("/v1/indicators") { request, _ in
             _ = try await access.require(request, [.manager, .planner], action: "read the indicators")
-            let today = UKTime.londonDate(of: configuration.now())
-            var problems: [JSONProblem] = []
-            func date(_ name: String, _ fallback: CalendarDate) -> CalendarDate {
-                guard let text = request.uri.queryParameters.get(name) else { return fallback }
-                guard let date = CalendarDate(text) else {
-                    problems.append(JSONProblem(path: name, message: "must be a date, YYYY-MM-DD"))
-                    return fallback
-                }
-                return date
-            }
-            let to = date("to", today)
-            let from = date("from", to.adding(months: -12).adding(days: 1))
-            if from > to { problems.append(JSONProblem(path: "from", message: "must not be after to")) }
-            if !problems.isEmpty { throw APIProblem.badRequest("Invalid period", problems) }
-            let report = try await store.indicators(from: from, to: to, targets: configuration.indicatorTargets)
+            let period = try indicatorPeriod(request)
+            let report = try await store.indicators(from: period.from, to: period.to, targets: configuration.indicatorTargets)
             return HTTPBodies.json(report.json)
         }
         router.get("/v1/matches") { request, _ in
@@ -157,6 +144,16 @@ struct StaffRoutes: Sendable {
             let outcome = try await store.resolveApproval(id, approve: body.approve, rationale: body.rationale, actor: principal.actor, at: configuration.now())
             log(body.approve ? "approved" : "rejected", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
+        }
+    }
+
+    /// `?from=&to=` checked before any work: a 400 names the field (issue 22).
+    private func indicatorPeriod(_ request: Request) throws -> IndicatorPeriod {
+        let from: String? = request.uri.queryParameters.get("from").map { String($0) }
+        let to: String? = request.uri.queryParameters.get("to").map { String($0) }
+        switch IndicatorPeriod.resolve(from: from, to: to, today: UKTime.londonDate(of: configuration.now())) {
+        case .success(let period): return period
+        case .failure(let invalid): throw APIProblem.badRequest("Invalid period", invalid.problems)
         }
     }
 

@@ -42,18 +42,20 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Write indicators.json, indicators.csv and board-pack.html here.", valueName: "DIR"))
     var out: String?
 
+    /// The period, checked as the API checks it (dates 1900 to 2199, at most ten years).
+    func period() -> Result<IndicatorPeriod, MessageInvalid> {
+        IndicatorPeriod.resolve(from: from, to: to, today: Clock.today)
+    }
+
     func validate() throws {
-        if let from, CalendarDate(from) == nil { throw ValidationError("--from must be a date, YYYY-MM-DD") }
-        if let to, CalendarDate(to) == nil { throw ValidationError("--to must be a date, YYYY-MM-DD") }
+        if case .failure(let invalid) = period() {
+            throw ValidationError(invalid.problems.map { "--\($0.path) \($0.message)" }.joined(separator: "\n"))
+        }
     }
 
     func run() async throws {
-        let end = to.flatMap { CalendarDate($0) } ?? Clock.today
-        let start = from.flatMap { CalendarDate($0) } ?? end.adding(months: -12).adding(days: 1)
-        guard start <= end else {
-            Console.error("continuum: --from \(start) is after --to \(end)")
-            throw Exit.usage
-        }
+        guard case .success(let resolved) = period() else { throw Exit.usage }
+        let (start, end) = (resolved.from, resolved.to)
         let goals = try Self.loadTargets(targets)
         let store = try database.open(pathway: try pathway.loadVerified())
         let report: IndicatorReport

@@ -61,6 +61,13 @@ struct ReferralValidationTests {
         #expect(hasProblem(notObject, at: "$.household[1]", containing: "expected an object"))
     }
 
+    @Test func freeTextKeepsTabsAndLineBreaks() throws {
+        let base = try Fixtures.referralJSON()
+        #expect(problems(base.setting("summary", .string("First visit.\r\n\tSecond visit."))).isEmpty)
+        #expect(problems(base.setting("concerns.0.detail", .string("Seen twice:\n- at school\n- at home"))).isEmpty)
+        #expect(problems(base.setting("child.givenName", .string("Zoë\u{200D}")).setting("child.previousNames", .array([.string("O'Brien")]))).isEmpty)
+    }
+
     @Test func datesAreCheckedAgainstReceipt() throws {
         let base = try Fixtures.referralJSON()
         #expect(hasProblem(base.setting("child.dateOfBirth", .string("2026-11-27")), at: "$.child.dateOfBirth", containing: "after the day of receipt"))
@@ -91,6 +98,16 @@ struct ReferralValidationTests {
         ("messageId", .string(String(repeating: "a", count: 129)), "$.messageId", "1 to 128"),
         ("referrer.email", .string("not-an-email"), "$.referrer.email", "not an email"),
         ("referrer.phone", .string("call me maybe"), "$.referrer.phone", "digits"),
+        // Invisible text is blank; control characters that rewrite a terminal are refused (issue 22).
+        ("child.givenName", .string("\u{200B}"), "$.child.givenName", "blank"),
+        ("child.familyName", .string("\u{FEFF}\u{2060} "), "$.child.familyName", "blank"),
+        ("child.givenName", .string("Ann\u{1B}[2K"), "$.child.givenName", "control characters (U+001B found)"),
+        ("referrer.agency", .string("Police\u{07}"), "$.referrer.agency", "U+0007"),
+        ("messageId", .string("M-1\r"), "$.messageId", "U+000D"),
+        ("child.familyName", .string("Smith\u{9B}2J"), "$.child.familyName", "U+009B"),
+        ("child.previousNames", .array([.string("Brown"), .string("\u{1B}]0;title\u{07}")]), "$.child.previousNames[1]", "control characters"),
+        ("child.previousNames", .array([.string("\u{200B}")]), "$.child.previousNames[0]", "blank"),
+        ("summary", .string("Line one\u{1B}[1A"), "$.summary", "tabs and line breaks are allowed"),
     ])
     func fieldErrors(field: String, value: JSONValue, path: String, text: String) throws {
         let referral = try Fixtures.referralJSON().setting(field, value)
