@@ -53,6 +53,21 @@ struct TriageCommandTests {
         }
     }
 
+    @Test("show prints free text's line breaks and tabs as spaces, so a carriage return cannot overwrite a line")
+    func terminalSafeText() async throws {
+        try await TestServer.with { server in
+            let referral = try TestFixtures.referral("T-CR").setting("summary", .string("Seen at school\rHIDDEN\u{85}\ttext"))
+            let created = try await server.refer(referral)
+            #expect(created.status == 400, "C1 control U+0085 is refused")
+            let allowed = try await server.refer(try TestFixtures.referral("T-CR2").setting("summary", .string("Seen at school\rOVERWRITE\ttext")))
+            let caseId = try #require(try await server.caseId(of: allowed))
+            let shown = try await Self.triage(server, ["show", caseId])
+            #expect(shown.status == 0)
+            #expect(!shown.stdout.unicodeScalars.contains { $0 == "\r" || $0 == "\u{1B}" || $0 == "\t" })
+            #expect(shown.stdout.contains("Seen at school OVERWRITE text"))
+        }
+    }
+
     @Test("decide, override and approval, step up, step down, assign, close; refusals print the reason and exit 65")
     func actions() async throws {
         try await TestServer.with { server in

@@ -19,12 +19,12 @@ struct InteractiveSession {
             let total = queue["total"].flatMap { if case .integer(let count) = $0 { Int(count) } else { nil } } ?? items.count
             Console.out("")
             let count = total > items.count ? "\(total) waiting, the \(items.count) most urgent shown" : "\(total) waiting"
-            Console.out(Style.bold("Front-door queue") + " (\(count), as of \(queue["asOf"]?.stringValue ?? ""))")
+            Console.out(Style.bold("Front-door queue") + " (\(count), as of \(queue["asOf"]?.displayText ?? ""))")
             Console.out(Render.queue(queue))
             guard let answer = prompt(items.isEmpty ? "[r] refresh  [q] quit: " : "Case number to open, [r] refresh, [q] quit: ") else { return }
             if answer == "q" { return }
             if answer == "r" || answer.isEmpty { continue }
-            guard let number = Int(answer), items.indices.contains(number - 1), let caseId = items[number - 1]["caseId"]?.stringValue else {
+            guard let number = Int(answer), items.indices.contains(number - 1), let caseId = items[number - 1]["caseId"]?.displayText else {
                 Console.out("\"\(answer)\" is not a number from the list.")
                 continue
             }
@@ -47,7 +47,7 @@ struct InteractiveSession {
             case "q": return .quit
             case "b", "": return .queue
             case "a":
-                let level = record["recommendation"]?.stringValue ?? "the recommendation"
+                let level = record["recommendation"]?.displayText ?? "the recommendation"
                 guard let rationale = required("Rationale") else { return .quit }
                 if confirm("Accept \(level) for \(caseId)?") {
                     await act { () throws(ClientError) in try await client.decide(caseId, level: nil, overrideReason: nil, rationale: rationale) }
@@ -55,7 +55,7 @@ struct InteractiveSession {
                 }
             case "l":
                 guard let level = required("Level (e.g. intensive-support)"), let reason = required("Override reason"), let rationale = required("Rationale") else { return .quit }
-                if confirm("Decide \(level) for \(caseId) instead of \(record["recommendation"]?.stringValue ?? "the recommendation")?") {
+                if confirm("Decide \(level) for \(caseId) instead of \(record["recommendation"]?.displayText ?? "the recommendation")?") {
                     await act { () throws(ClientError) in try await client.decide(caseId, level: level, overrideReason: reason, rationale: rationale) }
                     return .queue
                 }

@@ -5,7 +5,7 @@ import ContinuumJSON
 enum Render {
     /// Two lines per referral: who and what, then level, received, due and time left.
     static func queue(_ queue: JSONValue, numbered: Bool = true) -> String {
-        let asOf = queue["asOf"]?.stringValue.flatMap { CalendarDate($0) }
+        let asOf = queue["asOf"]?.displayText.flatMap { CalendarDate($0) }
         let items = queue["items"].map(list) ?? []
         if items.isEmpty { return "The queue is empty: no referral is waiting for a decision." }
         var lines: [String] = []
@@ -13,17 +13,17 @@ enum Render {
             let overdue = item["overdue"] == .bool(true)
             let risk = item["immediateRisk"] == .bool(true)
             let child = item["child"]
-            let name = "\(child?["givenName"]?.stringValue ?? "") \(child?["familyName"]?.stringValue ?? "")"
+            let name = "\(child?["givenName"]?.displayText ?? "") \(child?["familyName"]?.displayText ?? "")"
             let age = child?["ageYears"].flatMap { if case .integer(let years) = $0 { "\(years)" } else { nil } } ?? "unborn"
             let flags = [risk ? "RISK" : nil, item["reReferral"] == .bool(true) ? "RE-REFERRAL" : nil,
                          item["pendingApproval"] == .bool(true) ? "APPROVAL PENDING" : nil].compactMap { $0 }.joined(separator: " ")
             let number = numbered ? pad("\(index + 1)", 3, right: true) + " " : ""
-            var first = number + pad(item["caseId"]?.stringValue ?? "", 13) + pad("\(name) (\(age))", 28) + pad(item["referrer"]?["agency"]?.stringValue ?? "", 18)
+            var first = number + pad(item["caseId"]?.displayText ?? "", 13) + pad("\(name) (\(age))", 28) + pad(item["referrer"]?["agency"]?.displayText ?? "", 18)
             first += flags
-            let due = item["decisionDue"]?.stringValue.flatMap { CalendarDate($0) }
+            let due = item["decisionDue"]?.displayText.flatMap { CalendarDate($0) }
             let left = timeLeft(due: due, asOf: asOf)
-            let level = item["recommendedLevel"]?.stringValue ?? "-"
-            let second = String(repeating: " ", count: numbered ? 4 : 0) + pad(level, 20) + "received " + shortTime(item["receivedAt"]?.stringValue)
+            let level = item["recommendedLevel"]?.displayText ?? "-"
+            let second = String(repeating: " ", count: numbered ? 4 : 0) + pad(level, 20) + "received " + shortTime(item["receivedAt"]?.displayText)
                 + "  due " + (due.map(shortDate) ?? "-") + " (" + left + ")"
             lines.append(risk ? Style.bold(truncate(first)) : truncate(first))
             lines.append(overdue ? Style.red(truncate(second)) : Style.dim(truncate(second)))
@@ -47,36 +47,36 @@ enum Render {
     /// A case: state, recommendation and its rules, referrals, clocks, pending change, timeline.
     static func caseRecord(_ record: JSONValue) -> String {
         var lines: [String] = []
-        let caseId = record["caseId"]?.stringValue ?? ""
-        let level = record["level"]?.stringValue.map { "\($0) (\(record["levelTitle"]?.stringValue ?? ""))" } ?? "not decided"
-        lines.append(Style.bold("Case \(caseId)") + ": \(record["phase"]?.stringValue ?? "")" + (record["closureReason"]?.stringValue.map { ", closed \($0)" } ?? ""))
+        let caseId = record["caseId"]?.displayText ?? ""
+        let level = record["level"]?.displayText.map { "\($0) (\(record["levelTitle"]?.displayText ?? ""))" } ?? "not decided"
+        lines.append(Style.bold("Case \(caseId)") + ": \(record["phase"]?.displayText ?? "")" + (record["closureReason"]?.displayText.map { ", closed \($0)" } ?? ""))
         lines.append("  level: \(level)")
-        lines.append("  consent: \(record["consent"]?.stringValue ?? "not recorded")   assigned to: \(record["assignedTo"]?.stringValue ?? "nobody")")
+        lines.append("  consent: \(record["consent"]?.displayText ?? "not recorded")   assigned to: \(record["assignedTo"]?.displayText ?? "nobody")")
         if record["awaitingDecision"] == .bool(true) { lines.append(Style.bold("  A front-door decision is needed.")) }
         let referrals = record["referrals"].map(list) ?? []
         if let latest = referrals.last, let decision = latest["decision"] {
             lines.append("")
-            lines.append(Style.bold("Recommendation: \(decision["level"]?.stringValue ?? "") (\(decision["levelTitle"]?.stringValue ?? ""))"))
+            lines.append(Style.bold("Recommendation: \(decision["level"]?.displayText ?? "") (\(decision["levelTitle"]?.displayText ?? ""))"))
             for citation in decision["rationale"].map(list) ?? [] {
-                lines.append(contentsOf: wrap("\(citation["rule"]?.stringValue ?? ""): \(citation["description"]?.stringValue ?? "")", indent: "  "))
+                lines.append(contentsOf: wrap("\(citation["rule"]?.displayText ?? ""): \(citation["description"]?.displayText ?? "")", indent: "  "))
             }
         }
         for referral in referrals {
             let message = referral["message"]
             lines.append("")
-            lines.append(Style.bold("Referral \(referral["referralId"]?.stringValue ?? "")") + " received " + shortTime(referral["receivedAt"]?.stringValue)
-                + (referral["reReferral"] == .bool(true) ? "  RE-REFERRAL" + (referral["previousReferralId"]?.stringValue.map { " (previous \($0))" } ?? "") : ""))
+            lines.append(Style.bold("Referral \(referral["referralId"]?.displayText ?? "")") + " received " + shortTime(referral["receivedAt"]?.displayText)
+                + (referral["reReferral"] == .bool(true) ? "  RE-REFERRAL" + (referral["previousReferralId"]?.displayText.map { " (previous \($0))" } ?? "") : ""))
             let referrer = message?["referrer"]
-            lines.append("  from: \(referrer?["name"]?.stringValue ?? ""), \(referrer?["agency"]?.stringValue ?? "") (source \(referrer?["source"]?.stringValue ?? ""))")
+            lines.append("  from: \(referrer?["name"]?.displayText ?? ""), \(referrer?["agency"]?.displayText ?? "") (source \(referrer?["source"]?.displayText ?? ""))")
             let child = message?["child"]
-            let born = child?["dateOfBirth"]?.stringValue.map { "born \($0)" } ?? child?["expectedDateOfBirth"]?.stringValue.map { "expected \($0)" } ?? ""
-            lines.append("  child: \(child?["givenName"]?.stringValue ?? "") \(child?["familyName"]?.stringValue ?? ""), \(born)")
-            lines.append("  immediate risk: \(message?["immediateRisk"] == .bool(true) ? "YES" : "no")   consent: \(message?["consent"]?.stringValue ?? "")")
+            let born = child?["dateOfBirth"]?.displayText.map { "born \($0)" } ?? child?["expectedDateOfBirth"]?.displayText.map { "expected \($0)" } ?? ""
+            lines.append("  child: \(child?["givenName"]?.displayText ?? "") \(child?["familyName"]?.displayText ?? ""), \(born)")
+            lines.append("  immediate risk: \(message?["immediateRisk"] == .bool(true) ? "YES" : "no")   consent: \(message?["consent"]?.displayText ?? "")")
             for concern in message?["concerns"].map(list) ?? [] {
-                let detail = concern["detail"]?.stringValue.map { ": \($0)" } ?? ""
-                lines.append(contentsOf: wrap("concern \(concern["factor"]?.stringValue ?? "") (\(concern["impact"]?.stringValue ?? ""))\(detail)", indent: "  "))
+                let detail = concern["detail"]?.displayText.map { ": \($0)" } ?? ""
+                lines.append(contentsOf: wrap("concern \(concern["factor"]?.displayText ?? "") (\(concern["impact"]?.displayText ?? ""))\(detail)", indent: "  "))
             }
-            lines.append(contentsOf: wrap("summary: \(message?["summary"]?.stringValue ?? "")", indent: "  "))
+            lines.append(contentsOf: wrap("summary: \(message?["summary"]?.displayText ?? "")", indent: "  "))
         }
         let clocks = record["clocks"].map(list) ?? []
         if !clocks.isEmpty {
@@ -84,13 +84,13 @@ enum Render {
             lines.append(Style.bold("Clocks"))
             for clock in clocks {
                 let overdue = clock["overdue"] == .bool(true)
-                let text = "  \(clock["title"]?.stringValue ?? "") due \(clock["due"]?.stringValue ?? "")" + (overdue ? "  OVERDUE" : "") + (clock["breached"] == .bool(true) ? " (breach recorded)" : "")
+                let text = "  \(clock["title"]?.displayText ?? "") due \(clock["due"]?.displayText ?? "")" + (overdue ? "  OVERDUE" : "") + (clock["breached"] == .bool(true) ? " (breach recorded)" : "")
                 lines.append(overdue ? Style.red(text) : text)
             }
         }
         if let pending = record["pending"], pending != .null {
             lines.append("")
-            lines.append(Style.bold("Waiting for a manager: approval \(pending["id"]?.stringValue ?? "")"))
+            lines.append(Style.bold("Waiting for a manager: approval \(pending["id"]?.displayText ?? "")"))
             lines.append(contentsOf: wrap("requested by \(pending.lookupPath("change.requestedBy.id") ?? ""): \(pending.lookupPath("change.rationale") ?? "")", indent: "  "))
         }
         lines.append("")
@@ -107,39 +107,39 @@ enum Render {
 
     /// "2026-11-26 12:00 decided by T-7AMPM6VW (practitioner): targeted-support. Agree"
     static func timelineLine(_ event: JSONValue) -> String {
-        let type = event["type"]?.stringValue ?? ""
-        let actor = "\(event["actor"]?["id"]?.stringValue ?? "") (\(event["actor"]?["role"]?.stringValue ?? ""))"
+        let type = event["type"]?.displayText ?? ""
+        let actor = "\(event["actor"]?["id"]?.displayText ?? "") (\(event["actor"]?["role"]?.displayText ?? ""))"
         var what = ""
         let detail = event["detail"]
         // A change's detail is {"<kind>": {...}}: take its fields.
         let fields: JSONValue? = detail.flatMap { if case .object(let members) = $0, members.count == 1, let only = members.values.first { only } else { $0 } }
         if ["child-linked", "children-distinguished", "merged", "referral-moved-in", "unlink"].contains(type),
-           let referral = fields?["referralId"]?.stringValue {
+           let referral = fields?["referralId"]?.displayText {
             what += " \(referral)"
-            if let from = fields?["from"]?.stringValue { what += " from \(from)" }
-            if let into = fields?["into"]?.stringValue { what += " into \(into)" }
+            if let from = fields?["from"]?.displayText { what += " from \(from)" }
+            if let into = fields?["into"]?.displayText { what += " into \(into)" }
             what += "."
         }
-        if let level = fields?["level"]?.stringValue { what += " \(level)." }
-        if let to = fields?["to"]?.stringValue { what += " to \(to)." }
-        if let reason = fields?["reason"]?.stringValue { what += " reason \(reason)." }
-        if let clock = fields?["clock"]?.stringValue { what += " \(clock)." }
-        if let override = fields?["overrideReason"]?.stringValue { what += " Override: \(override)." }
-        if let rationale = fields?["rationale"]?.stringValue { what += " \(rationale)" }
-        if type == "referral-received", let referral = fields?["referralId"]?.stringValue { what += " \(referral)" }
-        if type == "routed", let rules = fields?["rules"] { what += " rules " + list(rules).compactMap(\.stringValue).joined(separator: ", ") }
+        if let level = fields?["level"]?.displayText { what += " \(level)." }
+        if let to = fields?["to"]?.displayText { what += " to \(to)." }
+        if let reason = fields?["reason"]?.displayText { what += " reason \(reason)." }
+        if let clock = fields?["clock"]?.displayText { what += " \(clock)." }
+        if let override = fields?["overrideReason"]?.displayText { what += " Override: \(override)." }
+        if let rationale = fields?["rationale"]?.displayText { what += " \(rationale)" }
+        if type == "referral-received", let referral = fields?["referralId"]?.displayText { what += " \(referral)" }
+        if type == "routed", let rules = fields?["rules"] { what += " rules " + list(rules).compactMap(\.displayText).joined(separator: ", ") }
         if case .string(let worker)? = fields?["_0"] { what += " \(worker)" }
-        return "\(shortTime(event["at"]?.stringValue)) \(type) by \(actor)\(what.isEmpty ? "" : ":")\(what)"
+        return "\(shortTime(event["at"]?.displayText)) \(type) by \(actor)\(what.isEmpty ? "" : ":")\(what)"
     }
 
     static func outcome(_ outcome: JSONValue) -> String {
-        let event = outcome["eventId"]?.stringValue ?? ""
-        let caseId = outcome["caseId"]?.stringValue ?? ""
-        if outcome["status"]?.stringValue == "pending-approval" {
+        let event = outcome["eventId"]?.displayText ?? ""
+        let caseId = outcome["caseId"]?.displayText ?? ""
+        if outcome["status"]?.displayText == "pending-approval" {
             return "Recorded \(event): waiting for a manager's approval (approval id \(event)); case \(caseId) is unchanged until then."
         }
-        let phase = outcome["phase"]?.stringValue ?? ""
-        let level = outcome["level"]?.stringValue.map { " at \($0)" } ?? ""
+        let phase = outcome["phase"]?.displayText ?? ""
+        let level = outcome["level"]?.displayText.map { " at \($0)" } ?? ""
         return "Recorded \(event): case \(caseId) is \(phase)\(phase == "open" ? level : "")."
     }
 
@@ -153,12 +153,12 @@ enum Render {
             case .object(let kinds)?:
                 let kind = kinds.keys.first ?? ""
                 let fields = kinds.values.first
-                what = "\(kind) " + [fields?["level"]?.stringValue, fields?["to"]?.stringValue, fields?["reason"]?.stringValue, fields?["referralId"]?.stringValue].compactMap { $0 }.joined(separator: " ")
-                    + (fields?["overrideReason"]?.stringValue.map { " (override: \($0))" } ?? "")
+                what = "\(kind) " + [fields?["level"]?.displayText, fields?["to"]?.displayText, fields?["reason"]?.displayText, fields?["referralId"]?.displayText].compactMap { $0 }.joined(separator: " ")
+                    + (fields?["overrideReason"]?.displayText.map { " (override: \($0))" } ?? "")
             default: what = "change"
             }
-            let head = "\(pad(item["id"]?.stringValue ?? "", 8)) \(pad(item["caseId"]?.stringValue ?? "", 13)) \(what)"
-            let rest = wrap("asked by \(change?["requestedBy"]?["id"]?.stringValue ?? "") at \(shortTime(change?["requestedAt"]?.stringValue)): \(change?["rationale"]?.stringValue ?? "")", indent: "         ")
+            let head = "\(pad(item["id"]?.displayText ?? "", 8)) \(pad(item["caseId"]?.displayText ?? "", 13)) \(what)"
+            let rest = wrap("asked by \(change?["requestedBy"]?["id"]?.displayText ?? "") at \(shortTime(change?["requestedAt"]?.displayText)): \(change?["rationale"]?.displayText ?? "")", indent: "         ")
             return ([truncate(head)] + rest).joined(separator: "\n")
         }.joined(separator: "\n")
     }
@@ -170,8 +170,8 @@ enum Render {
         var lines: [String] = []
         for item in items {
             let new = item["referral"], old = item["candidate"]
-            lines.append(Style.bold("\(item["matchId"]?.stringValue ?? "")  raised \(shortTime(item["raisedAt"]?.stringValue))"))
-            for reason in item["reasons"].map(list) ?? [] { lines.append("  - \(reason.stringValue ?? "")") }
+            lines.append(Style.bold("\(item["matchId"]?.displayText ?? "")  raised \(shortTime(item["raisedAt"]?.displayText))"))
+            for reason in item["reasons"].map(list) ?? [] { lines.append("  - \(reason.displayText ?? "")") }
             lines.append("  " + pad("", 16) + pad("new referral", 31) + "earlier record")
             func row(_ label: String, _ value: (JSONValue?) -> String) {
                 let left = value(new), right = value(old)
@@ -179,16 +179,16 @@ enum Render {
                 let line = (left == right ? "  " : "* ") + pad(label, 16) + pad(left, 31) + right
                 lines.append(left == right ? truncate(line) : Style.bold(truncate(line)))
             }
-            row("referral") { $0?["referralId"]?.stringValue ?? "" }
-            row("case") { "\($0?["caseId"]?.stringValue ?? "") (\($0?["casePhase"]?.stringValue ?? ""))" }
-            row("received") { shortTime($0?["receivedAt"]?.stringValue) }
-            row("referrer") { $0?["referrer"]?["agency"]?.stringValue ?? "" }
-            row("given name") { $0?["child"]?["givenName"]?.stringValue ?? "" }
-            row("family name") { $0?["child"]?["familyName"]?.stringValue ?? "" }
-            row("previous names") { ($0?["child"]?["previousNames"].map(list) ?? []).compactMap(\.stringValue).joined(separator: ", ") }
-            row("date of birth") { $0?["child"]?["dateOfBirth"]?.stringValue ?? ($0?["child"]?["expectedDateOfBirth"]?.stringValue).map { "due \($0)" } ?? "" }
-            row("NHS number") { $0?["child"]?["nhsNumber"]?.stringValue ?? "none" }
-            row("postcode") { $0?["child"]?["postcode"]?.stringValue ?? "" }
+            row("referral") { $0?["referralId"]?.displayText ?? "" }
+            row("case") { "\($0?["caseId"]?.displayText ?? "") (\($0?["casePhase"]?.displayText ?? ""))" }
+            row("received") { shortTime($0?["receivedAt"]?.displayText) }
+            row("referrer") { $0?["referrer"]?["agency"]?.displayText ?? "" }
+            row("given name") { $0?["child"]?["givenName"]?.displayText ?? "" }
+            row("family name") { $0?["child"]?["familyName"]?.displayText ?? "" }
+            row("previous names") { ($0?["child"]?["previousNames"].map(list) ?? []).compactMap(\.displayText).joined(separator: ", ") }
+            row("date of birth") { $0?["child"]?["dateOfBirth"]?.displayText ?? ($0?["child"]?["expectedDateOfBirth"]?.displayText).map { "due \($0)" } ?? "" }
+            row("NHS number") { $0?["child"]?["nhsNumber"]?.displayText ?? "none" }
+            row("postcode") { $0?["child"]?["postcode"]?.displayText ?? "" }
             lines.append("")
         }
         let total = matches["total"].flatMap { if case .integer(let count) = $0 { Int(count) } else { nil } } ?? items.count
@@ -200,16 +200,16 @@ enum Render {
 
     /// What deciding a possible match did.
     static func matchOutcome(_ outcome: JSONValue) -> String {
-        let matchId = outcome["matchId"]?.stringValue ?? ""
-        let referral = outcome["referralId"]?.stringValue ?? ""
-        let caseId = outcome["caseId"]?.stringValue ?? ""
-        if outcome["status"]?.stringValue == "different" {
-            return "Recorded \(outcome["eventId"]?.stringValue ?? ""): \(matchId) is two different children; the pair will not be offered again."
+        let matchId = outcome["matchId"]?.displayText ?? ""
+        let referral = outcome["referralId"]?.displayText ?? ""
+        let caseId = outcome["caseId"]?.displayText ?? ""
+        if outcome["status"]?.displayText == "different" {
+            return "Recorded \(outcome["eventId"]?.displayText ?? ""): \(matchId) is two different children; the pair will not be offered again."
         }
         if outcome["joined"] == .bool(true) {
-            return "Recorded \(outcome["eventId"]?.stringValue ?? ""): \(referral) is the same child and joined the open case \(caseId)."
+            return "Recorded \(outcome["eventId"]?.displayText ?? ""): \(referral) is the same child and joined the open case \(caseId)."
         }
-        return "Recorded \(outcome["eventId"]?.stringValue ?? ""): \(referral) is the same child; it stays on case \(caseId)."
+        return "Recorded \(outcome["eventId"]?.displayText ?? ""): \(referral) is the same child; it stays on case \(caseId)."
     }
 
     // MARK: Helpers
@@ -268,6 +268,6 @@ extension JSONValue {
     func lookupPath(_ path: String) -> String? {
         var current: JSONValue? = self
         for part in path.split(separator: ".") { current = current?[String(part)] }
-        return current?.stringValue
+        return current?.displayText
     }
 }
