@@ -29,7 +29,21 @@ public final class SQLiteCaseStore: CaseStore {
         projector = Projector(pathway: pathway)
         let folder = (path as NSString).deletingLastPathComponent
         do {
-            if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+            // Children's personal data: the folder we create is the owner's alone (0700), and the
+            // database file is created 0600 before SQLite opens it, so its WAL and shared-memory
+            // files (which SQLite gives the database file's permissions) are 0600 too. An
+            // existing database is tightened to 0600 on open (issue 22).
+            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
+            if !FileManager.default.fileExists(atPath: path) {
+                guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                    throw StoreError.database(path: path, message: "cannot create the file (check the folder exists and can be written)")
+                }
+            }
+            for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+                try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+            }
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
             configuration.prepareDatabase { db in

@@ -1,4 +1,5 @@
 import ContinuumCore
+import Foundation
 import ContinuumJSON
 import ContinuumStore
 import ContinuumTesting
@@ -18,6 +19,21 @@ struct SQLiteCaseStoreTests {
         #expect(queue.map(\.caseId) == [answer.caseId])
         #expect(queue.first?.decisionDue == CalendarDate("2026-11-27"))
         #expect(queue.first?.child.ageYears == 8)
+    }
+
+    @Test("the database, its WAL and its folder are the owner's alone (0600, 0700); an existing file is tightened on open")
+    func filePermissions() async throws {
+        let fixture = try StoreFixture()
+        _ = try await fixture.submit("P-1")
+        func mode(_ path: String) throws -> Int {
+            try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        }
+        #expect(try mode(fixture.path) == 0o600)
+        #expect(try mode(fixture.path + "-wal") == 0o600)
+        #expect(try mode((fixture.path as NSString).deletingLastPathComponent) == 0o700)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: fixture.path)
+        _ = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway)
+        #expect(try mode(fixture.path) == 0o600)
     }
 
     @Test("the same messageId and body is answered again, not stored twice; another body conflicts")
