@@ -1,6 +1,7 @@
 import ContinuumCore
 import ContinuumStore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -25,12 +26,14 @@ public struct ContinuumServer: Sendable {
     }
 
     /// The router with every route; exposed so tests can inspect it without a socket.
-    func router(metrics: ServerMetrics) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    func router(metrics: ServerMetrics) -> Router<ContinuumRequestContext> {
+        let router = Router(context: ContinuumRequestContext.self)
         router.middlewares.add(RequestMiddleware(metrics: metrics, logger: logger))
-        let access = Access(store: store, limiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst))
+        let access = Access(store: store, limiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst),
+                            failures: RateLimiter(rate: configuration.failureRatePerSecond, burst: configuration.failureBurst),
+                            concurrency: ConcurrencyLimiter(limit: configuration.concurrentRequestsPerToken))
         OperationalRoutes(store: store, metrics: metrics, configuration: configuration, pathway: pathway.definition.reference).register(on: router)
-        PartnerRoutes(store: store, access: access, configuration: configuration, metrics: metrics, logger: logger).register(on: router)
+        PartnerRoutes(store: store, batchTurns: KeyedTurns(), access: access, configuration: configuration, metrics: metrics, logger: logger).register(on: router)
         StaffRoutes(store: store, access: access, configuration: configuration, logger: logger).register(on: router)
         return router
     }
@@ -40,9 +43,14 @@ public struct ContinuumServer: Sendable {
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let metrics = ServerMetrics()
         let watcher = ClockWatcher(store: store, interval: configuration.clockCheckInterval, now: configuration.now, logger: logger)
+        let limits = configuration.connections
+        let counter = ConnectionCounter()
         let app = Application(
             router: router(metrics: metrics),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "continuum"),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limits: limits, counter: counter, metrics: metrics)])),
+            // Past the cap plus room to say 503, stop accepting: idle sockets cannot take every descriptor.
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "continuum",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections + ConnectionLimits.refusalHeadroom, logger: logger)),
             services: [watcher],
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger

@@ -11,6 +11,8 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Largest accepted body of `POST /v1/referrals/batch`.
     public var maxBatchBytes: Int
+    /// Lines one batch may hold; the next is answered 413 and the rest is not read.
+    public var maxBatchLines = 10_000
     /// Requests per second allowed to one token, sustained (429 above it); 0 turns the limit off.
     public var rateLimitPerSecond: Double
     /// Requests one token may send at once above the sustained rate.
@@ -21,6 +23,20 @@ public struct ServerConfiguration: Sendable {
     public var now: @Sendable () -> Timestamp
     /// Targets for `GET /v1/indicators` (red / amber / green).
     public var indicatorTargets: IndicatorTargets = IndicatorTargets()
+    /// The connection cap and the idle and body timeouts (docs/security.md).
+    public var connections = ConnectionLimits()
+    /// Failed authentications (401 and 403) allowed per source address per second, sustained;
+    /// past it the address gets 429 before its token is looked up. 0 turns the limit off.
+    public var failureRatePerSecond: Double = 5
+    /// Failed authentications one source address may make at once above that rate.
+    public var failureBurst: Double = 30
+    /// Requests one token may have under way at once (429 beyond); 0 turns the limit off.
+    public var concurrentRequestsPerToken = 16
+    /// When set, `GET /metrics` needs `Authorization: Bearer` with this secret.
+    public var metricsToken: String?
+    /// `/metrics` reads the queue and overdue-clock counts from the database at most this often;
+    /// scrapes in between are answered from memory.
+    public var gaugeRefreshInterval: Duration = .seconds(15)
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1 << 20, maxBatchBytes: Int = 16 << 20,
                 rateLimitPerSecond: Double = 50, rateLimitBurst: Double = 100, clockCheckInterval: Duration = .seconds(60),

@@ -44,7 +44,10 @@ public final class TestServer: Sendable {
     ///   - rateBurst: the bucket's size; by default the same as `rateLimit`.
     ///   - realTime: the server reads the system clock instead of the test clock (for clients,
     ///     like the load test, that stamp referrals with the wall clock).
+    ///   - adjust: changes to the server's configuration (limits under test); by default the
+    ///     failed-authentication limit is off and `/metrics` reads the store on every scrape.
     public static func with<T: Sendable>(rateLimit: Double = 0, rateBurst: Double? = nil, maxBodyBytes: Int = 1 << 20, realTime: Bool = false,
+                                         adjust: @Sendable (inout ServerConfiguration) -> Void = { _ in },
                                          _ body: @Sendable (TestServer) async throws -> T) async throws -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -57,9 +60,12 @@ public final class TestServer: Sendable {
             tokens.append(try await store.createToken(role: role, partnerId: partner, name: nil, at: start).secret)
         }
         let logs = LogCapture()
-        let configuration = ServerConfiguration(port: 0, maxBodyBytes: maxBodyBytes, maxBatchBytes: maxBodyBytes * 16, rateLimitPerSecond: rateLimit,
+        var configuration = ServerConfiguration(port: 0, maxBodyBytes: maxBodyBytes, maxBatchBytes: maxBodyBytes * 16, rateLimitPerSecond: rateLimit,
                                                 rateLimitBurst: max(1, rateBurst ?? rateLimit), clockCheckInterval: .seconds(3600),
                                                 now: realTime ? SystemClock.now : clock.now)
+        configuration.failureRatePerSecond = 0
+        configuration.gaugeRefreshInterval = .zero
+        adjust(&configuration)
         let server = ContinuumServer(store: store, pathway: pathway, configuration: configuration, logger: logs.logger())
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let running = Task { try await server.run { port in continuation.yield(port) } }

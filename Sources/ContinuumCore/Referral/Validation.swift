@@ -14,6 +14,17 @@ public struct ValidationProblem: Error, Sendable, Hashable {
 public struct MessageInvalid: Error, Sendable, Hashable, CustomStringConvertible {
     public var problems: [JSONProblem]
 
+    /// Problems named one by one in an answer at most; past it, a last entry counts the rest, so
+    /// the work and the size of an answer stay bounded by a small constant (issue 22).
+    public static let maximumReported = 50
+
+    /// The problems as reported: at most ``maximumReported`` of them, the last counting the rest.
+    public var reported: [JSONProblem] {
+        guard problems.count > Self.maximumReported else { return problems }
+        return Array(problems.prefix(Self.maximumReported - 1))
+            + [JSONProblem(path: "$", message: "and \(problems.count - Self.maximumReported + 1) more problems")]
+    }
+
     public init(_ problems: [JSONProblem]) {
         self.problems = problems
     }
@@ -111,9 +122,16 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
     private mutating func reportUnknown(_ unknown: [String]) {
         guard !unknown.isEmpty else { return }
         let names = Key.allCases.map(\.stringValue)
-        for name in unknown.sorted() {
+        // Each named with a suggestion, up to the report's limit; the rest only counted, so a
+        // body of 58,395 unknown keys costs a count, not 58,395 edit distances (issue 22).
+        let named = max(0, MessageInvalid.maximumReported - problems.count)
+        let sorted = unknown.count <= named ? unknown.sorted() : Array(unknown.sorted().prefix(named))
+        for name in sorted {
             problems.append(JSONProblem(path: JSONPath.render(path + [JSONKey(name)]),
                                         message: "unknown field \"\(name)\"" + Suggestion.didYouMean(name, among: names)))
+        }
+        if unknown.count > sorted.count {
+            problems.append(JSONProblem(path: JSONPath.render(path), message: "and \(unknown.count - sorted.count) more unknown fields"))
         }
     }
 

@@ -1,3 +1,4 @@
+import ContinuumCore
 import ContinuumJSON
 import HTTPTypes
 import Hummingbird
@@ -53,8 +54,10 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, CustomStringConver
 
     static func notFound(_ detail: String) -> APIProblem { APIProblem(.notFound, title: "Not found", detail: detail) }
 
+    /// At most ``MessageInvalid/maximumReported`` problems are listed; the last then counts the rest.
     static func badRequest(_ title: String, _ errors: [JSONProblem]) -> APIProblem {
-        APIProblem(.badRequest, title: title, detail: errors.count == 1 ? errors[0].description : "\(errors.count) problems; see errors", errors: errors)
+        APIProblem(.badRequest, title: title, detail: errors.count == 1 ? errors[0].description : "\(errors.count) problems; see errors",
+                   errors: MessageInvalid(errors).reported)
     }
 
     static func unsupportedMediaType(expected: String, got: String?) -> APIProblem {

@@ -5,21 +5,25 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// The outermost layer: turns every error into problem+json, logs one line per request (ids,
 /// never bodies, query strings or headers), and records metrics.
 ///
 /// An error no handler anticipated is a 500 with an incident id in the log; input is never
 /// supposed to reach that branch (the JSONTestSuite and authorisation tests check it).
-struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
+struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
     let metrics: ServerMetrics
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         var response: Response
+        // The access checks record the token's slot here; it is given back when the answer is ready.
+        let scope = RequestScope(source: context.remoteAddress?.ipAddress ?? "unknown")
+        defer { scope.end() }
         do {
-            response = try await next(request, context)
+            response = try await RequestScope.$current.withValue(scope) { try await next(request, context) }
         } catch let problem as APIProblem {
             response = try problem.response(from: request, context: context)
         } catch let error as StoreError {
@@ -28,6 +32,15 @@ struct RequestMiddleware<Context: RequestContext>: RouterMiddleware {
             let title = error.status == .notFound ? "Not found" : error.status.reasonPhrase
             let detail = error.status == .notFound ? "no route \(request.method.rawValue) \(request.uri.path)" : (error.body ?? error.status.reasonPhrase)
             response = try APIProblem(error.status, title: title, detail: detail).response(from: request, context: context)
+        } catch let error as HTTPParserError {
+            // Malformed framing (a bad chunk size, say) is the client's error, not ours.
+            response = try APIProblem(.badRequest, title: "Malformed request", detail: "the request's HTTP framing is invalid: \(error)")
+                .response(from: request, context: context)
+        } catch let error as ChannelError where error == .ioOnClosedChannel || error == .outputClosed || error == .inputClosed || error == .eof {
+            // The client went away before its request was complete: nothing was applied, and
+            // nobody is there to answer. Counted as a 400, not as a server failure.
+            response = try APIProblem(.badRequest, title: "Request incomplete", detail: "the connection closed before the request was complete")
+                .response(from: request, context: context)
         } catch is NIOTooManyBytesError {
             response = try APIProblem(.contentTooLarge, title: "Body too large", detail: "the body is over the limit").response(from: request, context: context)
         } catch {

@@ -1,29 +1,59 @@
 import ContinuumCore
 import ContinuumJSON
 import ContinuumStore
+import Foundation
 import Hummingbird
 import NIOCore
 import Prometheus
 
-/// `GET /healthz` and `GET /metrics` (Prometheus text format). Neither needs a token: they
-/// carry counts only, never case data.
+/// `GET /healthz` and `GET /metrics` (Prometheus text format). They carry counts only, never
+/// case data; `/metrics` needs the metrics token when one is configured. A scrape is answered
+/// from memory: the two gauges that need the store are read at most once per
+/// `gaugeRefreshInterval`, however often it is scraped (issue 22).
 struct OperationalRoutes: Sendable {
     let store: any CaseStore
     let metrics: ServerMetrics
     let configuration: ServerConfiguration
     let pathway: String
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ContinuumRequestContext>) {
         router.get("/healthz") { _, _ in
             HTTPBodies.json(.object(["status": .string("ok"), "pathway": .string(pathway)]))
         }
-        router.get("/metrics") { _, _ in
-            let gauges = try await store.gauges(today: UKTime.londonDate(of: configuration.now()))
-            metrics.queueLength.set(Double(gauges.queueLength))
-            metrics.overdueClocks.set(Double(gauges.overdueClocks))
+        router.get("/metrics") { request, _ in
+            if let secret = configuration.metricsToken {
+                guard let header = request.headers[.authorization], Self.constantTimeEqual(header, "Bearer " + secret) else {
+                    throw APIProblem.unauthorized("/metrics needs the metrics token: Authorization: Bearer TOKEN")
+                }
+            }
+            if metrics.gaugesDue(every: configuration.gaugeRefreshInterval) {
+                let gauges = try await store.gauges(today: UKTime.londonDate(of: configuration.now()))
+                metrics.queueLength.set(Double(gauges.queueLength))
+                metrics.overdueClocks.set(Double(gauges.overdueClocks))
+            }
+            if let resident = Self.residentBytes() { metrics.residentMemory.set(Double(resident)) }
             var output: [UInt8] = []
             metrics.registry.emit(into: &output)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: output)))
         }
+    }
+
+    /// The process's resident memory, from `/proc/self/statm` (Linux): resident pages times the
+    /// page size. Read at each scrape; nil where there is no such file.
+    static func residentBytes() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// Compares secrets in time that does not depend on where they first differ.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        var difference = UInt8(x.count == y.count ? 0 : 1)
+        for index in 0..<max(x.count, y.count) {
+            difference |= (index < x.count ? x[index] : 0) ^ (index < y.count ? y[index] : 0)
+        }
+        return difference == 0
     }
 }

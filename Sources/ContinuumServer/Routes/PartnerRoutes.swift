@@ -9,12 +9,13 @@ import NIOCore
 /// `POST /v1/referrals`, `POST /v1/referrals/batch`, `GET /v1/referrals/{referralId}`.
 struct PartnerRoutes: Sendable {
     let store: any CaseStore
+    let batchTurns: KeyedTurns
     let access: Access
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
     let logger: Logger
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ContinuumRequestContext>) {
         router.post("/v1/referrals") { request, _ in try await submit(request) }
         router.post("/v1/referrals/batch") { request, _ in try await batch(request) }
         router.get("/v1/referrals/:referralId") { request, context in
@@ -66,44 +67,96 @@ struct PartnerRoutes: Sendable {
         ])
     }
 
-    /// NDJSON in, NDJSON out: one result per non-blank input line, in order. Lines are stored
-    /// concurrently so they share commits; a bad line is reported and the rest go on.
+    /// NDJSON in, NDJSON out, streamed: lines are read, decided and answered as they arrive, one
+    /// result per non-blank line, in order. A bad line is reported and the rest go on; the batch
+    /// is not atomic, and sending it again whole is safe (each line is idempotent by its
+    /// `messageId`). Memory is bounded whatever the body: a line at a time plus a window of
+    /// ``batchWindow`` lines being stored. At most ``ServerConfiguration/maxBatchLines`` lines are
+    /// read: the next gets a 413 line and the rest is not read. One batch per partner runs at a
+    /// time (another waits its turn), so one partner's batches cannot crowd out others (issue 22).
     func batch(_ request: Request) async throws -> Response {
         let principal = try await access.require(request, [.partner], action: "submit referrals")
-        let body = try await HTTPBodies.read(request, mediaType: "application/x-ndjson", limit: configuration.maxBatchBytes)
+        try HTTPBodies.check(request, mediaType: "application/x-ndjson", limit: configuration.maxBatchBytes)
         let receivedAt = configuration.now()
-        let bytes = body.readableBytesView
-        var lines: [(number: Int, result: Result<Referral, ReferralError>)] = []
-        var number = 0
-        for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
-            number += 1
-            let text = line.last == 0x0D ? line.dropLast() : line[...]
-            if text.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-            let result = Result { () throws(ReferralError) in try ReferralReader().read(Array(text), receivedAt: receivedAt) }
-            lines.append((number, result))
+        let partner = principal.partnerId ?? principal.tokenId
+        let body = request.body
+        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody { writer in
+            await batchTurns.enter(partner)
+            do {
+                try await streamBatch(body, principal: principal, receivedAt: receivedAt) { value in
+                    var bytes = value.serializedBytes()
+                    bytes.append(0x0A)
+                    try await writer.write(ByteBuffer(bytes: bytes))
+                }
+                await batchTurns.leave(partner)
+            } catch {
+                await batchTurns.leave(partner)
+                throw error
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    /// Lines stored at once per batch: enough to share commits, few enough to stay fair.
+    static let batchWindow = 8
+
+    private func streamBatch(_ body: RequestBody, principal: Principal, receivedAt: Timestamp,
+                             answer: (JSONValue) async throws -> Void) async throws {
+        var lines = LineSplitter(maxLineBytes: configuration.maxBodyBytes)
+        var window: [Task<JSONValue, Never>] = []
+        var count = 0
+        var bytes = 0
+        var stopped = false
+        func submit(_ line: LineSplitter.Line) async throws -> Bool {
+            guard !line.isBlank else { return true }
+            count += 1
+            guard count <= configuration.maxBatchLines else {
+                try await drain(0)
+                try await answer(.object(["line": .integer(Int64(line.number)), "status": .integer(413), "errors": .array([.object([
+                    "path": .string("$"),
+                    "message": .string("a batch holds at most \(configuration.maxBatchLines) lines; this line and the rest were not read: send them in another batch"),
+                ])])]))
+                return false
+            }
+            let number = line.number
+            let result: Result<Referral, ReferralError>
+            if let tooLong = line.tooLong {
+                result = .failure(.invalid([JSONProblem(path: "$", message: "the line is \(tooLong) bytes or more; the limit is \(configuration.maxBodyBytes)")]))
+            } else {
+                result = Result { () throws(ReferralError) in try ReferralReader().read(line.bytes, receivedAt: receivedAt) }
+            }
+            window.append(Task { await batchLine(number, result, principal: principal, receivedAt: receivedAt) })
+            try await drain(Self.batchWindow - 1)
+            return true
         }
-        let results = await withTaskGroup(of: (Int, JSONValue).self) { group in
-            for (index, line) in lines.enumerated() {
-                group.addTask {
-                    (index, await batchLine(line.number, line.result, principal: principal, receivedAt: receivedAt))
+        func drain(_ keep: Int) async throws {
+            while window.count > keep { try await answer(await window.removeFirst().value) }
+        }
+        reading: for try await chunk in body {
+            bytes += chunk.readableBytes
+            guard bytes <= configuration.maxBatchBytes else {
+                try await drain(0)
+                try await answer(.object(["line": .integer(Int64(lines.number + 1)), "status": .integer(413), "errors": .array([.object([
+                    "path": .string("$"), "message": .string("the batch is over \(configuration.maxBatchBytes) bytes; the rest was not read: send it in another batch"),
+                ])])]))
+                stopped = true
+                break reading
+            }
+            for line in lines.feed(chunk.readableBytesView) {
+                guard try await submit(line) else {
+                    stopped = true
+                    break reading
                 }
             }
-            var results = Array(repeating: JSONValue.null, count: lines.count)
-            for await (index, value) in group { results[index] = value }
-            return results
         }
-        var output: [UInt8] = []
-        for result in results {
-            output.append(contentsOf: result.serializedBytes())
-            output.append(0x0A)
-        }
-        return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: output)))
+        if !stopped, let last = lines.finish() { _ = try await submit(last) }
+        try await drain(0)
     }
 
     private func batchLine(_ number: Int, _ result: Result<Referral, ReferralError>, principal: Principal, receivedAt: Timestamp) async -> JSONValue {
         func failure(_ status: Int, _ problems: [JSONProblem]) -> JSONValue {
             .object(["line": .integer(Int64(number)), "status": .integer(Int64(status)),
-                     "errors": .array(problems.map { .object(["path": .string($0.path), "message": .string($0.message)]) })])
+                     "errors": .array(MessageInvalid(problems).reported.map { .object(["path": .string($0.path), "message": .string($0.message)]) })])
         }
         switch result {
         case .failure(let error):
@@ -117,7 +170,7 @@ struct PartnerRoutes: Sendable {
                 fields["status"] = .integer(outcome.replayed ? 200 : 201)
                 return .object(fields)
             } catch let error as StoreError {
-                let problem = RequestMiddleware<BasicRequestContext>.problem(for: error)
+                let problem = RequestMiddleware<ContinuumRequestContext>.problem(for: error)
                 return failure(problem.status.code, problem.errors.isEmpty ? [JSONProblem(path: "$", message: problem.detail)] : problem.errors)
             } catch {
                 return failure(503, [JSONProblem(path: "$", message: "the record store could not complete this line; resend it")])

@@ -15,7 +15,7 @@ struct StaffRoutes: Sendable {
 
     private static let staff: Set<Role> = [.practitioner, .manager]
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ContinuumRequestContext>) {
         router.get("/v1/queue") { request, _ in
             _ = try await access.require(request, Self.staff, action: "read the queue")
             var limit: Int?

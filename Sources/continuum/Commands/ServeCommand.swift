@@ -15,7 +15,9 @@ struct ServeCommand: AsyncParsableCommand {
             error, one line per request, with ids only (never names, dates of birth or free text).
 
             The API is described in docs/openapi.yaml and docs/service.md. Every route but \
-            /healthz and /metrics needs a bearer token from `continuum token create`.
+            /healthz and /metrics needs a bearer token from `continuum token create`. The limits \
+            that keep one client from exhausting the service (connections, timeouts, rates) are \
+            in docs/security.md.
 
             Examples:
               continuum serve
@@ -48,12 +50,46 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "LEVEL"))
     var logLevel = "info"
 
+    @Option(name: .long, help: ArgumentHelp("Connections served at once; one more is answered 503 and closed.", valueName: "N"))
+    var maxConnections = 1024
+
+    @Option(name: .long, help: ArgumentHelp("Seconds a connection may wait without a request under way (incomplete headers included).", valueName: "SECONDS"))
+    var idleTimeout = 30
+
+    @Option(name: .long, help: ArgumentHelp("Seconds a request body may take to arrive once its headers have (408 after).", valueName: "SECONDS"))
+    var bodyTimeout = 60
+
+    @Option(name: .long, help: ArgumentHelp("Requests one token may have under way at once (429 beyond; 0: no limit).", valueName: "N"))
+    var maxConcurrentPerToken = 16
+
+    @Option(name: .long, help: ArgumentHelp("Failed authentications (401, 403) per second allowed to one address (429 beyond; 0: no limit).", valueName: "N"))
+    var authFailureLimit: Double = 5
+
+    @Option(name: .long, help: ArgumentHelp("A file holding the secret GET /metrics must be sent (or $CONTINUUM_METRICS_TOKEN); open without one.", valueName: "FILE"))
+    var metricsTokenFile: String?
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard maxBody > 0, rateLimit >= 0, rateBurst >= 1 else { throw ValidationError("--max-body must be positive, --rate-limit 0 or more, --rate-burst 1 or more") }
+        guard maxConnections >= 1, idleTimeout >= 1, bodyTimeout >= 1, maxConcurrentPerToken >= 0, authFailureLimit >= 0 else {
+            throw ValidationError("--max-connections, --idle-timeout and --body-timeout must be 1 or more; --max-concurrent-per-token and --auth-failure-limit 0 or more")
+        }
+    }
+
+    /// The metrics secret: the file's first line, else `$CONTINUUM_METRICS_TOKEN`, else none.
+    func metricsToken() throws -> String? {
+        if let metricsTokenFile {
+            guard let text = try? String(contentsOfFile: metricsTokenFile, encoding: .utf8),
+                  let secret = text.split(whereSeparator: \.isNewline).first.map({ $0.trimmingCharacters(in: .whitespaces) }), !secret.isEmpty else {
+                Console.error("continuum: --metrics-token-file \(metricsTokenFile) cannot be read, or its first line is empty")
+                throw Exit.noInput
+            }
+            return secret
+        }
+        return ProcessInfo.processInfo.environment["CONTINUUM_METRICS_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     func run() async throws {
@@ -69,6 +105,11 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration(host: host, port: port, maxBodyBytes: maxBody, maxBatchBytes: maxBody * 16,
                                                 rateLimitPerSecond: rateLimit, rateLimitBurst: rateBurst)
         configuration.indicatorTargets = try ReportCommand.loadTargets(targets)
+        configuration.connections = ConnectionLimits(maxConnections: maxConnections, idleTimeout: .seconds(idleTimeout), bodyTimeout: .seconds(bodyTimeout))
+        configuration.concurrentRequestsPerToken = maxConcurrentPerToken
+        configuration.failureRatePerSecond = authFailureLimit
+        configuration.failureBurst = max(1, authFailureLimit * 6)
+        configuration.metricsToken = try metricsToken()
         let server = ContinuumServer(store: store, pathway: verified, configuration: configuration, logger: logger)
         let host = self.host
         let path = database.database
