@@ -43,6 +43,12 @@ public struct ContinuumServer: Sendable {
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let metrics = ServerMetrics()
         let watcher = ClockWatcher(store: store, interval: configuration.clockCheckInterval, now: configuration.now, logger: logger)
+        var services: [any Service] = [watcher]
+        if let checkpoints = configuration.checkpoints {
+            let problems = try await CheckpointWriter.check(store, checkpoints)
+            guard problems.isEmpty else { throw ServerError.logBehindCheckpoint(problems) }
+            services.append(CheckpointWriter(store: store, settings: checkpoints, now: configuration.now, logger: logger))
+        }
         let limits = configuration.connections
         let counter = ConnectionCounter()
         let app = Application(
@@ -51,10 +57,24 @@ public struct ContinuumServer: Sendable {
             // Past the cap plus room to say 503, stop accepting: idle sockets cannot take every descriptor.
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "continuum",
                                  availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections + ConnectionLimits.refusalHeadroom, logger: logger)),
-            services: [watcher],
+            services: services,
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger
         )
         try await app.runService()
+    }
+}
+
+/// Why the server would not start.
+public enum ServerError: Error, Sendable, CustomStringConvertible {
+    /// The log contradicts the latest checkpoint in the checkpoint folder.
+    case logBehindCheckpoint([String])
+
+    public var description: String {
+        switch self {
+        case .logBehindCheckpoint(let problems):
+            "the event log does not hold its latest checkpoint, so it will not be served: " + problems.joined(separator: "; ")
+                + " (restore the database from a backup; `continuum audit verify --checkpoint` says more)"
+        }
     }
 }

@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var concurrentRequestsPerToken = 16
     /// When set, `GET /metrics` needs `Authorization: Bearer` with this secret.
     public var metricsToken: String?
+    /// Signed checkpoints of the log's head, written by the server (docs/security.md).
+    public var checkpoints: CheckpointSettings?
     /// `/metrics` reads the queue and overdue-clock counts from the database at most this often;
     /// scrapes in between are answered from memory.
     public var gaugeRefreshInterval: Duration = .seconds(15)
@@ -49,6 +51,21 @@ public struct ServerConfiguration: Sendable {
         self.rateLimitBurst = rateLimitBurst
         self.clockCheckInterval = clockCheckInterval
         self.now = now
+    }
+}
+
+/// Where and how often the server writes signed checkpoints of the log's head.
+public struct CheckpointSettings: Sendable {
+    public var key: CheckpointKey
+    /// A folder off the database's disk where it can be (a backup mount, say).
+    public var folder: String
+    /// A checkpoint each time the log has grown by this many events (and one at start).
+    public var every: Int64
+
+    public init(key: CheckpointKey, folder: String, every: Int64) {
+        self.key = key
+        self.folder = folder
+        self.every = max(1, every)
     }
 }
 

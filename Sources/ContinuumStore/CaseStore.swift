@@ -43,6 +43,10 @@ public protocol CaseStore: Sendable {
     /// total after each batch. Stops between batches when the task is cancelled.
     func recordBreaches(at now: Timestamp, batchSize: Int, progress: @escaping @Sendable (Int) async -> Void) async throws -> Int
     func authenticate(secret: String) async throws -> Principal?
+    /// The log's head, signed with the checkpoint key (verified first when `verify`).
+    func checkpoint(key: CheckpointKey, at: Timestamp, verify: Bool) async throws -> Checkpoint
+    /// What contradicts a signed checkpoint: a shorter log, or another hash at its last event.
+    func problems(against checkpoint: Checkpoint) async throws -> [String]
     /// The improvement board's indicators for a period, computed from the event log.
     func indicators(from: CalendarDate, to: CalendarDate, targets: IndicatorTargets) async throws -> IndicatorReport
     /// Counts for metrics: open referrals awaiting a decision, and running clocks past due.

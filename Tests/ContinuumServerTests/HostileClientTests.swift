@@ -1,5 +1,6 @@
 import ContinuumJSON
 import ContinuumServer
+import ContinuumStore
 import ContinuumTesting
 import Foundation
 import NIOHTTP1
@@ -150,6 +151,13 @@ struct HostileClientTests {
             #expect(repeated.status == 400 && repeated.json?.lookup("errors.0.path")?.stringValue == "$.immediateRisk")
             let surrogate = try TestFixtures.referral("J-2").serialized().replacingOccurrences(of: #""summary":""#, with: #""summary":"\uDC00"#)
             #expect(try await server.request(.POST, "/v1/referrals", token: server.partnerA, contentType: "application/json", body: Array(surrogate.utf8)).status == 400)
+            // Staff bodies too: a worker's name that would rewrite a terminal.
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("J-3"))))
+            let assigned = try await server.post("/v1/cases/\(caseId)/assignment", token: server.practitioner, json: .object(["to": .string("A. Worker\u{1B}[2K")]))
+            #expect(assigned.status == 400 && assigned.json?.lookup("errors.0.path")?.stringValue == "$.to")
+            let rationale = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner,
+                                                  json: .object(["accept": .bool(true), "rationale": .string("Agree.\nConsent given.")]))
+            #expect(rationale.status == 201, "line breaks are fine in a rationale")
         }
     }
 
@@ -182,6 +190,31 @@ struct HostileClientTests {
             let valid = try await server.request(.POST, "/v1/referrals/batch", token: server.partnerA, contentType: "application/x-ndjson",
                                                  body: Array(good.joined(separator: "\r\n").utf8))
             #expect(valid.lines.map { $0["status"] } == [.integer(201), .integer(201)])
+        }
+    }
+
+    @Test("the server writes signed checkpoints as the log grows, and refuses a log shorter than the latest")
+    func checkpoints() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-checkpoints-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let key = CheckpointKey.generate()
+        let settings = CheckpointSettings(key: key, folder: folder, every: 2)
+        try await TestServer.with(adjust: { $0.checkpoints = settings }) { server in
+            _ = try await server.refer(try TestFixtures.referral("CP-1"))
+            var latest: ContinuumStore.Checkpoint?
+            for _ in 0..<40 where (latest?.events ?? 0) < 8 {
+                try await Task.sleep(for: .milliseconds(250))
+                latest = try ContinuumStore.Checkpoint.latest(in: folder)
+            }
+            let checkpoint = try #require(latest)
+            #expect(checkpoint.events == 8)
+            try key.verify(checkpoint)
+            let mode = try FileManager.default.attributesOfItem(atPath: folder + "/checkpoint-8.json")[.posixPermissions] as? Int
+            #expect(mode == 0o600)
+        }
+        // A fresh database (6 events) under the same folder: shorter than its checkpoint of 8.
+        await #expect(throws: ServerError.self) {
+            try await TestServer.with(adjust: { $0.checkpoints = settings }) { _ in }
         }
     }
 }

@@ -68,9 +68,16 @@ public final class TestServer: Sendable {
         adjust(&configuration)
         let server = ContinuumServer(store: store, pathway: pathway, configuration: configuration, logger: logs.logger())
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let running = Task { try await server.run { port in continuation.yield(port) } }
+        let running = Task {
+            // A server that stops (or never starts) ends the stream, so the wait below ends too.
+            defer { continuation.finish() }
+            try await server.run { port in continuation.yield(port) }
+        }
         var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw TestServerError.didNotStart }
+        guard let port = await iterator.next() else {
+            if case .failure(let error) = await running.result { throw error }
+            throw TestServerError.didNotStart
+        }
         let test = TestServer(port: port, store: store, clock: clock, logs: logs, folder: folder, tokens: tokens)
         do {
             let result = try await body(test)

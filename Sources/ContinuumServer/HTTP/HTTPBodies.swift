@@ -27,6 +27,30 @@ enum HTTPBodies {
         }
     }
 
+    /// The first string in a staff request holding a control character other than tab and line
+    /// breaks (C0, DEL, C1): names, ids and rationales are printed on terminals (issue 22).
+    static func controlCharacter(in value: JSONValue, at path: String) -> JSONProblem? {
+        switch value {
+        case .string(let text):
+            guard let scalar = text.unicodeScalars.first(where: { ($0.value < 0x20 && !["\t", "\n", "\r"].contains($0)) || (0x7F...0x9F).contains($0.value) }) else {
+                return nil
+            }
+            return JSONProblem(path: path, message: "must not contain control characters (U+\(String(format: "%04X", scalar.value)) found)")
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                if let problem = controlCharacter(in: item, at: "\(path)[\(index)]") { return problem }
+            }
+            return nil
+        case .object(let members):
+            for key in members.keys.sorted() {
+                if let member = members[key], let problem = controlCharacter(in: member, at: "\(path).\(key)") { return problem }
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
     /// Decodes a small JSON request (staff actions): syntax errors with their offset, unknown
     /// fields and type errors with their JSON path, all as 400.
     static func decode<T: Decodable>(_ type: T.Type, from buffer: ByteBuffer, limit: Int) throws -> T {
@@ -37,6 +61,9 @@ enum HTTPBodies {
             }
         } catch let error as JSONSyntaxError {
             throw APIProblem.badRequest("Invalid JSON", [JSONProblem(path: "$", message: error.description)])
+        }
+        if let control = try Self.controlCharacter(in: document.value(), at: "$") {
+            throw APIProblem.badRequest("Invalid request", [control])
         }
         do {
             return try document.decode(T.self, rejectUnknownKeys: true)

@@ -18,13 +18,7 @@ struct StaffRoutes: Sendable {
     func register(on router: Router<ContinuumRequestContext>) {
         router.get("/v1/queue") { request, _ in
             _ = try await access.require(request, Self.staff, action: "read the queue")
-            var limit: Int?
-            if let text = request.uri.queryParameters.get("limit") {
-                guard let value = Int(text), (1...QueueBody.maximumLimit).contains(value) else {
-                    throw APIProblem.badRequest("Invalid limit", [JSONProblem(path: "limit", message: "must be a whole number from 1 to \(QueueBody.maximumLimit)")])
-                }
-                limit = value
-            }
+            let limit = try Self.limit(request, default: QueueBody.defaultLimit)
             let today = UKTime.londonDate(of: configuration.now())
             let page = try await store.queue(today: today, limit: limit)
             return try HTTPBodies.json(QueueBody(asOf: today, total: page.total, items: page.items))
@@ -95,14 +89,7 @@ struct StaffRoutes: Sendable {
         }
         router.get("/v1/matches") { request, _ in
             _ = try await access.require(request, Self.staff, action: "read possible matches")
-            var limit = MatchesBody.defaultLimit
-            if let text = request.uri.queryParameters.get("limit") {
-                guard let value = Int(text), (1...QueueBody.maximumLimit).contains(value) else {
-                    throw APIProblem.badRequest("Invalid limit", [JSONProblem(path: "limit", message: "must be a whole number from 1 to \(QueueBody.maximumLimit)")])
-                }
-                limit = value
-            }
-            return try HTTPBodies.json(try await store.possibleMatches(limit: limit))
+            return try HTTPBodies.json(try await store.possibleMatches(limit: try Self.limit(request, default: MatchesBody.defaultLimit)))
         }
         router.post("/v1/matches/:matchId/link") { request, context in
             let matchId = try context.parameters.require("matchId")
@@ -134,7 +121,9 @@ struct StaffRoutes: Sendable {
         }
         router.get("/v1/approvals") { request, _ in
             _ = try await access.require(request, [.manager], action: "list approvals")
-            return try HTTPBodies.json(ApprovalsBody(items: try await store.approvals()))
+            let limit = try Self.limit(request, default: QueueBody.defaultLimit)
+            let items = try await store.approvals()
+            return try HTTPBodies.json(ApprovalsBody(total: items.count, items: Array(items.prefix(limit))))
         }
         router.post("/v1/decisions/:decisionId/approval") { request, context in
             let id = try context.parameters.require("decisionId")
@@ -145,6 +134,16 @@ struct StaffRoutes: Sendable {
             log(body.approve ? "approved" : "rejected", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
         }
+    }
+
+    /// `?limit=N` (1 to ``QueueBody/maximumLimit``), else `fallback`: every list is paged, so an
+    /// answer's size never grows with the database (issue 22).
+    static func limit(_ request: Request, default fallback: Int) throws -> Int {
+        guard let text = request.uri.queryParameters.get("limit") else { return fallback }
+        guard let value = Int(text), (1...QueueBody.maximumLimit).contains(value) else {
+            throw APIProblem.badRequest("Invalid limit", [JSONProblem(path: "limit", message: "must be a whole number from 1 to \(QueueBody.maximumLimit)")])
+        }
+        return value
     }
 
     /// `?from=&to=` checked before any work: a 400 names the field (issue 22).
@@ -172,9 +171,10 @@ struct StaffRoutes: Sendable {
     }
 }
 
-/// `GET /v1/queue`: the most urgent `limit` items (all without one) and how many wait in all.
+/// `GET /v1/queue`: the most urgent `limit` items (100 without one) and how many wait in all.
 struct QueueBody: Encodable {
     static let maximumLimit = 1000
+    static let defaultLimit = 100
     var asOf: CalendarDate
     var total: Int
     var items: [QueueItem]
@@ -213,8 +213,9 @@ struct UnlinkRequest: Decodable {
     }
 }
 
-/// `GET /v1/approvals`.
+/// `GET /v1/approvals`: the oldest `limit` (100 without one) and how many wait in all.
 struct ApprovalsBody: Encodable {
+    var total: Int
     var items: [ApprovalItem]
 }
 

@@ -52,7 +52,7 @@ enum EventLog {
     static func verify(_ db: Database) throws -> ChainReport {
         var expected: Int64 = 1
         var previous = EventRecord.genesisHash
-        let rows = try Row.fetchCursor(db, sql: "SELECT sequence, case_id, actor_id, actor_role, at, body, previous_hash, hash FROM events ORDER BY sequence")
+        let rows = try Row.fetchCursor(db, sql: "SELECT sequence, case_id, type, actor_id, actor_role, at, body, previous_hash, hash FROM events ORDER BY sequence")
         while let row = try rows.next() {
             let sequence: Int64 = row["sequence"]
             guard sequence == expected else {
@@ -70,6 +70,14 @@ enum EventLog {
             let hash = EventRecord.chainHash(previousHash: previous, canonicalText: text)
             guard hash == row["hash"] as String else {
                 throw StoreError.chainBroken(sequence: sequence, reason: "its content does not match its hash (edited after it was written)")
+            }
+            // The one stored column the hash does not cover is the body's name, repeated for
+            // queries: it must say what the hashed body says (issue 22).
+            guard let body = try? JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(row["body"] as String).decode(EventBody.self) else {
+                throw StoreError.chainBroken(sequence: sequence, reason: "its body does not decode as an event")
+            }
+            guard body.type == row["type"] as String else {
+                throw StoreError.chainBroken(sequence: sequence, reason: "its type column says \"\(row["type"] as String)\" but its hashed body is a \(body.type) event")
             }
             previous = hash
             expected += 1

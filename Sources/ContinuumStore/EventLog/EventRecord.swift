@@ -47,14 +47,19 @@ public struct EventBody: Sendable, Codable {
     public var routed: RoutedReferral?
     /// A change made by staff or the clock watcher (`decided`, `step-up`, `closed`, …).
     public var change: CaseEvent?
+    /// A token created or revoked (`token-created`, `token-revoked`): logged so that
+    /// `audit verify --checkpoint` can check the tokens table against the log (issue 22).
+    public var token: TokenRecord?
 
     public init(referral: ReceivedReferral) { self.referral = referral }
     public init(routed: RoutedReferral) { self.routed = routed }
     public init(change: CaseEvent) { self.change = change }
+    public init(token: TokenRecord) { self.token = token }
 
     public var type: String {
         if referral != nil { return "referral-received" }
         if routed != nil { return "routed" }
+        if let token { return token.revoked ? "token-revoked" : "token-created" }
         return change?.name ?? "unknown"
     }
 
@@ -64,6 +69,17 @@ public struct EventBody: Sendable, Codable {
         if let routed { return .routed(routed.decision) }
         return change
     }
+}
+
+/// A token as the log keeps it: never the secret, only its SHA-256, as the tokens table does.
+public struct TokenRecord: Sendable, Hashable, Codable {
+    public var tokenId: String
+    public var role: Role
+    public var partnerId: String?
+    public var secretHash: String
+    public var name: String?
+    /// A revocation (the other fields repeat the token's).
+    public var revoked: Bool
 }
 
 /// A referral as the log keeps it: the validated message and how it was matched.

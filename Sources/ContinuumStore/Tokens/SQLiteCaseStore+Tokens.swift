@@ -2,6 +2,9 @@ import ContinuumCore
 import GRDB
 
 extension SQLiteCaseStore {
+    /// Who token events are logged as: the `token` command, run by whoever holds the database.
+    static let administrator = Actor(id: "token-command", role: .admin)
+
     /// Creates a token and returns it with its secret, which is shown once and stored only as a hash.
     public func createToken(role: Role, partnerId: String?, name: String?, at: Timestamp) async throws -> (info: TokenInfo, secret: String) {
         if role == .partner, partnerId?.isEmpty ?? true {
@@ -12,9 +15,12 @@ extension SQLiteCaseStore {
         }
         let secret = Identifier.tokenSecret()
         let info = TokenInfo(tokenId: Identifier.tokenId(), role: role, partnerId: partnerId, name: name, createdAt: at, revokedAt: nil)
+        let hash = Hex.sha256(Array(secret.utf8))
         try await write { db in
             try db.execute(sql: "INSERT INTO tokens (token_id, secret_hash, role, partner_id, name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [info.tokenId, Hex.sha256(Array(secret.utf8)), role.rawValue, partnerId, name, at.description])
+                           arguments: [info.tokenId, hash, role.rawValue, partnerId, name, at.description])
+            _ = try EventLog.append(EventBody(token: TokenRecord(tokenId: info.tokenId, role: role, partnerId: partnerId, secretHash: hash, name: name, revoked: false)),
+                                    caseId: info.tokenId, actor: Self.administrator, at: at, db)
         }
         return (info, secret)
     }
@@ -38,6 +44,10 @@ extension SQLiteCaseStore {
                 guard try Bool.fetchOne(db, sql: "SELECT 1 FROM tokens WHERE token_id = ?", arguments: [tokenId]) != nil else {
                     throw StoreError.tokenNotFound(tokenId)
                 }
+            } else if let row = try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE token_id = ?", arguments: [tokenId]), let role = Role(rawValue: row["role"]) {
+                _ = try EventLog.append(EventBody(token: TokenRecord(tokenId: tokenId, role: role, partnerId: row["partner_id"], secretHash: row["secret_hash"],
+                                                                     name: row["name"], revoked: true)),
+                                        caseId: tokenId, actor: Self.administrator, at: at, db)
             }
         }
     }

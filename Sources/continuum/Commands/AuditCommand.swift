@@ -3,13 +3,14 @@ import ContinuumClient
 import ContinuumCore
 import ContinuumJSON
 import ContinuumStore
+import Foundation
 
 /// `continuum audit verify`: check the event log's hash chain.
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check the tamper-evident event log; sample and grade case files for audit.",
-        subcommands: [Verify.self, Sample.self, Grade.self]
+        subcommands: [Verify.self, Keygen.self, Checkpoint.self, Sample.self, Grade.self]
     )
 
     struct Sample: AsyncParsableCommand {
@@ -65,21 +66,129 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute every event's hash and check the chain; exit 70 at the first break.",
-            discussion: "Example:\n  continuum audit verify --database data/continuum.sqlite"
+            abstract: "Check the event log: its hash chain, and with --checkpoint its length, head, projections and tokens.",
+            discussion: """
+                Without --checkpoint: recomputes every event's hash and checks the chain (an event edited, \
+                removed or moved in the middle of the log). With --checkpoint FILE and --key FILE (the \
+                checkpoint key, private or public): also fails when the log is shorter than the signed \
+                checkpoint (events cut from its end, the whole log deleted), when the signed event's hash \
+                differs (the log rewritten with its hashes recomputed), or when a projection table or a \
+                token disagrees with a replay of the log. The replay copies the database beside it for the \
+                time it runs. Exit 0: verified; 70: a problem, each printed.
+
+                Examples:
+                  continuum audit verify --database data/continuum.sqlite
+                  continuum audit verify --checkpoint checkpoints/checkpoint-12000.json --key checkpoint.key.pub
+                """
         )
 
         @OptionGroup var database: DatabaseOption
         @OptionGroup var pathway: PathwayOption
+        @Option(name: .long, help: ArgumentHelp("A checkpoint file from `audit checkpoint` or `serve --checkpoint-dir`.", valueName: "FILE"))
+        var checkpoint: String?
+        @Option(name: .long, help: ArgumentHelp("The checkpoint key that signed it (private or .pub).", valueName: "FILE"))
+        var key: String?
+
+        func validate() throws {
+            if (checkpoint == nil) != (key == nil) { throw ValidationError("--checkpoint and --key go together") }
+        }
 
         func run() async throws {
+            let signed = try checkpoint.map { path in try readCheckpoint(path, key: key ?? "") }
             let store = try database.open(pathway: try pathway.loadVerified())
             do {
                 let report = try await store.verifyChain()
-                Console.out("continuum: event log verified: \(report.events) events, last hash \(report.lastHash)")
+                guard let signed else {
+                    Console.out("continuum: event log verified: \(report.events) events, last hash \(report.lastHash)")
+                    return
+                }
+                let problems = try await store.problems(against: signed) + store.problemsAgainstReplay()
+                guard problems.isEmpty else {
+                    for problem in problems { Console.error("continuum: \(problem)") }
+                    throw Exit.software
+                }
+                Console.out("continuum: event log verified: \(report.events) events, last hash \(report.lastHash); "
+                            + "it holds the checkpoint of \(signed.at) (\(signed.events) events), and the projections and tokens agree with a replay")
             } catch let error as StoreError {
                 Console.error("continuum: \(error)")
                 throw Exit.software
+            }
+        }
+
+        private func readCheckpoint(_ path: String, key keyPath: String) throws -> ContinuumStore.Checkpoint {
+            do {
+                let checkpoint = try ContinuumStore.Checkpoint.read(file: path)
+                try CheckpointKey(file: keyPath).verify(checkpoint)
+                return checkpoint
+            } catch {
+                Console.error("continuum: \(error)")
+                throw Exit.dataError
+            }
+        }
+    }
+
+    struct Keygen: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make a checkpoint key: FILE (private, 0600: keep it off the database's machine where you can) and FILE.pub.",
+            discussion: "Example:\n  continuum audit keygen --out /etc/continuum/checkpoint.key"
+        )
+        @Option(name: .long, help: ArgumentHelp("Where to write the private key (FILE.pub gets the public one).", valueName: "FILE"))
+        var out: String
+
+        func run() throws {
+            guard !FileManager.default.fileExists(atPath: out), !FileManager.default.fileExists(atPath: out + ".pub") else {
+                Console.error("continuum: \(out) or \(out).pub exists already; a key is never overwritten")
+                throw Exit.cannotCreate
+            }
+            let key = CheckpointKey.generate()
+            guard FileManager.default.createFile(atPath: out, contents: Data((key.privateFileText ?? "").utf8), attributes: [.posixPermissions: 0o600]),
+                  FileManager.default.createFile(atPath: out + ".pub", contents: Data(key.publicFileText.utf8), attributes: [.posixPermissions: 0o644]) else {
+                Console.error("continuum: cannot write \(out)")
+                throw Exit.cannotCreate
+            }
+            Console.out("continuum: wrote checkpoint key \(key.keyId) to \(out) (private) and \(out).pub (public)")
+        }
+    }
+
+    struct Checkpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify the log and sign its head (events, last hash) with the checkpoint key: keep the file off the database's machine.",
+            discussion: "Example:\n  continuum audit checkpoint --key /etc/continuum/checkpoint.key --out /backup/checkpoint-$(date +%F).json"
+        )
+        @OptionGroup var database: DatabaseOption
+        @OptionGroup var pathway: PathwayOption
+        @Option(name: .long, help: ArgumentHelp("The private checkpoint key.", valueName: "FILE")) var key: String
+        @Option(name: .long, help: ArgumentHelp("Write the checkpoint here (default: standard output).", valueName: "FILE")) var out: String?
+
+        func run() async throws {
+            let signer: CheckpointKey
+            do {
+                signer = try CheckpointKey(file: key)
+            } catch {
+                Console.error("continuum: \(error)")
+                throw Exit.dataError
+            }
+            guard signer.canSign else {
+                Console.error("continuum: \(key) is a public key; signing needs the private one")
+                throw Exit.dataError
+            }
+            let store = try database.open(pathway: try pathway.loadVerified())
+            let checkpoint: ContinuumStore.Checkpoint
+            do {
+                checkpoint = try await store.checkpoint(key: signer, at: Clock.now)
+            } catch let error as StoreError {
+                Console.error("continuum: not signed: \(error)")
+                throw Exit.software
+            }
+            let text = try checkpoint.fileText()
+            if let out {
+                guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
+                    Console.error("continuum: cannot write \(out)")
+                    throw Exit.cannotCreate
+                }
+                Console.error("continuum: signed checkpoint of \(checkpoint.events) events written to \(out)")
+            } else {
+                Console.out(String(text.dropLast()))
             }
         }
     }

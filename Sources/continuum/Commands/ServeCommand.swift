@@ -1,6 +1,7 @@
 import ArgumentParser
 import ContinuumCore
 import ContinuumServer
+import ContinuumStore
 import Foundation
 import Logging
 
@@ -65,6 +66,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Failed authentications (401, 403) per second allowed to one address (429 beyond; 0: no limit).", valueName: "N"))
     var authFailureLimit: Double = 5
 
+    @Option(name: .long, help: ArgumentHelp("The private checkpoint key (`continuum audit keygen`): sign the log's head into --checkpoint-dir.", valueName: "FILE"))
+    var checkpointKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("Where signed checkpoints go (off the database's disk where you can); the server refuses a log shorter than the latest.", valueName: "DIR"))
+    var checkpointDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("A checkpoint each time the log grows by N events.", valueName: "N"))
+    var checkpointEvery: Int64 = 1000
+
     @Option(name: .long, help: ArgumentHelp("A file holding the secret GET /metrics must be sent (or $CONTINUUM_METRICS_TOKEN); open without one.", valueName: "FILE"))
     var metricsTokenFile: String?
 
@@ -74,6 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard maxBody > 0, rateLimit >= 0, rateBurst >= 1 else { throw ValidationError("--max-body must be positive, --rate-limit 0 or more, --rate-burst 1 or more") }
+        if (checkpointKey == nil) != (checkpointDir == nil) { throw ValidationError("--checkpoint-key and --checkpoint-dir go together") }
+        guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be 1 or more") }
         guard maxConnections >= 1, idleTimeout >= 1, bodyTimeout >= 1, maxConcurrentPerToken >= 0, authFailureLimit >= 0 else {
             throw ValidationError("--max-connections, --idle-timeout and --body-timeout must be 1 or more; --max-concurrent-per-token and --auth-failure-limit 0 or more")
         }
@@ -110,6 +122,16 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.failureRatePerSecond = authFailureLimit
         configuration.failureBurst = max(1, authFailureLimit * 6)
         configuration.metricsToken = try metricsToken()
+        if let checkpointKey, let checkpointDir {
+            do {
+                let key = try CheckpointKey(file: checkpointKey)
+                guard key.canSign else { throw CheckpointError.badKeyFile(path: checkpointKey, reason: "a public key cannot sign; give the private key") }
+                configuration.checkpoints = CheckpointSettings(key: key, folder: checkpointDir, every: checkpointEvery)
+            } catch {
+                Console.error("continuum: \(error)")
+                throw Exit.dataError
+            }
+        }
         let server = ContinuumServer(store: store, pathway: verified, configuration: configuration, logger: logger)
         let host = self.host
         let path = database.database
@@ -118,6 +140,9 @@ struct ServeCommand: AsyncParsableCommand {
                 // The one line scripts wait for; stdout so `make run` and tests can read the port.
                 Console.out("continuum: listening on http://\(host):\(port) (database \(path), pathway \(verified.definition.reference))")
             }
+        } catch let error as ServerError {
+            Console.error("continuum: \(error)")
+            throw Exit.software
         } catch {
             Console.error("continuum: the server stopped: \(error)")
             throw Exit.unavailable

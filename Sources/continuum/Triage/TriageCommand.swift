@@ -39,7 +39,7 @@ struct TriageCommand: AsyncParsableCommand {
         )
         @OptionGroup var connection: ConnectionOptions
         @Flag(name: .long, help: "Print the rows as a JSON array, for scripts.") var json = false
-        @Option(name: .long, help: ArgumentHelp("Only the N most urgent referrals (1 to 1000); all of them by default.", valueName: "N"))
+        @Option(name: .long, help: ArgumentHelp("The N most urgent referrals (1 to 1000; 100 by default).", valueName: "N"))
         var limit: Int?
 
         func validate() throws {
