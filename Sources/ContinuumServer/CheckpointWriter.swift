@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// Writes a signed checkpoint of the log's head into the checkpoint folder at start and each
 /// time the log has grown by `every` events, checking every few seconds. Each is a file of its
-/// own (`checkpoint-<events>.json`, 0600), so a copy taken elsewhere keeps its history.
+/// own (`checkpoint-<events>.json`, 0600), so a copy taken elsewhere keeps its history; with a
+/// URL, each is also POSTed there (retried at the next check until it is accepted).
 struct CheckpointWriter: Service {
     let store: any CaseStore
     let settings: CheckpointSettings
@@ -24,15 +25,26 @@ struct CheckpointWriter: Service {
 
     func run() async throws {
         var written = (try? Checkpoint.latest(in: settings.folder))??.events ?? -1
+        var unsent: Checkpoint?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let head = try await store.checkpoint(key: settings.key, at: now(), verify: false)
                 if written < 0 || head.events >= written + settings.every {
                     try write(head)
                     written = head.events
+                    unsent = settings.url == nil ? nil : head
                 }
             } catch {
                 logger.error("checkpoint not written", metadata: ["error": .string(String(describing: error))])
+            }
+            if let checkpoint = unsent, let url = settings.url {
+                do {
+                    try await CheckpointPublisher.send(checkpoint, to: url)
+                    unsent = nil
+                    logger.info("checkpoint sent", metadata: ["events": .stringConvertible(checkpoint.events)])
+                } catch {
+                    logger.error("checkpoint not sent; trying again at the next check", metadata: ["error": .string(String(describing: error))])
+                }
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }

@@ -61,11 +61,15 @@ public struct CheckpointSettings: Sendable {
     public var folder: String
     /// A checkpoint each time the log has grown by this many events (and one at start).
     public var every: Int64
+    /// Also sent here (an HTTP POST of the checkpoint's JSON), to a store off this machine; one
+    /// that fails is sent again at the next check.
+    public var url: String?
 
-    public init(key: CheckpointKey, folder: String, every: Int64) {
+    public init(key: CheckpointKey, folder: String, every: Int64, url: String? = nil) {
         self.key = key
         self.folder = folder
         self.every = max(1, every)
+        self.url = url
     }
 }
 

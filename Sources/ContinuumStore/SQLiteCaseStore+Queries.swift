@@ -1,6 +1,7 @@
 import ContinuumCore
 import ContinuumJSON
 import GRDB
+import Synchronization
 
 extension SQLiteCaseStore {
     public func queue(today: CalendarDate, limit: Int?) async throws -> (items: [QueueItem], total: Int) {
@@ -126,10 +127,22 @@ extension SQLiteCaseStore {
         let calculator = IndicatorCalculator(pathway: pathway, targets: targets)
         let warming = Task.detached(priority: .utility) { [pool] in await IndicatorFactTable.warm(pool) }
         defer { warming.cancel() }
-        return try await read { db in
-            try calculator.report(from: from, to: to,
-                                  facts: { visit in try IndicatorFactTable.forEachFact(db, visit) },
-                                  clockStops: { visit in try IndicatorFactTable.forEachClockStop(db, visit) })
+        // Seconds of work on a large log: it stops when the request's task is cancelled (the
+        // client gone, the server stopping), checked every 4,096 facts (issue 22).
+        let stop = Mutex(false)
+        return try await withTaskCancellationHandler {
+            try await read { db in
+                var seen = 0
+                func check() throws {
+                    seen &+= 1
+                    if seen & 4095 == 0, stop.withLock({ $0 }) { throw CancellationError() }
+                }
+                return try calculator.report(from: from, to: to,
+                                             facts: { visit in try IndicatorFactTable.forEachFact(db) { try check(); try visit($0) } },
+                                             clockStops: { visit in try IndicatorFactTable.forEachClockStop(db) { try check(); try visit($0) } })
+            }
+        } onCancel: {
+            stop.withLock { $0 = true }
         }
     }
 }

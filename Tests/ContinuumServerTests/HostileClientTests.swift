@@ -217,4 +217,19 @@ struct HostileClientTests {
             try await TestServer.with(adjust: { $0.checkpoints = settings }) { _ in }
         }
     }
+
+    @Test("checkpoints can also be sent to a URL, signed")
+    func checkpointToURL() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-checkpoints-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let receiver = try RawListener()
+        let key = CheckpointKey.generate()
+        let settings = CheckpointSettings(key: key, folder: folder, every: 1000, url: "http://127.0.0.1:\(receiver.port)/checkpoints")
+        try await TestServer.with(adjust: { $0.checkpoints = settings }) { _ in
+            let body = try #require(await receiver.receive(status: 204, timeout: .seconds(10)))
+            let checkpoint = try JSONParser().parse(body).decode(ContinuumStore.Checkpoint.self)
+            #expect(checkpoint.events == 6)
+            try key.verify(checkpoint)
+        }
+    }
 }

@@ -79,3 +79,68 @@ public final class RawConnection: Sendable {
 public enum RawConnectionError: Error {
     case failed(String)
 }
+
+/// A one-request HTTP receiver on a loopback port: accepts one connection, reads one request
+/// (headers and a `Content-Length` body), answers with `status`, and hands back the body.
+/// For checking what the server sends out (a checkpoint to a URL).
+public final class RawListener: Sendable {
+    private let descriptor: Int32
+    public let port: Int
+
+    public init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw RawConnectionError.failed("socket") }
+        self.descriptor = descriptor
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && listen(descriptor, 4) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        guard bound else {
+            Glibc.close(descriptor)
+            throw RawConnectionError.failed("bind")
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// The body of the next request, answered with `status`; nil if none comes within `timeout`.
+    public func receive(status: Int, timeout: Duration) async -> String? {
+        let descriptor = self.descriptor
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var poller = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+                let milliseconds = Int32(timeout.components.seconds * 1000)
+                guard poll(&poller, 1, milliseconds) > 0 else { return continuation.resume(returning: nil) }
+                let client = accept(descriptor, nil, nil)
+                guard client >= 0 else { return continuation.resume(returning: nil) }
+                defer { Glibc.close(client) }
+                var received: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                while true {
+                    let text = String(decoding: received, as: UTF8.self)
+                    if let end = text.range(of: "\r\n\r\n") {
+                        let headers = text[..<end.lowerBound].lowercased()
+                        let length = headers.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                            .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                        let body = Array(received[(text.utf8.distance(from: text.startIndex, to: end.upperBound))...])
+                        if body.count >= length {
+                            let answer = "HTTP/1.1 \(status) Status\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            _ = answer.withCString { send(client, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
+                            return continuation.resume(returning: String(decoding: body, as: UTF8.self))
+                        }
+                    }
+                    var reader = pollfd(fd: client, events: Int16(POLLIN), revents: 0)
+                    guard poll(&reader, 1, milliseconds) > 0 else { return continuation.resume(returning: nil) }
+                    let count = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+                    guard count > 0 else { return continuation.resume(returning: nil) }
+                    received += buffer[0..<count]
+                }
+            }
+        }
+    }
+
+    deinit { Glibc.close(descriptor) }
+}

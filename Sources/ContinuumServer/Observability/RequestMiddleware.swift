@@ -41,6 +41,10 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
             // nobody is there to answer. Counted as a 400, not as a server failure.
             response = try APIProblem(.badRequest, title: "Request incomplete", detail: "the connection closed before the request was complete")
                 .response(from: request, context: context)
+        } catch is CancellationError {
+            // Long work (a report) stops when its request is cancelled: its client went away.
+            response = try APIProblem(.badRequest, title: "Request cancelled", detail: "the request was cancelled before it was answered")
+                .response(from: request, context: context)
         } catch is NIOTooManyBytesError {
             response = try APIProblem(.contentTooLarge, title: "Body too large", detail: "the body is over the limit").response(from: request, context: context)
         } catch {

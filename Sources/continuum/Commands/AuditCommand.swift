@@ -2,6 +2,7 @@ import ArgumentParser
 import ContinuumClient
 import ContinuumCore
 import ContinuumJSON
+import ContinuumServer
 import ContinuumStore
 import Foundation
 
@@ -159,6 +160,13 @@ struct AuditCommand: AsyncParsableCommand {
         @OptionGroup var pathway: PathwayOption
         @Option(name: .long, help: ArgumentHelp("The private checkpoint key.", valueName: "FILE")) var key: String
         @Option(name: .long, help: ArgumentHelp("Write the checkpoint here (default: standard output).", valueName: "FILE")) var out: String?
+        @Option(name: .long, help: ArgumentHelp("Also POST the checkpoint's JSON to this http(s) URL.", valueName: "URL")) var url: String?
+
+        func validate() throws {
+            if let url {
+                do { try CheckpointPublisher.validate(url) } catch { throw ValidationError("--url: \(error)") }
+            }
+        }
 
         func run() async throws {
             let signer: CheckpointKey
@@ -181,6 +189,15 @@ struct AuditCommand: AsyncParsableCommand {
                 throw Exit.software
             }
             let text = try checkpoint.fileText()
+            if let url {
+                do {
+                    try await CheckpointPublisher.send(checkpoint, to: url)
+                    Console.error("continuum: signed checkpoint of \(checkpoint.events) events sent to \(url)")
+                } catch {
+                    Console.error("continuum: the checkpoint was not sent: \(error)")
+                    throw Exit.unavailable
+                }
+            }
             if let out {
                 guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8)) else {
                     Console.error("continuum: cannot write \(out)")

@@ -75,6 +75,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A checkpoint each time the log grows by N events.", valueName: "N"))
     var checkpointEvery: Int64 = 1000
 
+    @Option(name: .long, help: ArgumentHelp("Also POST each checkpoint's JSON to this http(s) URL (a store off this machine).", valueName: "URL"))
+    var checkpointURL: String?
+
     @Option(name: .long, help: ArgumentHelp("A file holding the secret GET /metrics must be sent (or $CONTINUUM_METRICS_TOKEN); open without one.", valueName: "FILE"))
     var metricsTokenFile: String?
 
@@ -86,6 +89,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard maxBody > 0, rateLimit >= 0, rateBurst >= 1 else { throw ValidationError("--max-body must be positive, --rate-limit 0 or more, --rate-burst 1 or more") }
         if (checkpointKey == nil) != (checkpointDir == nil) { throw ValidationError("--checkpoint-key and --checkpoint-dir go together") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be 1 or more") }
+        if let checkpointURL {
+            guard checkpointDir != nil else { throw ValidationError("--checkpoint-url goes with --checkpoint-key and --checkpoint-dir") }
+            do { try CheckpointPublisher.validate(checkpointURL) } catch { throw ValidationError("--checkpoint-url: \(error)") }
+        }
         guard maxConnections >= 1, idleTimeout >= 1, bodyTimeout >= 1, maxConcurrentPerToken >= 0, authFailureLimit >= 0 else {
             throw ValidationError("--max-connections, --idle-timeout and --body-timeout must be 1 or more; --max-concurrent-per-token and --auth-failure-limit 0 or more")
         }
@@ -126,7 +133,7 @@ struct ServeCommand: AsyncParsableCommand {
             do {
                 let key = try CheckpointKey(file: checkpointKey)
                 guard key.canSign else { throw CheckpointError.badKeyFile(path: checkpointKey, reason: "a public key cannot sign; give the private key") }
-                configuration.checkpoints = CheckpointSettings(key: key, folder: checkpointDir, every: checkpointEvery)
+                configuration.checkpoints = CheckpointSettings(key: key, folder: checkpointDir, every: checkpointEvery, url: checkpointURL)
             } catch {
                 Console.error("continuum: \(error)")
                 throw Exit.dataError
