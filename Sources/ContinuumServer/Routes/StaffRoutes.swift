@@ -91,23 +91,19 @@ struct StaffRoutes: Sendable {
             _ = try await access.require(request, Self.staff, action: "read possible matches")
             return try HTTPBodies.json(try await store.possibleMatches(limit: try Self.limit(request, default: MatchesBody.defaultLimit)))
         }
-        router.post("/v1/matches/:matchId/link") { request, context in
-            let matchId = try context.parameters.require("matchId")
-            let principal = try await access.require(request, Self.staff, action: "decide possible matches")
-            let body = try HTTPBodies.decode(MatchDecisionRequest.self, from: try await read(request), limit: configuration.maxBodyBytes)
-            try body.validate()
-            let outcome = try await store.linkMatch(matchId, rationale: body.rationale, actor: principal.actor, at: configuration.now())
-            log("match-linked", outcome, principal)
-            return try HTTPBodies.json(outcome, status: .created)
-        }
-        router.post("/v1/matches/:matchId/different") { request, context in
-            let matchId = try context.parameters.require("matchId")
-            let principal = try await access.require(request, Self.staff, action: "decide possible matches")
-            let body = try HTTPBodies.decode(MatchDecisionRequest.self, from: try await read(request), limit: configuration.maxBodyBytes)
-            try body.validate()
-            let outcome = try await store.distinguishMatch(matchId, rationale: body.rationale, actor: principal.actor, at: configuration.now())
-            log("match-different", outcome, principal)
-            return try HTTPBodies.json(outcome, status: .created)
+        // The same child (link) or two children (different): one route shape for both decisions.
+        for link in [true, false] {
+            router.post("/v1/matches/:matchId/\(link ? "link" : "different")") { request, context in
+                let matchId = try context.parameters.require("matchId")
+                let principal = try await access.require(request, Self.staff, action: "decide possible matches")
+                let body = try HTTPBodies.decode(MatchDecisionRequest.self, from: try await read(request), limit: configuration.maxBodyBytes)
+                try body.validate()
+                let (actor, now) = (principal.actor, configuration.now())
+                let outcome = link ? try await store.linkMatch(matchId, rationale: body.rationale, actor: actor, at: now)
+                    : try await store.distinguishMatch(matchId, rationale: body.rationale, actor: actor, at: now)
+                log(link ? "match-linked" : "match-different", outcome, principal)
+                return try HTTPBodies.json(outcome, status: .created)
+            }
         }
         router.post("/v1/cases/:caseId/unlink") { request, context in
             let caseId = try context.parameters.require("caseId")

@@ -69,19 +69,22 @@ enum IdentityTables {
                        arguments: [status.rawValue, eventId, matchId])
     }
 
+    /// Records that `a` and `b` are one child (a staff link), forgetting any "different" between them.
     static func link(_ a: String, _ b: String, _ db: Database) throws {
-        let link = try db.cachedStatement(sql: "INSERT OR REPLACE INTO identity_links (referral_id, other_referral_id, how) VALUES (?, ?, 'staff')")
-        try link.execute(arguments: [a, b])
-        try link.execute(arguments: [b, a])
-        try db.execute(sql: "DELETE FROM identity_distinctions WHERE (referral_id = ? AND other_referral_id = ?) OR (referral_id = ? AND other_referral_id = ?)",
-                       arguments: [a, b, b, a])
+        try pair(a, b, into: "identity_links (referral_id, other_referral_id, how) VALUES (?, ?, 'staff')", replacing: true, removingFrom: "identity_distinctions", db)
     }
 
+    /// Records that `a` and `b` are different children, forgetting any link between them.
     static func distinguish(_ a: String, _ b: String, _ db: Database) throws {
-        let pair = try db.cachedStatement(sql: "INSERT OR IGNORE INTO identity_distinctions (referral_id, other_referral_id) VALUES (?, ?)")
-        try pair.execute(arguments: [a, b])
-        try pair.execute(arguments: [b, a])
-        try db.execute(sql: "DELETE FROM identity_links WHERE (referral_id = ? AND other_referral_id = ?) OR (referral_id = ? AND other_referral_id = ?)",
+        try pair(a, b, into: "identity_distinctions (referral_id, other_referral_id) VALUES (?, ?)", replacing: false, removingFrom: "identity_links", db)
+    }
+
+    /// Both directions of a pair into one table, and out of the other.
+    private static func pair(_ a: String, _ b: String, into insert: String, replacing: Bool, removingFrom other: String, _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: "INSERT OR \(replacing ? "REPLACE" : "IGNORE") INTO \(insert)")
+        try statement.execute(arguments: [a, b])
+        try statement.execute(arguments: [b, a])
+        try db.execute(sql: "DELETE FROM \(other) WHERE (referral_id = ? AND other_referral_id = ?) OR (referral_id = ? AND other_referral_id = ?)",
                        arguments: [a, b, b, a])
     }
 
