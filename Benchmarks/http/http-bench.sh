@@ -13,7 +13,7 @@ trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf
 
 database="$work/bench.sqlite"
 token=$("$BIN" token create --role partner --partner bench --database "$database" 2>/dev/null)
-"$BIN" serve --port 0 --database "$database" --rate-limit 0 > "$work/out" 2> "$work/server.log" &
+"$BIN" serve --port 0 --database "$database" --rate-limit 0 --max-concurrent-per-token 0 > "$work/out" 2> "$work/server.log" &
 server=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/out" 2>/dev/null && break; sleep 0.1; done
 port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/out")

@@ -26,7 +26,7 @@ struct LoadTestTests {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let staff = try ServerProcess.run(["token", "create", "--role", "practitioner", "--database", database]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let server = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("server.log"))
+        let server = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0", "--max-concurrent-per-token", "0"], stderrFile: folder.appendingPathComponent("server.log"))
         let run = try await ServerProcess.runAsync(["loadtest", "Simulations/surrey-pathway.json", "--target", "http://127.0.0.1:\(server.port)",
                                                     "--token", partner, "--staff-token", staff, "--rate", "40", "--duration", "3",
                                                     "--connections", "16", "--out", folder.appendingPathComponent("out").path])
