@@ -55,7 +55,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var counted = false
     private var refusing = false
     private var readingBody = false
-    private var responding = false
+    /// The current request has been answered (an early 413, say) while its body still comes.
+    private var answered = false
     private var timer: Scheduled<Void>?
 
     init(limits: ConnectionLimits, counter: ConnectionCounter, metrics: ServerMetrics) {
@@ -99,11 +100,16 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         switch part {
         case .head:
             readingBody = true
-            responding = true
+            answered = false
             schedule(context, after: limits.bodyTimeout) { [weak self, metrics] context in
                 guard let self, self.readingBody else { return }
                 metrics.connectionClosed(reason: "slow-body")
-                self.answer(context, .requestTimeout, "the request body did not arrive within \(self.limits.bodyTimeout); send it again")
+                // One answer per request: if it was answered already, only close.
+                if self.answered {
+                    context.close(promise: nil)
+                } else {
+                    self.answer(context, .requestTimeout, "the request body did not arrive within \(self.limits.bodyTimeout); send it again")
+                }
             }
         case .body:
             break
@@ -117,7 +123,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
-            responding = false
+            answered = true
             if !readingBody {
                 schedule(context, after: limits.idleTimeout) { [metrics] context in
                     metrics.connectionClosed(reason: "idle")
