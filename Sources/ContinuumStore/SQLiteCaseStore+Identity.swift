@@ -16,7 +16,7 @@ extension SQLiteCaseStore {
                     MatchReason(rawValue: String(code))?.explanation ?? String(code)
                 }
                 return PossibleMatch(matchId: row["match_id"],
-                                     raisedAt: Timestamp(rfc3339: row["raised_at"] as String) ?? Timestamp(secondsSinceEpoch: 0),
+                                     raisedAt: try StoredValues.timestamp(row, "raised_at", table: "match_reviews", id: row["match_id"]),
                                      reasons: reasons, referral: try Self.matchRecord(row["referral_id"], db),
                                      candidate: try Self.matchRecord(row["candidate_referral_id"], db))
             }
@@ -31,7 +31,7 @@ extension SQLiteCaseStore {
         let document = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(row["message"] as String)
         let message = try document.decode(Referral.self)
         return MatchRecord(referralId: referralId, caseId: row["case_id"], casePhase: row["phase"], caseLevel: row["level"],
-                           receivedAt: Timestamp(rfc3339: row["received_at"] as String) ?? Timestamp(secondsSinceEpoch: 0),
+                           receivedAt: try StoredValues.timestamp(row, "received_at", table: "referrals", id: referralId),
                            referrer: ReferrerSummary(agency: message.referrer.agency, source: message.referrer.source.rawValue),
                            child: MatchChild(message.child))
     }

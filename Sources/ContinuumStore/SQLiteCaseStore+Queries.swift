@@ -29,7 +29,7 @@ extension SQLiteCaseStore {
                 let phase: String = row["phase"]
                 return QueueItem(
                     caseId: row["case_id"], referralId: row["latest_referral"],
-                    receivedAt: Timestamp(rfc3339: row["received_at"] as String? ?? "") ?? Timestamp(secondsSinceEpoch: 0),
+                    receivedAt: try StoredValues.timestamp(row, "received_at", table: "cases", id: row["case_id"]),
                     child: Self.childSummary(message, today: today), referrer: Self.referrerSummary(message),
                     recommendedLevel: recommendation, recommendedLevelTitle: recommendation.flatMap { pathway.definition.level($0)?.title },
                     immediateRisk: row["immediate_risk"], reReferral: row["re_referral"], decisionDue: nextDue,
@@ -63,7 +63,7 @@ extension SQLiteCaseStore {
             let breached = Set(try String.fetchAll(db, sql: "SELECT clock FROM clocks WHERE case_id = ? AND breached = 1", arguments: [caseId]))
             let referrals = try Row.fetchAll(db, sql: "SELECT * FROM referrals WHERE case_id = ? ORDER BY received_at", arguments: [caseId]).map { row in
                 ReferralView(referralId: row["referral_id"], partnerId: row["partner_id"], messageId: row["message_id"],
-                             receivedAt: Timestamp(rfc3339: row["received_at"] as String) ?? Timestamp(secondsSinceEpoch: 0),
+                             receivedAt: try StoredValues.timestamp(row, "received_at", table: "referrals", id: row["referral_id"]),
                              reReferral: row["re_referral"], previousReferralId: row["previous_referral"],
                              message: try JSONParser().parse(row["message"] as String).value(),
                              decision: try (row["decision"] as String?).map { try JSONParser().parse($0).decode(Decision.self) })

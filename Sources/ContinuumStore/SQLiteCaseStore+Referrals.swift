@@ -122,9 +122,8 @@ extension SQLiteCaseStore {
             } else if !awaiting, let level = row["level"] as String? {
                 outcome = .init(level: level, levelTitle: pathway.definition.level(level)?.title, closureReason: nil)
             }
-            let receivedText: String = row["received_at"]
             let status_ = ReferralStatus(referralId: referralId, caseId: row["case_id"], messageId: row["message_id"],
-                                         receivedAt: Timestamp(rfc3339: receivedText) ?? Timestamp(secondsSinceEpoch: 0),
+                                         receivedAt: try StoredValues.timestamp(row, "received_at", table: "referrals", id: referralId),
                                          status: status, decision: decision, outcome: outcome)
             return (status_, row["partner_id"])
         }

@@ -1,5 +1,6 @@
 import ContinuumCore
 import Foundation
+import GRDB
 import ContinuumJSON
 import ContinuumStore
 import ContinuumTesting
@@ -34,6 +35,23 @@ struct SQLiteCaseStoreTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: fixture.path)
         _ = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway)
         #expect(try mode(fixture.path) == 0o600)
+    }
+
+    @Test("a corrupt stored time is a damaged table naming the remedy, never the epoch")
+    func corruptTimestamp() async throws {
+        let fixture = try StoreFixture()
+        let answer = try await fixture.submit("T-1")
+        try await DatabaseQueue(path: fixture.path).write { db in
+            try db.execute(sql: "UPDATE referrals SET received_at = 'yesterday'")
+            try db.execute(sql: "UPDATE cases SET received_at = 'soon'")
+        }
+        await #expect(throws: StoreError.projectionBroken(table: "referrals", sequence: 0,
+                                                          reason: "\(answer.referralId) has received_at \"yesterday\", not an RFC 3339 time")) {
+            try await fixture.store.referralStatus(answer.referralId)
+        }
+        await #expect(throws: StoreError.self) { try await fixture.store.queue(today: UKTime.londonDate(of: StoreFixture.start)) }
+        #expect(StoreError.projectionBroken(table: "cases", sequence: 0, reason: "x").description
+                == "the cases table is damaged: x; run `continuum rebuild` to recreate it from the event log")
     }
 
     @Test("the same messageId and body is answered again, not stored twice; another body conflicts")

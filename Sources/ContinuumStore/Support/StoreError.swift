@@ -24,7 +24,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The referral cannot leave the case (it is not on it, or it is the case's only referral).
     case cannotUnlink(caseId: String, referralId: String, reason: String)
     /// A projection row cannot be read (edited by hand, or written by a newer version):
-    /// `continuum rebuild` recreates it from the log.
+    /// `continuum rebuild` recreates it from the log. `sequence` is 0 when no one event is to blame.
     case projectionBroken(table: String, sequence: Int64, reason: String)
 
     public var description: String {
@@ -43,7 +43,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .matchResolved(let id, let status): "possible match \(id) was already decided (\(status))"
         case .cannotUnlink(let caseId, let referralId, let reason): "referral \(referralId) cannot be unlinked from case \(caseId): \(reason)"
         case .projectionBroken(let table, let sequence, let reason):
-            "the \(table) table is damaged at event E\(sequence): \(reason); run `continuum rebuild` to recreate it from the event log"
+            "the \(table) table is damaged\(sequence > 0 ? " at event E\(sequence)" : ""): \(reason); run `continuum rebuild` to recreate it from the event log"
         }
     }
 }

@@ -28,9 +28,14 @@ extension SQLiteCaseStore {
     public func listTokens() async throws -> [TokenInfo] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM tokens ORDER BY created_at, token_id").map { row in
-                TokenInfo(tokenId: row["token_id"], role: Role(rawValue: row["role"]) ?? .partner, partnerId: row["partner_id"], name: row["name"],
-                          createdAt: Timestamp(rfc3339: row["created_at"] as String) ?? Timestamp(secondsSinceEpoch: 0),
-                          revokedAt: (row["revoked_at"] as String?).flatMap { Timestamp(rfc3339: $0) })
+                let id: String = row["token_id"]
+                let roleText: String = row["role"]
+                guard let role = Role(rawValue: roleText) else {
+                    throw StoreError.projectionBroken(table: "tokens", sequence: 0, reason: "\(id) has role \"\(roleText)\", which is no role")
+                }
+                return TokenInfo(tokenId: id, role: role, partnerId: row["partner_id"], name: row["name"],
+                          createdAt: try StoredValues.timestamp(row, "created_at", table: "tokens", id: row["token_id"]),
+                          revokedAt: (row["revoked_at"] as String?) == nil ? nil : try StoredValues.timestamp(row, "revoked_at", table: "tokens", id: id))
             }
         }
     }
