@@ -6,7 +6,7 @@ extension SQLiteCaseStore {
     public func decide(caseId: String, level: String?, rationale: String, overrideReason: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
         try await change(caseId: caseId, actor: actor, at: at) { state in
             guard let chosen = level ?? state.recommendation else {
-                throw StoreError.invalidRequest(path: "$.level", message: "the case has no recommendation to accept; choose a level")
+                throw StoreError.invalidCommand(.noRecommendationToAccept)
             }
             return .decided(level: chosen, by: actor, at: at, rationale: rationale, overrideReason: overrideReason)
         }
@@ -16,10 +16,10 @@ extension SQLiteCaseStore {
                            actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
         try await change(caseId: caseId, actor: actor, at: at) { _ in
             if kind == .close {
-                guard let reason else { throw StoreError.invalidRequest(path: "$.reason", message: "closing a case needs a CIN census closure reason (RC1 to RC9)") }
+                guard let reason else { throw StoreError.invalidCommand(.closureReasonMissing) }
                 return .closed(reason: reason, by: actor, at: at, rationale: rationale)
             }
-            guard let to else { throw StoreError.invalidRequest(path: "$.to", message: "a \(kind.rawValue) needs the level to move to") }
+            guard let to else { throw StoreError.invalidCommand(.moveTargetMissing(kind)) }
             return .moved(kind: kind, to: to, by: actor, at: at, rationale: rationale)
         }
     }
@@ -27,11 +27,11 @@ extension SQLiteCaseStore {
     public func recordMilestone(caseId: String, milestone: String, on date: CalendarDate, rationale: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
         let today = UKTime.londonDate(of: at)
         guard date <= today else {
-            throw StoreError.invalidRequest(path: "$.on", message: "\(date) is in the future; record a milestone on or after the day it happens")
+            throw StoreError.invalidCommand(.milestoneInTheFuture(date))
         }
         return try await change(caseId: caseId, actor: actor, at: at) { state in
             if let received = state.receivedAt.map(UKTime.londonDate), date < received {
-                throw StoreError.invalidRequest(path: "$.on", message: "\(date) is before the referral was received (\(received))")
+                throw StoreError.invalidCommand(.milestoneBeforeReferral(date, received: received))
             }
             // Midday UTC on the day: its London date is that day in summer and winter alike.
             let when = Timestamp(secondsSinceEpoch: Int64(date.daysSinceEpoch) * 86_400 + 43_200)

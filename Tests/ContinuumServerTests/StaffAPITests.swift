@@ -98,6 +98,11 @@ struct StaffAPITests {
             #expect(badKind.status == 400 && badKind.json?.lookup("errors.0.path")?.stringValue == "$.kind")
             let noReason = try await server.post(path, token: server.practitioner, json: .object(["kind": .string("close"), "rationale": .string("x")]))
             #expect(noReason.status == 400 && noReason.json?.lookup("errors.0.path")?.stringValue == "$.reason")
+            // The store's own refusals name the request's field too (it speaks of neither paths nor flags).
+            let future = try await server.post("/v1/cases/\(caseId)/milestones", token: server.practitioner,
+                                               json: .object(["milestone": .string("assessment-completed"), "on": .string("2027-06-01"), "rationale": .string("x")]))
+            #expect(future.status == 400 && future.json?.lookup("errors.0.path")?.stringValue == "$.on")
+            #expect(future.json?.lookup("errors.0.message")?.stringValue?.contains("in the future") == true)
             let up = try await server.post(path, token: server.practitioner, json: .object(["kind": .string("step-up"), "to": .string("intensive-support"), "rationale": .string("Worse")]))
             #expect(up.status == 201 && up.json?["level"]?.stringValue == "intensive-support")
             let down = try await server.post(path, token: server.practitioner, json: .object(["kind": .string("step-down"), "to": .string("targeted-support"), "rationale": .string("Better")]))

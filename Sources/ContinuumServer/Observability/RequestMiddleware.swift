@@ -64,6 +64,14 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
         return response
     }
 
+    /// The request field a command problem is about (the milestone's date is `on` on the wire).
+    static func jsonPath(_ field: CommandProblem.Field) -> String {
+        switch field {
+        case .date: "$.on"
+        case .level, .reason, .to, .partner: "$.\(field.rawValue)"
+        }
+    }
+
     /// How store refusals read over HTTP.
     static func problem(for error: StoreError) -> APIProblem {
         switch error {
@@ -81,8 +89,8 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
             case .approvalPending(_), .nothingToApprove: APIProblem(.conflict, title: "Conflicts with the case's state", detail: refusal.description)
             default: APIProblem(.unprocessableContent, title: "Refused by the pathway", detail: refusal.description)
             }
-        case .invalidRequest(let path, let message):
-            APIProblem.badRequest("Invalid request", [.init(path: path, message: message)])
+        case .invalidCommand(let problem):
+            APIProblem.badRequest("Invalid request", [.init(path: Self.jsonPath(problem.field), message: problem.description)])
         case .database, .chainBroken, .projectionBroken:
             APIProblem(.serviceUnavailable, title: "Store unavailable", detail: "the record store cannot complete the request; try again shortly")
         }

@@ -10,8 +10,9 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case approvalNotFound(String)
     /// The pathway refused the change (the rule is in the error's text).
     case refused(CaseTransitionError)
-    /// A request field is missing or wrong (`path` is its JSON path).
-    case invalidRequest(path: String, message: String)
+    /// A command the store cannot carry out as given (a field missing or out of range), in the
+    /// domain's words: the server names the JSON field, the CLI the flag.
+    case invalidCommand(CommandProblem)
     /// The database file cannot be opened or written.
     case database(path: String, message: String)
     /// The event log does not match its hashes (`sequence` is the first bad entry).
@@ -35,7 +36,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .referralNotFound(let id): "no referral \"\(id)\""
         case .approvalNotFound(let id): "nothing waits for approval under \"\(id)\""
         case .refused(let error): error.description
-        case .invalidRequest(let path, let message): "\(path): \(message)"
+        case .invalidCommand(let problem): problem.description
         case .database(let path, let message): "database \(path): \(message)"
         case .chainBroken(let sequence, let reason): "event log broken at event E\(sequence): \(reason)"
         case .tokenNotFound(let id): "no token \"\(id)\""
@@ -44,6 +45,46 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .cannotUnlink(let caseId, let referralId, let reason): "referral \(referralId) cannot be unlinked from case \(caseId): \(reason)"
         case .projectionBroken(let table, let sequence, let reason):
             "the \(table) table is damaged\(sequence > 0 ? " at event E\(sequence)" : ""): \(reason); run `continuum rebuild` to recreate it from the event log"
+        }
+    }
+}
+
+/// What is wrong with a command, and which of its fields: the edges map ``Field`` to a JSON path
+/// (`$.to`) or a CLI flag (`--to`); the store itself speaks of neither (issue 16).
+public enum CommandProblem: Sendable, Hashable, CustomStringConvertible {
+    /// Accepting the recommendation, but the case has none.
+    case noRecommendationToAccept
+    case closureReasonMissing
+    case moveTargetMissing(TransitionKind)
+    case milestoneInTheFuture(CalendarDate)
+    case milestoneBeforeReferral(CalendarDate, received: CalendarDate)
+    case partnerRequired
+    case partnerNotAllowed(Role)
+
+    /// The command's field the problem is about.
+    public enum Field: String, Sendable, Hashable {
+        case level, reason, to, date, partner
+    }
+
+    public var field: Field {
+        switch self {
+        case .noRecommendationToAccept: .level
+        case .closureReasonMissing: .reason
+        case .moveTargetMissing: .to
+        case .milestoneInTheFuture, .milestoneBeforeReferral: .date
+        case .partnerRequired, .partnerNotAllowed: .partner
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .noRecommendationToAccept: "the case has no recommendation to accept; choose a level"
+        case .closureReasonMissing: "closing a case needs a CIN census closure reason (RC1 to RC9)"
+        case .moveTargetMissing(let kind): "a \(kind.rawValue) needs the level to move to"
+        case .milestoneInTheFuture(let date): "\(date) is in the future; record a milestone on or after the day it happens"
+        case .milestoneBeforeReferral(let date, let received): "\(date) is before the referral was received (\(received))"
+        case .partnerRequired: "a partner token needs the partner whose referrals it sends and reads"
+        case .partnerNotAllowed(let role): "only partner tokens belong to a partner; a \(role.rawValue) token has none"
         }
     }
 }

@@ -8,10 +8,10 @@ extension SQLiteCaseStore {
     /// Creates a token and returns it with its secret, which is shown once and stored only as a hash.
     public func createToken(role: Role, partnerId: String?, name: String?, at: Timestamp) async throws -> (info: TokenInfo, secret: String) {
         if role == .partner, partnerId?.isEmpty ?? true {
-            throw StoreError.invalidRequest(path: "--partner", message: "a partner token needs --partner ID (the partner whose referrals it sends and reads)")
+            throw StoreError.invalidCommand(.partnerRequired)
         }
         if role != .partner, partnerId != nil {
-            throw StoreError.invalidRequest(path: "--partner", message: "only partner tokens belong to a partner; drop --partner for a \(role.rawValue) token")
+            throw StoreError.invalidCommand(.partnerNotAllowed(role))
         }
         let secret = Identifier.tokenSecret()
         let info = TokenInfo(tokenId: Identifier.tokenId(), role: role, partnerId: partnerId, name: name, createdAt: at, revokedAt: nil)
