@@ -1,7 +1,11 @@
 import AsyncHTTPClient
+#if canImport(Glibc)
+import Glibc
+#endif
 import ContinuumJSON
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// A client of the router service's staff API, for `continuum triage` (and later the load
 /// test): JSON in and out through ContinuumJSON, errors sorted into what a user can act on.
@@ -184,13 +188,32 @@ public struct ContinuumClient: Sendable {
         return json
     }
 
-    /// A connection failure in a few words (AsyncHTTPClient's errors are not written for people).
+    /// A connection failure in a few words (AsyncHTTPClient's errors are not written for
+    /// people), by the error's type and value, never by matching its text.
     static func reason(_ error: any Error) -> String {
-        let text = String(describing: error)
-        if text.contains("connectTimeout") || text.contains("connectTimeOut") { return "the connection timed out" }
-        if text.contains("refused") || text.contains("connectionRefused") || text.contains("ECONNREFUSED") { return "connection refused" }
-        if text.contains("deadlineExceeded") || text.contains("readTimeout") { return "no answer in time" }
-        return text
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout: return "the connection timed out"
+            case .deadlineExceeded, .readTimeout, .writeTimeout: return "no answer in time"
+            case .remoteConnectionClosed: return "the server closed the connection"
+            default: break
+            }
+        }
+        if let error = error as? NIOConnectionError {
+            // Every address tried failed: say why the first one did.
+            if let first = error.connectionErrors.first { return reason(first.error) }
+            if error.dnsAError != nil || error.dnsAAAAError != nil { return "the server's name could not be resolved" }
+        }
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case ECONNREFUSED: return "connection refused"
+            case ETIMEDOUT: return "the connection timed out"
+            case EHOSTUNREACH, ENETUNREACH: return "no route to the server"
+            default: return "\(error)"
+            }
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error { return "the connection timed out" }
+        return String(describing: error)
     }
 }
 
