@@ -85,8 +85,8 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
     }
 
     /// The same day `months` later, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb).
-    /// Always moves, past year 9999 too (it returned the same date there once, and a loop over
-    /// months from a caller's range never ended: issue 22).
+    /// Always moves, past year 9999 too: a loop over the months of a caller's range relies on it
+    /// to end.
     public func adding(months: Int) -> CalendarDate {
         let index = year * 12 + (month - 1) + months
         let newYear = index >= 0 ? index / 12 : (index - 11) / 12

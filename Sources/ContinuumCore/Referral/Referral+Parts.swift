@@ -186,7 +186,7 @@ public struct Child: Sendable, Hashable, Codable, FieldObject {
                 fields.problem(.previousNames, "has \(previousNames.count) names; at most \(Self.maximumPreviousNames) are kept")
             }
             for (index, name) in previousNames.enumerated() {
-                let control = FieldReader<CodingKeys>.firstControl(name, allowingLineBreaks: false)
+                let control = ControlCharacters.first(in: name, allowingLineBreaks: false)
                 let message = FieldReader<CodingKeys>.isBlank(name) ? "must not be blank"
                     : control.map { "must not contain control characters (\($0) found)" }
                     ?? (name.unicodeScalars.count > 100 ? "must be 1 to 100 characters" : nil)

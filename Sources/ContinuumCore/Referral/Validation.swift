@@ -203,7 +203,7 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
             problem(key, "must not be blank")
             return nil
         }
-        if let control = Self.firstControl(text, allowingLineBreaks: freeText) {
+        if let control = ControlCharacters.first(in: text, allowingLineBreaks: freeText) {
             problem(key, "must not contain control characters (\(control) found)" + (freeText ? "; tabs and line breaks are allowed" : ""))
             return nil
         }
@@ -228,47 +228,6 @@ struct FieldReader<Key: CodingKey & CaseIterable> {
             return properties.isWhitespace || properties.isDefaultIgnorableCodePoint
                 || properties.generalCategory == .format || properties.generalCategory == .control
         }
-    }
-
-    /// The first control character in `text` as `U+XXXX` (C0, DEL, C1), or nil. Plain ASCII
-    /// text is settled by one pass over its bytes.
-    static func firstControl(_ text: String, allowingLineBreaks: Bool) -> String? {
-        // Over the contiguous bytes: iterating `String.UTF8View` byte by byte cost a quarter of
-        // the wire path on a 2 KB referral (callgrind).
-        let (control, sawNonASCII) = UTF8Scan.withBytes(text) { bytes -> (UInt8?, Bool) in
-            var nonASCII: UInt8 = 0
-            var index = 0
-            // Eight plain bytes at a time (no byte below 0x20, no DEL): the usual case. As in
-            // StrictLexer, a byte b < n sets the high bit of (b - n) & ~b; non-ASCII is kept aside.
-            if let base = bytes.baseAddress {
-                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-                while index + 8 <= bytes.count {
-                    let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                    let delete = word ^ (ones &* 0x7F)
-                    if ((word &- ones &* 0x20) & ~word | (delete &- ones) & ~delete) & highs != 0 { break }
-                    if word & highs != 0 { nonASCII = 0x80 }
-                    index += 8
-                }
-            }
-            while index < bytes.count {
-                let byte = bytes[index]
-                index += 1
-                nonASCII |= byte
-                if byte < 0x20 || byte == 0x7F {
-                    if allowingLineBreaks && (byte == 0x09 || byte == 0x0A || byte == 0x0D) { continue }
-                    return (byte, false)
-                }
-            }
-            return (nil, nonASCII >= 0x80)
-        }
-        if let control { return Self.codePoint(UInt32(control)) }
-        guard sawNonASCII else { return nil }
-        return text.unicodeScalars.first { (0x80...0x9F).contains($0.value) }.map { Self.codePoint($0.value) }
-    }
-
-    static func codePoint(_ value: UInt32) -> String {
-        let hex = String(value, radix: 16, uppercase: true)
-        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 
     /// A census code, with the list of valid codes in the error.

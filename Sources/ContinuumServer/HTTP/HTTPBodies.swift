@@ -1,3 +1,4 @@
+import ContinuumCore
 import ContinuumJSON
 import HTTPTypes
 import Hummingbird
@@ -29,21 +30,20 @@ enum HTTPBodies {
 
     /// The first string in a staff request holding a control character other than tab and line
     /// breaks (C0, DEL, C1): names, ids and rationales are printed on terminals (issue 22).
-    static func controlCharacter(in value: JSONValue, at path: String) -> JSONProblem? {
+    static func controlCharacter(in value: JSONValue, at path: [any CodingKey] = []) -> JSONProblem? {
         switch value {
         case .string(let text):
-            guard let scalar = text.unicodeScalars.first(where: { ($0.value < 0x20 && !["\t", "\n", "\r"].contains($0)) || (0x7F...0x9F).contains($0.value) }) else {
-                return nil
+            return ControlCharacters.first(in: text, allowingLineBreaks: true).map {
+                JSONProblem(path: JSONPath.render(path), message: "must not contain control characters (\($0) found)")
             }
-            return JSONProblem(path: path, message: "must not contain control characters (U+\(String(format: "%04X", scalar.value)) found)")
         case .array(let items):
             for (index, item) in items.enumerated() {
-                if let problem = controlCharacter(in: item, at: "\(path)[\(index)]") { return problem }
+                if let problem = controlCharacter(in: item, at: path + [JSONKey(index: index)]) { return problem }
             }
             return nil
         case .object(let members):
             for key in members.keys.sorted() {
-                if let member = members[key], let problem = controlCharacter(in: member, at: "\(path).\(key)") { return problem }
+                if let member = members[key], let problem = controlCharacter(in: member, at: path + [JSONKey(key)]) { return problem }
             }
             return nil
         default:
@@ -62,7 +62,7 @@ enum HTTPBodies {
         } catch let error as JSONSyntaxError {
             throw APIProblem.badRequest("Invalid JSON", [JSONProblem(path: "$", message: error.description)])
         }
-        if let control = try Self.controlCharacter(in: document.value(), at: "$") {
+        if let control = try Self.controlCharacter(in: document.value()) {
             throw APIProblem.badRequest("Invalid request", [control])
         }
         do {

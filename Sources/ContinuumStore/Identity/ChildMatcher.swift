@@ -77,12 +77,17 @@ enum ChildMatcher {
             .map { PossibleCandidate(referralId: $0.referralId, reasons: possible[$0.referralId] ?? []) }
 
         let confirmed = same.compactMap { records[$0] }.sorted { $0.order > $1.order }
-        let yearBefore = UKTime.londonDate(of: receivedAt).adding(months: -12)
         return ChildMatch(
             openCase: confirmed.first { !$0.caseEnded }?.caseId,
-            reReferral: confirmed.contains { UKTime.londonDate(of: $0.receivedAt) >= yearBefore },
+            reReferral: confirmed.contains { isReReferral(earlier: $0.receivedAt, of: receivedAt) },
             previousReferral: confirmed.first?.referralId,
             outcome: IdentityOutcome(sameAs: confirmed.map(\.referralId).sorted(), possible: candidates))
+    }
+
+    /// The CIN census rule: a referral is a re-referral when the same child was referred in
+    /// the 12 months before it (London dates).
+    static func isReReferral(earlier: Timestamp, of received: Timestamp) -> Bool {
+        UKTime.londonDate(of: earlier) >= UKTime.londonDate(of: received).adding(months: -12)
     }
 
     /// A stored referral as the matcher needs it.

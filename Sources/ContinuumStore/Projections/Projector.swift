@@ -165,10 +165,10 @@ struct Projector: Sendable {
     /// child within the 12 months before it): stored on the referral and its indicator fact.
     @discardableResult
     static func refreshReReferral(_ referralId: String, _ db: Database) throws -> Bool {
-        guard let row = try Row.fetchOne(db, sql: "SELECT received_at, received_sequence FROM referrals WHERE referral_id = ?", arguments: [referralId]),
-              let receivedAt = Timestamp(rfc3339: row["received_at"] as String) else {
+        guard let row = try Row.fetchOne(db, sql: "SELECT received_at, received_sequence FROM referrals WHERE referral_id = ?", arguments: [referralId]) else {
             throw StoreError.referralNotFound(referralId)
         }
+        let receivedAt = try StoredValues.timestamp(row, "received_at", table: "referrals", id: referralId)
         // Two steps of links: the referral's own, and those of the referrals it is linked to.
         let direct = try IdentityTables.linked(to: [referralId], db)
         let child = direct.union(try IdentityTables.linked(to: Array(direct), db)).subtracting([referralId])
@@ -176,8 +176,9 @@ struct Projector: Sendable {
             SELECT referral_id, case_id, received_at FROM referrals WHERE referral_id IN (\(IdentityTables.placeholders(child.count))) AND received_at < ?
             ORDER BY received_at DESC, referral_id DESC
             """, arguments: StatementArguments(Array(child).sorted() + [receivedAt.description]))
-        let yearBefore = UKTime.londonDate(of: receivedAt).adding(months: -12)
-        let flag = earlier.contains { Timestamp(rfc3339: $0["received_at"] as String).map { UKTime.londonDate(of: $0) >= yearBefore } ?? false }
+        let flag = try earlier.contains { row in
+            ChildMatcher.isReReferral(earlier: try StoredValues.timestamp(row, "received_at", table: "referrals", id: row["referral_id"]), of: receivedAt)
+        }
         let previous: String? = earlier.first?["referral_id"]
         let cases = Set(earlier.map { $0["case_id"] as String }).sorted()
         try db.execute(sql: "UPDATE referrals SET re_referral = ?, previous_referral = ? WHERE referral_id = ?", arguments: [flag, previous, referralId])
