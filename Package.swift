@@ -197,6 +197,7 @@ let package = Package(
                 "ContinuumLoadTest",
                 "ContinuumSimulator",
                 "continuum",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,0 +1,55 @@
+import Foundation
+import Testing
+
+/// Pins the simulator's outputs byte for byte for a fixed scenario and seed (issue 16: splitting
+/// the engine must not move a single figure). Run with `CONTINUUM_RECORD_GOLDEN=1` to write the
+/// files under `Golden/` anew after an intended change, and say why in the commit.
+@Suite("continuum simulate, pinned")
+struct SimulateGoldenTests {
+    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+    @Test("the same scenario and seed give the same summary.json, table, series and charts")
+    func pathwayScenario() throws {
+        let out = try CommandRunner.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: out) }
+        let run = try CommandRunner.run(["simulate", "Simulations/surrey-pathway.json", "--replications", "2", "--seed", "7", "--out", out.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        try Self.compare(run.stdout, with: "surrey-pathway-table.txt")
+        try Self.compare(try String(contentsOf: out.appendingPathComponent("summary.json"), encoding: .utf8), with: "surrey-pathway-summary.json")
+        // The series and charts are large: their SHA-256 digests are pinned.
+        let names = ["timeseries.csv", "occupancy.svg", "waiting-times.svg", "compliance.svg"]
+        let digests = try names.map { "\(try Self.sha256(out.appendingPathComponent($0)))  \($0)" }.joined(separator: "\n") + "\n"
+        try Self.compare(digests, with: "surrey-pathway-files.sha256")
+    }
+
+    @Test("--compare prints the same table for the same seed")
+    func comparison() throws {
+        let run = try CommandRunner.run(["simulate", "--compare", "Simulations/surrey-pathway.json", "Simulations/early-help-investment.json",
+                                         "--replications", "2", "--seed", "7"])
+        #expect(run.status == 0, "\(run.stderr)")
+        try Self.compare(run.stdout, with: "compare-table.txt")
+    }
+
+    static func sha256(_ file: URL) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
+        process.arguments = [file.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+    }
+
+    static func compare(_ actual: String, with name: String) throws {
+        let url = folder.appendingPathComponent(name)
+        if ProcessInfo.processInfo.environment["CONTINUUM_RECORD_GOLDEN"] == "1" {
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try actual.write(to: url, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        #expect(actual == expected, "\(name) changed:\n\(actual)")
+    }
+}
