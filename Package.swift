@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "continuum", targets: ["continuum"]),
         .library(name: "ContinuumCore", targets: ["ContinuumCore"]),
+        .library(name: "ContinuumAPI", targets: ["ContinuumAPI"]),
         .library(name: "ContinuumJSON", targets: ["ContinuumJSON"]),
     ],
     dependencies: [
@@ -48,10 +49,18 @@ let package = Package(
             dependencies: ["ContinuumJSON"],
             swiftSettings: swiftSettings
         ),
+        // The wire contract: request and response types of the HTTP API, with enums for statuses,
+        // phases and event kinds. The server encodes them, the client decodes the same ones.
+        .target(
+            name: "ContinuumAPI",
+            dependencies: ["ContinuumCore", "ContinuumJSON"],
+            swiftSettings: swiftSettings
+        ),
         // The system of record: the hash-chained event log, projections, tokens, on SQLite (GRDB).
         .target(
             name: "ContinuumStore",
             dependencies: [
+                "ContinuumAPI",
                 "ContinuumCore",
                 "ContinuumJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -64,6 +73,7 @@ let package = Package(
         .target(
             name: "ContinuumServer",
             dependencies: [
+                "ContinuumAPI",
                 "ContinuumCore",
                 "ContinuumJSON",
                 "ContinuumStore",
@@ -92,6 +102,8 @@ let package = Package(
         .target(
             name: "ContinuumClient",
             dependencies: [
+                "ContinuumAPI",
+                "ContinuumCore",
                 "ContinuumJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -118,6 +130,7 @@ let package = Package(
         .executableTarget(
             name: "continuum",
             dependencies: [
+                "ContinuumAPI",
                 "ContinuumCore",
                 "ContinuumJSON",
                 "ContinuumStore",
@@ -145,7 +158,7 @@ let package = Package(
         // `make bench`: the indicators over a large generated log (issue 7's goal).
         .executableTarget(
             name: "report-bench",
-            dependencies: ["ContinuumCore", "ContinuumStore", "ContinuumSimulator"],
+            dependencies: ["ContinuumAPI", "ContinuumCore", "ContinuumStore", "ContinuumSimulator"],
             path: "Benchmarks/report-bench",
             swiftSettings: swiftSettings
         ),
@@ -163,6 +176,7 @@ let package = Package(
         .target(
             name: "ContinuumTesting",
             dependencies: [
+                "ContinuumAPI",
                 "ContinuumServer",
                 "ContinuumStore",
                 "ContinuumCore",
@@ -182,13 +196,14 @@ let package = Package(
         ),
         .testTarget(
             name: "ContinuumStoreTests",
-            dependencies: ["ContinuumStore", "ContinuumCore", "ContinuumJSON", "ContinuumTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ContinuumAPI", "ContinuumStore", "ContinuumCore", "ContinuumJSON", "ContinuumTesting", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // End to end: the real server on a loopback port over a real SQLite file, through HTTP.
         .testTarget(
             name: "ContinuumServerTests",
             dependencies: [
+                "ContinuumAPI",
                 "ContinuumServer",
                 "ContinuumStore",
                 "ContinuumCore",

@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 import ContinuumJSON
 import ContinuumSimulator
@@ -50,28 +51,28 @@ if reuse { FileHandle.standardError.write(Data("report-bench: the log in \(datab
     switch index % 10 {
     case 4:
         guard let reason = pathway.definition.intake.closeReasons?.first else { return }
-        _ = try? await store.transition(caseId: answer.caseId, kind: .close, to: nil, reason: reason, rationale: "bench", actor: practitioner, at: decidedAt)
+        _ = try? await store.transition(caseId: answer.caseId, TransitionCommand(kind: .close, to: nil, reason: reason, rationale: "bench"), actor: practitioner, at: decidedAt)
         return
     case 5:
         let other = pathway.definition.intake.outcomes.first { $0 != answer.decision.level }
-        level = try? await store.decide(caseId: answer.caseId, level: other, rationale: "bench", overrideReason: "bench", actor: manager, at: decidedAt).level
+        level = try? await store.decide(caseId: answer.caseId, DecisionCommand(accept: other == nil, level: other, overrideReason: "bench", rationale: "bench"), actor: manager, at: decidedAt).level
     default:
-        level = try? await store.decide(caseId: answer.caseId, level: nil, rationale: "bench", overrideReason: nil, actor: practitioner, at: decidedAt).level
+        level = try? await store.decide(caseId: answer.caseId, DecisionCommand(accept: true, level: nil, overrideReason: nil, rationale: "bench"), actor: practitioner, at: decidedAt).level
     }
     guard let level else { return }
     let later = at.adding(seconds: Int64(86_400 * (3 + index % 20)))
     let transitions = pathway.definition.transitions.filter { $0.from == level }
     switch index / 10 % 10 {
     case 0:
-        _ = try? await store.recordMilestone(caseId: answer.caseId, milestone: "assessment-completed", on: UKTime.londonDate(of: later),
-                                             rationale: "bench", actor: practitioner, at: later)
+        _ = try? await store.recordMilestone(caseId: answer.caseId, MilestoneCommand(milestone: "assessment-completed", on: UKTime.londonDate(of: later).description,
+                                                                                  rationale: "bench"), actor: practitioner, at: later)
     case 1, 2:
         let kind: TransitionKind = index / 10 % 10 == 1 ? .stepUp : .stepDown
         guard let move = transitions.first(where: { $0.kind == kind }), let to = move.to else { return }
-        _ = try? await store.transition(caseId: answer.caseId, kind: kind, to: to, reason: nil, rationale: "bench", actor: manager, at: later)
+        _ = try? await store.transition(caseId: answer.caseId, TransitionCommand(kind: kind, to: to, reason: nil, rationale: "bench"), actor: manager, at: later)
     case 3:
         guard let close = transitions.first(where: { $0.kind == .close }), let reason = close.reasons?.first else { return }
-        _ = try? await store.transition(caseId: answer.caseId, kind: .close, to: nil, reason: reason, rationale: "bench", actor: manager, at: later)
+        _ = try? await store.transition(caseId: answer.caseId, TransitionCommand(kind: .close, to: nil, reason: reason, rationale: "bench"), actor: manager, at: later)
     default:
         return
     }

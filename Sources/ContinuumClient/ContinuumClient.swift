@@ -2,6 +2,8 @@ import AsyncHTTPClient
 #if canImport(Glibc)
 import Glibc
 #endif
+import ContinuumAPI
+import ContinuumCore
 import ContinuumJSON
 import NIOCore
 import NIOHTTP1
@@ -72,70 +74,56 @@ public struct ContinuumClient: Sendable {
     // MARK: The staff API
 
     /// The queue, the most urgent `limit` items (all when nil); `total` says how many wait in all.
-    public func queue(limit: Int? = nil) async throws(ClientError) -> JSONValue {
+    public func queue(limit: Int? = nil) async throws(ClientError) -> QueuePage {
         try await send(.GET, "/v1/queue" + (limit.map { "?limit=\($0)" } ?? ""))
     }
 
-    public func caseRecord(_ caseId: String) async throws(ClientError) -> JSONValue {
+    public func caseRecord(_ caseId: String) async throws(ClientError) -> CaseRecord {
         try await send(.GET, "/v1/cases/\(try Self.segment(caseId, "case id"))")
     }
 
-    /// `level` nil accepts the recommendation.
-    public func decide(_ caseId: String, level: String?, overrideReason: String?, rationale: String) async throws(ClientError) -> JSONValue {
-        var body: [String: JSONValue] = ["rationale": .string(rationale)]
-        if let level { body["level"] = .string(level) } else { body["accept"] = .bool(true) }
-        if let overrideReason { body["overrideReason"] = .string(overrideReason) }
-        return try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/decisions", body: .object(body))
+    public func decide(_ caseId: String, _ command: DecisionCommand) async throws(ClientError) -> ChangeOutcome {
+        try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/decisions", body: DecisionRequest(command))
     }
 
-    /// `kind`: step-up, step-down, escalate (with `to`) or close (with `reason`).
-    public func transition(_ caseId: String, kind: String, to: String?, reason: String?, rationale: String) async throws(ClientError) -> JSONValue {
-        var body: [String: JSONValue] = ["kind": .string(kind), "rationale": .string(rationale)]
-        if let to { body["to"] = .string(to) }
-        if let reason { body["reason"] = .string(reason) }
-        return try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/transitions", body: .object(body))
+    /// A step-up, step-down or escalation (to a level), or a closure (with its reason).
+    public func transition(_ caseId: String, _ command: TransitionCommand) async throws(ClientError) -> ChangeOutcome {
+        try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/transitions", body: TransitionRequest(command))
     }
 
-    /// Records a milestone (`assessment-completed`, `strategy-discussion`, …) that happened on `on` (YYYY-MM-DD; today when nil).
-    public func recordMilestone(_ caseId: String, milestone: String, on: String?, rationale: String) async throws(ClientError) -> JSONValue {
-        var body: [String: JSONValue] = ["milestone": .string(milestone), "rationale": .string(rationale)]
-        if let on { body["on"] = .string(on) }
-        return try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/milestones", body: .object(body))
+    /// Records a milestone (`assessment-completed`, `strategy-discussion`, …) on its day.
+    public func recordMilestone(_ caseId: String, _ command: MilestoneCommand) async throws(ClientError) -> ChangeOutcome {
+        try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/milestones", body: MilestoneRequest(command))
     }
 
-    /// A manager's case-file audit grade (outstanding, good, requires-improvement, inadequate) and findings.
-    public func grade(_ caseId: String, grade: String, findings: String) async throws(ClientError) -> JSONValue {
-        try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/audits",
-                       body: .object(["grade": .string(grade), "findings": .string(findings)]))
+    /// A manager's case-file audit grade and findings.
+    public func grade(_ caseId: String, _ command: AuditCommand) async throws(ClientError) -> ChangeOutcome {
+        try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/audits", body: AuditRequest(command))
     }
 
-    public func assign(_ caseId: String, to worker: String) async throws(ClientError) -> JSONValue {
-        try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/assignment", body: .object(["to": .string(worker)]))
+    public func assign(_ caseId: String, _ command: AssignCommand) async throws(ClientError) -> ChangeOutcome {
+        try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/assignment", body: AssignmentRequest(command))
     }
 
-    public func approvals() async throws(ClientError) -> JSONValue { try await send(.GET, "/v1/approvals") }
+    public func approvals() async throws(ClientError) -> ApprovalsPage { try await send(.GET, "/v1/approvals") }
 
-    public func resolve(_ approvalId: String, approve: Bool, rationale: String?) async throws(ClientError) -> JSONValue {
-        var body: [String: JSONValue] = ["approve": .bool(approve)]
-        if let rationale { body["rationale"] = .string(rationale) }
-        return try await send(.POST, "/v1/decisions/\(try Self.segment(approvalId, "approval id"))/approval", body: .object(body))
+    public func resolve(_ approvalId: String, _ command: ApprovalCommand) async throws(ClientError) -> ChangeOutcome {
+        try await send(.POST, "/v1/decisions/\(try Self.segment(approvalId, "approval id"))/approval", body: ApprovalRequest(command))
     }
 
     /// Possible matches waiting for a person (`GET /v1/matches`), oldest first.
-    public func matches(limit: Int? = nil) async throws(ClientError) -> JSONValue {
+    public func matches(limit: Int? = nil) async throws(ClientError) -> PossibleMatches {
         try await send(.GET, "/v1/matches" + (limit.map { "?limit=\($0)" } ?? ""))
     }
 
     /// Confirms a possible match (`link`) or records two different children (`different`).
-    public func decideMatch(_ matchId: String, link: Bool, rationale: String) async throws(ClientError) -> JSONValue {
-        try await send(.POST, "/v1/matches/\(try Self.segment(matchId, "match id"))/\(link ? "link" : "different")",
-                       body: .object(["rationale": .string(rationale)]))
+    public func decideMatch(_ matchId: String, link: Bool, _ command: MatchDecisionCommand) async throws(ClientError) -> MatchOutcome {
+        try await send(.POST, "/v1/matches/\(try Self.segment(matchId, "match id"))/\(link ? "link" : "different")", body: MatchDecisionRequest(command))
     }
 
     /// Moves a wrongly linked referral off a case (a manager's approval is needed).
-    public func unlink(_ caseId: String, referralId: String, rationale: String) async throws(ClientError) -> JSONValue {
-        try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/unlink",
-                       body: .object(["referralId": .string(referralId), "rationale": .string(rationale)]))
+    public func unlink(_ caseId: String, _ command: UnlinkCommand) async throws(ClientError) -> ChangeOutcome {
+        try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/unlink", body: UnlinkRequest(command))
     }
 
     // MARK: Transport
@@ -157,14 +145,32 @@ public struct ContinuumClient: Sendable {
         return id
     }
 
-    func send(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil) async throws(ClientError) -> JSONValue {
+    /// A GET: the answer decoded as the contract's type.
+    func send<Answer: Decodable>(_ method: HTTPMethod, _ path: String) async throws(ClientError) -> Answer {
+        try await send(method, path, bytes: nil)
+    }
+
+    /// A request with a JSON body encoded from the contract's type.
+    func send<Body: Encodable, Answer: Decodable>(_ method: HTTPMethod, _ path: String, body: Body) async throws(ClientError) -> Answer {
+        let bytes: [UInt8]
+        do {
+            bytes = try JSONValueEncoder().encode(body).serializedBytes()
+        } catch {
+            throw .badArgument("the request could not be encoded: \(error)")
+        }
+        return try await send(method, path, bytes: bytes)
+    }
+
+    /// Sends, sorts failures into what a user can act on, and decodes the answer strictly: a
+    /// field the contract needs and the server left out is an error the user sees, never a blank.
+    private func send<Answer: Decodable>(_ method: HTTPMethod, _ path: String, bytes body: [UInt8]?) async throws(ClientError) -> Answer {
         var request = HTTPClientRequest(url: server + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Accept", value: "application/json")
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body.serializedBytes()))
+            request.body = .bytes(ByteBuffer(bytes: body))
         }
         let status: Int
         let bytes: [UInt8]
@@ -175,17 +181,25 @@ public struct ContinuumClient: Sendable {
         } catch {
             throw .unreachable(server: server, reason: Self.reason(error))
         }
-        let json = try? JSONParser(limits: JSONLimits(maxBytes: 64 << 20)).parse(bytes).value()
+        let document = try? JSONParser(limits: JSONLimits(maxBytes: 64 << 20)).parse(bytes)
         guard (200..<300).contains(status) else {
-            let problem = ServerProblem(status: status, json: json)
+            let problem = ServerProblem(status: status, json: try? document?.value())
             switch status {
             case 401, 403: throw .refused(problem)
             case 500...: throw .serverFailed(problem)
             default: throw .rejected(problem)
             }
         }
-        guard let json else { throw .invalidResponse("the server's answer to \(method.rawValue) \(path) is not JSON") }
-        return json
+        guard let document else { throw .invalidResponse("the server's answer to \(method.rawValue) \(path) is not JSON") }
+        do {
+            return try document.decode(Answer.self)
+        } catch let error as DecodingError {
+            let problem = JSONProblem(error)
+            throw .invalidResponse("the server's answer to \(method.rawValue) \(path) does not match this client (\(problem.path): \(problem.message)); "
+                                   + "check the server and client are the same version")
+        } catch {
+            throw .invalidResponse("the server's answer to \(method.rawValue) \(path) could not be read: \(error)")
+        }
     }
 
     /// A connection failure in a few words (AsyncHTTPClient's errors are not written for

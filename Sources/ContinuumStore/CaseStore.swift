@@ -1,64 +1,104 @@
+import ContinuumAPI
 import ContinuumCore
 
-/// The system of record behind the HTTP API: referrals in, decisions and transitions recorded
-/// as hash-chained events, projections read back.
-///
-/// ``SQLiteCaseStore`` is the embedded conformer. Every write appends events and updates the
-/// projections in one transaction, and returns only after that transaction is durable.
-public protocol CaseStore: Sendable {
+// The system of record behind the HTTP API and the CLI, split by who uses it: partners' intake,
+// staff actions, reads, tokens, indicator facts and maintenance. ``SQLiteCaseStore`` is the
+// embedded conformer; a second store (PostgreSQL) conforms to the same protocols. Every write
+// appends hash-chained events and updates the projections in one transaction, and returns only
+// after that transaction is durable.
+
+/// Partners' referrals in, and what a partner may know of them.
+public protocol ReferralIntake: Sendable {
     /// Stores a validated referral, matches its child, routes it and queues it.
     /// The same partner and `messageId` with the same body returns the first answer
     /// (`replayed`); with another body it throws ``StoreError/messageIdConflict(messageId:referralId:)``.
     func submit(_ referral: Referral, partnerId: String, actor: Actor, receivedAt: Timestamp) async throws -> Submission
     func referralStatus(_ referralId: String) async throws -> (status: ReferralStatus, partnerId: String)
-    /// The most urgent `limit` referrals awaiting a decision (all of them when nil), and how
-    /// many await one in all.
-    func queue(today: CalendarDate, limit: Int?) async throws -> (items: [QueueItem], total: Int)
-    func caseRecord(_ caseId: String, today: CalendarDate) async throws -> CaseRecord
-    /// The front-door decision; `level` nil accepts the recommendation.
-    func decide(caseId: String, level: String?, rationale: String, overrideReason: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
-    /// A step-up, step-down, escalation (`to` a level) or closure (`reason`).
-    func transition(caseId: String, kind: TransitionKind, to: String?, reason: ClosureReason?, rationale: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
-    /// Records a pathway milestone that happened on `on` (London date; not in the future, not
-    /// before the case's latest referral): the clocks it stops are judged on that date.
-    func recordMilestone(caseId: String, milestone: String, on date: CalendarDate, rationale: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
+}
+
+/// What front-door staff and managers do to cases. Commands arrive valid (``DecisionCommand``
+/// and the rest cannot be built otherwise); the pathway may still refuse them
+/// (``StoreError/refused(_:)``).
+public protocol StaffActions: Sendable {
+    /// The front-door decision on the case's latest referral.
+    func decide(caseId: String, _ command: DecisionCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
+    /// A step-up, step-down, escalation or closure.
+    func transition(caseId: String, _ command: TransitionCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
+    /// Records a pathway milestone that happened on `command.on` (today when nil; London date;
+    /// not in the future, not before the case's latest referral): the clocks it stops are judged on that date.
+    func recordMilestone(caseId: String, _ command: MilestoneCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     /// Records a manager's case-file audit grade and findings.
-    func recordAudit(caseId: String, grade: AuditGrade, findings: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
+    func recordAudit(caseId: String, _ command: AuditCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     /// Gives the case to a worker (recorded as an `assigned` event).
-    func assign(caseId: String, to worker: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
-    func resolveApproval(_ id: String, approve: Bool, rationale: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
-    func approvals() async throws -> [ApprovalItem]
-    /// The oldest `limit` possible matches waiting for a person, and how many wait in all.
-    func possibleMatches(limit: Int) async throws -> PossibleMatches
+    func assign(caseId: String, _ command: AssignCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
+    func resolveApproval(_ id: String, _ command: ApprovalCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     /// Confirms a possible match (the same child); joins the child's open case when it can.
-    func linkMatch(_ matchId: String, rationale: String, actor: Actor, at: Timestamp) async throws -> MatchOutcome
+    func linkMatch(_ matchId: String, _ command: MatchDecisionCommand, actor: Actor, at: Timestamp) async throws -> MatchOutcome
     /// Records a possible match as two different children.
-    func distinguishMatch(_ matchId: String, rationale: String, actor: Actor, at: Timestamp) async throws -> MatchOutcome
+    func distinguishMatch(_ matchId: String, _ command: MatchDecisionCommand, actor: Actor, at: Timestamp) async throws -> MatchOutcome
     /// Moves a wrongly linked referral to a case of its own (a manager's approval is needed).
-    func unlink(caseId: String, referralId: String, rationale: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
+    func unlink(caseId: String, _ command: UnlinkCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     /// Records a `clock-breached` event for every running clock past its due date; returns how
     /// many. Runs in transactions of at most `batchSize` breaches, so a long catch-up (after
     /// downtime, or a first start on an imported log) never holds the single writer for longer
     /// than one batch: referrals keep being committed in between. `progress` is told the running
     /// total after each batch. Stops between batches when the task is cancelled.
     func recordBreaches(at now: Timestamp, batchSize: Int, progress: @escaping @Sendable (Int) async -> Void) async throws -> Int
+}
+
+/// What staff read: the queue, cases, approvals, possible matches, and counts for metrics.
+public protocol CaseReads: Sendable {
+    /// The most urgent `limit` referrals awaiting a decision (all of them when nil), and how
+    /// many await one in all.
+    func queue(today: CalendarDate, limit: Int?) async throws -> (items: [QueueItem], total: Int)
+    func caseRecord(_ caseId: String, today: CalendarDate) async throws -> CaseRecord
+    func approvals() async throws -> [ApprovalItem]
+    /// The oldest `limit` possible matches waiting for a person, and how many wait in all.
+    func possibleMatches(limit: Int) async throws -> PossibleMatches
+    /// Counts for metrics: open referrals awaiting a decision, and running clocks past due.
+    func gauges(today: CalendarDate) async throws -> (queueLength: Int, overdueClocks: Int)
+    /// A random sample of `size` cases for case-file audit, the same for the same seed and log.
+    func auditSample(size: Int, seed: UInt64) async throws -> [(caseId: String, phase: CaseState.Phase, level: String?)]
+}
+
+/// Bearer tokens: created and revoked by an administrator, checked on every request.
+public protocol TokenStore: Sendable {
+    func createToken(role: Role, partnerId: String?, name: String?, at: Timestamp) async throws -> (info: TokenInfo, secret: String)
+    func listTokens() async throws -> [TokenInfo]
+    func revokeToken(_ tokenId: String, at: Timestamp) async throws
     func authenticate(secret: String) async throws -> Principal?
+}
+
+/// The improvement board's indicators, computed from the log's indicator facts.
+public protocol IndicatorSource: Sendable {
+    func indicators(from: CalendarDate, to: CalendarDate, targets: IndicatorTargets) async throws -> IndicatorReport
+}
+
+/// Keeping the log honest and the projections whole: verify, checkpoints, rebuild.
+public protocol StoreMaintenance: Sendable {
+    /// Checks the whole hash chain (`continuum audit verify`).
+    func verifyChain() async throws -> ChainReport
     /// The log's head, signed with the checkpoint key (verified first when `verify`).
     func checkpoint(key: CheckpointKey, at: Timestamp, verify: Bool) async throws -> Checkpoint
     /// What contradicts a signed checkpoint: a shorter log, or another hash at its last event.
     func problems(against checkpoint: Checkpoint) async throws -> [String]
-    /// The improvement board's indicators for a period, computed from the event log.
-    func indicators(from: CalendarDate, to: CalendarDate, targets: IndicatorTargets) async throws -> IndicatorReport
-    /// Counts for metrics: open referrals awaiting a decision, and running clocks past due.
-    func gauges(today: CalendarDate) async throws -> (queueLength: Int, overdueClocks: Int)
+    /// What differs between the projections and a replay of the log into fresh ones.
+    func problemsAgainstReplay() async throws -> [String]
+    /// Drops the projections and replays every event into them (`continuum rebuild`).
+    func rebuild() async throws -> RebuildReport
 }
 
-extension CaseStore {
+/// Everything a router service needs of its store.
+public typealias CaseStore = ReferralIntake & StaffActions & CaseReads & TokenStore & IndicatorSource & StoreMaintenance
+
+extension CaseReads {
     /// Every referral awaiting a decision, most urgent first.
     public func queue(today: CalendarDate) async throws -> [QueueItem] {
         try await queue(today: today, limit: nil).items
     }
+}
 
+extension StaffActions {
     /// ``recordBreaches(at:batchSize:progress:)`` in batches of 200 (about 40 ms of writing
     /// each on the project's machine), without progress reports.
     public func recordBreaches(at now: Timestamp) async throws -> Int {

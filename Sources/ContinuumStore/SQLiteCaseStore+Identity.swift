@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 import ContinuumJSON
 import GRDB
@@ -30,7 +31,7 @@ extension SQLiteCaseStore {
             """, arguments: [referralId]) else { throw StoreError.referralNotFound(referralId) }
         let document = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(row["message"] as String)
         let message = try document.decode(Referral.self)
-        return MatchRecord(referralId: referralId, caseId: row["case_id"], casePhase: row["phase"], caseLevel: row["level"],
+        return MatchRecord(referralId: referralId, caseId: row["case_id"], casePhase: try StoredValues.phase(row, "phase", table: "cases", id: row["case_id"]), caseLevel: row["level"],
                            receivedAt: try StoredValues.timestamp(row, "received_at", table: "referrals", id: referralId),
                            referrer: ReferrerSummary(agency: message.referrer.agency, source: message.referrer.source.rawValue),
                            child: MatchChild(message.child))
@@ -40,10 +41,11 @@ extension SQLiteCaseStore {
     /// child's case is open and the referral's own case still awaits its first decision, the
     /// referral joins the open case and its own case is merged into it; otherwise the link is
     /// recorded and the cases stay apart (the referral becomes a re-referral when the rule says).
-    public func linkMatch(_ matchId: String, rationale: String, actor: Actor, at: Timestamp) async throws -> MatchOutcome {
-        try await write { db in
+    public func linkMatch(_ matchId: String, _ command: MatchDecisionCommand, actor: Actor, at: Timestamp) async throws -> MatchOutcome {
+        let rationale = command.rationale.text
+        return try await write { db in
             let review = try Self.openReview(matchId, db)
-            let (event, _) = try self.record(EventBody(change: .childLinked(match: matchId, referralId: review.referralId, to: review.candidateId,
+            let (event, _) = try self.record(EventBody.change(.childLinked(match: matchId, referralId: review.referralId, to: review.candidateId,
                                                                               by: actor, at: at, rationale: rationale)),
                                              caseId: review.caseId, actor: actor, at: at, db)
             var caseId = review.caseId
@@ -54,34 +56,36 @@ extension SQLiteCaseStore {
                 let ownState = try Projector.decodeState(own["state"])
                 let targetState = try Projector.decodeState(target["state"])
                 if ownState.phase == .awaitingDecision, ownState.pending == nil, !targetState.hasEnded {
-                    try self.record(EventBody(change: .merged(into: review.candidateCaseId, referralId: review.referralId, by: actor, at: at,
+                    try self.record(EventBody.change(.merged(into: review.candidateCaseId, referralId: review.referralId, by: actor, at: at,
                                                               rationale: rationale)),
                                     caseId: review.caseId, actor: actor, at: at, db)
                     try self.moveIn(review.referralId, from: review.caseId, to: review.candidateCaseId, rationale: rationale, actor: actor, at: at, db)
                     caseId = review.candidateCaseId
                 }
             }
-            return MatchOutcome(matchId: matchId, status: IdentityTables.Status.linked.rawValue, eventId: event.id,
+            return MatchOutcome(matchId: matchId, status: .linked, eventId: event.id,
                                 referralId: review.referralId, caseId: caseId, joined: caseId != review.caseId)
         }
     }
 
     /// Records that a possible match is two different children; the pair is not offered again.
-    public func distinguishMatch(_ matchId: String, rationale: String, actor: Actor, at: Timestamp) async throws -> MatchOutcome {
-        try await write { db in
+    public func distinguishMatch(_ matchId: String, _ command: MatchDecisionCommand, actor: Actor, at: Timestamp) async throws -> MatchOutcome {
+        let rationale = command.rationale.text
+        return try await write { db in
             let review = try Self.openReview(matchId, db)
-            let (event, _) = try self.record(EventBody(change: .childrenDistinguished(match: matchId, referralId: review.referralId, from: review.candidateId,
+            let (event, _) = try self.record(EventBody.change(.childrenDistinguished(match: matchId, referralId: review.referralId, from: review.candidateId,
                                                                                         by: actor, at: at, rationale: rationale)),
                                              caseId: review.caseId, actor: actor, at: at, db)
-            return MatchOutcome(matchId: matchId, status: IdentityTables.Status.different.rawValue, eventId: event.id,
+            return MatchOutcome(matchId: matchId, status: .different, eventId: event.id,
                                 referralId: review.referralId, caseId: review.caseId, joined: false)
         }
     }
 
     /// Undoes a wrong link: the referral leaves the case for a case of its own. A manager's
     /// unlink applies at once; a practitioner's waits for a manager (`GET /v1/approvals`).
-    public func unlink(caseId: String, referralId: String, rationale: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
-        try await write { db in
+    public func unlink(caseId: String, _ command: UnlinkCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+        let (referralId, rationale) = (command.referralId, command.rationale.text)
+        return try await write { db in
             let onCase = try String.fetchAll(db, sql: "SELECT referral_id FROM referrals WHERE case_id = ?", arguments: [caseId])
             guard !onCase.isEmpty else { throw StoreError.caseNotFound(caseId) }
             guard onCase.contains(referralId) else {
@@ -90,13 +94,13 @@ extension SQLiteCaseStore {
             guard onCase.count > 1 else {
                 throw StoreError.cannotUnlink(caseId: caseId, referralId: referralId, reason: "it is the case's only referral, so it already has a case of its own")
             }
-            let (event, transition) = try self.record(EventBody(change: .unlinkRequested(referralId: referralId, by: actor, at: at, rationale: rationale)),
+            let (event, transition) = try self.record(EventBody.change(.unlinkRequested(referralId: referralId, by: actor, at: at, rationale: rationale)),
                                                       caseId: caseId, actor: actor, at: at, db)
             try self.completeUnlinks(transition, from: caseId, rationale: rationale, actor: actor, at: at, db)
             let pending = transition.effects.contains { if case .approvalRequested = $0 { true } else { false } }
             let state = try Projector.decodeState(try String.fetchOne(db, sql: "SELECT state FROM cases WHERE case_id = ?", arguments: [caseId]) ?? "{}")
-            return ChangeOutcome(eventId: event.id, status: pending ? "pending-approval" : "applied", caseId: caseId,
-                                 phase: state.phase.rawValue, level: state.level)
+            return ChangeOutcome(eventId: event.id, status: pending ? .pendingApproval : .applied, caseId: caseId,
+                                 phase: state.phase, level: state.level)
         }
     }
 
@@ -116,7 +120,7 @@ extension SQLiteCaseStore {
         let parser = JSONParser(limits: JSONLimits(maxBytes: 16 << 20))
         let message = try parser.parse(row["message"] as String).decode(Referral.self)
         let recommendation = try (row["decision"] as String?).map { try parser.parse($0).decode(Decision.self).level }
-        try record(EventBody(change: .referralMoved(referralId: referralId, from: from, receivedAt: receivedAt, consent: message.consent,
+        try record(EventBody.change(.referralMoved(referralId: referralId, from: from, receivedAt: receivedAt, consent: message.consent,
                                                     recommendation: recommendation, by: actor, at: at, rationale: rationale)),
                    caseId: to, actor: actor, at: at, db)
     }

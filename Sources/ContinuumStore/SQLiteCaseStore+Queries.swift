@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 import ContinuumJSON
 import GRDB
@@ -74,7 +75,7 @@ extension SQLiteCaseStore {
                           from: clock.from, due: clock.due, overdue: clock.due < today, breached: clock.breached || breached.contains(clock.clock))
             }
             let pending = state.pending.map { ApprovalItem(id: row["pending_event"] ?? "", caseId: caseId, change: $0) }
-            return CaseRecord(caseId: caseId, phase: state.phase.rawValue, level: state.level,
+            return CaseRecord(caseId: caseId, phase: state.phase, level: state.level,
                               levelTitle: state.level.flatMap { definition.level($0)?.title }, recommendation: state.recommendation,
                               consent: state.consent, awaitingDecision: state.decisionOutstanding, assignedTo: state.assignedTo, closureReason: state.closure,
                               pending: pending, clocks: clocks, referrals: referrals, events: events)
@@ -97,7 +98,10 @@ extension SQLiteCaseStore {
         } else {
             detail = try JSONValueEncoder().encode(event.body.change)
         }
-        return EventView(id: event.id, type: event.type, at: event.at, actor: event.actor, hash: event.hash, detail: detail)
+        guard let kind = EventKind(rawValue: event.type) else {
+            throw StoreError.chainBroken(sequence: event.sequence, reason: "its type \"\(event.type)\" is not an event kind this version knows")
+        }
+        return EventView(id: event.id, type: kind, at: event.at, actor: event.actor, hash: event.hash, detail: detail)
     }
 
     public func approvals() async throws -> [ApprovalItem] {

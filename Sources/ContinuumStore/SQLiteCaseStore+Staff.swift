@@ -1,31 +1,34 @@
+import ContinuumAPI
 import ContinuumCore
 import ContinuumJSON
 import GRDB
 
 extension SQLiteCaseStore {
-    public func decide(caseId: String, level: String?, rationale: String, overrideReason: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+    public func decide(caseId: String, _ command: DecisionCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
         try await change(caseId: caseId, actor: actor, at: at) { state in
-            guard let chosen = level ?? state.recommendation else {
-                throw StoreError.invalidCommand(.noRecommendationToAccept)
+            switch command {
+            case .accept(let rationale):
+                guard let chosen = state.recommendation else { throw StoreError.invalidCommand(.noRecommendationToAccept) }
+                return .decided(level: chosen, by: actor, at: at, rationale: rationale.text, overrideReason: nil)
+            case .choose(let level, let overrideReason, let rationale):
+                return .decided(level: level, by: actor, at: at, rationale: rationale.text, overrideReason: overrideReason?.text)
             }
-            return .decided(level: chosen, by: actor, at: at, rationale: rationale, overrideReason: overrideReason)
         }
     }
 
-    public func transition(caseId: String, kind: TransitionKind, to: String?, reason: ClosureReason?, rationale: String,
-                           actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+    public func transition(caseId: String, _ command: TransitionCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
         try await change(caseId: caseId, actor: actor, at: at) { _ in
-            if kind == .close {
-                guard let reason else { throw StoreError.invalidCommand(.closureReasonMissing) }
-                return .closed(reason: reason, by: actor, at: at, rationale: rationale)
+            switch command {
+            case .close(let reason, let rationale): .closed(reason: reason, by: actor, at: at, rationale: rationale.text)
+            case .move(let kind, let to, let rationale): .moved(kind: kind, to: to, by: actor, at: at, rationale: rationale.text)
             }
-            guard let to else { throw StoreError.invalidCommand(.moveTargetMissing(kind)) }
-            return .moved(kind: kind, to: to, by: actor, at: at, rationale: rationale)
         }
     }
 
-    public func recordMilestone(caseId: String, milestone: String, on date: CalendarDate, rationale: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+    public func recordMilestone(caseId: String, _ command: MilestoneCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
         let today = UKTime.londonDate(of: at)
+        let date = command.on ?? today
+        let (milestone, rationale) = (command.milestone, command.rationale.text)
         guard date <= today else {
             throw StoreError.invalidCommand(.milestoneInTheFuture(date))
         }
@@ -39,16 +42,16 @@ extension SQLiteCaseStore {
         }
     }
 
-    public func recordAudit(caseId: String, grade: AuditGrade, findings: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
-        try await change(caseId: caseId, actor: actor, at: at) { _ in .audited(grade: grade, findings: findings, by: actor, at: at) }
+    public func recordAudit(caseId: String, _ command: AuditCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+        try await change(caseId: caseId, actor: actor, at: at) { _ in .audited(grade: command.grade, findings: command.findings.text, by: actor, at: at) }
     }
 
     /// A random sample of `size` cases for case-file audit, the same for the same seed and log:
     /// case ids sorted, then shuffled by a seeded SplitMix64.
-    public func auditSample(size: Int, seed: UInt64) async throws -> [(caseId: String, phase: String, level: String?)] {
+    public func auditSample(size: Int, seed: UInt64) async throws -> [(caseId: String, phase: CaseState.Phase, level: String?)] {
         let rows = try await read { db in
-            try Row.fetchAll(db, sql: "SELECT case_id, phase, level FROM cases WHERE phase != 'new' ORDER BY case_id")
-                .map { (caseId: $0["case_id"] as String, phase: $0["phase"] as String, level: $0["level"] as String?) }
+            try Row.fetchAll(db, sql: "SELECT case_id, phase, level FROM cases WHERE phase != ? ORDER BY case_id", arguments: [CaseState.Phase.new.rawValue])
+                .map { row in (caseId: row["case_id"] as String, phase: try StoredValues.phase(row, "phase", table: "cases", id: row["case_id"]), level: row["level"] as String?) }
         }
         var state = seed
         func next() -> UInt64 {
@@ -65,11 +68,11 @@ extension SQLiteCaseStore {
         return Array(shuffled.prefix(max(0, size)))
     }
 
-    public func assign(caseId: String, to worker: String, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
-        try await change(caseId: caseId, actor: actor, at: at) { _ in .assigned(to: worker, by: actor, at: at) }
+    public func assign(caseId: String, _ command: AssignCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+        try await change(caseId: caseId, actor: actor, at: at) { _ in .assigned(to: command.worker.text, by: actor, at: at) }
     }
 
-    public func resolveApproval(_ id: String, approve: Bool, rationale: String?, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+    public func resolveApproval(_ id: String, _ command: ApprovalCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
         let caseId: String = try await read { db in
             guard let caseId = try String.fetchOne(db, sql: "SELECT case_id FROM cases WHERE pending_event = ?", arguments: [id]) else {
                 throw StoreError.approvalNotFound(id)
@@ -77,8 +80,10 @@ extension SQLiteCaseStore {
             return caseId
         }
         return try await change(caseId: caseId, actor: actor, at: at, expectPending: id) { _ in
-            if approve { return .approved(by: actor, at: at, rationale: rationale) }
-            return .rejected(by: actor, at: at, rationale: rationale ?? "")
+            switch command {
+            case .approve(let rationale): return .approved(by: actor, at: at, rationale: rationale?.text)
+            case .reject(let rationale): return .rejected(by: actor, at: at, rationale: rationale.text)
+            }
         }
     }
 
@@ -92,12 +97,12 @@ extension SQLiteCaseStore {
             // The approval may have been decided by another manager between lookup and write.
             if let expectPending, (row["pending_event"] as String?) != expectPending { throw StoreError.approvalNotFound(expectPending) }
             let state = try Projector.decodeState(row["state"])
-            let (event, transition) = try self.record(EventBody(change: try makeEvent(state)), caseId: caseId, actor: actor, at: at, db)
+            let (event, transition) = try self.record(EventBody.change(try makeEvent(state)), caseId: caseId, actor: actor, at: at, db)
             // An approved unlink gives the referral its case in the same transaction.
             try self.completeUnlinks(transition, from: caseId, rationale: state.pending?.rationale ?? "", actor: actor, at: at, db)
             let pending = transition.effects.contains { if case .approvalRequested = $0 { true } else { false } }
-            return ChangeOutcome(eventId: event.id, status: pending ? "pending-approval" : "applied", caseId: caseId,
-                                 phase: transition.state.phase.rawValue, level: transition.state.level)
+            return ChangeOutcome(eventId: event.id, status: pending ? .pendingApproval : .applied, caseId: caseId,
+                                 phase: transition.state.phase, level: transition.state.level)
         }
     }
 
@@ -120,7 +125,7 @@ extension SQLiteCaseStore {
                     ORDER BY due, rowid LIMIT ?
                     """, arguments: [today, cursor?.due ?? "", cursor?.row ?? Int64.min, limit])
                 for row in rows {
-                    try self.record(EventBody(change: .clockBreached(clock: row["clock"], at: now)), caseId: row["case_id"], actor: system, at: now, db)
+                    try self.record(EventBody.change(.clockBreached(clock: row["clock"], at: now)), caseId: row["case_id"], actor: system, at: now, db)
                 }
                 return (rows.count, rows.last.map { (due: $0["due"], row: $0["rowid"]) })
             }

@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 import ContinuumJSON
 import Foundation
@@ -97,11 +98,17 @@ public final class SQLiteCaseStore: CaseStore {
 
     /// Appends an event and applies it to the projections, in the caller's transaction.
     @discardableResult
-    func record(_ body: EventBody, bodyText: String? = nil, prepared: Projector.Prepared? = nil, caseId: String, actor: Actor, at: Timestamp,
-                _ db: Database) throws -> (EventRecord, CaseTransition) {
-        let event = try EventLog.append(body, bodyText: bodyText, caseId: caseId, actor: actor, at: at, db)
-        let transition = try projector.apply(event, db, prepared: prepared)
+    func record(_ body: EventBody, caseId: String, actor: Actor, at: Timestamp, _ db: Database) throws -> (EventRecord, CaseTransition) {
+        let encoded = try EncodedBody(body)
+        let event = try EventLog.append(encoded, caseId: caseId, actor: actor, at: at, db)
+        let transition = try projector.apply(event, encoded, db)
         return (event, transition)
+    }
+
+    /// Appends a planned event and writes its planned projection, in the caller's transaction.
+    func record(_ planned: PlannedEvent, actor: Actor, at: Timestamp, _ db: Database) throws {
+        let event = try EventLog.append(planned.body, caseId: planned.caseId, actor: actor, at: at, db)
+        try projector.project(event, planned.body, planned.step, db)
     }
 
     // MARK: Audit

@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 import ContinuumJSON
 import ContinuumStore
@@ -72,9 +73,9 @@ struct IdentityMatchingTests {
         let second = try await submit(fixture, Self.oliver("O-2", nhs: nil), at: Self.at(days: 1))
         let match = try #require(try await fixture.store.possibleMatches(limit: 10).items.first)
         let outcome = try await fixture.store.linkMatch(match.matchId, rationale: "Same school, same address", actor: StoreFixture.practitioner, at: Self.at(days: 1))
-        #expect(outcome.joined && outcome.caseId == first.caseId && outcome.status == "linked")
+        #expect(outcome.joined && outcome.caseId == first.caseId && outcome.status == .linked)
         let merged = try await fixture.store.caseRecord(second.caseId, today: UKTime.londonDate(of: Self.at(days: 1)))
-        #expect(merged.phase == "merged" && merged.clocks.isEmpty && !merged.awaitingDecision)
+        #expect(merged.phase == .merged && merged.clocks.isEmpty && !merged.awaitingDecision)
         let joined = try await fixture.store.caseRecord(first.caseId, today: UKTime.londonDate(of: Self.at(days: 1)))
         #expect(joined.referrals.map(\.referralId) == [first.referralId, second.referralId])
         #expect(joined.referrals.last?.reReferral == true && joined.referrals.last?.previousReferralId == first.referralId)
@@ -123,23 +124,23 @@ struct IdentityMatchingTests {
 
         let asked = try await fixture.store.unlink(caseId: first.caseId, referralId: wrong.referralId, rationale: "GP says a different child",
                                                    actor: StoreFixture.practitioner, at: Self.at(days: 3))
-        #expect(asked.status == "pending-approval")
+        #expect(asked.status == .pendingApproval)
         #expect(try await fixture.store.approvals().map(\.id) == [asked.eventId])
         let approved = try await fixture.store.resolveApproval(asked.eventId, approve: true, rationale: "Agreed", actor: StoreFixture.manager, at: Self.at(days: 4))
-        #expect(approved.status == "applied")
+        #expect(approved.status == .applied)
 
         let after = try await fixture.store.caseRecord(first.caseId, today: UKTime.londonDate(of: Self.at(days: 4)))
         #expect(after.referrals.map(\.referralId) == [first.referralId])
-        #expect(!after.awaitingDecision && after.phase == "open" && after.level == "targeted-support")
+        #expect(!after.awaitingDecision && after.phase == .open && after.level == "targeted-support")
         #expect(after.pending == nil)
         let status = try await fixture.store.referralStatus(wrong.referralId)
-        #expect(status.status.caseId != first.caseId && status.status.status == "awaiting-decision")
+        #expect(status.status.caseId != first.caseId && status.status.status == .awaitingDecision)
         let own = try await fixture.store.caseRecord(status.status.caseId, today: UKTime.londonDate(of: Self.at(days: 4)))
         #expect(own.referrals.map(\.referralId) == [wrong.referralId] && own.referrals.first?.reReferral == false)
         #expect(own.awaitingDecision && own.recommendation == "targeted-support")
         // The decision clock runs from the referral's own receipt.
         #expect(own.clocks.first { $0.clock == "referral-decision" }?.from == UKTime.londonDate(of: Self.at(days: 3)))
-        #expect(own.events.first?.type == "referral-moved-in")
+        #expect(own.events.first?.type == .referralMovedIn)
 
         // The same NHS number is now on two records marked as different children: a person decides.
         let next = try await submit(fixture, Self.oliver("O-3", nhs: "4000000004"), at: Self.at(days: 5))

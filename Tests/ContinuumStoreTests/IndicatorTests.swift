@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 import ContinuumStore
 import ContinuumTesting
@@ -91,7 +92,7 @@ struct IndicatorTests {
         let h = try await fixture.submit("H", child: 3, at: received)
         let pending = try await store.decide(caseId: h.caseId, level: "intensive-support", rationale: "Pattern", overrideReason: "History",
                                              actor: practitioner, at: decided)
-        #expect(pending.status == "pending-approval")
+        #expect(pending.status == .pendingApproval)
         // J: child protection; strategy discussion 1 December, initial conference 15 December (10 working days).
         let j = try await fixture.submit("J", child: 4, at: received)
         _ = try await store.decide(caseId: j.caseId, level: "child-protection", rationale: "Harm", overrideReason: "Injury", actor: manager, at: decided)

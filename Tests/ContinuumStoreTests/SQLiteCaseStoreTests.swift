@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 import Foundation
 import GRDB
@@ -14,7 +15,7 @@ struct SQLiteCaseStoreTests {
         let fixture = try StoreFixture()
         let answer = try await fixture.submit("M-1")
         #expect(answer.decision.level == "targeted-support")
-        #expect(answer.status == "awaiting-decision")
+        #expect(answer.decisionText.hasPrefix("{\"consentRequired\""))
         #expect(!answer.replayed)
         let queue = try await fixture.store.queue(today: CalendarDate(year: 2026, month: 11, day: 26) ?? CalendarDate(daysSinceEpoch: 0))
         #expect(queue.map(\.caseId) == [answer.caseId])
@@ -98,13 +99,13 @@ struct SQLiteCaseStoreTests {
         let answer = try await fixture.submit("M-1")
         let pending = try await fixture.store.decide(caseId: answer.caseId, level: "intensive-support", rationale: "Third incident",
                                                      overrideReason: "Escalating pattern", actor: StoreFixture.practitioner, at: StoreFixture.start)
-        #expect(pending.status == "pending-approval")
+        #expect(pending.status == .pendingApproval)
         #expect(try await fixture.store.approvals().map(\.id) == [pending.eventId])
         await #expect(throws: StoreError.self) {
             try await fixture.store.resolveApproval(pending.eventId, approve: true, rationale: nil, actor: StoreFixture.practitioner, at: StoreFixture.start)
         }
         let approved = try await fixture.store.resolveApproval(pending.eventId, approve: true, rationale: "Agreed", actor: StoreFixture.manager, at: StoreFixture.start)
-        #expect(approved.status == "applied" && approved.level == "intensive-support")
+        #expect(approved.status == .applied && approved.level == "intensive-support")
         #expect(try await fixture.store.approvals().isEmpty)
         await #expect(throws: StoreError.approvalNotFound(pending.eventId)) {
             try await fixture.store.resolveApproval(pending.eventId, approve: true, rationale: nil, actor: StoreFixture.manager, at: StoreFixture.start)
@@ -122,7 +123,7 @@ struct SQLiteCaseStoreTests {
         let queue = try await fixture.store.queue(today: UKTime.londonDate(of: monday))
         #expect(queue.first?.overdue == true)
         let record = try await fixture.store.caseRecord(answer.caseId, today: UKTime.londonDate(of: monday))
-        #expect(record.events.last?.type == "clock-breached")
+        #expect(record.events.last?.type == .clockBreached)
         #expect(record.clocks.first?.breached == true)
     }
 
@@ -148,7 +149,7 @@ struct SQLiteCaseStoreTests {
         // Its own decision clock is not yet due, so a second pass finds nothing more.
         #expect(try await store.recordBreaches(at: monday) == 0)
         let record = try await store.caseRecord(during, today: UKTime.londonDate(of: monday))
-        #expect(!record.events.contains { $0.type == "clock-breached" })
+        #expect(!record.events.contains { $0.type == .clockBreached })
     }
 
     @Test("a disallowed transition is refused with the pathway's rule and changes nothing")

@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 import ContinuumJSON
 import HTTPTypes
@@ -80,6 +81,13 @@ enum HTTPBodies {
         var fields = headers
         fields[.contentType] = "application/json"
         return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.serializedBytes())))
+    }
+
+    /// JSON already serialised (canonical, by ContinuumJSON).
+    static func json(text: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {

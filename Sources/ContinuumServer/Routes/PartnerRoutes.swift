@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 import ContinuumJSON
 import ContinuumStore
@@ -38,8 +39,9 @@ struct PartnerRoutes: Sendable {
             throw APIProblem.badRequest("Invalid referral", error.problems)
         }
         let outcome = try await submit(referral, principal: principal, receivedAt: receivedAt)
-        return try HTTPBodies.json(Self.body(outcome), status: outcome.replayed ? .ok : .created,
-                                   headers: [.location: "/v1/referrals/\(outcome.referralId)"])
+        // The decision's text is the one the log stored: the answer does not encode it again.
+        let answer = ReferralAnswer.json(referralId: outcome.referralId, status: .awaitingDecision, decisionText: outcome.decisionText)
+        return HTTPBodies.json(text: answer, status: outcome.replayed ? .ok : .created, headers: [.location: "/v1/referrals/\(outcome.referralId)"])
     }
 
     private func submit(_ referral: Referral, principal: Principal, receivedAt: Timestamp) async throws -> Submission {
@@ -61,10 +63,7 @@ struct PartnerRoutes: Sendable {
     /// its own message. Never the case id or whether the child was known (joined an open case,
     /// a re-referral): the answer is the same either way (docs/identity.md).
     static func body(_ outcome: Submission) throws -> JSONValue {
-        .object([
-            "referralId": .string(outcome.referralId), "status": .string(outcome.status),
-            "decision": try JSONValueEncoder().encode(outcome.decision),
-        ])
+        try JSONValueEncoder().encode(ReferralAnswer(referralId: outcome.referralId, status: .awaitingDecision, decision: outcome.decision))
     }
 
     /// NDJSON in, NDJSON out, streamed: lines are read, decided and answered as they arrive, one

@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 import ContinuumJSON
 import GRDB
@@ -5,19 +6,17 @@ import GRDB
 /// Appending to, reading and checking the hash-chained `events` table.
 enum EventLog {
     /// Appends one event after the current last one and returns it (not yet committed).
-    /// - Parameter bodyText: the body already serialised (prepared outside the transaction).
-    static func append(_ body: EventBody, bodyText prepared: String? = nil, caseId: String, actor: Actor, at: Timestamp, _ db: Database) throws -> EventRecord {
+    static func append(_ body: EncodedBody, caseId: String, actor: Actor, at: Timestamp, _ db: Database) throws -> EventRecord {
         let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1"))
         let sequence: Int64 = (last?["sequence"] ?? 0) + 1
         let previousHash: String = last?["hash"] ?? EventRecord.genesisHash
-        let bodyText = try prepared ?? JSONValueEncoder().encode(body).serialized()
-        let text = EventRecord.canonicalText(sequence: sequence, caseId: caseId, actor: actor, at: at, body: bodyText)
+        let text = EventRecord.canonicalText(sequence: sequence, caseId: caseId, actor: actor, at: at, body: body.text)
         let hash = EventRecord.chainHash(previousHash: previousHash, canonicalText: text)
         try db.cachedStatement(sql: """
             INSERT INTO events (sequence, case_id, type, actor_id, actor_role, at, body, previous_hash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [sequence, caseId, body.type, actor.id, actor.role.rawValue, at.description, bodyText, previousHash, hash])
-        return EventRecord(sequence: sequence, caseId: caseId, actor: actor, at: at, body: body, previousHash: previousHash, hash: hash)
+            """).execute(arguments: [sequence, caseId, body.body.type, actor.id, actor.role.rawValue, at.description, body.text, previousHash, hash])
+        return EventRecord(sequence: sequence, caseId: caseId, actor: actor, at: at, body: body.body, previousHash: previousHash, hash: hash)
     }
 
     /// A case's events, oldest first.
@@ -27,6 +26,11 @@ enum EventLog {
 
     /// Reads a stored row back into an event; a row that does not parse is a broken log.
     static func decode(_ row: Row) throws -> EventRecord {
+        try decodeWithBody(row).event
+    }
+
+    /// The event and its body as stored (text and parsed value), for the projector.
+    static func decodeWithBody(_ row: Row) throws -> (event: EventRecord, body: EncodedBody) {
         let sequence: Int64 = row["sequence"]
         let roleText: String = row["actor_role"]
         let atText: String = row["at"]
@@ -38,13 +42,17 @@ enum EventLog {
             throw StoreError.chainBroken(sequence: sequence, reason: "time \"\(atText)\" is not RFC 3339")
         }
         let body: EventBody
+        let value: JSONValue
         do {
-            body = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(bodyText).decode(EventBody.self)
+            let document = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(bodyText)
+            body = try document.decode(EventBody.self)
+            value = try document.value()
         } catch {
             throw StoreError.chainBroken(sequence: sequence, reason: "body does not decode: \(error)")
         }
-        return EventRecord(sequence: sequence, caseId: row["case_id"], actor: Actor(id: row["actor_id"], role: role), at: at,
-                        body: body, previousHash: row["previous_hash"], hash: row["hash"])
+        let event = EventRecord(sequence: sequence, caseId: row["case_id"], actor: Actor(id: row["actor_id"], role: role), at: at,
+                                body: body, previousHash: row["previous_hash"], hash: row["hash"])
+        return (event, EncodedBody(stored: body, value: value, text: bodyText))
     }
 
     /// Walks the whole log: sequence numbers without gaps, each entry's previous hash equal to

@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 import ContinuumJSON
 import Crypto
@@ -39,35 +40,73 @@ public struct EventRecord: Sendable {
     }
 }
 
-/// What an event records. Exactly one member is set; `type` names it in the log.
-public struct EventBody: Sendable, Codable {
+/// What an event records; its case names the event in the log (``type``).
+///
+/// Stored as an object with one member named after the case (`{"referral": …}`,
+/// `{"routed": …}`, `{"change": …}`, `{"token": …}`), the shape every log since the first holds.
+public enum EventBody: Sendable {
     /// A partner's referral, as received and validated (`referral-received`).
-    public var referral: ReceivedReferral?
+    case referral(ReceivedReferral)
     /// The router's recommendation for a referral (`routed`).
-    public var routed: RoutedReferral?
+    case routed(RoutedReferral)
     /// A change made by staff or the clock watcher (`decided`, `step-up`, `closed`, …).
-    public var change: CaseEvent?
+    case change(CaseEvent)
     /// A token created or revoked (`token-created`, `token-revoked`): logged so that
     /// `audit verify --checkpoint` can check the tokens table against the log (issue 22).
-    public var token: TokenRecord?
+    case token(TokenRecord)
 
-    public init(referral: ReceivedReferral) { self.referral = referral }
-    public init(routed: RoutedReferral) { self.routed = routed }
-    public init(change: CaseEvent) { self.change = change }
-    public init(token: TokenRecord) { self.token = token }
-
+    /// The event's name in the log (and in the `type` column).
     public var type: String {
-        if referral != nil { return "referral-received" }
-        if routed != nil { return "routed" }
-        if let token { return token.revoked ? "token-revoked" : "token-created" }
-        return change?.name ?? "unknown"
+        switch self {
+        case .referral: "referral-received"
+        case .routed: "routed"
+        case .change(let change): change.name
+        case .token(let token): token.revoked ? "token-revoked" : "token-created"
+        }
     }
 
-    /// The case state machine's view of this event.
+    public var referral: ReceivedReferral? { if case .referral(let value) = self { value } else { nil } }
+    public var routed: RoutedReferral? { if case .routed(let value) = self { value } else { nil } }
+    public var change: CaseEvent? { if case .change(let value) = self { value } else { nil } }
+    public var token: TokenRecord? { if case .token(let value) = self { value } else { nil } }
+
+    /// The case state machine's view of this event; nil for a token event, which belongs to no case.
     public var caseEvent: CaseEvent? {
-        if let referral { return .referralReceived(at: referral.receivedAt, consent: referral.message.consent) }
-        if let routed { return .routed(routed.decision) }
-        return change
+        switch self {
+        case .referral(let referral): .referralReceived(at: referral.receivedAt, consent: referral.message.consent)
+        case .routed(let routed): .routed(routed.decision)
+        case .change(let change): change
+        case .token: nil
+        }
+    }
+}
+
+extension EventBody: Codable {
+    private enum CodingKeys: String, CodingKey, CaseIterable { case referral, routed, change, token }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let present = CodingKeys.allCases.filter(container.contains)
+        guard present.count == 1, let key = present.first else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                                                    debugDescription: "an event body has exactly one of referral, routed, change, token; found \(present.count)"))
+        }
+        switch key {
+        case .referral: self = .referral(try container.decode(ReceivedReferral.self, forKey: key))
+        case .routed: self = .routed(try container.decode(RoutedReferral.self, forKey: key))
+        case .change: self = .change(try container.decode(CaseEvent.self, forKey: key))
+        case .token: self = .token(try container.decode(TokenRecord.self, forKey: key))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .referral(let value): try container.encode(value, forKey: .referral)
+        case .routed(let value): try container.encode(value, forKey: .routed)
+        case .change(let value): try container.encode(value, forKey: .change)
+        case .token(let value): try container.encode(value, forKey: .token)
+        }
     }
 }
 
@@ -100,44 +139,18 @@ public struct ReceivedReferral: Sendable, Codable {
     /// How the child was matched on arrival; nil in events logged before identity matching
     /// (their re-referral flag and keys stand as they were decided then).
     public var identity: IdentityOutcome?
-    /// `message` already encoded (its canonical JSON was needed for `bodyHash`): written as is,
-    /// so the message is encoded once per referral, not once per table it lands in.
-    var messageJSON: JSONValue?
 
-    enum CodingKeys: String, CodingKey {
-        case referralId, partnerId, receivedAt, bodyHash, message, reReferral, previousReferralId, childKeys, identity
-    }
-
-    init(referralId: String, partnerId: String, receivedAt: Timestamp, bodyHash: String, message: Referral, messageJSON: JSONValue?,
-         reReferral: Bool, previousReferralId: String?, childKeys: [String], identity: IdentityOutcome?) {
+    public init(referralId: String, partnerId: String, receivedAt: Timestamp, bodyHash: String, message: Referral,
+                reReferral: Bool, previousReferralId: String?, childKeys: [String], identity: IdentityOutcome?) {
         self.referralId = referralId
         self.partnerId = partnerId
         self.receivedAt = receivedAt
         self.bodyHash = bodyHash
         self.message = message
-        self.messageJSON = messageJSON
         self.reReferral = reReferral
         self.previousReferralId = previousReferralId
         self.childKeys = childKeys
         self.identity = identity
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(referralId, forKey: .referralId)
-        try container.encode(partnerId, forKey: .partnerId)
-        try container.encode(receivedAt, forKey: .receivedAt)
-        try container.encode(bodyHash, forKey: .bodyHash)
-        if let messageJSON { try container.encode(messageJSON, forKey: .message) } else { try container.encode(message, forKey: .message) }
-        try container.encode(reReferral, forKey: .reReferral)
-        try container.encodeIfPresent(previousReferralId, forKey: .previousReferralId)
-        try container.encode(childKeys, forKey: .childKeys)
-        try container.encodeIfPresent(identity, forKey: .identity)
-    }
-
-    /// The message as canonical JSON.
-    func messageValue() throws -> JSONValue {
-        try messageJSON ?? JSONValueEncoder().encode(message)
     }
 }
 
@@ -170,25 +183,10 @@ public struct PossibleCandidate: Sendable, Hashable, Codable {
 public struct RoutedReferral: Sendable, Codable {
     public var referralId: String
     public var decision: Decision
-    /// `decision` already encoded, written as is (see ``ReceivedReferral/messageJSON``).
-    var decisionJSON: JSONValue?
 
-    enum CodingKeys: String, CodingKey { case referralId, decision }
-
-    init(referralId: String, decision: Decision, decisionJSON: JSONValue?) {
+    public init(referralId: String, decision: Decision) {
         self.referralId = referralId
         self.decision = decision
-        self.decisionJSON = decisionJSON
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(referralId, forKey: .referralId)
-        if let decisionJSON { try container.encode(decisionJSON, forKey: .decision) } else { try container.encode(decision, forKey: .decision) }
-    }
-
-    func decisionValue() throws -> JSONValue {
-        try decisionJSON ?? JSONValueEncoder().encode(decision)
     }
 }
 

@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 
 /// How a referral's child is found again: hashed keys, so matching never needs names, dates of

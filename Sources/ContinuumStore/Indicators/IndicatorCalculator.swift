@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 
 /// Computes the indicators from the event log's facts (``IndicatorFact``, ``ClockStopFact``:

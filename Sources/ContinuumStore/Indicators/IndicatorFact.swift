@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 
 /// One event of the log reduced to what the indicators count: its kind, its month, the few

@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 import ContinuumJSON
 import GRDB
@@ -11,45 +12,32 @@ struct Projector: Sendable {
         machine = CaseStateMachine(pathway: pathway)
     }
 
-    /// Work done before the write transaction for an event of a new case (see
-    /// `SQLiteCaseStore.submit`): the transition from `before` and the texts to store.
-    struct Prepared: Sendable {
-        let before: CaseState
-        let transition: CaseTransition
-        let stateText: String
-        let messageText: String?
-        let decisionText: String?
-    }
-
-    /// - Parameter prepared: the transition and texts computed outside the transaction; used only
-    ///   when the stored case is in the state they were computed from (a new case), else ignored.
+    /// Applies one logged event: reads its case's state, works out the step through the state
+    /// machine, and writes it (``project(_:_:_:_:)``). Staff actions and `rebuild` come here.
     /// - Throws: ``StoreError/refused(_:)`` when the pathway does not allow the event.
     @discardableResult
-    func apply(_ event: EventRecord, _ db: Database, prepared candidate: Prepared? = nil) throws -> CaseTransition {
+    func apply(_ event: EventRecord, _ body: EncodedBody, _ db: Database) throws -> CaseTransition {
         guard let caseEvent = event.body.caseEvent else {
             throw StoreError.chainBroken(sequence: event.sequence, reason: "the event has no content")
         }
-        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, immediate_risk, re_referral, latest_referral, pending_event, opened_at, last_sequence FROM cases WHERE case_id = ?"),
+        let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM cases WHERE case_id = ?"), arguments: [event.caseId])
+        let step = try ProjectionStep(caseEvent, after: try stored.map(Self.decodeState) ?? CaseState(), machine: machine)
+        try project(event, body, step, db)
+        return step.transition
+    }
+
+    /// Writes one event's projection: the case row, its clocks, the referral rows and identity
+    /// tables, and the indicator fact. `step` must start from the case's stored state (a planned
+    /// submission starts from a new case, or from the state read in the same transaction).
+    func project(_ event: EventRecord, _ body: EncodedBody, _ step: ProjectionStep, _ db: Database) throws {
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT immediate_risk, re_referral, latest_referral, pending_event, opened_at, last_sequence FROM cases WHERE case_id = ?"),
                                    arguments: [event.caseId])
-        // A preparation holds only if the case is where it was prepared from: absent for the
-        // first event, or last changed by the event just before this one.
-        let prepared = candidate.flatMap { candidate -> Prepared? in
-            if candidate.before.phase == .new { return row == nil ? candidate : nil }
-            return (row?["last_sequence"] as Int64?) == event.sequence - 1 ? candidate : nil
+        guard (row == nil) == (step.before.phase == .new) else {
+            throw StoreError.projectionBroken(table: "cases", sequence: event.sequence,
+                                              reason: "case \(event.caseId) was planned from a state it is not in; run `continuum rebuild`")
         }
-        let state: CaseState
-        let transition: CaseTransition
-        if let prepared {
-            state = prepared.before
-            transition = prepared.transition
-        } else {
-            state = try row.map { try Self.decodeState($0["state"]) } ?? CaseState()
-            do {
-                transition = try machine.apply(caseEvent, to: state)
-            } catch {
-                throw StoreError.refused(error)
-            }
-        }
+        let state = step.before
+        let transition = step.transition
         var immediateRisk: Bool = row?["immediate_risk"] ?? false
         var reReferral: Bool = row?["re_referral"] ?? false
         var latestReferral: String? = row?["latest_referral"]
@@ -64,7 +52,7 @@ struct Projector: Sendable {
             immediateRisk = referral.message.immediateRisk
             reReferral = referral.reReferral
             latestReferral = referral.referralId
-            let message = try prepared?.messageText ?? referral.messageValue().serialized()
+            let message = body.messageText ?? "null"
             try db.cachedStatement(sql: """
                 INSERT INTO referrals (referral_id, case_id, partner_id, message_id, body_hash, received_at, re_referral, previous_referral, message,
                                        received_sequence)
@@ -103,7 +91,7 @@ struct Projector: Sendable {
         }
         if let routed = event.body.routed {
             try db.cachedStatement(sql: "UPDATE referrals SET decision = ? WHERE referral_id = ?")
-                .execute(arguments: [try prepared?.decisionText ?? routed.decisionValue().serialized(), routed.referralId])
+                .execute(arguments: [body.decisionText ?? "null", routed.referralId])
         }
         if transition.state.pending == nil {
             pendingEvent = nil
@@ -111,8 +99,10 @@ struct Projector: Sendable {
             pendingEvent = event.id
         }
         var next = transition.state
+        var unlinked = false
         for case .referralUnlinked(let referralId) in transition.effects {
             next = try unlink(referralId, from: event, transition: transition, db)
+            unlinked = true
             if latestReferral == referralId {
                 latestReferral = try String.fetchOne(db, sql: "SELECT referral_id FROM referrals WHERE case_id = ? AND referral_id != ? ORDER BY received_at DESC, rowid DESC LIMIT 1",
                                                      arguments: [event.caseId, referralId])
@@ -126,7 +116,7 @@ struct Projector: Sendable {
             INSERT OR REPLACE INTO cases (case_id, state, phase, level, recommendation, awaiting_decision, immediate_risk, re_referral,
                                           next_due, received_at, latest_referral, pending_event, opened_at, updated_at, last_sequence)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [event.caseId, try prepared?.stateText ?? JSONValueEncoder().encode(next).serialized(), next.phase.rawValue, next.level,
+            """).execute(arguments: [event.caseId, unlinked ? try JSONValueEncoder().encode(next).serialized() : step.stateText, next.phase.rawValue, next.level,
                                      next.recommendation, next.decisionOutstanding, immediateRisk, reReferral, nextDue?.description,
                                      next.receivedAt?.description, latestReferral, pendingEvent, openedAt, event.at.description,
                                      event.sequence])
@@ -140,7 +130,6 @@ struct Projector: Sendable {
         let facts = IndicatorFact.derive(from: event, before: state, transition: CaseTransition(state: next, effects: transition.effects),
                                          linkedCases: linkedCases, calendar: machine.pathway.calendar)
         try IndicatorFactTable.insert(facts.fact, facts.clockStops, db)
-        return transition
     }
 
     // MARK: Identity (docs/identity.md)
@@ -233,9 +222,9 @@ struct Projector: Sendable {
         var count: Int64 = 0
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM events ORDER BY sequence")
         while let row = try rows.next() {
-            let event = try EventLog.decode(row)
+            let (event, body) = try EventLog.decodeWithBody(row)
             // Token events keep the tokens table honest (audit verify); no case projection follows them.
-            if event.body.token == nil { try apply(event, db) }
+            if event.body.token == nil { try apply(event, body, db) }
             count += 1
         }
         return count

@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 
 /// Why the store refused or failed a request, in words a caller can act on.

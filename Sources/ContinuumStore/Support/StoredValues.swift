@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 import GRDB
 
@@ -11,5 +12,13 @@ enum StoredValues {
             throw StoreError.projectionBroken(table: table, sequence: 0, reason: "\(id) has \(column) \(text.map { "\"\($0)\"" } ?? "missing"), not an RFC 3339 time")
         }
         return timestamp
+    }
+
+    static func phase(_ row: Row, _ column: String, table: String, id: String) throws -> CaseState.Phase {
+        let text: String? = row[column]
+        guard let text, let phase = CaseState.Phase(rawValue: text) else {
+            throw StoreError.projectionBroken(table: table, sequence: 0, reason: "\(id) has \(column) \(text.map { "\"\($0)\"" } ?? "missing"), not a case phase")
+        }
+        return phase
     }
 }

@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 import GRDB
 
@@ -19,7 +20,7 @@ extension SQLiteCaseStore {
         try await write { db in
             try db.execute(sql: "INSERT INTO tokens (token_id, secret_hash, role, partner_id, name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [info.tokenId, hash, role.rawValue, partnerId, name, at.description])
-            _ = try EventLog.append(EventBody(token: TokenRecord(tokenId: info.tokenId, role: role, partnerId: partnerId, secretHash: hash, name: name, revoked: false)),
+            _ = try EventLog.append(try EncodedBody(.token(TokenRecord(tokenId: info.tokenId, role: role, partnerId: partnerId, secretHash: hash, name: name, revoked: false))),
                                     caseId: info.tokenId, actor: Self.administrator, at: at, db)
         }
         return (info, secret)
@@ -50,8 +51,8 @@ extension SQLiteCaseStore {
                     throw StoreError.tokenNotFound(tokenId)
                 }
             } else if let row = try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE token_id = ?", arguments: [tokenId]), let role = Role(rawValue: row["role"]) {
-                _ = try EventLog.append(EventBody(token: TokenRecord(tokenId: tokenId, role: role, partnerId: row["partner_id"], secretHash: row["secret_hash"],
-                                                                     name: row["name"], revoked: true)),
+                _ = try EventLog.append(try EncodedBody(.token(TokenRecord(tokenId: tokenId, role: role, partnerId: row["partner_id"], secretHash: row["secret_hash"],
+                                                                     name: row["name"], revoked: true))),
                                         caseId: tokenId, actor: Self.administrator, at: at, db)
             }
         }

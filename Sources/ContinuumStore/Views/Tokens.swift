@@ -1,3 +1,4 @@
+import ContinuumAPI
 import ContinuumCore
 
 /// Who a bearer token speaks for.

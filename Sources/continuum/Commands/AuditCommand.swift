@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContinuumAPI
 import ContinuumClient
 import ContinuumCore
 import ContinuumJSON
@@ -32,9 +33,9 @@ struct AuditCommand: AsyncParsableCommand {
             let store = try database.open(pathway: try pathway.loadVerified())
             let sample = try await store.auditSample(size: size, seed: seed)
             if json {
-                Console.out(JSONValue.array(sample.map { .object(["caseId": .string($0.caseId), "phase": .string($0.phase), "level": $0.level.map(JSONValue.string) ?? .null]) }).serialized(pretty: true))
+                Console.out(JSONValue.array(sample.map { .object(["caseId": .string($0.caseId), "phase": .string($0.phase.rawValue), "level": $0.level.map(JSONValue.string) ?? .null]) }).serialized(pretty: true))
             } else {
-                for entry in sample { Console.out("\(entry.caseId)  \(entry.phase)\(entry.level.map { " at \($0)" } ?? "")") }
+                for entry in sample { Console.out("\(entry.caseId)  \(entry.phase.rawValue)\(entry.level.map { " at \($0)" } ?? "")") }
             }
             Console.error("continuum: \(sample.count) case(s) sampled with seed \(seed)")
         }
@@ -55,13 +56,19 @@ struct AuditCommand: AsyncParsableCommand {
             guard AuditGrade(rawValue: grade) != nil else {
                 throw ValidationError("--grade must be one of \(AuditGrade.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            if findings.allSatisfy(\.isWhitespace) { throw ValidationError("--findings must not be empty") }
+            _ = try command()
+        }
+
+        func command() throws -> ContinuumCore.AuditCommand {
+            guard let grade = AuditGrade(rawValue: grade) else { throw ValidationError("--grade: not a grade") }
+            return try CommandFlags.build { () throws(InvalidCommand) in try ContinuumCore.AuditCommand(grade: grade, findings: findings) }
         }
 
         func run() async throws {
             let client = try connection.client()
-            let outcome = try await talk { () throws(ClientError) in try await client.grade(caseId, grade: grade, findings: findings) }
-            Console.out("Recorded \(outcome["eventId"]?.stringValue ?? ""): case \(caseId) graded \(grade).")
+            let command = try command()
+            let outcome = try await talk { () throws(ClientError) in try await client.grade(caseId, command) }
+            Console.out("Recorded \(outcome.eventId): case \(caseId) graded \(grade).")
         }
     }
 
@@ -183,7 +190,7 @@ struct AuditCommand: AsyncParsableCommand {
             let store = try database.open(pathway: try pathway.loadVerified())
             let checkpoint: ContinuumStore.Checkpoint
             do {
-                checkpoint = try await store.checkpoint(key: signer, at: Clock.now)
+                checkpoint = try await store.checkpoint(key: signer, at: Clock.now, verify: true)
             } catch let error as StoreError {
                 Console.error("continuum: not signed: \(error)")
                 throw Exit.software

@@ -14,8 +14,9 @@ struct DatabaseOption: ParsableArguments {
         ProcessInfo.processInfo.environment["CONTINUUM_DATABASE"] ?? "data/continuum.sqlite"
     }
 
-    /// Opens the store, or exits 69 with the reason.
-    func open(pathway: VerifiedPathway) throws -> SQLiteCaseStore {
+    /// Opens the store, or exits 69 with the reason. Commands use it through its protocols
+    /// (``CaseStore``), as the server does.
+    func open(pathway: VerifiedPathway) throws -> any CaseStore {
         do {
             return try SQLiteCaseStore(path: database, pathway: pathway) { Console.error("continuum: \($0)") }
         } catch {

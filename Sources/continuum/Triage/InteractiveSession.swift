@@ -1,4 +1,6 @@
+import ContinuumAPI
 import ContinuumClient
+import ContinuumCore
 import ContinuumJSON
 import Foundation
 
@@ -15,16 +17,16 @@ struct InteractiveSession {
     func run() async throws {
         while true {
             let queue = try await talk { () throws(ClientError) in try await client.queue(limit: Self.shown) }
-            let items = queue["items"].map(Render.list) ?? []
-            let total = queue["total"].flatMap { if case .integer(let count) = $0 { Int(count) } else { nil } } ?? items.count
+            let items = queue.items
+            let total = queue.total
             Console.out("")
             let count = total > items.count ? "\(total) waiting, the \(items.count) most urgent shown" : "\(total) waiting"
-            Console.out(Style.bold("Front-door queue") + " (\(count), as of \(queue["asOf"]?.displayText ?? ""))")
+            Console.out(Style.bold("Front-door queue") + " (\(count), as of \(queue.asOf))")
             Console.out(Render.queue(queue))
             guard let answer = prompt(items.isEmpty ? "[r] refresh  [q] quit: " : "Case number to open, [r] refresh, [q] quit: ") else { return }
             if answer == "q" { return }
             if answer == "r" || answer.isEmpty { continue }
-            guard let number = Int(answer), items.indices.contains(number - 1), let caseId = items[number - 1]["caseId"]?.displayText else {
+            guard let number = Int(answer), items.indices.contains(number - 1), case let caseId = items[number - 1].caseId else {
                 Console.out("\"\(answer)\" is not a number from the list.")
                 continue
             }
@@ -47,29 +49,33 @@ struct InteractiveSession {
             case "q": return .quit
             case "b", "": return .queue
             case "a":
-                let level = record["recommendation"]?.displayText ?? "the recommendation"
+                let level = record.recommendation ?? "the recommendation"
                 guard let rationale = required("Rationale") else { return .quit }
                 if confirm("Accept \(level) for \(caseId)?") {
-                    await act { () throws(ClientError) in try await client.decide(caseId, level: nil, overrideReason: nil, rationale: rationale) }
+                    await act(try? DecisionCommand(accept: true, level: nil, overrideReason: nil, rationale: rationale)) { command throws(ClientError) in try await client.decide(caseId, command) }
                     return .queue
                 }
             case "l":
                 guard let level = required("Level (e.g. intensive-support)"), let reason = required("Override reason"), let rationale = required("Rationale") else { return .quit }
-                if confirm("Decide \(level) for \(caseId) instead of \(record["recommendation"]?.displayText ?? "the recommendation")?") {
-                    await act { () throws(ClientError) in try await client.decide(caseId, level: level, overrideReason: reason, rationale: rationale) }
+                if confirm("Decide \(level) for \(caseId) instead of \(record.recommendation ?? "the recommendation")?") {
+                    await act(try? DecisionCommand(accept: false, level: level, overrideReason: reason, rationale: rationale)) { command throws(ClientError) in try await client.decide(caseId, command) }
                     return .queue
                 }
             case "u", "d":
-                let kind = key == "u" ? "step-up" : "step-down"
-                guard let level = required("\(kind) to level"), let rationale = required("Rationale") else { return .quit }
-                if confirm("\(kind) \(caseId) to \(level)?") {
-                    await act { () throws(ClientError) in try await client.transition(caseId, kind: kind, to: level, reason: nil, rationale: rationale) }
+                let kind: TransitionKind = key == "u" ? .stepUp : .stepDown
+                guard let level = required("\(kind.rawValue) to level"), let rationale = required("Rationale") else { return .quit }
+                if confirm("\(kind.rawValue) \(caseId) to \(level)?") {
+                    await act(try? TransitionCommand(kind: kind, to: level, reason: nil, rationale: rationale)) { command throws(ClientError) in try await client.transition(caseId, command) }
                     return .queue
                 }
             case "c":
                 guard let reason = required("Closure reason (RC1 to RC9)"), let rationale = required("Rationale") else { return .quit }
-                if confirm("Close \(caseId) with \(reason.uppercased())?") {
-                    await act { () throws(ClientError) in try await client.transition(caseId, kind: "close", to: nil, reason: reason.uppercased(), rationale: rationale) }
+                guard let code = ClosureReason(rawValue: reason.uppercased()) else {
+                    Console.out(Style.red("Not recorded: the closure reason must be RC1 to RC9, not \"\(reason)\""))
+                    return .queue
+                }
+                if confirm("Close \(caseId) with \(code.rawValue)?") {
+                    await act(try? TransitionCommand(kind: .close, to: nil, reason: code, rationale: rationale)) { command throws(ClientError) in try await client.transition(caseId, command) }
                     return .queue
                 }
             default:
@@ -79,9 +85,14 @@ struct InteractiveSession {
     }
 
     /// Sends an action and prints the outcome or the server's reason for refusing it.
-    private func act(_ request: () async throws(ClientError) -> JSONValue) async {
+    /// (The prompts insist on every answer, so the command is always built; nil would be a bug.)
+    private func act<Command>(_ command: Command?, _ request: (Command) async throws(ClientError) -> ChangeOutcome) async {
+        guard let command else {
+            Console.out(Style.red("Not recorded: every answer is required"))
+            return
+        }
         do {
-            Console.out(Render.outcome(try await request()))
+            Console.out(Render.outcome(try await request(command)))
         } catch {
             Console.out(Style.red("Not recorded: \(error)"))
         }

@@ -1,35 +1,27 @@
+import ContinuumAPI
 import ContinuumCore
 import ContinuumJSON
 
 /// Text for the terminal: the queue, a case, an outcome. Fits 80 columns.
 enum Render {
     /// Two lines per referral: who and what, then level, received, due and time left.
-    static func queue(_ queue: JSONValue, numbered: Bool = true) -> String {
-        let asOf = queue["asOf"]?.displayText.flatMap { CalendarDate($0) }
-        let items = queue["items"].map(list) ?? []
-        if items.isEmpty { return "The queue is empty: no referral is waiting for a decision." }
+    static func queue(_ queue: QueuePage, numbered: Bool = true) -> String {
+        if queue.items.isEmpty { return "The queue is empty: no referral is waiting for a decision." }
         var lines: [String] = []
-        for (index, item) in items.enumerated() {
-            let overdue = item["overdue"] == .bool(true)
-            let risk = item["immediateRisk"] == .bool(true)
-            let child = item["child"]
-            let name = "\(child?["givenName"]?.displayText ?? "") \(child?["familyName"]?.displayText ?? "")"
-            let age = child?["ageYears"].flatMap { if case .integer(let years) = $0 { "\(years)" } else { nil } } ?? "unborn"
-            let flags = [risk ? "RISK" : nil, item["reReferral"] == .bool(true) ? "RE-REFERRAL" : nil,
-                         item["pendingApproval"] == .bool(true) ? "APPROVAL PENDING" : nil].compactMap { $0 }.joined(separator: " ")
+        for (index, item) in queue.items.enumerated() {
+            let name = "\(item.child.givenName) \(item.child.familyName)"
+            let age = item.child.ageYears.map { "\($0)" } ?? "unborn"
+            let flags = [item.immediateRisk ? "RISK" : nil, item.reReferral ? "RE-REFERRAL" : nil,
+                         item.pendingApproval ? "APPROVAL PENDING" : nil].compactMap { $0 }.joined(separator: " ")
             let number = numbered ? pad("\(index + 1)", 3, right: true) + " " : ""
-            var first = number + pad(item["caseId"]?.displayText ?? "", 13) + pad("\(name) (\(age))", 28) + pad(item["referrer"]?["agency"]?.displayText ?? "", 18)
-            first += flags
-            let due = item["decisionDue"]?.displayText.flatMap { CalendarDate($0) }
-            let left = timeLeft(due: due, asOf: asOf)
-            let level = item["recommendedLevel"]?.displayText ?? "-"
-            let second = String(repeating: " ", count: numbered ? 4 : 0) + pad(level, 20) + "received " + shortTime(item["receivedAt"]?.displayText)
-                + "  due " + (due.map(shortDate) ?? "-") + " (" + left + ")"
-            lines.append(risk ? Style.bold(truncate(first)) : truncate(first))
-            lines.append(overdue ? Style.red(truncate(second)) : Style.dim(truncate(second)))
+            let first = number + pad(item.caseId, 13) + pad("\(name) (\(age))", 28) + pad(item.referrer.agency, 18) + flags
+            let left = timeLeft(due: item.decisionDue, asOf: queue.asOf)
+            let second = String(repeating: " ", count: numbered ? 4 : 0) + pad(item.recommendedLevel ?? "-", 20) + "received " + shortTime(item.receivedAt)
+                + "  due " + (item.decisionDue.map(shortDate) ?? "-") + " (" + left + ")"
+            lines.append(item.immediateRisk ? Style.bold(truncate(first)) : truncate(first))
+            lines.append(item.overdue ? Style.red(truncate(second)) : Style.dim(truncate(second)))
         }
-        let total = queue["total"].flatMap { if case .integer(let count) = $0 { Int(count) } else { nil } } ?? items.count
-        if total > items.count { lines.append("... and \(total - items.count) more waiting, less urgent") }
+        if queue.total > queue.items.count { lines.append("... and \(queue.total - queue.items.count) more waiting, less urgent") }
         return lines.joined(separator: "\n")
     }
 
@@ -45,57 +37,54 @@ enum Render {
     }
 
     /// A case: state, recommendation and its rules, referrals, clocks, pending change, timeline.
-    static func caseRecord(_ record: JSONValue) -> String {
+    /// (Each referral's message is the partner's document as received, shown from its JSON.)
+    static func caseRecord(_ record: CaseRecord) -> String {
         var lines: [String] = []
-        let caseId = record["caseId"]?.displayText ?? ""
-        let level = record["level"]?.displayText.map { "\($0) (\(record["levelTitle"]?.displayText ?? ""))" } ?? "not decided"
-        lines.append(Style.bold("Case \(caseId)") + ": \(record["phase"]?.displayText ?? "")" + (record["closureReason"]?.displayText.map { ", closed \($0)" } ?? ""))
+        let level = record.level.map { "\($0) (\(record.levelTitle ?? ""))" } ?? "not decided"
+        lines.append(Style.bold("Case \(record.caseId)") + ": \(record.phase.rawValue)" + (record.closureReason.map { ", closed \($0.rawValue)" } ?? ""))
         lines.append("  level: \(level)")
-        lines.append("  consent: \(record["consent"]?.displayText ?? "not recorded")   assigned to: \(record["assignedTo"]?.displayText ?? "nobody")")
-        if record["awaitingDecision"] == .bool(true) { lines.append(Style.bold("  A front-door decision is needed.")) }
-        let referrals = record["referrals"].map(list) ?? []
-        if let latest = referrals.last, let decision = latest["decision"] {
+        lines.append("  consent: \(record.consent?.rawValue ?? "not recorded")   assigned to: \(record.assignedTo ?? "nobody")")
+        if record.awaitingDecision { lines.append(Style.bold("  A front-door decision is needed.")) }
+        if let decision = record.referrals.last?.decision {
             lines.append("")
-            lines.append(Style.bold("Recommendation: \(decision["level"]?.displayText ?? "") (\(decision["levelTitle"]?.displayText ?? ""))"))
-            for citation in decision["rationale"].map(list) ?? [] {
-                lines.append(contentsOf: wrap("\(citation["rule"]?.displayText ?? ""): \(citation["description"]?.displayText ?? "")", indent: "  "))
+            lines.append(Style.bold("Recommendation: \(decision.level) (\(decision.levelTitle))"))
+            for citation in decision.rationale {
+                lines.append(contentsOf: wrap("\(citation.rule): \(citation.description)", indent: "  "))
             }
         }
-        for referral in referrals {
-            let message = referral["message"]
+        for referral in record.referrals {
+            let message = referral.message
             lines.append("")
-            lines.append(Style.bold("Referral \(referral["referralId"]?.displayText ?? "")") + " received " + shortTime(referral["receivedAt"]?.displayText)
-                + (referral["reReferral"] == .bool(true) ? "  RE-REFERRAL" + (referral["previousReferralId"]?.displayText.map { " (previous \($0))" } ?? "") : ""))
-            let referrer = message?["referrer"]
+            lines.append(Style.bold("Referral \(referral.referralId)") + " received " + shortTime(referral.receivedAt)
+                + (referral.reReferral ? "  RE-REFERRAL" + (referral.previousReferralId.map { " (previous \($0))" } ?? "") : ""))
+            let referrer = message["referrer"]
             lines.append("  from: \(referrer?["name"]?.displayText ?? ""), \(referrer?["agency"]?.displayText ?? "") (source \(referrer?["source"]?.displayText ?? ""))")
-            let child = message?["child"]
+            let child = message["child"]
             let born = child?["dateOfBirth"]?.displayText.map { "born \($0)" } ?? child?["expectedDateOfBirth"]?.displayText.map { "expected \($0)" } ?? ""
             lines.append("  child: \(child?["givenName"]?.displayText ?? "") \(child?["familyName"]?.displayText ?? ""), \(born)")
-            lines.append("  immediate risk: \(message?["immediateRisk"] == .bool(true) ? "YES" : "no")   consent: \(message?["consent"]?.displayText ?? "")")
-            for concern in message?["concerns"].map(list) ?? [] {
+            lines.append("  immediate risk: \(message["immediateRisk"] == .bool(true) ? "YES" : "no")   consent: \(message["consent"]?.displayText ?? "")")
+            for concern in message["concerns"].map(list) ?? [] {
                 let detail = concern["detail"]?.displayText.map { ": \($0)" } ?? ""
                 lines.append(contentsOf: wrap("concern \(concern["factor"]?.displayText ?? "") (\(concern["impact"]?.displayText ?? ""))\(detail)", indent: "  "))
             }
-            lines.append(contentsOf: wrap("summary: \(message?["summary"]?.displayText ?? "")", indent: "  "))
+            lines.append(contentsOf: wrap("summary: \(message["summary"]?.displayText ?? "")", indent: "  "))
         }
-        let clocks = record["clocks"].map(list) ?? []
-        if !clocks.isEmpty {
+        if !record.clocks.isEmpty {
             lines.append("")
             lines.append(Style.bold("Clocks"))
-            for clock in clocks {
-                let overdue = clock["overdue"] == .bool(true)
-                let text = "  \(clock["title"]?.displayText ?? "") due \(clock["due"]?.displayText ?? "")" + (overdue ? "  OVERDUE" : "") + (clock["breached"] == .bool(true) ? " (breach recorded)" : "")
-                lines.append(overdue ? Style.red(text) : text)
+            for clock in record.clocks {
+                let text = "  \(clock.title) due \(clock.due)" + (clock.overdue ? "  OVERDUE" : "") + (clock.breached ? " (breach recorded)" : "")
+                lines.append(clock.overdue ? Style.red(text) : text)
             }
         }
-        if let pending = record["pending"], pending != .null {
+        if let pending = record.pending {
             lines.append("")
-            lines.append(Style.bold("Waiting for a manager: approval \(pending["id"]?.displayText ?? "")"))
-            lines.append(contentsOf: wrap("requested by \(pending.lookupPath("change.requestedBy.id") ?? ""): \(pending.lookupPath("change.rationale") ?? "")", indent: "  "))
+            lines.append(Style.bold("Waiting for a manager: approval \(pending.id)"))
+            lines.append(contentsOf: wrap("requested by \(pending.change.requestedBy.id): \(pending.change.rationale)", indent: "  "))
         }
         lines.append("")
         lines.append(Style.bold("Timeline"))
-        for event in record["events"].map(list) ?? [] {
+        for event in record.events {
             lines.append(contentsOf: wrap(timelineLine(event), indent: "  ", hanging: "      "))
         }
         // Anything still wider than 80 columns (a long agency name, say) is wrapped at its indent.
@@ -106,14 +95,13 @@ enum Render {
     }
 
     /// "2026-11-26 12:00 decided by T-7AMPM6VW (practitioner): targeted-support. Agree"
-    static func timelineLine(_ event: JSONValue) -> String {
-        let type = event["type"]?.displayText ?? ""
-        let actor = "\(event["actor"]?["id"]?.displayText ?? "") (\(event["actor"]?["role"]?.displayText ?? ""))"
+    static func timelineLine(_ event: EventView) -> String {
+        let type = event.type.rawValue
+        let actor = "\(event.actor.id) (\(event.actor.role.rawValue))"
         var what = ""
-        let detail = event["detail"]
         // A change's detail is {"<kind>": {...}}: take its fields.
-        let fields: JSONValue? = detail.flatMap { if case .object(let members) = $0, members.count == 1, let only = members.values.first { only } else { $0 } }
-        if ["child-linked", "children-distinguished", "merged", "referral-moved-in", "unlink"].contains(type),
+        let fields: JSONValue? = if case .object(let members) = event.detail, members.count == 1, let only = members.values.first { only } else { event.detail }
+        if [EventKind.childLinked, .childrenDistinguished, .merged, .referralMovedIn, .unlink].contains(event.type),
            let referral = fields?["referralId"]?.displayText {
             what += " \(referral)"
             if let from = fields?["from"]?.displayText { what += " from \(from)" }
@@ -126,90 +114,78 @@ enum Render {
         if let clock = fields?["clock"]?.displayText { what += " \(clock)." }
         if let override = fields?["overrideReason"]?.displayText { what += " Override: \(override)." }
         if let rationale = fields?["rationale"]?.displayText { what += " \(rationale)" }
-        if type == "referral-received", let referral = fields?["referralId"]?.displayText { what += " \(referral)" }
-        if type == "routed", let rules = fields?["rules"] { what += " rules " + list(rules).compactMap(\.displayText).joined(separator: ", ") }
+        if event.type == .referralReceived, let referral = fields?["referralId"]?.displayText { what += " \(referral)" }
+        if event.type == .routed, let rules = fields?["rules"] { what += " rules " + list(rules).compactMap(\.displayText).joined(separator: ", ") }
         if case .string(let worker)? = fields?["_0"] { what += " \(worker)" }
-        return "\(shortTime(event["at"]?.displayText)) \(type) by \(actor)\(what.isEmpty ? "" : ":")\(what)"
+        return "\(shortTime(event.at)) \(type) by \(actor)\(what.isEmpty ? "" : ":")\(what)"
     }
 
-    static func outcome(_ outcome: JSONValue) -> String {
-        let event = outcome["eventId"]?.displayText ?? ""
-        let caseId = outcome["caseId"]?.displayText ?? ""
-        if outcome["status"]?.displayText == "pending-approval" {
-            return "Recorded \(event): waiting for a manager's approval (approval id \(event)); case \(caseId) is unchanged until then."
+    static func outcome(_ outcome: ChangeOutcome) -> String {
+        if outcome.status == .pendingApproval {
+            return "Recorded \(outcome.eventId): waiting for a manager's approval (approval id \(outcome.eventId)); case \(outcome.caseId) is unchanged until then."
         }
-        let phase = outcome["phase"]?.displayText ?? ""
-        let level = outcome["level"]?.displayText.map { " at \($0)" } ?? ""
-        return "Recorded \(event): case \(caseId) is \(phase)\(phase == "open" ? level : "")."
+        let level = outcome.level.map { " at \($0)" } ?? ""
+        return "Recorded \(outcome.eventId): case \(outcome.caseId) is \(outcome.phase.rawValue)\(outcome.phase == .open ? level : "")."
     }
 
-    static func approvals(_ approvals: JSONValue) -> String {
-        let items = approvals["items"].map(list) ?? []
-        if items.isEmpty { return "Nothing is waiting for approval." }
-        return items.map { item in
-            let change = item["change"]
-            let what: String
-            switch change?["change"] {
-            case .object(let kinds)?:
-                let kind = kinds.keys.first ?? ""
-                let fields = kinds.values.first
-                what = "\(kind) " + [fields?["level"]?.displayText, fields?["to"]?.displayText, fields?["reason"]?.displayText, fields?["referralId"]?.displayText].compactMap { $0 }.joined(separator: " ")
-                    + (fields?["overrideReason"]?.displayText.map { " (override: \($0))" } ?? "")
-            default: what = "change"
+    static func approvals(_ approvals: ApprovalsPage) -> String {
+        if approvals.items.isEmpty { return "Nothing is waiting for approval." }
+        return approvals.items.map { item in
+            let change = item.change
+            let what: String = switch change.change {
+            case .decision(let level, let overrideReason): "decision \(level)" + (overrideReason.map { " (override: \($0))" } ?? "")
+            case .move(_, let to, _): "move \(to)"
+            case .close(let reason, _): "close \(reason.rawValue)"
+            case .unlink(let referralId): "unlink \(referralId)"
             }
-            let head = "\(pad(item["id"]?.displayText ?? "", 8)) \(pad(item["caseId"]?.displayText ?? "", 13)) \(what)"
-            let rest = wrap("asked by \(change?["requestedBy"]?["id"]?.displayText ?? "") at \(shortTime(change?["requestedAt"]?.displayText)): \(change?["rationale"]?.displayText ?? "")", indent: "         ")
+            let head = "\(pad(item.id, 8)) \(pad(item.caseId, 13)) \(what)"
+            let rest = wrap("asked by \(change.requestedBy.id) at \(shortTime(change.requestedAt)): \(change.rationale)", indent: "         ")
             return ([truncate(head)] + rest).joined(separator: "\n")
         }.joined(separator: "\n")
     }
 
     /// Possible matches: the two records side by side, rows that differ marked `*`, and why.
-    static func matches(_ matches: JSONValue) -> String {
-        let items = matches["items"].map(list) ?? []
-        if items.isEmpty { return "No possible match is waiting: every child has been told apart or linked." }
+    static func matches(_ matches: PossibleMatches) -> String {
+        if matches.items.isEmpty { return "No possible match is waiting: every child has been told apart or linked." }
         var lines: [String] = []
-        for item in items {
-            let new = item["referral"], old = item["candidate"]
-            lines.append(Style.bold("\(item["matchId"]?.displayText ?? "")  raised \(shortTime(item["raisedAt"]?.displayText))"))
-            for reason in item["reasons"].map(list) ?? [] { lines.append("  - \(reason.displayText ?? "")") }
+        for item in matches.items {
+            lines.append(Style.bold("\(item.matchId)  raised \(shortTime(item.raisedAt))"))
+            for reason in item.reasons { lines.append("  - \(reason)") }
             lines.append("  " + pad("", 16) + pad("new referral", 31) + "earlier record")
-            func row(_ label: String, _ value: (JSONValue?) -> String) {
-                let left = value(new), right = value(old)
+            func row(_ label: String, _ value: (MatchRecord) -> String) {
+                let left = value(item.referral), right = value(item.candidate)
                 // A difference is marked in the margin, where truncating a long value cannot hide it.
                 let line = (left == right ? "  " : "* ") + pad(label, 16) + pad(left, 31) + right
                 lines.append(left == right ? truncate(line) : Style.bold(truncate(line)))
             }
-            row("referral") { $0?["referralId"]?.displayText ?? "" }
-            row("case") { "\($0?["caseId"]?.displayText ?? "") (\($0?["casePhase"]?.displayText ?? ""))" }
-            row("received") { shortTime($0?["receivedAt"]?.displayText) }
-            row("referrer") { $0?["referrer"]?["agency"]?.displayText ?? "" }
-            row("given name") { $0?["child"]?["givenName"]?.displayText ?? "" }
-            row("family name") { $0?["child"]?["familyName"]?.displayText ?? "" }
-            row("previous names") { ($0?["child"]?["previousNames"].map(list) ?? []).compactMap(\.displayText).joined(separator: ", ") }
-            row("date of birth") { $0?["child"]?["dateOfBirth"]?.displayText ?? ($0?["child"]?["expectedDateOfBirth"]?.displayText).map { "due \($0)" } ?? "" }
-            row("NHS number") { $0?["child"]?["nhsNumber"]?.displayText ?? "none" }
-            row("postcode") { $0?["child"]?["postcode"]?.displayText ?? "" }
+            row("referral") { $0.referralId }
+            row("case") { "\($0.caseId) (\($0.casePhase.rawValue))" }
+            row("received") { shortTime($0.receivedAt) }
+            row("referrer") { $0.referrer.agency }
+            row("given name") { $0.child.givenName }
+            row("family name") { $0.child.familyName }
+            row("previous names") { ($0.child.previousNames ?? []).joined(separator: ", ") }
+            row("date of birth") { $0.child.dateOfBirth?.description ?? $0.child.expectedDateOfBirth.map { "due \($0)" } ?? "" }
+            row("NHS number") { $0.child.nhsNumber ?? "none" }
+            row("postcode") { $0.child.postcode ?? "" }
             lines.append("")
         }
-        let total = matches["total"].flatMap { if case .integer(let count) = $0 { Int(count) } else { nil } } ?? items.count
-        if total > items.count { lines.append("... and \(total - items.count) more waiting") }
+        if matches.total > matches.items.count { lines.append("... and \(matches.total - matches.items.count) more waiting") }
         lines.append("The same child:       continuum triage link MATCH --rationale TEXT")
         lines.append("Different children:   continuum triage different MATCH --rationale TEXT")
         return lines.joined(separator: "\n")
     }
 
     /// What deciding a possible match did.
-    static func matchOutcome(_ outcome: JSONValue) -> String {
-        let matchId = outcome["matchId"]?.displayText ?? ""
-        let referral = outcome["referralId"]?.displayText ?? ""
-        let caseId = outcome["caseId"]?.displayText ?? ""
-        if outcome["status"]?.displayText == "different" {
-            return "Recorded \(outcome["eventId"]?.displayText ?? ""): \(matchId) is two different children; the pair will not be offered again."
+    static func matchOutcome(_ outcome: MatchOutcome) -> String {
+        switch (outcome.status, outcome.joined) {
+        case (.different, _):
+            "Recorded \(outcome.eventId): \(outcome.matchId) is two different children; the pair will not be offered again."
+        case (.linked, true):
+            "Recorded \(outcome.eventId): \(outcome.referralId) is the same child and joined the open case \(outcome.caseId)."
+        case (.linked, false):
+            "Recorded \(outcome.eventId): \(outcome.referralId) is the same child; it stays on case \(outcome.caseId)."
         }
-        if outcome["joined"] == .bool(true) {
-            return "Recorded \(outcome["eventId"]?.displayText ?? ""): \(referral) is the same child and joined the open case \(caseId)."
-        }
-        return "Recorded \(outcome["eventId"]?.displayText ?? ""): \(referral) is the same child; it stays on case \(caseId)."
     }
 
     // MARK: Helpers
@@ -247,8 +223,7 @@ enum Render {
     }
 
     /// "26 Nov 12:00" in London time.
-    static func shortTime(_ text: String?) -> String {
-        guard let text, let instant = Timestamp(rfc3339: text) else { return text ?? "-" }
+    static func shortTime(_ instant: Timestamp) -> String {
         let local = instant.adding(seconds: UKTime.isSummerTime(instant) ? 3600 : 0)
         let seconds = ((local.secondsSinceEpoch % 86_400) + 86_400) % 86_400
         let date = UKTime.londonDate(of: instant)
@@ -263,11 +238,3 @@ enum Render {
     static func two(_ number: Int) -> String { number < 10 ? "0\(number)" : "\(number)" }
 }
 
-extension JSONValue {
-    /// The string at a dotted path, for rendering.
-    func lookupPath(_ path: String) -> String? {
-        var current: JSONValue? = self
-        for part in path.split(separator: ".") { current = current?[String(part)] }
-        return current?.displayText
-    }
-}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContinuumAPI
 import ContinuumClient
 import ContinuumCore
 import ContinuumJSON
@@ -50,7 +51,7 @@ struct TriageCommand: AsyncParsableCommand {
             let client = try connection.client()
             let queue = try await talk { () throws(ClientError) in try await client.queue(limit: limit) }
             if json {
-                Console.out((queue["items"] ?? .array([])).serialized(pretty: true))
+                Console.out(try JSONValueEncoder().encode(queue.items).serialized(pretty: true))
             } else {
                 Console.out(Render.queue(queue))
             }
@@ -69,7 +70,7 @@ struct TriageCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try connection.client()
             let record = try await talk { () throws(ClientError) in try await client.caseRecord(caseId) }
-            Console.out(json ? record.serialized(pretty: true) : Render.caseRecord(record))
+            Console.out(json ? try JSONValueEncoder().encode(record).serialized(pretty: true) : Render.caseRecord(record))
         }
     }
 
@@ -95,14 +96,19 @@ struct TriageCommand: AsyncParsableCommand {
         func validate() throws {
             guard accept != (level != nil) else { throw ValidationError("give either --accept or --level LEVEL") }
             if accept, overrideReason != nil { throw ValidationError("--override-reason goes with --level, not --accept") }
-            if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") }
+            _ = try command()
+        }
+
+        func command() throws -> DecisionCommand {
+            try CommandFlags.build { () throws(InvalidCommand) in
+                try DecisionCommand(accept: accept, level: level, overrideReason: overrideReason, rationale: rationale)
+            }
         }
 
         func run() async throws {
             let client = try connection.client()
-            let outcome = try await talk { () throws(ClientError) in
-                try await client.decide(caseId, level: level, overrideReason: overrideReason, rationale: rationale)
-            }
+            let command = try command()
+            let outcome = try await talk { () throws(ClientError) in try await client.decide(caseId, command) }
             Console.out(Render.outcome(outcome))
         }
     }
@@ -114,11 +120,16 @@ struct TriageCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The level to move to.", valueName: "LEVEL")) var to: String
         @Option(name: .long, help: ArgumentHelp("Why (required).", valueName: "TEXT")) var rationale: String
 
-        func validate() throws { if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") } }
+        func validate() throws { _ = try command(.stepUp) }
 
-        func run(_ kind: String) async throws {
+        func command(_ kind: TransitionKind) throws -> TransitionCommand {
+            try CommandFlags.build { () throws(InvalidCommand) in try TransitionCommand(kind: kind, to: to, reason: nil, rationale: rationale) }
+        }
+
+        func run(_ kind: TransitionKind) async throws {
             let client = try connection.client()
-            let outcome = try await talk { () throws(ClientError) in try await client.transition(caseId, kind: kind, to: to, reason: nil, rationale: rationale) }
+            let command = try command(kind)
+            let outcome = try await talk { () throws(ClientError) in try await client.transition(caseId, command) }
             Console.out(Render.outcome(outcome))
         }
     }
@@ -131,7 +142,7 @@ struct TriageCommand: AsyncParsableCommand {
         )
         @OptionGroup var move: Move
 
-        func run() async throws { try await move.run("step-up") }
+        func run() async throws { try await move.run(.stepUp) }
     }
 
     struct StepDown: AsyncParsableCommand {
@@ -142,7 +153,7 @@ struct TriageCommand: AsyncParsableCommand {
         )
         @OptionGroup var move: Move
 
-        func run() async throws { try await move.run("step-down") }
+        func run() async throws { try await move.run(.stepDown) }
     }
 
     struct Close: AsyncParsableCommand {
@@ -155,14 +166,17 @@ struct TriageCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("RC1 to RC9 (CIN census).", valueName: "CODE")) var reason: String
         @Option(name: .long, help: ArgumentHelp("Why (required).", valueName: "TEXT")) var rationale: String
 
-        func validate() throws {
-            guard (1...9).map({ "RC\($0)" }).contains(reason) else { throw ValidationError("--reason must be RC1 to RC9, not \"\(reason)\"") }
-            if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") }
+        func validate() throws { _ = try command() }
+
+        func command() throws -> TransitionCommand {
+            guard let code = ClosureReason(rawValue: reason) else { throw ValidationError("--reason must be RC1 to RC9, not \"\(reason)\"") }
+            return try CommandFlags.build { () throws(InvalidCommand) in try TransitionCommand(kind: .close, to: nil, reason: code, rationale: rationale) }
         }
 
         func run() async throws {
             let client = try connection.client()
-            let outcome = try await talk { () throws(ClientError) in try await client.transition(caseId, kind: "close", to: nil, reason: reason, rationale: rationale) }
+            let command = try command()
+            let outcome = try await talk { () throws(ClientError) in try await client.transition(caseId, command) }
             Console.out(Render.outcome(outcome))
         }
     }
@@ -176,10 +190,17 @@ struct TriageCommand: AsyncParsableCommand {
         @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
         @Option(name: .long, help: ArgumentHelp("The worker (as your service names them).", valueName: "WORKER")) var to: String
 
+        func validate() throws { _ = try command() }
+
+        func command() throws -> AssignCommand {
+            try CommandFlags.build { () throws(InvalidCommand) in try AssignCommand(worker: to) }
+        }
+
         func run() async throws {
             let client = try connection.client()
-            let outcome = try await talk { () throws(ClientError) in try await client.assign(caseId, to: to) }
-            Console.out("Recorded \(outcome["eventId"]?.stringValue ?? ""): case \(caseId) is assigned to \(to).")
+            let command = try command()
+            let outcome = try await talk { () throws(ClientError) in try await client.assign(caseId, command) }
+            Console.out("Recorded \(outcome.eventId): case \(caseId) is assigned to \(to).")
         }
     }
 
@@ -200,14 +221,16 @@ struct TriageCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The day it happened (default today).", valueName: "YYYY-MM-DD")) var at: String?
         @Option(name: .long, help: ArgumentHelp("Why / what happened (required).", valueName: "TEXT")) var rationale: String
 
-        func validate() throws {
-            if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") }
-            if let at, CalendarDate(at) == nil { throw ValidationError("--at must be a date, YYYY-MM-DD") }
+        func validate() throws { _ = try command() }
+
+        func command() throws -> MilestoneCommand {
+            try CommandFlags.build { () throws(InvalidCommand) in try MilestoneCommand(milestone: milestone, on: at, rationale: rationale) }
         }
 
         func run() async throws {
             let client = try connection.client()
-            let outcome = try await talk { () throws(ClientError) in try await client.recordMilestone(caseId, milestone: milestone, on: at, rationale: rationale) }
+            let command = try command()
+            let outcome = try await talk { () throws(ClientError) in try await client.recordMilestone(caseId, command) }
             Console.out(Render.outcome(outcome))
         }
     }
@@ -223,7 +246,7 @@ struct TriageCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try connection.client()
             let approvals = try await talk { () throws(ClientError) in try await client.approvals() }
-            Console.out(json ? (approvals["items"] ?? .array([])).serialized(pretty: true) : Render.approvals(approvals))
+            Console.out(json ? try JSONValueEncoder().encode(approvals.items).serialized(pretty: true) : Render.approvals(approvals))
         }
     }
 
@@ -238,7 +261,8 @@ struct TriageCommand: AsyncParsableCommand {
 
         func run() async throws {
             let client = try connection.client()
-            let outcome = try await talk { () throws(ClientError) in try await client.resolve(id, approve: true, rationale: rationale) }
+            let command = try CommandFlags.build { () throws(InvalidCommand) in try ApprovalCommand(approve: true, rationale: rationale) }
+            let outcome = try await talk { () throws(ClientError) in try await client.resolve(id, command) }
             Console.out(Render.outcome(outcome))
         }
     }
@@ -252,11 +276,16 @@ struct TriageCommand: AsyncParsableCommand {
         @Argument(help: ArgumentHelp("The approval id from `triage approvals`.", valueName: "ID")) var id: String
         @Option(name: .long, help: ArgumentHelp("Why (required).", valueName: "TEXT")) var rationale: String
 
-        func validate() throws { if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") } }
+        func validate() throws { _ = try command() }
+
+        func command() throws -> ApprovalCommand {
+            try CommandFlags.build { () throws(InvalidCommand) in try ApprovalCommand(approve: false, rationale: rationale) }
+        }
 
         func run() async throws {
             let client = try connection.client()
-            let outcome = try await talk { () throws(ClientError) in try await client.resolve(id, approve: false, rationale: rationale) }
+            let command = try command()
+            let outcome = try await talk { () throws(ClientError) in try await client.resolve(id, command) }
             Console.out("Rejected: \(Render.outcome(outcome))")
         }
     }
@@ -285,7 +314,7 @@ struct TriageCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try connection.client()
             let matches = try await talk { () throws(ClientError) in try await client.matches(limit: limit) }
-            Console.out(json ? (matches["items"] ?? .array([])).serialized(pretty: true) : Render.matches(matches))
+            Console.out(json ? try JSONValueEncoder().encode(matches.items).serialized(pretty: true) : Render.matches(matches))
         }
     }
 
@@ -295,11 +324,16 @@ struct TriageCommand: AsyncParsableCommand {
         @Argument(help: ArgumentHelp("The possible match's id from `triage matches` (M…).", valueName: "MATCH")) var matchId: String
         @Option(name: .long, help: ArgumentHelp("Why (required): what you checked.", valueName: "TEXT")) var rationale: String
 
-        func validate() throws { if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") } }
+        func validate() throws { _ = try command() }
+
+        func command() throws -> MatchDecisionCommand {
+            try CommandFlags.build { () throws(InvalidCommand) in try MatchDecisionCommand(rationale: rationale) }
+        }
 
         func run(link: Bool) async throws {
             let client = try connection.client()
-            let outcome = try await talk { () throws(ClientError) in try await client.decideMatch(matchId, link: link, rationale: rationale) }
+            let command = try command()
+            let outcome = try await talk { () throws(ClientError) in try await client.decideMatch(matchId, link: link, command) }
             Console.out(Render.matchOutcome(outcome))
         }
     }
@@ -341,12 +375,45 @@ struct TriageCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The referral to move off the case.", valueName: "REFERRAL")) var referral: String
         @Option(name: .long, help: ArgumentHelp("Why (required).", valueName: "TEXT")) var rationale: String
 
-        func validate() throws { if rationale.allSatisfy(\.isWhitespace) { throw ValidationError("--rationale must not be empty") } }
+        func validate() throws { _ = try command() }
+
+        func command() throws -> UnlinkCommand {
+            try CommandFlags.build { () throws(InvalidCommand) in try UnlinkCommand(referralId: referral, rationale: rationale) }
+        }
 
         func run() async throws {
             let client = try connection.client()
-            let outcome = try await talk { () throws(ClientError) in try await client.unlink(caseId, referralId: referral, rationale: rationale) }
+            let command = try command()
+            let outcome = try await talk { () throws(ClientError) in try await client.unlink(caseId, command) }
             Console.out(Render.outcome(outcome))
+        }
+    }
+}
+
+/// Staff commands are checked once, in Core, when built; on the command line a problem names
+/// the flag (or argument) that holds the field.
+enum CommandFlags {
+    static func build<T>(_ make: () throws(InvalidCommand) -> T) throws -> T {
+        do {
+            return try make()
+        } catch {
+            throw ValidationError(error.problems.map { "\(flag($0.field)): \($0.message)" }.joined(separator: "\n"))
+        }
+    }
+
+    static func flag(_ field: CommandField) -> String {
+        switch field {
+        case .rationale: "--rationale"
+        case .level: "--level"
+        case .overrideReason: "--override-reason"
+        case .accept: "--accept or --level"
+        case .to, .worker: "--to"
+        case .reason: "--reason"
+        case .milestone: "MILESTONE"
+        case .on: "--at"
+        case .grade: "--grade"
+        case .findings: "--findings"
+        case .referralId: "--referral"
         }
     }
 }

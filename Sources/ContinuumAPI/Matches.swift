@@ -1,4 +1,5 @@
 import ContinuumCore
+import ContinuumJSON
 
 /// A possible match waiting for a practitioner (`GET /v1/matches`, `triage matches`): the new
 /// referral and the earlier record side by side, and why the match is not certain. Staff only.
@@ -12,17 +13,35 @@ public struct PossibleMatch: Sendable, Hashable, Codable {
     public var referral: MatchRecord
     /// The earlier referral it may be the same child as.
     public var candidate: MatchRecord
+
+    public init(matchId: String, raisedAt: Timestamp, reasons: [String], referral: MatchRecord, candidate: MatchRecord) {
+        self.matchId = matchId
+        self.raisedAt = raisedAt
+        self.reasons = reasons
+        self.referral = referral
+        self.candidate = candidate
+    }
 }
 
 /// One side of a possible match.
 public struct MatchRecord: Sendable, Hashable, Codable {
     public var referralId: String
     public var caseId: String
-    public var casePhase: String
+    public var casePhase: CaseState.Phase
     public var caseLevel: String?
     public var receivedAt: Timestamp
     public var referrer: ReferrerSummary
     public var child: MatchChild
+
+    public init(referralId: String, caseId: String, casePhase: CaseState.Phase, caseLevel: String?, receivedAt: Timestamp, referrer: ReferrerSummary, child: MatchChild) {
+        self.referralId = referralId
+        self.caseId = caseId
+        self.casePhase = casePhase
+        self.caseLevel = caseLevel
+        self.receivedAt = receivedAt
+        self.referrer = referrer
+        self.child = child
+    }
 }
 
 /// The identifying details of a child, for comparing two records.
@@ -36,7 +55,7 @@ public struct MatchChild: Sendable, Hashable, Codable {
     public var gender: String?
     public var previousNames: [String]?
 
-    init(_ child: Child) {
+    public init(_ child: Child) {
         givenName = child.givenName
         familyName = child.familyName
         dateOfBirth = child.dateOfBirth
@@ -52,13 +71,17 @@ public struct MatchChild: Sendable, Hashable, Codable {
 public struct PossibleMatches: Sendable, Hashable, Codable {
     public var total: Int
     public var items: [PossibleMatch]
+
+    public init(total: Int, items: [PossibleMatch]) {
+        self.total = total
+        self.items = items
+    }
 }
 
 /// What deciding a possible match did.
 public struct MatchOutcome: Sendable, Hashable, Codable {
     public var matchId: String
-    /// `linked` or `different`.
-    public var status: String
+    public var status: Status
     /// The event recorded (`E…`).
     public var eventId: String
     public var referralId: String
@@ -66,4 +89,21 @@ public struct MatchOutcome: Sendable, Hashable, Codable {
     public var caseId: String
     /// The referral joined the child's open case (its own case was merged into it).
     public var joined: Bool
+
+    /// What a practitioner decided.
+    public enum Status: String, Sendable, Hashable, Codable, CaseIterable {
+        /// The same child.
+        case linked
+        /// Two different children.
+        case different
+    }
+
+    public init(matchId: String, status: Status, eventId: String, referralId: String, caseId: String, joined: Bool) {
+        self.matchId = matchId
+        self.status = status
+        self.eventId = eventId
+        self.referralId = referralId
+        self.caseId = caseId
+        self.joined = joined
+    }
 }

@@ -1,0 +1,99 @@
+import ContinuumCore
+import ContinuumJSON
+
+/// Everything about one case for the front door: state, referrals, clocks and history.
+public struct CaseRecord: Sendable, Hashable, Codable {
+    public var caseId: String
+    public var phase: CaseState.Phase
+    public var level: String?
+    public var levelTitle: String?
+    public var recommendation: String?
+    public var consent: Consent?
+    public var awaitingDecision: Bool
+    public var assignedTo: String?
+    public var closureReason: ClosureReason?
+    public var pending: ApprovalItem?
+    public var clocks: [ClockView]
+    public var referrals: [ReferralView]
+    /// The whole event history, oldest first.
+    public var events: [EventView]
+
+    public init(caseId: String, phase: CaseState.Phase, level: String?, levelTitle: String?, recommendation: String?, consent: Consent?, awaitingDecision: Bool, assignedTo: String?, closureReason: ClosureReason?, pending: ApprovalItem?, clocks: [ClockView], referrals: [ReferralView], events: [EventView]) {
+        self.caseId = caseId
+        self.phase = phase
+        self.level = level
+        self.levelTitle = levelTitle
+        self.recommendation = recommendation
+        self.consent = consent
+        self.awaitingDecision = awaitingDecision
+        self.assignedTo = assignedTo
+        self.closureReason = closureReason
+        self.pending = pending
+        self.clocks = clocks
+        self.referrals = referrals
+        self.events = events
+    }
+}
+
+/// A running statutory clock.
+public struct ClockView: Sendable, Hashable, Codable {
+    public var clock: String
+    public var title: String
+    public var from: CalendarDate
+    public var due: CalendarDate
+    public var overdue: Bool
+    /// A breach has been recorded for this interval.
+    public var breached: Bool
+
+    public init(clock: String, title: String, from: CalendarDate, due: CalendarDate, overdue: Bool, breached: Bool) {
+        self.clock = clock
+        self.title = title
+        self.from = from
+        self.due = due
+        self.overdue = overdue
+        self.breached = breached
+    }
+}
+
+/// A referral on a case, with the message as received (staff only).
+public struct ReferralView: Sendable, Hashable, Codable {
+    public var referralId: String
+    public var partnerId: String
+    public var messageId: String
+    public var receivedAt: Timestamp
+    public var reReferral: Bool
+    public var previousReferralId: String?
+    public var message: JSONValue
+    public var decision: Decision?
+
+    public init(referralId: String, partnerId: String, messageId: String, receivedAt: Timestamp, reReferral: Bool, previousReferralId: String?, message: JSONValue, decision: Decision?) {
+        self.referralId = referralId
+        self.partnerId = partnerId
+        self.messageId = messageId
+        self.receivedAt = receivedAt
+        self.reReferral = reReferral
+        self.previousReferralId = previousReferralId
+        self.message = message
+        self.decision = decision
+    }
+}
+
+/// One event in a case's history: who did what, when, and why.
+public struct EventView: Sendable, Hashable, Codable {
+    public var id: String
+    public var type: EventKind
+    public var at: Timestamp
+    public var actor: Actor
+    public var hash: String
+    /// The event's content (for a referral, its id and matching; the message is in `referrals`).
+    public var detail: JSONValue
+
+    public init(id: String, type: EventKind, at: Timestamp, actor: Actor, hash: String, detail: JSONValue) {
+        self.id = id
+        self.type = type
+        self.at = at
+        self.actor = actor
+        self.hash = hash
+        self.detail = detail
+    }
+}

@@ -1,0 +1,27 @@
+import ContinuumCore
+
+/// The name of every kind of event the log holds, as `type` in the log and in a case's history.
+/// New kinds are added here; a name once shipped never changes (old logs must keep verifying).
+public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case referralReceived = "referral-received"
+    case routed
+    case decided
+    case stepUp = "step-up"
+    case stepDown = "step-down"
+    case escalate
+    case closed
+    case approved
+    case rejected
+    case consentRecorded = "consent-recorded"
+    case milestone
+    case clockBreached = "clock-breached"
+    case assigned
+    case audited
+    case childLinked = "child-linked"
+    case childrenDistinguished = "children-distinguished"
+    case merged
+    case referralMovedIn = "referral-moved-in"
+    case unlink
+    case tokenCreated = "token-created"
+    case tokenRevoked = "token-revoked"
+}

@@ -1,0 +1,179 @@
+import ContinuumCore
+
+// The staff API's request bodies. Each decodes from the wire, then builds its Core command
+// (``command()``), which is where it is checked; the client encodes one from a command. A
+// ``CommandField`` maps to the body's JSON path with ``StaffRequest/jsonPath(_:)``.
+
+/// A staff request body: the command it carries, and where each command field sits on the wire.
+public protocol StaffRequest: Codable, Sendable {
+    associatedtype Command: Sendable
+    /// The title of a 400 answer when the command is invalid ("Invalid decision").
+    static var invalidTitle: String { get }
+    func command() throws(InvalidCommand) -> Command
+}
+
+extension StaffRequest {
+    /// The JSON path of a command field in this body (`$.rationale`; the worker is `$.to`; a
+    /// decision that neither accepts nor chooses is the whole body, `$`).
+    public static func jsonPath(_ field: CommandField) -> String {
+        switch field {
+        case .accept: "$"
+        case .worker: "$.to"
+        default: "$.\(field.rawValue)"
+        }
+    }
+}
+
+/// `POST /v1/cases/{caseId}/decisions`: `{"accept": true, "rationale": …}` or
+/// `{"level": …, "overrideReason": …, "rationale": …}`.
+public struct DecisionRequest: StaffRequest {
+    public var accept: Bool?
+    public var level: String?
+    public var overrideReason: String?
+    public var rationale: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case accept, level, overrideReason, rationale }
+
+    public static let invalidTitle = "Invalid decision"
+
+    public init(_ command: DecisionCommand) {
+        switch command {
+        case .accept(let rationale):
+            (accept, level, overrideReason, self.rationale) = (true, nil, nil, rationale.text)
+        case .choose(let level, let overrideReason, let rationale):
+            (accept, self.level, self.overrideReason, self.rationale) = (nil, level, overrideReason?.text, rationale.text)
+        }
+    }
+
+    public func command() throws(InvalidCommand) -> DecisionCommand {
+        try DecisionCommand(accept: accept ?? false, level: level, overrideReason: overrideReason, rationale: rationale)
+    }
+}
+
+/// `POST /v1/cases/{caseId}/transitions`: `{"kind": "step-up", "to": …, "rationale": …}` or
+/// `{"kind": "close", "reason": "RC1", "rationale": …}`.
+public struct TransitionRequest: StaffRequest {
+    public var kind: TransitionKind
+    public var to: String?
+    public var reason: ClosureReason?
+    public var rationale: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case kind, to, reason, rationale }
+
+    public static let invalidTitle = "Invalid transition"
+
+    public init(_ command: TransitionCommand) {
+        switch command {
+        case .move(let kind, let to, let rationale): (self.kind, self.to, reason, self.rationale) = (kind, to, nil, rationale.text)
+        case .close(let reason, let rationale): (kind, to, self.reason, self.rationale) = (.close, nil, reason, rationale.text)
+        }
+    }
+
+    public func command() throws(InvalidCommand) -> TransitionCommand {
+        try TransitionCommand(kind: kind, to: to, reason: reason, rationale: rationale)
+    }
+}
+
+/// `POST /v1/cases/{caseId}/milestones`: `{"milestone": "assessment-completed", "on": "2026-12-01", "rationale": …}`
+/// (`on` defaults to today).
+public struct MilestoneRequest: StaffRequest {
+    public var milestone: String
+    public var on: String?
+    public var rationale: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case milestone, on, rationale }
+
+    public static let invalidTitle = "Invalid milestone"
+
+    public init(_ command: MilestoneCommand) {
+        (milestone, on, rationale) = (command.milestone, command.on?.description, command.rationale.text)
+    }
+
+    public func command() throws(InvalidCommand) -> MilestoneCommand {
+        try MilestoneCommand(milestone: milestone, on: on, rationale: rationale)
+    }
+}
+
+/// `POST /v1/cases/{caseId}/audits`: `{"grade": "good", "findings": …}`.
+public struct AuditRequest: StaffRequest {
+    public var grade: AuditGrade
+    public var findings: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case grade, findings }
+
+    public static let invalidTitle = "Invalid audit"
+
+    public init(_ command: AuditCommand) {
+        (grade, findings) = (command.grade, command.findings.text)
+    }
+
+    public func command() throws(InvalidCommand) -> AuditCommand {
+        try AuditCommand(grade: grade, findings: findings)
+    }
+}
+
+/// `POST /v1/cases/{caseId}/assignment`: `{"to": "WORKER"}`.
+public struct AssignmentRequest: StaffRequest {
+    public var to: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case to }
+
+    public static let invalidTitle = "Invalid assignment"
+
+    public init(_ command: AssignCommand) { to = command.worker.text }
+
+    public func command() throws(InvalidCommand) -> AssignCommand {
+        try AssignCommand(worker: to)
+    }
+}
+
+/// `POST /v1/decisions/{id}/approval`: `{"approve": true|false, "rationale": …}` (required to reject).
+public struct ApprovalRequest: StaffRequest {
+    public var approve: Bool
+    public var rationale: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case approve, rationale }
+
+    public static let invalidTitle = "Invalid approval"
+
+    public init(_ command: ApprovalCommand) {
+        (approve, rationale) = (command.approves, command.rationale?.text)
+    }
+
+    public func command() throws(InvalidCommand) -> ApprovalCommand {
+        try ApprovalCommand(approve: approve, rationale: rationale)
+    }
+}
+
+/// `POST /v1/matches/{matchId}/link` and `…/different`: `{"rationale": …}`.
+public struct MatchDecisionRequest: StaffRequest {
+    public var rationale: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case rationale }
+
+    public static let invalidTitle = "Invalid match decision"
+
+    public init(_ command: MatchDecisionCommand) { rationale = command.rationale.text }
+
+    public func command() throws(InvalidCommand) -> MatchDecisionCommand {
+        try MatchDecisionCommand(rationale: rationale)
+    }
+}
+
+/// `POST /v1/cases/{caseId}/unlink`: `{"referralId": …, "rationale": …}`.
+public struct UnlinkRequest: StaffRequest {
+    public var referralId: String
+    public var rationale: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case referralId, rationale }
+
+    public static let invalidTitle = "Invalid unlink"
+
+    public init(_ command: UnlinkCommand) {
+        (referralId, rationale) = (command.referralId, command.rationale.text)
+    }
+
+    public func command() throws(InvalidCommand) -> UnlinkCommand {
+        try UnlinkCommand(referralId: referralId, rationale: rationale)
+    }
+}

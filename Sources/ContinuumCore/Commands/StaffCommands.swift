@@ -1,0 +1,215 @@
+/// Staff actions as values that cannot be built invalid: every decision has its rationale, a
+/// move its target level, a closure its census reason, a rejection its reason. Each is checked
+/// once, here, when it is built; the HTTP routes and the CLI build them and only translate a
+/// ``CommandField`` into a JSON path or a flag.
+
+/// Text a person must write for the record (a rationale, an override reason, findings, a
+/// worker): never empty or only spaces.
+public struct RequiredText: Sendable, Hashable, CustomStringConvertible {
+    public let text: String
+
+    /// Nil when `text` is blank.
+    public init?(_ text: String) {
+        guard !text.allSatisfy(\.isWhitespace) else { return nil }
+        self.text = text
+    }
+
+    public var description: String { text }
+}
+
+/// The part of a staff command a problem is about.
+public enum CommandField: String, Sendable, Hashable, CaseIterable {
+    case rationale, level, overrideReason, accept, to, reason, milestone, on, grade, findings, worker, referralId
+}
+
+/// One thing wrong with a staff command, and where.
+public struct CommandFieldProblem: Sendable, Hashable, CustomStringConvertible {
+    public var field: CommandField
+    public var message: String
+
+    public init(_ field: CommandField, _ message: String) {
+        self.field = field
+        self.message = message
+    }
+
+    public var description: String { "\(field.rawValue): \(message)" }
+}
+
+/// A staff command that could not be built: every problem found, each naming its field.
+public struct InvalidCommand: Error, Sendable, Hashable, CustomStringConvertible {
+    public var problems: [CommandFieldProblem]
+
+    public init(_ problems: [CommandFieldProblem]) { self.problems = problems }
+
+    public var description: String { problems.map(\.description).joined(separator: "; ") }
+}
+
+/// Collects a command's problems, then builds it only if there were none.
+struct CommandChecker {
+    var problems: [CommandFieldProblem] = []
+
+    mutating func required(_ text: String?, _ field: CommandField, _ message: String) -> RequiredText? {
+        guard let value = text.flatMap(RequiredText.init) else {
+            problems.append(CommandFieldProblem(field, message))
+            return nil
+        }
+        return value
+    }
+
+    mutating func fail(_ field: CommandField, _ message: String) { problems.append(CommandFieldProblem(field, message)) }
+
+    func finish<T>(_ build: () -> T?) throws(InvalidCommand) -> T {
+        guard problems.isEmpty, let value = build() else { throw InvalidCommand(problems) }
+        return value
+    }
+}
+
+/// The front door's decision on a referral: accept the recommendation, or choose a level.
+public enum DecisionCommand: Sendable, Hashable {
+    case accept(rationale: RequiredText)
+    /// An override gives its reason (the state machine refuses one without it when the level
+    /// differs from the recommendation; choosing the recommended level needs none).
+    case choose(level: String, overrideReason: RequiredText?, rationale: RequiredText)
+
+    public init(accept: Bool, level: String?, overrideReason: String?, rationale: String?) throws(InvalidCommand) {
+        var check = CommandChecker()
+        let rationale = check.required(rationale, .rationale, "a rationale is required")
+        switch (accept, level) {
+        case (true, .some): check.fail(.level, "give either \"accept\": true or a \"level\", not both")
+        case (false, nil): check.fail(.accept, "accept the recommendation, or give a level (with an override reason when it differs)")
+        default: break
+        }
+        if let level, level.allSatisfy(\.isWhitespace) { check.fail(.level, "name the level") }
+        self = try check.finish { () -> DecisionCommand? in
+            guard let rationale else { return nil }
+            guard let level else { return .accept(rationale: rationale) }
+            return .choose(level: level, overrideReason: overrideReason.flatMap(RequiredText.init), rationale: rationale)
+        }
+    }
+
+    public var rationale: RequiredText {
+        switch self {
+        case .accept(let rationale), .choose(_, _, let rationale): rationale
+        }
+    }
+}
+
+/// A step-up, step-down or escalation to a level, or a closure with its census reason.
+public enum TransitionCommand: Sendable, Hashable {
+    case move(TransitionKind, to: String, rationale: RequiredText)
+    case close(ClosureReason, rationale: RequiredText)
+
+    public init(kind: TransitionKind, to: String?, reason: ClosureReason?, rationale: String?) throws(InvalidCommand) {
+        var check = CommandChecker()
+        let rationale = check.required(rationale, .rationale, "a rationale is required")
+        if kind == .close, reason == nil { check.fail(.reason, "closing needs a CIN census closure reason, RC1 to RC9") }
+        if kind != .close, to.flatMap(RequiredText.init) == nil { check.fail(.to, "a \(kind.rawValue) needs the level to move to") }
+        self = try check.finish { () -> TransitionCommand? in
+            guard let rationale else { return nil }
+            if kind == .close { return reason.map { .close($0, rationale: rationale) } }
+            return to.map { .move(kind, to: $0, rationale: rationale) }
+        }
+    }
+
+    public var kind: TransitionKind {
+        switch self {
+        case .move(let kind, _, _): kind
+        case .close: .close
+        }
+    }
+}
+
+/// A pathway milestone that happened on a day (today when not given).
+public struct MilestoneCommand: Sendable, Hashable {
+    public let milestone: String
+    public let on: CalendarDate?
+    public let rationale: RequiredText
+
+    /// - Parameter on: `YYYY-MM-DD`, or nil for today.
+    public init(milestone: String, on: String?, rationale: String?) throws(InvalidCommand) {
+        var check = CommandChecker()
+        let name = check.required(milestone, .milestone, "name the milestone")
+        let rationale = check.required(rationale, .rationale, "a rationale is required")
+        let date = on.flatMap { CalendarDate($0) }
+        if on != nil, date == nil { check.fail(.on, "must be a date, YYYY-MM-DD") }
+        (self.milestone, self.on, self.rationale) = try check.finish { () -> (String, CalendarDate?, RequiredText)? in
+            guard let name, let rationale else { return nil }
+            return (name.text, date, rationale)
+        }
+    }
+}
+
+/// A manager's case-file audit: a grade and findings.
+public struct AuditCommand: Sendable, Hashable {
+    public let grade: AuditGrade
+    public let findings: RequiredText
+
+    public init(grade: AuditGrade, findings: String?) throws(InvalidCommand) {
+        var check = CommandChecker()
+        let findings = check.required(findings, .findings, "findings are required")
+        self.grade = grade
+        self.findings = try check.finish { findings }
+    }
+}
+
+/// Gives a case to a worker.
+public struct AssignCommand: Sendable, Hashable {
+    public let worker: RequiredText
+
+    public init(worker: String?) throws(InvalidCommand) {
+        var check = CommandChecker()
+        let worker = check.required(worker, .worker, "name the worker to assign the case to")
+        self.worker = try check.finish { worker }
+    }
+}
+
+/// A manager's answer to a change waiting for approval: a rejection says why.
+public enum ApprovalCommand: Sendable, Hashable {
+    case approve(rationale: RequiredText?)
+    case reject(rationale: RequiredText)
+
+    public init(approve: Bool, rationale: String?) throws(InvalidCommand) {
+        var check = CommandChecker()
+        if approve {
+            self = .approve(rationale: rationale.flatMap(RequiredText.init))
+            return
+        }
+        let reason = check.required(rationale, .rationale, "rejecting a change needs a rationale")
+        self = try check.finish { reason.map { .reject(rationale: $0) } }
+    }
+
+    public var approves: Bool { if case .approve = self { true } else { false } }
+    public var rationale: RequiredText? {
+        switch self {
+        case .approve(let rationale): rationale
+        case .reject(let rationale): rationale
+        }
+    }
+}
+
+/// A practitioner's decision on a possible match (the same child, or two): why.
+public struct MatchDecisionCommand: Sendable, Hashable {
+    public let rationale: RequiredText
+
+    public init(rationale: String?) throws(InvalidCommand) {
+        var check = CommandChecker()
+        let rationale = check.required(rationale, .rationale, "a rationale is required")
+        self.rationale = try check.finish { rationale }
+    }
+}
+
+/// Moves a wrongly linked referral off a case.
+public struct UnlinkCommand: Sendable, Hashable {
+    public let referralId: String
+    public let rationale: RequiredText
+
+    public init(referralId: String?, rationale: String?) throws(InvalidCommand) {
+        var check = CommandChecker()
+        let referral = check.required(referralId, .referralId, "name the referral to unlink")
+        let rationale = check.required(rationale, .rationale, "a rationale is required")
+        (self.referralId, self.rationale) = try check.finish { () -> (String, RequiredText)? in
+            guard let referral, let rationale else { return nil }
+            return (referral.text, rationale)
+        }
+    }
+}

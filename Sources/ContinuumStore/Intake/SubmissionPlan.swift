@@ -1,0 +1,105 @@
+import ContinuumAPI
+import ContinuumCore
+import ContinuumJSON
+
+/// A referral message encoded once: its canonical text is stored and hashed (the same
+/// `messageId` with another hash is a conflict), and its hashed child keys index it for matching.
+struct EncodedReferral: Sendable {
+    let referral: Referral
+    let text: String
+    let hash: String
+    let keys: [String]
+
+    init(_ referral: Referral) throws {
+        self.referral = referral
+        text = try JSONValueEncoder().encode(referral).serialized()
+        hash = Hex.sha256(Array(text.utf8))
+        keys = ChildKeys.keys(for: referral.child)
+    }
+}
+
+/// An event body with its canonical JSON, encoded once: the text is what the log hashes and
+/// stores, and the projections take their columns (the message, the decision) from the value.
+struct EncodedBody: Sendable {
+    let body: EventBody
+    let value: JSONValue
+    let text: String
+
+    init(_ body: EventBody) throws {
+        self.body = body
+        value = try JSONValueEncoder().encode(body)
+        text = value.serialized()
+    }
+
+    /// A body read back from the log: `text` as stored, `value` parsed from it.
+    init(stored body: EventBody, value: JSONValue, text: String) {
+        self.body = body
+        self.value = value
+        self.text = text
+    }
+
+    /// The referral message's canonical JSON (`referral-received`).
+    var messageText: String? { value["referral"]?["message"]?.serialized() }
+    /// The recommendation's canonical JSON (`routed`).
+    var decisionText: String? { value["routed"]?["decision"]?.serialized() }
+}
+
+/// What one event does to its case, worked out from the state before it: the projector writes
+/// exactly this, whether the event is being appended now or replayed from the log.
+struct ProjectionStep: Sendable {
+    let before: CaseState
+    let transition: CaseTransition
+    /// `transition.state` as stored in `cases.state`.
+    let stateText: String
+
+    /// Applies `event` to `before` through the pathway's state machine.
+    /// - Throws: ``StoreError/refused(_:)`` when the pathway does not allow it.
+    init(_ event: CaseEvent, after before: CaseState, machine: CaseStateMachine) throws {
+        do {
+            transition = try machine.apply(event, to: before)
+        } catch {
+            throw StoreError.refused(error)
+        }
+        self.before = before
+        stateText = try JSONValueEncoder().encode(transition.state).serialized()
+    }
+}
+
+/// One event to append, worked out in full: its body and canonical text, and its projection.
+struct PlannedEvent: Sendable {
+    let caseId: String
+    let body: EncodedBody
+    let step: ProjectionStep
+}
+
+/// A referral's arrival, planned as a pure function of the message, the child's match and the
+/// state of the case it lands on: the two events to append (`referral-received`, `routed`),
+/// each with its canonical text and projection, and the answer to send.
+///
+/// The store plans once before the write transaction, assuming a child it has not seen (a new
+/// case); inside the transaction it matches the child again and plans anew only when the match
+/// differs (see ``SQLiteCaseStore/submit(_:partnerId:actor:receivedAt:)``).
+struct SubmissionPlan: Sendable {
+    let match: ChildMatch
+    let events: [PlannedEvent]
+    let submission: Submission
+
+    /// - Parameters:
+    ///   - caseId: the open case the child joins, or a new case's id.
+    ///   - before: that case's state (`CaseState()` for a new case).
+    init(_ message: EncodedReferral, referralId: String, partnerId: String, receivedAt: Timestamp, match: ChildMatch,
+         caseId: String, before: CaseState, pathway: VerifiedPathway, machine: CaseStateMachine) throws {
+        let referral = message.referral
+        let decision = route(referral, pathway: pathway, receivedAt: receivedAt, reReferral: match.reReferral)
+        let received = try EncodedBody(.referral(ReceivedReferral(
+            referralId: referralId, partnerId: partnerId, receivedAt: receivedAt, bodyHash: message.hash, message: referral,
+            reReferral: match.reReferral, previousReferralId: match.previousReferral, childKeys: message.keys, identity: match.outcome)))
+        let routed = try EncodedBody(.routed(RoutedReferral(referralId: referralId, decision: decision)))
+        let first = try ProjectionStep(.referralReceived(at: receivedAt, consent: referral.consent), after: before, machine: machine)
+        let second = try ProjectionStep(.routed(decision), after: first.transition.state, machine: machine)
+        self.match = match
+        events = [PlannedEvent(caseId: caseId, body: received, step: first), PlannedEvent(caseId: caseId, body: routed, step: second)]
+        submission = Submission(referralId: referralId, caseId: caseId, decision: decision, decisionText: routed.decisionText ?? "null",
+                                reReferral: match.reReferral, joinedOpenCase: match.openCase != nil, replayed: false)
+    }
+}
