@@ -52,18 +52,22 @@ public final class SQLiteCaseStore: CaseStore {
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
             pool = try DatabasePool(path: path, configuration: configuration)
-            let migrator = Schema.migrator(projector: projector)
-            let pending = try pool.read { db -> (replays: Bool, events: Int) in
-                let applied = try migrator.appliedIdentifiers(db)
-                guard !applied.isEmpty, try db.tableExists("events") else { return (false, 0) }
-                let replays = Schema.replayingMigrations.contains { !applied.contains($0) }
-                return (replays, replays ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 : 0)
+            try Schema.migrator().migrate(pool)
+            let stale = try pool.read { db -> (stale: Bool, events: Int) in
+                guard try Schema.projectionsStale(db) else { return (false, 0) }
+                return (true, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0)
             }
-            if pending.replays, pending.events > 0 {
-                upgrading("the database was written by an earlier version: replaying its \(pending.events) events into new projections "
-                          + "(once; about 10 minutes per million referrals)")
+            if stale.stale {
+                if stale.events > 0 {
+                    upgrading("the database was written by an earlier version: replaying its \(stale.events) events into new projections "
+                              + "(once; about 10 minutes per million referrals)")
+                }
+                let projector = self.projector
+                try pool.write { db in
+                    _ = try projector.rebuild(db)
+                    try Schema.markProjectionsCurrent(db)
+                }
             }
-            try migrator.migrate(pool)
         } catch {
             throw .database(path: path, message: Self.explain(error))
         }

@@ -2,8 +2,11 @@ import GRDB
 
 /// The SQLite schema, as GRDB migrations (append new ones; never edit a shipped one).
 enum Schema {
-    /// - Parameter projector: replays the log when a migration adds a projection.
-    static func migrator(projector: Projector) -> DatabaseMigrator {
+    /// The migrations: frozen SQL, never application code, so what a shipped migration does
+    /// never changes when the projector does. A migration that needs the projections replayed
+    /// from the log says so with a row in `projection_rebuilds`; the store then rebuilds them
+    /// with the projector of the version running (``Projector/version``), as `continuum rebuild` does.
+    static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             // The source of truth. Everything below it is a projection `continuum rebuild` recreates.
@@ -30,27 +33,105 @@ enum Schema {
                     created_at TEXT NOT NULL,
                     revoked_at TEXT
                 );
+                CREATE TABLE cases (
+                    case_id TEXT PRIMARY KEY,
+                    state TEXT NOT NULL,
+                    phase TEXT NOT NULL,
+                    level TEXT,
+                    recommendation TEXT,
+                    awaiting_decision INTEGER NOT NULL,
+                    immediate_risk INTEGER NOT NULL,
+                    re_referral INTEGER NOT NULL,
+                    next_due TEXT,
+                    received_at TEXT,
+                    latest_referral TEXT,
+                    pending_event TEXT,
+                    opened_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    last_sequence INTEGER NOT NULL
+                );
+                CREATE INDEX cases_queue ON cases(awaiting_decision, immediate_risk, next_due);
+                CREATE INDEX cases_pending ON cases(pending_event);
+
+                CREATE TABLE referrals (
+                    referral_id TEXT PRIMARY KEY,
+                    case_id TEXT NOT NULL,
+                    partner_id TEXT NOT NULL,
+                    message_id TEXT NOT NULL,
+                    body_hash TEXT NOT NULL,
+                    received_at TEXT NOT NULL,
+                    re_referral INTEGER NOT NULL,
+                    previous_referral TEXT,
+                    message TEXT NOT NULL,
+                    decision TEXT,
+                    UNIQUE (partner_id, message_id)
+                );
+                CREATE INDEX referrals_case ON referrals(case_id);
+
+                CREATE TABLE child_keys (
+                    key TEXT NOT NULL,
+                    referral_id TEXT NOT NULL,
+                    case_id TEXT NOT NULL,
+                    received_at TEXT NOT NULL
+                );
+                CREATE INDEX child_keys_key ON child_keys(key, received_at);
+
+                CREATE TABLE clocks (
+                    case_id TEXT NOT NULL,
+                    clock TEXT NOT NULL,
+                    from_date TEXT NOT NULL,
+                    due TEXT NOT NULL,
+                    breached INTEGER NOT NULL,
+                    PRIMARY KEY (case_id, clock)
+                );
+                CREATE INDEX clocks_due ON clocks(breached, due);
                 """)
-            try createCaseProjections(db)
         }
-        // The indicator facts (issue 7's speed): a database written before them gets them by a
-        // replay of its log, as `continuum rebuild` does.
+        // The indicator facts (issue 7's speed): the projections are replayed from the log.
         migrator.registerMigration("v2-indicator-facts") { db in
-            _ = try projector.rebuild(db)
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS projection_rebuilds (migration TEXT NOT NULL);
+                INSERT INTO projection_rebuilds (migration) VALUES ('v2-indicator-facts');
+                """)
         }
         migrator.registerMigration("v3-queue-order") { db in
-            try createQueueOrderIndex(db)
+            try db.execute(sql: """
+                DROP INDEX IF EXISTS cases_queue;
+                CREATE INDEX IF NOT EXISTS cases_queue_order ON cases(awaiting_decision, immediate_risk DESC, next_due IS NULL, next_due, received_at);
+                """)
         }
         // Identity matching (docs/identity.md): every referral indexed under the new keys and
         // the match tables filled, by a replay of the log (old events keep their decisions).
         migrator.registerMigration("v4-identity") { db in
-            _ = try projector.rebuild(db)
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS projection_rebuilds (migration TEXT NOT NULL);
+                INSERT INTO projection_rebuilds (migration) VALUES ('v4-identity');
+                """)
+        }
+        // Which projector wrote the projections (issue 16): 4, the one of v4-identity. A store
+        // whose projector is newer rebuilds them once.
+        migrator.registerMigration("v5-projection-version") { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS projection_rebuilds (migration TEXT NOT NULL);
+                CREATE TABLE projection_version (version INTEGER NOT NULL);
+                INSERT INTO projection_version (version) VALUES (4);
+                """)
         }
         return migrator
     }
 
-    /// Migrations that replay the whole log (the store says so before it starts one).
-    static let replayingMigrations = ["v2-indicator-facts", "v4-identity"]
+    /// Whether the projections must be replayed from the log: a migration asked, or they were
+    /// written by an older projector.
+    static func projectionsStale(_ db: Database) throws -> Bool {
+        let asked = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM projection_rebuilds") ?? 0
+        let version = try Int.fetchOne(db, sql: "SELECT version FROM projection_version") ?? 0
+        return asked > 0 || version < Projector.version
+    }
+
+    /// Records that the projections are the current projector's.
+    static func markProjectionsCurrent(_ db: Database) throws {
+        try db.execute(sql: "DELETE FROM projection_rebuilds; UPDATE projection_version SET version = ?", arguments: [Projector.version])
+    }
 
     /// Every projection table: all of them are recreated from the log by `continuum rebuild`.
     static let projectionTables = ["cases", "referrals", "child_keys", "clocks"] + IndicatorFactTable.tables + IdentityTables.tables

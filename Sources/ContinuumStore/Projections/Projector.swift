@@ -8,6 +8,10 @@ import GRDB
 struct Projector: Sendable {
     let machine: CaseStateMachine
 
+    /// The projections this projector writes: raise it whenever a change alters what they hold,
+    /// and every store rebuilds them from the log once, on its next start.
+    static let version = 4
+
     init(pathway: VerifiedPathway) {
         machine = CaseStateMachine(pathway: pathway)
     }
