@@ -154,7 +154,9 @@ enum Schema {
             """)
     }
 
-    /// The projections of v1 (cases, referrals, queue columns, clocks, child matching).
+    /// The case projections as `rebuild` creates them today (cases, referrals, queue columns,
+    /// clocks, child keys). Migration v1 holds its own frozen copy of the text it shipped with:
+    /// this one may change with the projector, that one never does.
     private static func createCaseProjections(_ db: Database) throws {
         try db.execute(sql: """
             CREATE TABLE cases (
