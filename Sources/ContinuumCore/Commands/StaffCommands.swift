@@ -76,7 +76,7 @@ public enum DecisionCommand: Sendable, Hashable {
         let rationale = check.required(rationale, .rationale, "a rationale is required")
         switch (accept, level) {
         case (true, .some): check.fail(.level, "give either \"accept\": true or a \"level\", not both")
-        case (false, nil): check.fail(.accept, "accept the recommendation, or give a level (with an override reason when it differs)")
+        case (false, nil): check.fail(.accept, "give \"accept\": true to accept the recommendation, or a \"level\" (with an \"overrideReason\" when it differs)")
         default: break
         }
         if let level, level.allSatisfy(\.isWhitespace) { check.fail(.level, "name the level") }
