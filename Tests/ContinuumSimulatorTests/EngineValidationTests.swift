@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// The engine against queueing theory: long runs within 2% of the exact steady state.
-@Suite("Engine against queueing theory")
+@Suite("Engine against queueing theory", .releaseOnly)
 struct EngineValidationTests {
     static func run(_ json: String) async throws -> SimulationSummary {
         let scenario = try ScenarioLoader().load(Array(json.utf8))
@@ -111,7 +111,7 @@ struct EngineValidationTests {
     }
 }
 
-@Suite("Priority queues")
+@Suite("Priority queues", .releaseOnly)
 struct PriorityQueueTests {
     @Test("non-preemptive priority M/M/1 with two classes: each class's wait by Cobham's formula")
     func cobham() async throws {
@@ -132,7 +132,7 @@ struct PriorityQueueTests {
     }
 }
 
-@Suite("Reneging")
+@Suite("Reneging", .releaseOnly)
 struct RenegingTests {
     /// Cases that leave the queue come back to it, by reneging and by routing, at a priority
     /// stage: the entries they leave behind share the queue with their own new entries.

@@ -19,7 +19,7 @@ struct PathwayScenarioTests {
         return try ScenarioLoader().load(bytes) { _ in try TestFixtures.surrey() }
     }
 
-    @Test("every referral is routed by the router; timescales are measured; re-referrals counted")
+    @Test("every referral is routed by the router; timescales are measured; re-referrals counted", .releaseOnly)
     func routed() async throws {
         let summary = await Simulator(scenario: try Self.scenario()).run(jobs: 2)
         let mash = summary.stages[0]
@@ -35,7 +35,7 @@ struct PathwayScenarioTests {
         #expect(json.contains("decisionsWithinOneWorkingDayPct") && json.contains("assessmentsWithin45WorkingDaysPct"))
     }
 
-    @Test("an understaffed front door misses the one-working-day decision and records breaches")
+    @Test("an understaffed front door misses the one-working-day decision and records breaches", .releaseOnly)
     func understaffed() async throws {
         let scenario = try Self.scenario { object in
             guard var stages = object["stages"] as? [[String: Any]] else { return }
@@ -48,7 +48,7 @@ struct PathwayScenarioTests {
         #expect(summary.daily.reduce(0) { $0 + $1[0].breaches } > 100)
     }
 
-    @Test("the same seed gives the same summary whatever --jobs")
+    @Test("the same seed gives the same summary whatever --jobs", .releaseOnly)
     func deterministic() async throws {
         let scenario = try Self.scenario()
         let one = await Simulator(scenario: scenario).run(jobs: 1).json.serialized()

@@ -108,7 +108,7 @@ struct ScenarioTests {
         }
     }
 
-    @Test("the same scenario and seed give byte-identical summary.json whatever the number of jobs")
+    @Test("the same scenario and seed give byte-identical summary.json whatever the number of jobs", .releaseOnly)
     func deterministic() async throws {
         let scenario = try ScenarioLoader().load(Array(Self.valid.utf8))
         let one = await Simulator(scenario: scenario).run(jobs: 1).json.serialized(pretty: true)
@@ -119,7 +119,7 @@ struct ScenarioTests {
         #expect(await Simulator(scenario: other).run(jobs: 2).json.serialized(pretty: true) != one)
     }
 
-    @Test("monthly multipliers shape arrivals: the August dip and the September rise")
+    @Test("monthly multipliers shape arrivals: the August dip and the September rise", .releaseOnly)
     func monthly() async throws {
         let json = """
             {"name": "months", "horizonDays": 365, "warmupDays": 0, "replications": 20, "seed": 3, "startDate": "2026-01-01",
@@ -133,7 +133,7 @@ struct ScenarioTests {
         #expect(abs(august - 50) < 2 && abs(september - 150) < 3 && abs(july - 100) < 2)
     }
 
-    @Test("extreme but valid service times run to the end: always 0 (bins of zero width), or tiny with a long tail")
+    @Test("extreme but valid service times run to the end: always 0 (bins of zero width), or tiny with a long tail", .releaseOnly)
     func extremeServiceTimes() async throws {
         for service in [#"{"distribution": "empirical", "values": [0]}"#,
                         #"{"distribution": "gamma", "meanDays": 1e-20, "sdDays": 1e-10}"#,

@@ -106,6 +106,23 @@ struct EventLogTests {
         #expect(StoreError.projectionBroken(table: "indicator_facts", sequence: 1, reason: "unknown phase").description.contains("continuum rebuild"))
     }
 
+    @Test("a fact whose columns do not make its kind (a referral without a known source) is reported, not read as a default")
+    func factWithoutItsDetail() async throws {
+        let fixture = try StoreFixture()
+        let period = try await indicatorLog(fixture)
+        let status = try runSQLite(fixture.path, "UPDATE indicator_facts SET detail = 'Z9' WHERE kind = 1 AND sequence = (SELECT min(sequence) FROM indicator_facts WHERE kind = 1)")
+        try #require(status == 0, "sqlite3 is needed for this test")
+        await #expect(throws: StoreError.self) {
+            try await fixture.store.indicators(from: period.from, to: period.to, targets: IndicatorTargets())
+        }
+        do {
+            _ = try await fixture.store.indicators(from: period.from, to: period.to, targets: IndicatorTargets())
+        } catch let StoreError.projectionBroken(table, _, reason) {
+            #expect(table == "indicator_facts")
+            #expect(reason == "a referral fact without a known source")
+        }
+    }
+
     @Test("the queue's order is an index: a v1 database gets it when opened, and a rebuild keeps it")
     func queueOrderIndex() async throws {
         let fixture = try StoreFixture()

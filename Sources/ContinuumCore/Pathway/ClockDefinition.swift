@@ -15,11 +15,31 @@ public struct ClockDefinition: Sendable, Hashable, Codable {
     public var restartsOn: [ClockTrigger]?
     /// Events that stop the clock for good.
     public var stopsOn: [ClockTrigger]
-    public enum CodingKeys: String, CodingKey, CaseIterable { case id, title, source, startsOn, measuredFrom, due, restartsOn, stopsOn }
+    /// The national indicator this clock's timeliness is reported as, if any: reports and the
+    /// simulator find "the assessment clock" here, never by a clock id written in code.
+    public var indicator: ClockIndicator?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case id, title, source, startsOn, measuredFrom, due, restartsOn, stopsOn, indicator }
 
     /// The interval that applies after `restarts` restarts.
     public func interval(after restarts: Int) -> ClockInterval? {
         due.isEmpty ? nil : due[min(restarts, due.count - 1)]
+    }
+}
+
+/// The national timeliness measures a clock can stand for (at most one clock each).
+public enum ClockIndicator: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A decision on a referral within one working day (Working Together 2023).
+    case frontDoorDecision = "front-door-decision"
+    /// The single assessment within 45 working days of the referral (CIN census C2).
+    case assessment
+    /// The initial child protection conference within 15 working days of the strategy discussion.
+    case initialConference = "initial-child-protection-conference"
+}
+
+extension Pathway {
+    /// The clock standing for `indicator`, if the pathway names one.
+    public func clock(for indicator: ClockIndicator) -> ClockDefinition? {
+        clocks.first { $0.indicator == indicator }
     }
 }
 

@@ -100,6 +100,16 @@ private struct Checker {
         for (tableIndex, table) in pathway.criteria.enumerated() {
             duplicates(table.rules.map(\.id), "$.criteria[\(tableIndex)].rules", "rule")
         }
+        // One clock per national indicator: a report must know which clock it measures.
+        var indicators: [ClockIndicator: String] = [:]
+        for (index, clock) in pathway.clocks.enumerated() {
+            guard let indicator = clock.indicator else { continue }
+            if let first = indicators[indicator] {
+                error("$.clocks[\(index)].indicator", rule: clock.id, "clock \"\(first)\" already stands for the indicator \"\(indicator.rawValue)\"")
+            } else {
+                indicators[indicator] = clock.id
+            }
+        }
     }
 
     mutating func checkLevels() {

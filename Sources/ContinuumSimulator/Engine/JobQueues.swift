@@ -2,7 +2,7 @@
 /// level. Each queue is a circular buffer (capacity a power of two, doubled when full).
 ///
 /// One class for every queue, not a class per queue in an array: taking a class element out of
-/// an array retains and releases it, and that was about 3% of the event loop (docs/performance.md).
+/// an array retains and releases it.
 /// A queue is a plain struct here, so pushing and popping touch no reference count; the
 /// container frees the buffers. Like ``Slots``, indices are checked and the engine never
 /// shares its queues.

@@ -1,8 +1,8 @@
 /// Values the event loop updates in place: per-stage counters and per-day counts (a fixed
 /// number), per-job state and the free-job list (grown by appending). A class around one
 /// allocation, so a write is a bounds check and a store: through a struct's `Array` property
-/// every write also asks the runtime whether the buffer is uniquely referenced, and replacing
-/// those arrays made the loop about 1.4 times faster (docs/performance.md).
+/// every write also asks the runtime whether the buffer is uniquely referenced (the measured
+/// difference is in docs/performance.md).
 ///
 /// Indices are always checked, as `Array` checks them: a bad index would be a bug in the
 /// engine, never input (stage, priority, day and bin indices come from the validated scenario

@@ -49,7 +49,7 @@ public struct RandomSource: RandomNumberGenerator, Sendable {
 
     /// Exponential with the given mean, by the ziggurat method (about 99% of draws take one
     /// 64-bit number, a table read and a multiply; `log` only in the rare wedge and tail
-    /// cases). It was `-mean * log(uniform())`, and `log` was a tenth of the simulator's time.
+    /// cases), where `-mean * log(uniform())` pays for a `log` on every draw.
     public mutating func exponential(mean: Double) -> Double {
         mean * standardExponential()
     }

@@ -1,6 +1,36 @@
 import ContinuumCore
 import ContinuumJSON
 
+/// One measure of a run, as `--compare` sets base and variant side by side: each has one value
+/// per replication. Its description is the row's name (`mash.utilisation`,
+/// `clock.assessment.onTimePct`), with stage, clock and level ids from the scenario and pathway.
+public enum SimulationMeasure: Hashable, Sendable, CustomStringConvertible {
+    /// The per-stage measures, named as in `summary.json`.
+    public enum StageMeasure: String, Sendable, CaseIterable {
+        case arrivalsPerDay, utilisation, meanWaitDays, meanInSystem, throughputPerDay, renegedPerDay
+    }
+
+    case stage(String, StageMeasure)
+    case stepUps
+    case stepDowns
+    /// A pathway clock's share stopped on time (%).
+    case clockOnTimePct(String)
+    /// Referrals per day routed to a pathway level.
+    case routedPerDay(String)
+    case reReferralsPerDay
+
+    public var description: String {
+        switch self {
+        case .stage(let stage, let measure): "\(stage).\(measure.rawValue)"
+        case .stepUps: "stepUps"
+        case .stepDowns: "stepDowns"
+        case .clockOnTimePct(let clock): "clock.\(clock).onTimePct"
+        case .routedPerDay(let level): "routed.\(level)"
+        case .reReferralsPerDay: "reReferralsPerDay"
+        }
+    }
+}
+
 /// A scenario's results over all replications: per stage, each measure as a mean with its 95%
 /// confidence interval; per day, means of the daily counts.
 public struct SimulationSummary: Sendable {
@@ -34,16 +64,19 @@ public struct SimulationSummary: Sendable {
     public var routedByLevel: [(level: String, perDay: Estimate)] = []
     public var reReferralsPerDay: Estimate?
     /// The per-replication values, kept for `--compare`.
-    public var samples: [String: [Double]]
+    public var samples: [SimulationMeasure: [Double]]
+    /// Pathway-driven scenarios: the clocks some stage stops (the ones the run measures), in
+    /// the pathway's order.
+    public var measuredClocks: [String] = []
 
     public init(scenario: Scenario, results: [ReplicationResult]) {
         self.scenario = scenario
         var stages: [StageSummary] = []
-        var samples: [String: [Double]] = [:]
+        var samples: [SimulationMeasure: [Double]] = [:]
         for (index, stage) in scenario.stages.enumerated() {
-            func values(_ key: String, _ pick: (ReplicationResult.StageMeasures) -> Double) -> Estimate {
+            func values(_ measure: SimulationMeasure.StageMeasure, _ pick: (ReplicationResult.StageMeasures) -> Double) -> Estimate {
                 let list = results.map { pick($0.stages[index]) }
-                samples["\(stage.id).\(key)"] = list
+                samples[.stage(stage.id, measure)] = list
                 return Estimate(list)
             }
             var histogram = Array(repeating: 0, count: Replication.waitBins)
@@ -52,17 +85,17 @@ public struct SimulationSummary: Sendable {
             }
             stages.append(StageSummary(
                 id: stage.id, servers: stage.servers,
-                arrivalsPerDay: values("arrivalsPerDay", \.arrivalsPerDay), utilisation: values("utilisation", \.utilisation),
-                meanWaitDays: values("meanWaitDays", \.meanWaitDays), meanInSystem: values("meanInSystem", \.meanInSystem),
-                throughputPerDay: values("throughputPerDay", \.throughputPerDay),
+                arrivalsPerDay: values(.arrivalsPerDay, \.arrivalsPerDay), utilisation: values(.utilisation, \.utilisation),
+                meanWaitDays: values(.meanWaitDays, \.meanWaitDays), meanInSystem: values(.meanInSystem, \.meanInSystem),
+                throughputPerDay: values(.throughputPerDay, \.throughputPerDay),
                 waitHistogram: histogram, waitBinDays: 10 * stage.service.mean / Double(Replication.waitBins),
                 meanWaitByPriority: Self.byPriority(results.map { $0.stages[index].meanWaitByPriority }),
-                renegedPerDay: stage.reneging == nil ? nil : values("renegedPerDay", \.renegedPerDay)))
+                renegedPerDay: stage.reneging == nil ? nil : values(.renegedPerDay, \.renegedPerDay)))
         }
         let ups = results.map { Double($0.stepUps) }
         let downs = results.map { Double($0.stepDowns) }
-        samples["stepUps"] = ups
-        samples["stepDowns"] = downs
+        samples[.stepUps] = ups
+        samples[.stepDowns] = downs
         self.stages = stages
         stepUps = Estimate(ups)
         stepDowns = Estimate(downs)
@@ -72,17 +105,19 @@ public struct SimulationSummary: Sendable {
             for (index, clock) in model.pathway.definition.clocks.enumerated() {
                 let stopped = results.map { Double($0.clocksStopped[index]) }
                 let onTime = results.map { $0.clocksStopped[index] > 0 ? 100 * Double($0.clocksOnTime[index]) / Double($0.clocksStopped[index]) : 100 }
-                samples["clock.\(clock.id).onTimePct"] = onTime
+                samples[.clockOnTimePct(clock.id)] = onTime
                 clocks.append((clock.id, clock.title, Estimate(stopped), Estimate(onTime)))
             }
             for (index, level) in model.pathway.definition.levels.enumerated() {
                 let perDay = results.map { Double($0.routedByLevel[index]) / measured }
-                samples["routed.\(level.id)"] = perDay
+                samples[.routedPerDay(level.id)] = perDay
                 routedByLevel.append((level.id, Estimate(perDay)))
             }
             let re = results.map { Double($0.reReferrals) / measured }
-            samples["reReferralsPerDay"] = re
+            samples[.reReferralsPerDay] = re
             reReferralsPerDay = Estimate(re)
+            let stopped = Set(model.stopsClocks.joined())
+            measuredClocks = model.pathway.definition.clocks.map(\.id).filter(stopped.contains)
         }
         // Last, after the pathway's measures: `--compare` reads them from here.
         self.samples = samples
@@ -140,7 +175,8 @@ public struct SimulationSummary: Sendable {
                 "reReferralsPerDay": reReferralsPerDay.map(estimate) ?? .null,
             ]
             if let decision = clocks.first(where: { $0.id == decisionClock }) { fields["decisionsWithinOneWorkingDayPct"] = estimate(decision.onTimePct) }
-            if let assessment = clocks.first(where: { $0.id == "assessment" }) { fields["assessmentsWithin45WorkingDaysPct"] = estimate(assessment.onTimePct) }
+            let assessmentClock = model.pathway.definition.clock(for: .assessment)?.id
+            if let assessment = clocks.first(where: { $0.id == assessmentClock }) { fields["assessmentsWithin45WorkingDaysPct"] = estimate(assessment.onTimePct) }
             pathway = .object(fields)
         }
         return .object([

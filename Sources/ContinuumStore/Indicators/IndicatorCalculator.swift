@@ -49,7 +49,10 @@ public struct IndicatorCalculator: Sendable {
                        clockStops: ((ClockStopFact) throws -> Void) throws -> Void) throws -> IndicatorReport {
         let definition = pathway.definition
         let calendar = pathway.calendar
-        let decisionClock = definition.clocks.first { $0.stopsOn.contains { $0.event == .decided } }?.id ?? "referral-decision"
+        // The clocks behind the timeliness indicators, as the pathway names them.
+        let decisionClock = definition.clock(for: .frontDoorDecision)?.id
+        let assessmentClock = definition.clock(for: .assessment)?.id
+        let conferenceClock = definition.clock(for: .initialConference)?.id
         let months = Self.months(from: from, to: to)
         // Counts per month are arrays indexed from the period's first month: a report over a
         // million referrals does this for every fact, so no month text is built per fact.
@@ -76,24 +79,24 @@ public struct IndicatorCalculator: Sendable {
 
         try facts { fact in
             if fact.day <= to { standing[fact.caseId] = fact.after }
-            if fact.kind == .referral {
-                for linked in fact.linkedCases { referredAgain[linked, default: []].append(fact.day) }
+            if case .referral(_, _, let linkedCases) = fact.kind {
+                for linked in linkedCases { referredAgain[linked, default: []].append(fact.day) }
             }
             guard let index = slot(fact.day) else { return }
             switch fact.kind {
-            case .referral:
+            case .referral(let source, let reReferral, _):
                 referrals[index] += 1
-                if fact.flag { reReferrals[index] += 1 }
-                bySource.add(fact.detail ?? "")
-            case .decision:
+                if reReferral { reReferrals[index] += 1 }
+                bySource.add(source.rawValue)
+            case .decision(let level, let decider, let override):
                 decisions[index] += 1
                 // Runs of decisions by one person are common: skip hashing the same id again.
-                if let actor = fact.actorId, actor != lastDecider {
-                    deciders.insert(actor)
-                    lastDecider = actor
+                if decider != lastDecider {
+                    deciders.insert(decider)
+                    lastDecider = decider
                 }
-                byLevel.add(fact.detail ?? "")
-                if fact.flag { overrides[index] += 1 }
+                byLevel.add(level)
+                if override { overrides[index] += 1 }
             case .frontDoorClosure:
                 frontDoorClosures[index] += 1
             case .stepUp:
@@ -101,11 +104,10 @@ public struct IndicatorCalculator: Sendable {
             case .stepDown:
                 stepDowns[index] += 1
                 stepDownsSeen.append((fact.caseId, fact.day, index))
-            case .audit:
-                let grade = fact.detail ?? ""
-                grades.add(grade)
+            case .audit(let grade):
+                grades.add(grade.rawValue)
                 goodOrBetter[index].total += 1
-                if grade == AuditGrade.good.rawValue || grade == AuditGrade.outstanding.rawValue { goodOrBetter[index].met += 1 }
+                if grade == .good || grade == .outstanding { goodOrBetter[index].met += 1 }
             case .closure, .other:
                 break
             }
@@ -127,7 +129,7 @@ public struct IndicatorCalculator: Sendable {
             guard let index = slot(stop.on) else { return }
             timeliness[stop.clock, default: shares()][index].total += 1
             if stop.met { timeliness[stop.clock, default: shares()][index].met += 1 }
-            if stop.clock == "assessment" { assessmentDays[index].append(stop.workingDays) }
+            if stop.clock == assessmentClock { assessmentDays[index].append(stop.workingDays) }
         }
 
         var indicators: [IndicatorReport.Indicator] = []
@@ -159,9 +161,9 @@ public struct IndicatorCalculator: Sendable {
             definition: "Referrals in the period per 10,000 children aged 0-17 (population from the targets file).",
             source: "LAIT; CIN census", value: population.map { sum(referrals) / $0 * 10_000 },
             monthly: { month in population.map { Double(referrals[month]) / $0 * 10_000 } })
-        let decided = share(timeliness[decisionClock])
+        let decided = share(decisionClock.flatMap { timeliness[$0] })
         add("decisionsWithinOneWorkingDayPct", "Front-door decisions within one working day", unit: "%",
-            definition: "Decisions whose \(decisionClock) clock stopped on or before its due date (1 working day after receipt).",
+            definition: "Decisions whose \(decisionClock ?? "front-door-decision") clock stopped on or before its due date (1 working day after receipt).",
             source: "Working Together 2023; LAIT front door", value: decided.0, monthly: decided.1)
         let decisionsAndClosures = zip(decisions, frontDoorClosures).map { $0 + $1 }
         let nfa = percent(frontDoorClosures, decisionsAndClosures)
@@ -186,7 +188,7 @@ public struct IndicatorCalculator: Sendable {
         add("stepDownReReferredWithin12MonthsPct", "Step-downs followed by a re-referral within 12 months", unit: "%",
             definition: "Step-downs after which the same child was referred again within 12 months (as far as the log reaches).",
             source: "Working Together 2023 (step-down)", value: downAgain.0, monthly: downAgain.1)
-        let assessed = share(timeliness["assessment"])
+        let assessed = share(assessmentClock.flatMap { timeliness[$0] })
         add("assessmentsWithin45WorkingDaysPct", "Assessments within 45 working days", unit: "%",
             definition: "Assessment clocks stopped (assessment completed) on or before 45 working days from referral.",
             source: "Working Together 2023; CIN census C2; Annex A", value: assessed.0, monthly: assessed.1)
@@ -194,7 +196,7 @@ public struct IndicatorCalculator: Sendable {
         add("medianAssessmentWorkingDays", "Median assessment length", unit: "working days",
             definition: "Median working days from the referral to the assessment completed.", source: "CIN census C2",
             value: Self.median(allDays), monthly: { Self.median(assessmentDays[$0]) })
-        let icpc = share(timeliness["initial-child-protection-conference"])
+        let icpc = share(conferenceClock.flatMap { timeliness[$0] })
         add("icpcWithin15WorkingDaysPct", "Initial conferences within 15 working days", unit: "%",
             definition: "Initial child protection conferences held within 15 working days of the strategy discussion.",
             source: "Working Together 2023; Annex A list 7", value: icpc.0, monthly: icpc.1)

@@ -11,24 +11,27 @@ import ContinuumCore
 /// (issue 7). Like every projection, it holds nothing the log does not: drop it and `rebuild`
 /// recreates it.
 public struct IndicatorFact: Sendable, Hashable {
-    /// What the event counts as.
-    public enum Kind: Int, Sendable, Hashable {
-        /// A referral received; `detail` is its CIN census source, `flag` marks a re-referral.
-        case referral = 1
-        /// A front-door decision; `detail` is the level chosen, `actorId` the decider, `flag`
-        /// marks a level other than the router's recommendation (an override).
-        case decision = 2
+    /// What the event counts as, with what each kind of fact carries.
+    public enum Kind: Sendable, Hashable {
+        /// A referral received: its CIN census source, whether it is a re-referral, and the
+        /// cases of earlier referrals for the same child (matched on hashed child keys), its own
+        /// case included when it joined an open one. A step-down is "followed by a re-referral"
+        /// when a later referral lists its case here.
+        case referral(source: ReferralSource, reReferral: Bool, linkedCases: [String])
+        /// A front-door decision: the level chosen, who decided, and whether the level differs
+        /// from the router's recommendation (an override).
+        case decision(level: String, decider: String, override: Bool)
         /// A case closed at the front door (no further action).
-        case frontDoorClosure = 3
+        case frontDoorClosure
         /// A case closed after it was opened at a level.
-        case closure = 4
+        case closure
         /// A step-up or an escalation.
-        case stepUp = 5
-        case stepDown = 6
-        /// A case-file audit; `detail` is the grade.
-        case audit = 7
+        case stepUp
+        case stepDown
+        /// A case-file audit, with its grade.
+        case audit(AuditGrade)
         /// Anything else that changed the case's phase, level, clocks or pending approval.
-        case other = 8
+        case other
     }
 
     /// The case as it stands after the event: enough for the end-of-period indicators.
@@ -59,25 +62,13 @@ public struct IndicatorFact: Sendable, Hashable {
     /// The London date of the event.
     public var day: CalendarDate
     public var kind: Kind
-    public var detail: String?
-    public var actorId: String?
-    public var flag: Bool
-    /// For a referral: the cases of earlier referrals for the same child (matched on hashed
-    /// child keys), its own case included when it joined an open one. A step-down is "followed
-    /// by a re-referral" when a later referral lists its case here.
-    public var linkedCases: [String]
     public var after: Standing
 
-    public init(sequence: Int64, caseId: String, day: CalendarDate, kind: Kind, detail: String? = nil, actorId: String? = nil,
-                flag: Bool = false, linkedCases: [String] = [], after: Standing) {
+    public init(sequence: Int64, caseId: String, day: CalendarDate, kind: Kind, after: Standing) {
         self.sequence = sequence
         self.caseId = caseId
         self.day = day
         self.kind = kind
-        self.detail = detail
-        self.actorId = actorId
-        self.flag = flag
-        self.linkedCases = linkedCases
         self.after = after
     }
 }
@@ -120,18 +111,12 @@ extension IndicatorFact {
         let after = Standing(transition.state)
         var fact = IndicatorFact(sequence: event.sequence, caseId: event.caseId, day: UKTime.londonDate(of: event.at), kind: .other, after: after)
         if let referral = event.body.referral {
-            fact.kind = .referral
-            fact.detail = referral.message.referrer.source.rawValue
-            fact.flag = referral.reReferral
-            fact.linkedCases = linkedCases
+            fact.kind = .referral(source: referral.message.referrer.source, reReferral: referral.reReferral, linkedCases: linkedCases)
             return (fact, stops)
         }
         switch event.body.change {
         case .decided(let level, let actor, _, _, _):
-            fact.kind = .decision
-            fact.detail = level
-            fact.actorId = actor.id
-            fact.flag = before.recommendation.map { $0 != level } ?? false
+            fact.kind = .decision(level: level, decider: actor.id, override: before.recommendation.map { $0 != level } ?? false)
         case .closed:
             fact.kind = before.phase == .awaitingDecision ? .frontDoorClosure : .closure
         case .moved(let kind, _, _, _, _):
@@ -141,8 +126,7 @@ extension IndicatorFact {
             case .close: fact.kind = .closure
             }
         case .audited(let grade, _, _, _):
-            fact.kind = .audit
-            fact.detail = grade.rawValue
+            fact.kind = .audit(grade)
         default:
             guard after != Standing(before) else { return (nil, stops) }
         }

@@ -46,15 +46,67 @@ enum IndicatorFactTable {
                                    arguments: StatementArguments(keys))
     }
 
+    /// How a fact's kind is stored: a code (frozen: rows written by every earlier version read
+    /// back the same) and the columns whose meaning depends on it.
+    struct StoredKind: Equatable {
+        var code: Int
+        var detail: String?
+        var actorId: String?
+        var flag = false
+        var linkedCases: String?
+
+        init(code: Int, detail: String? = nil, actorId: String? = nil, flag: Bool = false, linkedCases: String? = nil) {
+            (self.code, self.detail, self.actorId, self.flag, self.linkedCases) = (code, detail, actorId, flag, linkedCases)
+        }
+
+        init(_ kind: IndicatorFact.Kind) {
+            switch kind {
+            case .referral(let source, let reReferral, let linked):
+                self.init(code: 1, detail: source.rawValue, flag: reReferral, linkedCases: linked.isEmpty ? nil : linked.joined(separator: ","))
+            case .decision(let level, let decider, let override):
+                self.init(code: 2, detail: level, actorId: decider, flag: override)
+            case .frontDoorClosure: self.init(code: 3)
+            case .closure: self.init(code: 4)
+            case .stepUp: self.init(code: 5)
+            case .stepDown: self.init(code: 6)
+            case .audit(let grade): self.init(code: 7, detail: grade.rawValue)
+            case .other: self.init(code: 8)
+            }
+        }
+
+        /// The kind these columns store; nil with the reason when they do not make one.
+        func kind() -> Result<IndicatorFact.Kind, Broken> {
+            switch code {
+            case 1:
+                guard let detail, let source = ReferralSource(rawValue: detail) else { return .failure(Broken("a referral fact without a known source")) }
+                return .success(.referral(source: source, reReferral: flag, linkedCases: linkedCases.map { $0.split(separator: ",").map(String.init) } ?? []))
+            case 2:
+                guard let detail, let actorId else { return .failure(Broken("a decision fact without its level or decider")) }
+                return .success(.decision(level: detail, decider: actorId, override: flag))
+            case 3: return .success(.frontDoorClosure)
+            case 4: return .success(.closure)
+            case 5: return .success(.stepUp)
+            case 6: return .success(.stepDown)
+            case 7:
+                guard let detail, let grade = AuditGrade(rawValue: detail) else { return .failure(Broken("an audit fact without a known grade")) }
+                return .success(.audit(grade))
+            case 8: return .success(.other)
+            default: return .failure(Broken("unknown kind \(code)"))
+            }
+        }
+
+        struct Broken: Error { let reason: String; init(_ reason: String) { self.reason = reason } }
+    }
+
     static func insert(_ fact: IndicatorFact?, _ stops: [ClockStopFact], _ db: Database) throws {
         if let fact {
             let after = fact.after
+            let stored = StoredKind(fact.kind)
             try db.cachedStatement(sql: """
                 INSERT INTO indicator_facts (sequence, case_id, day, kind, detail, actor_id, flag, linked_cases, phase, level, clocks_due, pending_since)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [fact.sequence, fact.caseId, fact.day.daysSinceEpoch, fact.kind.rawValue, fact.detail, fact.actorId, fact.flag,
-                                         fact.linkedCases.isEmpty ? nil : fact.linkedCases.joined(separator: ","),
-                                         after.phase.rawValue, after.level,
+                """).execute(arguments: [fact.sequence, fact.caseId, fact.day.daysSinceEpoch, stored.code, stored.detail, stored.actorId, stored.flag,
+                                         stored.linkedCases, after.phase.rawValue, after.level,
                                          after.clocksDue.isEmpty ? nil : after.clocksDue.map { String($0.daysSinceEpoch) }.joined(separator: ","),
                                          after.pendingSince?.daysSinceEpoch])
         }
@@ -129,14 +181,16 @@ enum IndicatorFactTable {
                 .projectionBroken(table: "indicator_facts", sequence: sequence, reason: reason)
             }
             let day = CalendarDate(daysSinceEpoch: row[2])
-            guard let kind = IndicatorFact.Kind(rawValue: row[3]) else { throw broken("unknown kind") }
+            let kind: IndicatorFact.Kind
+            switch StoredKind(code: row[3], detail: row[4], actorId: row[5], flag: row[6], linkedCases: row[7]).kind() {
+            case .success(let stored): kind = stored
+            case .failure(let problem): throw broken(problem.reason)
+            }
             guard let phase = CaseState.Phase(rawValue: row[8]) else { throw broken("unknown phase") }
-            let linked: String? = row[7]
             let dueText: String? = row[10]
             guard let due = dueText.map(days) ?? [] else { throw broken("clocks_due is not a list of day numbers") }
             let pending = (row[11] as Int?).map(CalendarDate.init(daysSinceEpoch:))
-            try visit(IndicatorFact(sequence: sequence, caseId: row[1], day: day, kind: kind, detail: row[4], actorId: row[5], flag: row[6],
-                                    linkedCases: linked.map { $0.split(separator: ",").map(String.init) } ?? [],
+            try visit(IndicatorFact(sequence: sequence, caseId: row[1], day: day, kind: kind,
                                     after: IndicatorFact.Standing(phase: phase, level: row[9], clocksDue: due, pendingSince: pending)))
         }
     }

@@ -157,15 +157,15 @@ enum Comparison {
     static func table(_ base: SimulationSummary, _ variant: SimulationSummary) -> String {
         var lines = ["\(base.scenario.name) → \(variant.scenario.name) (means ± 95% half-widths; * = significant at 5%)"]
         lines.append("measure                              base              variant           difference")
+        var measures: [SimulationMeasure] = []
         for stage in base.stages {
-            for key in ["utilisation", "meanWaitDays", "meanInSystem", "throughputPerDay", "renegedPerDay"] {
-                let name = "\(stage.id).\(key)"
-                guard let a = base.samples[name], let b = variant.samples[name] else { continue }
-                lines.append(row(name, a, b))
-            }
+            let perStage: [SimulationMeasure.StageMeasure] = [.utilisation, .meanWaitDays, .meanInSystem, .throughputPerDay, .renegedPerDay]
+            measures += perStage.map { .stage(stage.id, $0) }
         }
-        for key in ["stepUps", "stepDowns", "clock.referral-decision.onTimePct", "clock.assessment.onTimePct", "reReferralsPerDay"] {
-            if let a = base.samples[key], let b = variant.samples[key] { lines.append(row(key, a, b)) }
+        // The pathway's clocks that the base run measures (those its stages stop).
+        measures += [.stepUps, .stepDowns] + base.measuredClocks.map { .clockOnTimePct($0) } + [.reReferralsPerDay]
+        for measure in measures {
+            if let a = base.samples[measure], let b = variant.samples[measure] { lines.append(row(measure.description, a, b)) }
         }
         return lines.joined(separator: "\n")
     }

@@ -1,4 +1,4 @@
-@testable import ContinuumCore
+import ContinuumCore
 import Testing
 
 @Suite("Dates, timestamps and London time")
@@ -47,17 +47,24 @@ struct CalendarTests {
         #expect(Timestamp(rfc3339: "2026-11-26T24:00:00Z") == nil)
     }
 
-    /// The text a timestamp had before it was written in place: the reference its fast path must match.
+    /// `value` zero-padded to `width` digits.
+    static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(value)
+        return String(repeating: "0", count: max(0, width - digits.count)) + digits
+    }
+
+    /// The text a timestamp had before it was written in place: the reference its fast path
+    /// must match (written here from scratch, through the public API only).
     static func reference(_ t: Timestamp) -> String {
         let local = t.secondsSinceEpoch + Int64(t.utcOffsetMinutes * 60)
-        let secondOfDay = Int(Timestamp.floorMod(local, 86_400))
+        let secondOfDay = Int(((local % 86_400) + 86_400) % 86_400)
         let date = CalendarDate(daysSinceEpoch: Int((local - Int64(secondOfDay)) / 86_400))
-        let day = Digits.pad(date.year, 4) + "-" + Digits.pad(date.month, 2) + "-" + Digits.pad(date.day, 2)
-        var text = day + "T" + Digits.pad(secondOfDay / 3600, 2) + ":" + Digits.pad(secondOfDay / 60 % 60, 2) + ":" + Digits.pad(secondOfDay % 60, 2)
-        if t.milliseconds > 0 { text += "." + Digits.pad(t.milliseconds, 3) }
+        let day = Self.pad(date.year, 4) + "-" + Self.pad(date.month, 2) + "-" + Self.pad(date.day, 2)
+        var text = day + "T" + Self.pad(secondOfDay / 3600, 2) + ":" + Self.pad(secondOfDay / 60 % 60, 2) + ":" + Self.pad(secondOfDay % 60, 2)
+        if t.milliseconds > 0 { text += "." + Self.pad(t.milliseconds, 3) }
         if t.utcOffsetMinutes == 0 { return text + "Z" }
         let magnitude = abs(t.utcOffsetMinutes)
-        return text + (t.utcOffsetMinutes < 0 ? "-" : "+") + Digits.pad(magnitude / 60, 2) + ":" + Digits.pad(magnitude % 60, 2)
+        return text + (t.utcOffsetMinutes < 0 ? "-" : "+") + Self.pad(magnitude / 60, 2) + ":" + Self.pad(magnitude % 60, 2)
     }
 
     @Test func timestampTextMatchesItsReferenceEverywhere() throws {
@@ -76,8 +83,8 @@ struct CalendarTests {
         #expect(far.description.hasPrefix("10000-01-02T"))
         let wide = Timestamp(secondsSinceEpoch: 0, utcOffsetMinutes: 100 * 60)
         #expect(wide.description == "1970-01-05T04:00:00+100:00")
-        #expect(CalendarDate(daysSinceEpoch: -800_000).description == Digits.pad(CalendarDate(daysSinceEpoch: -800_000).year, 4) + "-"
-                + Digits.pad(CalendarDate(daysSinceEpoch: -800_000).month, 2) + "-" + Digits.pad(CalendarDate(daysSinceEpoch: -800_000).day, 2))
+        #expect(CalendarDate(daysSinceEpoch: -800_000).description == Self.pad(CalendarDate(daysSinceEpoch: -800_000).year, 4) + "-"
+                + Self.pad(CalendarDate(daysSinceEpoch: -800_000).month, 2) + "-" + Self.pad(CalendarDate(daysSinceEpoch: -800_000).day, 2))
     }
 
     @Test func londonDatesFollowBritishSummerTime() {

@@ -49,6 +49,18 @@ struct PathwayCheckerTests {
         try expectError(surrey.setting("levels.1.id", .string("thriving")), at: "$.levels[1].id", "duplicate level id \"thriving\"")
     }
 
+    @Test func oneClockPerIndicator() throws {
+        let assessment = try #require(index(of: "assessment", in: "clocks"))
+        let conference = try #require(index(of: "initial-child-protection-conference", in: "clocks"))
+        try expectError(surrey.setting("clocks.\(conference).indicator", .string("assessment")), at: "$.clocks[\(conference)].indicator",
+                        rule: "initial-child-protection-conference", "clock \"assessment\" already stands for the indicator \"assessment\"")
+        // Surrey names its three timeliness clocks; reports find them by this field.
+        let pathway = try Fixtures.surrey()
+        #expect(pathway.clock(for: .assessment)?.id == "assessment")
+        #expect(pathway.clock(for: .frontDoorDecision)?.id == "referral-decision")
+        #expect(pathway.clocks[assessment].indicator == .assessment)
+    }
+
     @Test func unreachableLevel() throws {
         let orphan: JSONValue = .object(["id": .string("orphan"), "title": .string("Orphan"), "tier": .string("universal"),
                                          "description": .string("x"), "heldBy": .string("x"), "consentRequired": .bool(false)])

@@ -1,0 +1,162 @@
+import ContinuumCore
+
+/// What a route after service or after reneging counts as in the results.
+enum RouteKind: UInt8, Sendable {
+    /// A hand-over that is neither a step-up nor a step-down (the front door to a team, say).
+    case handOver
+    /// A step-up or an escalation.
+    case stepUp
+    case stepDown
+
+    init(_ kind: TransitionKind?) {
+        switch kind {
+        case .stepUp?, .escalate?: self = .stepUp
+        case .stepDown?: self = .stepDown
+        case .close?, nil: self = .handOver
+        }
+    }
+}
+
+/// The network a replication runs on, fixed for the whole run: stages, arrival streams,
+/// routing and, for a pathway-driven scenario, how the pathway's clocks and levels map onto
+/// stages. Built once from a ``Scenario``; the event loop only reads it, as plain numbers in
+/// flat arrays (no enum payloads, no dictionaries on the per-event path).
+struct Topology: Sendable {
+    /// One stage as the loop sees it.
+    struct Stage: Sendable {
+        let servers: Int
+        let priorityQueue: Bool
+        /// Whether cases leave its queue when their patience runs out.
+        let reneges: Bool
+        /// Waiting-time bins per day (1 / the bin width; infinite for a stage whose service time
+        /// is always 0).
+        let binsPerDay: Double
+        /// Its routes after service, and after reneging: ranges of ``Topology/routes``.
+        let serviceRoutes: Range<Int>
+        let renegeRoutes: Range<Int>
+    }
+
+    /// One entry of a stage's routing: taken when a uniform draw falls below `cumulative` (and
+    /// not below the entry before it).
+    struct Route: Sendable {
+        let cumulative: Double
+        let target: Int
+        let kind: RouteKind
+    }
+
+    /// A Poisson arrival stream, with its peak rate for thinning when monthly multipliers vary it.
+    struct ArrivalStream: Sendable {
+        let stage: Int
+        let priority: UInt8
+        let perDay: Double
+        /// Twelve multipliers, January first; empty for a constant rate.
+        let monthly: [Double]
+        let peak: Double
+        /// `1 / peak`: the mean gap between candidate arrivals.
+        let peakGap: Double
+    }
+
+    /// A pathway-driven scenario's mapping of the pathway onto the network. A class: the loop
+    /// tests on every event whether there is one, and an optional reference is tested by one
+    /// compare, where this optional as a struct (with the whole pathway model in it) was copied.
+    final class Pathway: Sendable {
+        let model: PathwayModel
+        /// The stage every referral enters.
+        let frontDoor: Int
+        /// The pathway's clocks and levels, counted.
+        let clockCount: Int
+        let levelCount: Int
+        /// Per stage, the indices of the clocks it stops.
+        let stageStops: [[Int]]
+        /// Clock id → index, and level id → index, in the pathway's order.
+        let clockIndex: [String: Int]
+        let levelIndex: [String: Int]
+
+        init(model: PathwayModel, stageCount: Int) {
+            self.model = model
+            frontDoor = model.frontDoor
+            let clocks = model.pathway.definition.clocks.map(\.id)
+            clockIndex = Dictionary(clocks.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            clockCount = clocks.count
+            let levels = model.pathway.definition.levels.map(\.id)
+            levelIndex = Dictionary(levels.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            levelCount = levels.count
+            stageStops = (0..<stageCount).map { [clockIndex] stage in
+                model.stopsClocks.indices.contains(stage) ? model.stopsClocks[stage].compactMap { clockIndex[$0] } : []
+            }
+        }
+    }
+
+    /// Priority levels per stage: 0 (immediate risk in pathway-driven scenarios) to 10.
+    static let priorityLevels = 11
+
+    let stages: [Stage]
+    let routes: [Route]
+    let arrivals: [ArrivalStream]
+    let service: [Sampler]
+    /// Per stage, how long a case that joins its queue will wait (read only where it reneges).
+    let patience: [Sampler]
+    /// The empirical distributions the samplers refer to.
+    let empirical: [Distribution]
+    let horizon: Double
+    let warmup: Double
+    /// Whole days simulated (the daily counts' length).
+    let days: Int
+    /// The calendar day simulated day 0 falls on, and each simulated day's month (0-11).
+    let startDay: Int
+    let months: [Int]
+    /// Set for a pathway-driven scenario.
+    let pathway: Pathway?
+    /// The arrival streams' priorities in the scenario (pathway-driven referrals without
+    /// immediate risk queue after it by these).
+    let streamPriority: [Int]
+
+    var stageCount: Int { stages.count }
+
+    init(_ scenario: Scenario) {
+        var tables: [Distribution] = []
+        func sampler(_ distribution: Distribution) -> Sampler {
+            if case .empirical = distribution { tables.append(distribution) }
+            return Sampler(distribution, table: tables.count - 1)
+        }
+        service = scenario.stages.map { sampler($0.service) }
+        patience = scenario.stages.map { sampler($0.reneging?.afterDays ?? .fixed(.infinity)) }
+        empirical = tables
+
+        var routes: [Route] = []
+        /// Appends a list of routes to the flattened table; returns where they sit.
+        func flatten(_ routing: [Scenario.Route]) -> Range<Int> {
+            let start = routes.count
+            var running = 0.0
+            for route in routing {
+                running += route.probability
+                routes.append(Route(cumulative: running, target: route.to, kind: RouteKind(route.kind)))
+            }
+            return start..<routes.count
+        }
+        let serviceRoutes = scenario.stages.map { flatten($0.routing) }
+        let renegeRoutes = scenario.stages.map { flatten($0.reneging?.routing ?? []) }
+        stages = scenario.stages.indices.map { index in
+            let stage = scenario.stages[index]
+            return Stage(servers: stage.servers, priorityQueue: stage.priorityQueue, reneges: stage.reneging != nil,
+                         binsPerDay: 1 / (10 * stage.service.mean / Double(Replication.waitBins)),
+                         serviceRoutes: serviceRoutes[index], renegeRoutes: renegeRoutes[index])
+        }
+        self.routes = routes
+
+        arrivals = scenario.arrivals.map { arrival in
+            let peak = arrival.perDay * (arrival.monthly?.max() ?? 1)
+            return ArrivalStream(stage: arrival.to, priority: UInt8(arrival.priority), perDay: arrival.perDay,
+                                 monthly: arrival.monthly ?? [], peak: peak, peakGap: 1 / peak)
+        }
+        streamPriority = scenario.arrivals.map(\.priority)
+        horizon = scenario.horizonDays
+        warmup = scenario.warmupDays
+        let days = max(1, Int(scenario.horizonDays.rounded(.up)))
+        self.days = days
+        startDay = scenario.startDate.daysSinceEpoch
+        months = (0..<days).map { [startDay] in CalendarDate(daysSinceEpoch: startDay + $0).month - 1 }
+
+        pathway = scenario.pathwayModel.map { Pathway(model: $0, stageCount: scenario.stages.count) }
+    }
+}
