@@ -25,6 +25,9 @@ function init(args)
 end
 
 -- Child names are matched on letters only, so the per-request part of the name is letters.
+-- Given and family name both differ per request: children who share a family name and a birth
+-- date are possible matches, and a stream of them would measure the matcher's worst case
+-- (every referral compared with 200 earlier ones) instead of a council's everyday referral.
 local function letters(n)
   local text = ""
   repeat
@@ -38,6 +41,7 @@ function request()
   counter = counter + 1
   local id = "WRK-" .. thread_id .. "-" .. counter
   local name = "Bench" .. letters(thread_id) .. "x" .. letters(counter)
-  local body = template:gsub("__MESSAGE_ID__", id):gsub("__GIVEN_NAME__", name)
+  local family = "Family" .. letters(thread_id) .. "x" .. letters(counter)
+  local body = template:gsub("__MESSAGE_ID__", id):gsub("__GIVEN_NAME__", name):gsub("__FAMILY_NAME__", family)
   return wrk.format("POST", "/v1/referrals", headers, body)
 end

@@ -63,7 +63,7 @@ public struct LoadTest: Sendable {
         guard health.status == 200 else { throw .unreachable(server: options.target, reason: "GET /healthz answered \(health.status)") }
 
         let runId = String(UInt32.random(in: 0...UInt32.max), radix: 36)
-        guard var generator = ReferralGenerator(scenario: scenario, seed: options.seed, prefix: "LT-\(runId)-") else {
+        guard let generator = ReferralGenerator(scenario: scenario, seed: options.seed, prefix: "LT-\(runId)-") else {
             throw .badArgument("the load test needs a pathway-driven scenario (with \"pathway\" and \"referralMix\")")
         }
         let recorder = Recorder()
@@ -72,7 +72,7 @@ public struct LoadTest: Sendable {
         let start = clock.now
         let end = start + options.duration
         let sharedStop = StopFlag()
-        var random = RandomSource(seed: options.seed, stream: 7)
+        let random = RandomSource(seed: options.seed, stream: 7)
         let interval = 1 / options.rate
 
         await withTaskGroup(of: Void.self) { group in
@@ -89,36 +89,34 @@ public struct LoadTest: Sendable {
             if let staff {
                 group.addTask { await StaffPlayer(client: staff, scenario: scenario, recorder: recorder, seed: options.seed).play(until: end) }
             }
-            // Evenly spaced: exactly rate × duration referrals, the k-th at k / rate seconds.
-            // Poisson: exponential gaps at the same mean rate.
-            let window = Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds) / 1e18
-            let planned = Int((options.rate * window).rounded())
-            var offset = 0.0
-            var index = 0
-            while true {
-                if options.poisson {
-                    offset += random.exponential(mean: interval)
-                } else {
-                    if index >= planned { break }
-                    offset = Double(index) * interval
-                }
-                index += 1
-                let scheduled = start + .nanoseconds(Int64(offset * 1e9))
-                if scheduled >= end { break }
-                try? await Task.sleep(until: scheduled, clock: clock)
-                let referral = generator.next(receivedAt: SystemTime.now())
-                let body = (try? JSONValueEncoder().encode(referral).serializedBytes()) ?? []
-                recorder.sent()
+            // One sender per connection, each taking the next slot of one shared schedule, waiting
+            // for its time, sending and waiting for the answer. Behind schedule (past the
+            // server's capacity), a sender sends at once and the latency, counted from the slot's
+            // time, shows the wait: the backlog is a count here, where thousands of requests
+            // queued inside the HTTP client cost the generator more CPU than the server spent.
+            let schedule = SharedSchedule(Schedule(generator: generator, random: random, planned: Self.planned(options)))
+            let startedAt = SystemTime.now()
+            for _ in 0..<max(1, options.connections) {
                 group.addTask {
-                    let status: Int
-                    do {
-                        let answer = try await partner.submit(body)
-                        status = answer.status
-                        if (200..<300).contains(status), let id = answer.json?["referralId"]?.stringValue { accepted.add(id) }
-                    } catch {
-                        status = 0
+                    while let offset = schedule.state.withLock({ $0.next(poisson: options.poisson, interval: interval) }) {
+                        let scheduled = start + .nanoseconds(Int64(offset * 1e9))
+                        if scheduled >= end { return }
+                        try? await Task.sleep(until: scheduled, clock: clock)
+                        // Received at its slot's time (the synthetic referral's dates follow it).
+                        let receivedAt = Timestamp(secondsSinceEpoch: startedAt.secondsSinceEpoch + Int64(offset.rounded(.down)))
+                        let referral = schedule.state.withLock { $0.referral(receivedAt: receivedAt) }
+                        let body = (try? JSONValueEncoder().encode(referral).serializedBytes()) ?? []
+                        recorder.sent()
+                        let status: Int
+                        do {
+                            let answer = try await partner.submit(body)
+                            status = answer.status
+                            if (200..<300).contains(status), let id = answer.json?["referralId"]?.stringValue { accepted.add(id) }
+                        } catch {
+                            status = 0
+                        }
+                        recorder.record("submit", status: status, latency: clock.now - scheduled)
                     }
-                    recorder.record("submit", status: status, latency: clock.now - scheduled)
                 }
             }
             // Let the last requests answer (bounded by the client timeout), then stop the helpers.
@@ -165,3 +163,45 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+extension LoadTest {
+    /// Evenly spaced: exactly rate × duration referrals.
+    static func planned(_ options: Options) -> Int {
+        let window = Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds) / 1e18
+        return Int((options.rate * window).rounded())
+    }
+}
+
+/// The schedule, shared by the senders under a lock.
+final class SharedSchedule: Sendable {
+    let state: Mutex<Schedule>
+    init(_ schedule: Schedule) { state = Mutex(schedule) }
+}
+
+/// The send schedule the senders share: each slot's offset from the start, in order, and the
+/// synthetic referrals, drawn from one seeded generator.
+struct Schedule: Sendable {
+    var generator: ReferralGenerator
+    var random: RandomSource
+    let planned: Int
+    var index = 0
+    var offset = 0.0
+
+    /// The next slot's offset in seconds: evenly spaced (the k-th at k × interval, `planned`
+    /// of them) or, for Poisson arrivals, exponential gaps at the same mean (the senders stop
+    /// at the end of the window).
+    mutating func next(poisson: Bool, interval: Double) -> Double? {
+        if poisson {
+            offset += random.exponential(mean: interval)
+        } else {
+            guard index < planned else { return nil }
+            offset = Double(index) * interval
+        }
+        index += 1
+        return offset
+    }
+
+    mutating func referral(receivedAt: Timestamp) -> Referral {
+        generator.next(receivedAt: receivedAt)
+    }
+}

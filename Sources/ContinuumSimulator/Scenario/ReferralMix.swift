@@ -96,9 +96,26 @@ public struct ReferralGenerator: Sendable {
         var (referral, _) = model.mix.referral(source: model.sources[stream], receivedAt: receivedAt,
                                               receivedOn: UKTime.londonDate(of: receivedAt), number: number, random: &random)
         referral.messageId = "\(prefix)\(number)"
-        // Distinct children, so referrals open cases of their own rather than joining one.
-        referral.child.familyName = "Load" + Self.letters(number)
+        // Distinct children, so referrals open cases of their own rather than joining one: the
+        // matcher compares children sharing a birth date and any name part (letters only), so
+        // both names are unique to this referral and this run. A given name shared by every
+        // synthetic child made each referral a possible match of the others born that day.
+        let unique = Self.letters(number) + runLetters
+        referral.child.givenName = "Load" + unique
+        referral.child.familyName = "Test" + unique
         return referral
+    }
+
+    /// Seven letters from the prefix (FNV-1a): one run's children differ from another's.
+    private var runLetters: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in prefix.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        var letters = ""
+        for _ in 0..<7 {
+            letters.append(Character(UnicodeScalar(UInt8(97 + hash % 26))))
+            hash /= 26
+        }
+        return letters
     }
 
     static func letters(_ number: Int) -> String {
