@@ -19,8 +19,9 @@ enum RouteKind: UInt8, Sendable {
 
 /// The network a replication runs on, fixed for the whole run: stages, arrival streams,
 /// routing and, for a pathway-driven scenario, how the pathway's clocks and levels map onto
-/// stages. Built once from a ``Scenario``; the event loop only reads it, as plain numbers in
-/// flat arrays (no enum payloads, no dictionaries on the per-event path).
+/// stages. Built once from a ``Scenario``; the event loop only reads it, mostly as plain
+/// numbers in flat arrays (samplers and routes without enum payloads to retain; the pathway's
+/// dictionaries are read once per synthetic referral, not per event).
 struct Topology: Sendable {
     /// One stage as the loop sees it.
     struct Stage: Sendable {
