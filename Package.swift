@@ -222,7 +222,7 @@ let package = Package(
         // Runs the built `continuum` binary as a user would: exit codes, stdout, stderr.
         .testTarget(
             name: "ContinuumCommandTests",
-            dependencies: ["continuum", "ContinuumJSON"],
+            dependencies: ["continuum", "ContinuumJSON", "ContinuumTesting"],
             exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),

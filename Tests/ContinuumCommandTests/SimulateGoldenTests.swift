@@ -1,3 +1,4 @@
+import ContinuumTesting
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 /// files under `Golden/` anew after an intended change, and say why in the commit.
 @Suite("continuum simulate, pinned")
 struct SimulateGoldenTests {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+    static let golden = GoldenFolder(beside: #filePath)
 
     @Test("the same scenario and seed give the same summary.json, table, series and charts")
     func pathwayScenario() throws {
@@ -14,12 +15,12 @@ struct SimulateGoldenTests {
         defer { try? FileManager.default.removeItem(at: out) }
         let run = try CommandRunner.run(["simulate", "Simulations/surrey-pathway.json", "--replications", "2", "--seed", "7", "--out", out.path])
         #expect(run.status == 0, "\(run.stderr)")
-        try Self.compare(run.stdout, with: "surrey-pathway-table.txt")
-        try Self.compare(try String(contentsOf: out.appendingPathComponent("summary.json"), encoding: .utf8), with: "surrey-pathway-summary.json")
+        try Self.golden.compare(run.stdout, with: "surrey-pathway-table.txt")
+        try Self.golden.compare(try String(contentsOf: out.appendingPathComponent("summary.json"), encoding: .utf8), with: "surrey-pathway-summary.json")
         // The series and charts are large: their SHA-256 digests are pinned.
         let names = ["timeseries.csv", "occupancy.svg", "waiting-times.svg", "compliance.svg"]
         let digests = try names.map { "\(try Self.sha256(out.appendingPathComponent($0)))  \($0)" }.joined(separator: "\n") + "\n"
-        try Self.compare(digests, with: "surrey-pathway-files.sha256")
+        try Self.golden.compare(digests, with: "surrey-pathway-files.sha256")
     }
 
     @Test("--compare prints the same table for the same seed")
@@ -27,7 +28,7 @@ struct SimulateGoldenTests {
         let run = try CommandRunner.run(["simulate", "--compare", "Simulations/surrey-pathway.json", "Simulations/early-help-investment.json",
                                          "--replications", "2", "--seed", "7"])
         #expect(run.status == 0, "\(run.stderr)")
-        try Self.compare(run.stdout, with: "compare-table.txt")
+        try Self.golden.compare(run.stdout, with: "compare-table.txt")
     }
 
     static func sha256(_ file: URL) throws -> String {
@@ -40,16 +41,5 @@ struct SimulateGoldenTests {
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
-    }
-
-    static func compare(_ actual: String, with name: String) throws {
-        let url = folder.appendingPathComponent(name)
-        if ProcessInfo.processInfo.environment["CONTINUUM_RECORD_GOLDEN"] == "1" {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try actual.write(to: url, atomically: true, encoding: .utf8)
-            return
-        }
-        let expected = try String(contentsOf: url, encoding: .utf8)
-        #expect(actual == expected, "\(name) changed:\n\(actual)")
     }
 }

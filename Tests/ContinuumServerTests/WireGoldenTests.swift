@@ -16,7 +16,7 @@ import Testing
 /// `CONTINUUM_RECORD_GOLDEN=1` to write them anew, and say why in the commit.
 @Suite("Wire contract, pinned")
 struct WireGoldenTests {
-    static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+    static let golden = GoldenFolder(beside: #filePath)
 
     @Test("every documented API answer and every stored event text stays byte-identical")
     func session() async throws {
@@ -26,11 +26,11 @@ struct WireGoldenTests {
             let rows = try Self.events(in: server.store.path)
             return (script.transcript, rows.map { Self.sortingSameAs(script.names.normalise(Self.withoutHashes($0))) }.joined(separator: "\n") + "\n", rows.joined(separator: "\n") + "\n")
         }
-        try Self.compare(transcript, with: "wire-session.txt")
-        try Self.compare(events, with: "event-log.txt")
+        try Self.golden.compare(transcript, with: "wire-session.txt")
+        try Self.golden.compare(events, with: "event-log.txt")
         // The raw log (real ids and hashes) of the version that first wrote this test is kept as
         // it was: an old log that every later version must verify. Never written over.
-        let frozen = Self.folder.appendingPathComponent("event-log-2026-11-29.txt")
+        let frozen = Self.golden.file("event-log-2026-11-29.txt")
         if !FileManager.default.fileExists(atPath: frozen.path) {
             try rawEvents.write(to: frozen, atomically: true, encoding: .utf8)
         }
@@ -38,7 +38,7 @@ struct WireGoldenTests {
 
     @Test("a log written by an earlier version verifies, rebuilds, and each body reads back to the same text")
     func oldLogStillVerifies() async throws {
-        let lines: [[JSONValue]] = try String(contentsOf: Self.folder.appendingPathComponent("event-log-2026-11-29.txt"), encoding: .utf8)
+        let lines: [[JSONValue]] = try String(contentsOf: Self.golden.file("event-log-2026-11-29.txt"), encoding: .utf8)
             .split(separator: "\n").map { line in
                 guard case .array(let columns) = try JSONParser().parse(String(line)).value(), columns.count == 9 else { throw GoldenError.malformed(String(line.prefix(40))) }
                 return columns
@@ -93,26 +93,6 @@ struct WireGoldenTests {
     static func sortingSameAs(_ row: String) -> String {
         row.replacing(/sameAs\\":\[([^\]]*)\]/) { match in
             "sameAs\\\":[" + match.output.1.split(separator: ",").sorted().joined(separator: ",") + "]"
-        }
-    }
-
-    static func compare(_ actual: String, with name: String) throws {
-        let url = folder.appendingPathComponent(name)
-        if ProcessInfo.processInfo.environment["CONTINUUM_RECORD_GOLDEN"] == "1" {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try actual.write(to: url, atomically: true, encoding: .utf8)
-            return
-        }
-        let expected = try String(contentsOf: url, encoding: .utf8)
-        if actual != expected {
-            let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
-            let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
-            let line = (0..<min(a.count, e.count)).first { a[$0] != e[$0] } ?? min(a.count, e.count)
-            Issue.record("""
-                \(name) differs at line \(line + 1):
-                expected: \(line < e.count ? String(e[line]) : "<end>")
-                actual:   \(line < a.count ? String(a[line]) : "<end>")
-                """)
         }
     }
 }

@@ -1,11 +1,5 @@
 import ContinuumCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// What one replication measured, after the warm-up.
 public struct ReplicationResult: Sendable {
     public struct StageMeasures: Sendable {
@@ -228,7 +222,7 @@ private struct Engine {
         }
         jobs.plannedStage[Int(job)] = model.stageForLevel[decision.level].map(Int32.init)
         // Immediate risk goes first in priority queues; other referrals keep their stream's order, after it.
-        jobs.priority[Int(job)] = referral.immediateRisk ? 0 : UInt8(min(10, 1 + topology.streamPriority[stream]))
+        jobs.priority[Int(job)] = referral.immediateRisk ? 0 : min(10, 1 + topology.arrivals[stream].priority)
         if now >= warmup {
             if let level = pathway.levelIndex[decision.level] { statistics.routedByLevel[level] += 1 }
             if reReferral { statistics.reReferrals += 1 }

@@ -108,9 +108,6 @@ struct Topology: Sendable {
     let months: [Int]
     /// Set for a pathway-driven scenario.
     let pathway: Pathway?
-    /// The arrival streams' priorities in the scenario (pathway-driven referrals without
-    /// immediate risk queue after it by these).
-    let streamPriority: [Int]
 
     var stageCount: Int { stages.count }
 
@@ -147,10 +144,9 @@ struct Topology: Sendable {
 
         arrivals = scenario.arrivals.map { arrival in
             let peak = arrival.perDay * (arrival.monthly?.max() ?? 1)
-            return ArrivalStream(stage: arrival.to, priority: UInt8(arrival.priority), perDay: arrival.perDay,
+            return ArrivalStream(stage: arrival.to, priority: UInt8(min(9, max(0, arrival.priority))), perDay: arrival.perDay,
                                  monthly: arrival.monthly ?? [], peak: peak, peakGap: 1 / peak)
         }
-        streamPriority = scenario.arrivals.map(\.priority)
         horizon = scenario.horizonDays
         warmup = scenario.warmupDays
         let days = max(1, Int(scenario.horizonDays.rounded(.up)))

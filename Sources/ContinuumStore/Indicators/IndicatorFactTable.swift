@@ -74,28 +74,27 @@ enum IndicatorFactTable {
             }
         }
 
-        /// The kind these columns store; nil with the reason when they do not make one.
-        func kind() -> Result<IndicatorFact.Kind, Broken> {
+        /// The kind these columns store; a damaged row (fact `sequence`) when they do not make one.
+        func kind(sequence: Int64) throws(StoreError) -> IndicatorFact.Kind {
+            func broken(_ reason: String) -> StoreError { .projectionBroken(table: "indicator_facts", sequence: sequence, reason: reason) }
             switch code {
             case 1:
-                guard let detail, let source = ReferralSource(rawValue: detail) else { return .failure(Broken("a referral fact without a known source")) }
-                return .success(.referral(source: source, reReferral: flag, linkedCases: linkedCases.map { $0.split(separator: ",").map(String.init) } ?? []))
+                guard let detail, let source = ReferralSource(rawValue: detail) else { throw broken("a referral fact without a known source") }
+                return .referral(source: source, reReferral: flag, linkedCases: linkedCases.map { $0.split(separator: ",").map(String.init) } ?? [])
             case 2:
-                guard let detail, let actorId else { return .failure(Broken("a decision fact without its level or decider")) }
-                return .success(.decision(level: detail, decider: actorId, override: flag))
-            case 3: return .success(.frontDoorClosure)
-            case 4: return .success(.closure)
-            case 5: return .success(.stepUp)
-            case 6: return .success(.stepDown)
+                guard let detail, let actorId else { throw broken("a decision fact without its level or decider") }
+                return .decision(level: detail, decider: actorId, override: flag)
+            case 3: return .frontDoorClosure
+            case 4: return .closure
+            case 5: return .stepUp
+            case 6: return .stepDown
             case 7:
-                guard let detail, let grade = AuditGrade(rawValue: detail) else { return .failure(Broken("an audit fact without a known grade")) }
-                return .success(.audit(grade))
-            case 8: return .success(.other)
-            default: return .failure(Broken("unknown kind \(code)"))
+                guard let detail, let grade = AuditGrade(rawValue: detail) else { throw broken("an audit fact without a known grade") }
+                return .audit(grade)
+            case 8: return .other
+            default: throw broken("unknown kind \(code)")
             }
         }
-
-        struct Broken: Error { let reason: String; init(_ reason: String) { self.reason = reason } }
     }
 
     static func insert(_ fact: IndicatorFact?, _ stops: [ClockStopFact], _ db: Database) throws {
@@ -181,11 +180,7 @@ enum IndicatorFactTable {
                 .projectionBroken(table: "indicator_facts", sequence: sequence, reason: reason)
             }
             let day = CalendarDate(daysSinceEpoch: row[2])
-            let kind: IndicatorFact.Kind
-            switch StoredKind(code: row[3], detail: row[4], actorId: row[5], flag: row[6], linkedCases: row[7]).kind() {
-            case .success(let stored): kind = stored
-            case .failure(let problem): throw broken(problem.reason)
-            }
+            let kind = try StoredKind(code: row[3], detail: row[4], actorId: row[5], flag: row[6], linkedCases: row[7]).kind(sequence: sequence)
             guard let phase = CaseState.Phase(rawValue: row[8]) else { throw broken("unknown phase") }
             let dueText: String? = row[10]
             guard let due = dueText.map(days) ?? [] else { throw broken("clocks_due is not a list of day numbers") }
