@@ -4,13 +4,20 @@ import ContinuumJSON
 /// Everything about one case for the front door: state, referrals, clocks and history.
 public struct CaseRecord: Sendable, Hashable, Codable {
     public var caseId: String
+    /// The pathway version the case is on, `id@version`.
+    public var pathway: String?
     public var phase: CaseState.Phase
     public var level: String?
     public var levelTitle: String?
     public var recommendation: String?
     public var consent: Consent?
     public var awaitingDecision: Bool
+    /// The lead practitioner's id (kept under its first name for existing clients).
     public var assignedTo: String?
+    public var lead: CaseWorker?
+    public var coWorker: CaseWorker?
+    /// Set while the case waits on the migration review list for a person to move it.
+    public var migrationReview: MigrationReview?
     public var closureReason: ClosureReason?
     public var pending: ApprovalItem?
     public var clocks: [ClockView]
@@ -32,6 +39,37 @@ public struct CaseRecord: Sendable, Hashable, Codable {
         self.clocks = clocks
         self.referrals = referrals
         self.events = events
+    }
+}
+
+/// A case on the migration review list: it stays on its version until a person moves it.
+public struct MigrationReviewItem: Sendable, Hashable, Codable {
+    public var caseId: String
+    /// The version it is on.
+    public var pathway: String
+    public var phase: CaseState.Phase
+    public var level: String?
+    public var consent: Consent?
+    public var review: MigrationReview
+
+    public init(caseId: String, pathway: String, phase: CaseState.Phase, level: String?, consent: Consent?, review: MigrationReview) {
+        self.caseId = caseId
+        self.pathway = pathway
+        self.phase = phase
+        self.level = level
+        self.consent = consent
+        self.review = review
+    }
+}
+
+/// `GET /v1/migration-review`: the cases waiting for a person after a pathway migration.
+public struct MigrationReviewPage: Sendable, Hashable, Codable {
+    public var total: Int
+    public var items: [MigrationReviewItem]
+
+    public init(total: Int, items: [MigrationReviewItem]) {
+        self.total = total
+        self.items = items
     }
 }
 

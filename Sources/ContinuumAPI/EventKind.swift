@@ -22,6 +22,9 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case merged
     case referralMovedIn = "referral-moved-in"
     case unlink
+    case reclassify
+    case pathwayMigrated = "pathway-migrated"
+    case migrationReview = "migration-review"
     case tokenCreated = "token-created"
     case tokenRevoked = "token-revoked"
 }

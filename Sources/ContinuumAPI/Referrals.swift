@@ -87,6 +87,8 @@ public struct QueueItem: Sendable, Hashable, Codable {
     public var currentLevel: String?
     /// The worker the case is assigned to.
     public var assignedTo: String?
+    /// The case's pathway version, `id@version`.
+    public var pathway: String?
 
     public init(caseId: String, referralId: String, receivedAt: Timestamp, child: ChildSummary, referrer: ReferrerSummary, recommendedLevel: String?, recommendedLevelTitle: String?, immediateRisk: Bool, reReferral: Bool, decisionDue: CalendarDate?, overdue: Bool, pendingApproval: Bool, currentLevel: String?, assignedTo: String?) {
         self.caseId = caseId

@@ -112,18 +112,43 @@ public struct AuditRequest: StaffRequest {
     }
 }
 
-/// `POST /v1/cases/{caseId}/assignment`: `{"to": "WORKER"}`.
+/// `POST /v1/cases/{caseId}/assignment`: `{"to": "WORKER", "role": "lead"|"co-worker"}` (role
+/// defaults to lead). WORKER is a staff token's id or name: its qualification decides which
+/// roles they may hold at the case's level.
 public struct AssignmentRequest: StaffRequest {
     public var to: String
+    public var role: String?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case to }
+    enum CodingKeys: String, CodingKey, CaseIterable { case to, role }
 
     public static let invalidTitle = "Invalid assignment"
 
-    public init(_ command: AssignCommand) { to = command.worker.text }
+    public init(_ command: AssignCommand) {
+        to = command.worker.text
+        role = command.role == .lead ? nil : command.role.rawValue
+    }
 
     public func command() throws(InvalidCommand) -> AssignCommand {
-        try AssignCommand(worker: to)
+        try AssignCommand(worker: to, role: role)
+    }
+}
+
+/// `POST /v1/cases/{caseId}/migration`: `{"level": …, "rationale": …}`, moving a case on the
+/// migration review list to the new pathway version (no level for a case awaiting its decision).
+public struct MigrationRequest: StaffRequest {
+    public var level: String?
+    public var rationale: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case level, rationale }
+
+    public static let invalidTitle = "Invalid migration"
+
+    public init(_ command: MigrateCaseCommand) {
+        (level, rationale) = (command.level, command.rationale.text)
+    }
+
+    public func command() throws(InvalidCommand) -> MigrateCaseCommand {
+        try MigrateCaseCommand(level: level, rationale: rationale)
     }
 }
 

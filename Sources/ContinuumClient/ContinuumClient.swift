@@ -126,6 +126,16 @@ public struct ContinuumClient: Sendable {
         try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/unlink", body: UnlinkRequest(command))
     }
 
+    /// Cases waiting on the migration review list after a pathway migration (`GET /v1/migration-review`).
+    public func migrationReview(limit: Int? = nil) async throws(ClientError) -> MigrationReviewPage {
+        try await send(.GET, "/v1/migration-review" + (limit.map { "?limit=\($0)" } ?? ""))
+    }
+
+    /// Moves a case on the review list to the new pathway version, at the level a person chose.
+    public func migrate(_ caseId: String, _ command: MigrateCaseCommand) async throws(ClientError) -> ChangeOutcome {
+        try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/migration", body: MigrationRequest(command))
+    }
+
     // MARK: Transport
 
     /// One HTTP client for the process. A refused connection fails at once rather than being

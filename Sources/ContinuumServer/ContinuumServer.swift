@@ -15,13 +15,22 @@ import ServiceLifecycle
 /// ```
 public struct ContinuumServer: Sendable {
     public let store: any CaseStore
-    public let pathway: VerifiedPathway
+    /// The pathway versions, each in force from its `effectiveFrom` (the store routes by them).
+    public let pathways: PathwaySet
     public let configuration: ServerConfiguration
     public let logger: Logger
 
+    public init(store: any CaseStore, pathways: PathwaySet, configuration: ServerConfiguration, logger: Logger) {
+        self.store = store
+        self.pathways = pathways
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// A server with a single pathway version.
     public init(store: any CaseStore, pathway: VerifiedPathway, configuration: ServerConfiguration, logger: Logger) {
         self.store = store
-        self.pathway = pathway
+        self.pathways = PathwaySet(single: pathway)
         self.configuration = configuration
         self.logger = logger
     }
@@ -33,7 +42,7 @@ public struct ContinuumServer: Sendable {
         let access = Access(store: store, limiter: RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst),
                             failures: RateLimiter(rate: configuration.failureRatePerSecond, burst: configuration.failureBurst),
                             concurrency: ConcurrencyLimiter(limit: configuration.concurrentRequestsPerToken))
-        OperationalRoutes(store: store, metrics: metrics, configuration: configuration, pathway: pathway.definition.reference).register(on: router)
+        OperationalRoutes(store: store, metrics: metrics, configuration: configuration, pathways: pathways).register(on: router)
         PartnerRoutes(store: store, batchTurns: KeyedTurns(), access: access, configuration: configuration, metrics: metrics, logger: logger).register(on: router)
         StaffRoutes(store: store, access: access, configuration: configuration, logger: logger).register(on: router)
         return router

@@ -63,7 +63,9 @@ public protocol CaseReads: Sendable {
 
 /// Bearer tokens: created and revoked by an administrator, checked on every request.
 public protocol TokenStore: Sendable {
-    func createToken(role: Role, partnerId: String?, name: String?, at: Timestamp) async throws -> (info: TokenInfo, secret: String)
+    /// - Parameter qualification: for a person's token, what they are qualified as: it decides
+    ///   which case roles they may hold (a social worker may lead at child protection).
+    func createToken(role: Role, partnerId: String?, name: String?, qualification: Qualification?, at: Timestamp) async throws -> (info: TokenInfo, secret: String)
     func listTokens() async throws -> [TokenInfo]
     func revokeToken(_ tokenId: String, at: Timestamp) async throws
     func authenticate(secret: String) async throws -> Principal?
@@ -88,8 +90,27 @@ public protocol StoreMaintenance: Sendable {
     func rebuild() async throws -> RebuildReport
 }
 
+/// Carrying open cases across a change of pathway version (docs/families-first.md).
+public protocol PathwayMigrations: Sendable {
+    /// Plans every open case on the mapping's old version and, unless `dryRun`, records one
+    /// `pathway-migrated` or `migration-review` event per case that changes, in one transaction.
+    /// Running it again moves nothing more.
+    func migrate(_ mapping: VerifiedMapping, dryRun: Bool, actor: Actor, at: Timestamp) async throws -> MigrationReport
+    /// The cases on the migration review list, oldest change first.
+    func migrationReview(limit: Int) async throws -> MigrationReviewPage
+    /// A person moves a case on the review list to the new version, at the level they chose.
+    func migrateReviewed(caseId: String, _ command: MigrateCaseCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
+}
+
 /// Everything a router service needs of its store.
-public typealias CaseStore = ReferralIntake & StaffActions & CaseReads & TokenStore & IndicatorSource & StoreMaintenance
+public typealias CaseStore = ReferralIntake & StaffActions & CaseReads & TokenStore & IndicatorSource & StoreMaintenance & PathwayMigrations
+
+extension TokenStore {
+    /// A token without a qualification (partners, planners, administrators).
+    public func createToken(role: Role, partnerId: String?, name: String?, at: Timestamp) async throws -> (info: TokenInfo, secret: String) {
+        try await createToken(role: role, partnerId: partnerId, name: name, qualification: nil, at: at)
+    }
+}
 
 extension CaseReads {
     /// Every referral awaiting a decision, most urgent first.

@@ -6,7 +6,7 @@ import Synchronization
 
 extension SQLiteCaseStore {
     public func queue(today: CalendarDate, limit: Int?) async throws -> (items: [QueueItem], total: Int) {
-        let pathway = self.pathway
+        let versions = self.pathways
         return try await read { db in
             // LIMIT -1 is SQLite's "no limit". With a limit only those rows are parsed: on the
             // million-referral log (36,530 waiting) the whole queue took 2.6 s and 16 MB.
@@ -28,15 +28,18 @@ extension SQLiteCaseStore {
                 let nextDue = (row["next_due"] as String?).flatMap { CalendarDate($0) }
                 let recommendation: String? = row["recommendation"]
                 let phase: String = row["phase"]
-                return QueueItem(
+                let state = try Projector.decodeState(row["state"])
+                var item = QueueItem(
                     caseId: row["case_id"], referralId: row["latest_referral"],
                     receivedAt: try StoredValues.timestamp(row, "received_at", table: "cases", id: row["case_id"]),
                     child: Self.childSummary(message, today: today), referrer: Self.referrerSummary(message),
-                    recommendedLevel: recommendation, recommendedLevelTitle: recommendation.flatMap { pathway.definition.level($0)?.title },
+                    recommendedLevel: recommendation, recommendedLevelTitle: recommendation.flatMap { versions.definition(of: state).level($0)?.title },
                     immediateRisk: row["immediate_risk"], reReferral: row["re_referral"], decisionDue: nextDue,
                     overdue: nextDue.map { $0 < today } ?? false, pendingApproval: (row["pending_event"] as String?) != nil,
                     currentLevel: phase == CaseState.Phase.open.rawValue ? row["level"] : nil,
-                    assignedTo: try Projector.decodeState(row["state"]).assignedTo)
+                    assignedTo: state.assignedTo)
+                item.pathway = state.pathway
+                return item
             }
             return (items, total)
         }
@@ -55,12 +58,13 @@ extension SQLiteCaseStore {
     }
 
     public func caseRecord(_ caseId: String, today: CalendarDate) async throws -> CaseRecord {
-        let definition = pathway.definition
+        let versions = self.pathways
         return try await read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT state, pending_event FROM cases WHERE case_id = ?", arguments: [caseId]) else {
                 throw StoreError.caseNotFound(caseId)
             }
             let state = try Projector.decodeState(row["state"])
+            let definition = versions.definition(of: state)
             let breached = Set(try String.fetchAll(db, sql: "SELECT clock FROM clocks WHERE case_id = ? AND breached = 1", arguments: [caseId]))
             let referrals = try Row.fetchAll(db, sql: "SELECT * FROM referrals WHERE case_id = ? ORDER BY received_at", arguments: [caseId]).map { row in
                 ReferralView(referralId: row["referral_id"], partnerId: row["partner_id"], messageId: row["message_id"],
@@ -75,10 +79,15 @@ extension SQLiteCaseStore {
                           from: clock.from, due: clock.due, overdue: clock.due < today, breached: clock.breached || breached.contains(clock.clock))
             }
             let pending = state.pending.map { ApprovalItem(id: row["pending_event"] ?? "", caseId: caseId, change: $0) }
-            return CaseRecord(caseId: caseId, phase: state.phase, level: state.level,
-                              levelTitle: state.level.flatMap { definition.level($0)?.title }, recommendation: state.recommendation,
-                              consent: state.consent, awaitingDecision: state.decisionOutstanding, assignedTo: state.assignedTo, closureReason: state.closure,
-                              pending: pending, clocks: clocks, referrals: referrals, events: events)
+            var record = CaseRecord(caseId: caseId, phase: state.phase, level: state.level,
+                                    levelTitle: state.level.flatMap { definition.level($0)?.title }, recommendation: state.recommendation,
+                                    consent: state.consent, awaitingDecision: state.decisionOutstanding, assignedTo: state.assignedTo, closureReason: state.closure,
+                                    pending: pending, clocks: clocks, referrals: referrals, events: events)
+            record.pathway = state.pathway
+            record.lead = state.lead
+            record.coWorker = state.coWorker
+            record.migrationReview = state.migrationReview
+            return record
         }
     }
 
@@ -128,7 +137,7 @@ extension SQLiteCaseStore {
     /// cursors in one read transaction (a consistent snapshot), so memory holds a standing per
     /// case, not the events.
     public func indicators(from: CalendarDate, to: CalendarDate, targets: IndicatorTargets) async throws -> IndicatorReport {
-        let calculator = IndicatorCalculator(pathway: pathway, targets: targets)
+        let calculator = IndicatorCalculator(pathways: pathways, targets: targets)
         let warming = Task.detached(priority: .utility) { [pool] in await IndicatorFactTable.warm(pool) }
         defer { warming.cancel() }
         // Seconds of work on a large log: it stops when the request's task is cancelled (the

@@ -69,7 +69,20 @@ extension SQLiteCaseStore {
     }
 
     public func assign(caseId: String, _ command: AssignCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
-        try await change(caseId: caseId, actor: actor, at: at) { _ in .assigned(to: command.worker.text, by: actor, at: at) }
+        // The worker's qualification is their staff token's, read now and recorded in the event,
+        // so a replay judges the assignment as it was judged today.
+        let worker = command.worker.text
+        let qualification: Qualification? = try await read { db in
+            let text = try String.fetchOne(db, sql: """
+                SELECT qualification FROM tokens WHERE (token_id = ? OR name = ?) AND revoked_at IS NULL AND role IN ('practitioner', 'manager')
+                ORDER BY token_id = ? DESC, created_at DESC LIMIT 1
+                """, arguments: [worker, worker, worker])
+            return text.flatMap(Qualification.init(rawValue:))
+        }
+        let role: CaseRole? = command.role == .lead ? nil : command.role
+        return try await change(caseId: caseId, actor: actor, at: at) { _ in
+            .assigned(to: worker, by: actor, at: at, role: role, qualification: qualification)
+        }
     }
 
     public func resolveApproval(_ id: String, _ command: ApprovalCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {

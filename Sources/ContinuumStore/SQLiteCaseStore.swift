@@ -14,7 +14,8 @@ import GRDB
 /// ```
 public final class SQLiteCaseStore: CaseStore {
     public let path: String
-    public let pathway: VerifiedPathway
+    /// The pathway versions the store judges cases by (each case by its own version).
+    public let pathways: PathwaySet
     let pool: DatabasePool
     let commits: GroupCommit
     let projector: Projector
@@ -24,10 +25,17 @@ public final class SQLiteCaseStore: CaseStore {
     ///
     /// - Parameter upgrading: told, before it starts, when a migration must replay the log (a
     ///   database written by an earlier version): that takes minutes on a large log.
-    public init(path: String, pathway: VerifiedPathway, upgrading: (String) -> Void = { _ in }) throws(StoreError) {
+    /// Opens the store with a single pathway version.
+    public convenience init(path: String, pathway: VerifiedPathway, upgrading: (String) -> Void = { _ in }) throws(StoreError) {
+        try self.init(path: path, pathways: PathwaySet(single: pathway), upgrading: upgrading)
+    }
+
+    /// - Throws: ``StoreError/pathwayVersionMissing(_:loaded:)`` when a case is on a version
+    ///   `pathways` lacks (a migrated database opened without the new version's file).
+    public init(path: String, pathways: PathwaySet, upgrading: (String) -> Void = { _ in }) throws(StoreError) {
         self.path = path
-        self.pathway = pathway
-        projector = Projector(pathway: pathway)
+        self.pathways = pathways
+        projector = Projector(versions: pathways)
         let folder = (path as NSString).deletingLastPathComponent
         do {
             // Children's personal data: the folder we create is the owner's alone (0700), and the
@@ -68,6 +76,14 @@ public final class SQLiteCaseStore: CaseStore {
                     try Schema.markProjectionsCurrent(db)
                 }
             }
+            let used = try pool.read { db in
+                try String.fetchAll(db, sql: "SELECT DISTINCT json_extract(state, '$.pathway') FROM cases WHERE json_extract(state, '$.pathway') IS NOT NULL")
+            }
+            if let missing = used.first(where: { pathways.version($0) == nil }) {
+                throw StoreError.pathwayVersionMissing(missing, loaded: pathways.references)
+            }
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw .database(path: path, message: Self.explain(error))
         }

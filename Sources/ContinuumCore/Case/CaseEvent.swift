@@ -24,8 +24,9 @@ public enum CaseEvent: Sendable, Hashable, Codable {
     case clockBreached(clock: String, at: Timestamp)
     /// A manager's case-file audit: a grade and the findings (qualitative evidence for the board).
     case audited(grade: AuditGrade, findings: String, by: Actor, at: Timestamp)
-    /// The case was given to a worker (a practitioner's id or name as the council uses it).
-    case assigned(to: String, by: Actor, at: Timestamp)
+    /// The case was given to a worker (a practitioner's token id or name) in a case role (nil:
+    /// lead, as logged before case roles), with the qualification their token recorded then.
+    case assigned(to: String, by: Actor, at: Timestamp, role: CaseRole? = nil, qualification: Qualification? = nil)
     /// A practitioner confirmed a possible match (docs/identity.md): `referralId`, on this case,
     /// is about the same child as the earlier referral `to`.
     case childLinked(match: String, referralId: String, to: String, by: Actor, at: Timestamp, rationale: String)
@@ -42,6 +43,11 @@ public enum CaseEvent: Sendable, Hashable, Codable {
     /// A wrong link is undone: `referralId` leaves this case for one of its own. A manager's
     /// approval is needed (a practitioner's request waits for it).
     case unlinkRequested(referralId: String, by: Actor, at: Timestamp, rationale: String)
+    /// The case moved to another pathway version (`continuum pathway migrate`, or a person
+    /// deciding a case on the review list): its level, recommendation and running clocks mapped.
+    case pathwayMigrated(PathwayMigration, by: Actor, at: Timestamp, rationale: String)
+    /// The migration could not place the case safely: it waits, on its version, for a person.
+    case migrationReviewRequested(MigrationReview, by: Actor, at: Timestamp)
 
     /// The event's name in the event log.
     public var name: String {
@@ -63,6 +69,8 @@ public enum CaseEvent: Sendable, Hashable, Codable {
         case .merged: "merged"
         case .referralMoved: "referral-moved-in"
         case .unlinkRequested: "unlink"
+        case .pathwayMigrated: "pathway-migrated"
+        case .migrationReviewRequested: "migration-review"
         }
     }
 }

@@ -14,6 +14,9 @@ public struct CaseState: Sendable, Hashable, Codable {
     }
 
     public var phase: Phase = .new
+    /// The pathway version the case is on, `id@version`: set when it opens (the version in
+    /// force that day) and changed only by a migration (``CaseEvent/pathwayMigrated(_:by:at:rationale:)``).
+    public var pathway: String?
     /// The current level when open (and the last level once closed).
     public var level: String?
     /// The router's latest recommendation.
@@ -27,14 +30,32 @@ public struct CaseState: Sendable, Hashable, Codable {
     public var closure: ClosureReason?
     /// Whether the latest referral still needs its front-door decision (also on an open case).
     public var decisionOutstanding = false
-    /// The worker the case is assigned to, if any.
-    public var assignedTo: String?
+    /// The lead practitioner, if one is assigned.
+    public var lead: CaseWorker?
+    /// The co-worker, where the level has that role (the Family Help lead at child protection).
+    public var coWorker: CaseWorker?
+    /// Milestones recorded on the case (ids, each once), for milestones that require others.
+    public var milestones: [String]?
+    /// A migration to a new pathway version that a person must decide (the mapping could not
+    /// place the case safely); the case stays on its version until then.
+    public var migrationReview: MigrationReview?
     /// The case this one was merged into.
     public var mergedInto: String?
     /// Referrals unlinked from this case (they are no longer part of it).
     public var unlinkedReferrals: [String]?
 
     public init() {}
+
+    /// The lead practitioner's id (as the API has always called it, `assignedTo`).
+    public var assignedTo: String? { lead?.id }
+
+    /// The worker in `role`.
+    public func worker(_ role: CaseRole) -> CaseWorker? {
+        switch role {
+        case .lead: lead
+        case .coWorker: coWorker
+        }
+    }
 
     /// Whether the case has ended (closed, or merged into another).
     public var hasEnded: Bool { phase == .closed || phase == .merged }
@@ -43,6 +64,18 @@ public struct CaseState: Sendable, Hashable, Codable {
 
     /// Running clocks whose due date is before `date` (London).
     public func overdue(on date: CalendarDate) -> [RunningClock] { clocks.filter { $0.due < date } }
+}
+
+/// A person holding a case role, with the qualification their token records (nil for a worker
+/// named without a token, who may hold a role only where a level sets no qualification rule).
+public struct CaseWorker: Sendable, Hashable, Codable {
+    public var id: String
+    public var qualification: Qualification?
+
+    public init(id: String, qualification: Qualification?) {
+        self.id = id
+        self.qualification = qualification
+    }
 }
 
 /// A clock that is running: since when, and when it is due.
@@ -64,6 +97,9 @@ public struct PendingChange: Sendable, Hashable, Codable {
         case close(reason: ClosureReason, transition: String?)
         /// A referral to leave the case (a wrong identity link undone).
         case unlink(referralId: String)
+        /// A milestone that takes effect with a manager's approval (FGDM judged not in the
+        /// child's best interests), on the day it happened.
+        case milestone(String, at: Timestamp)
     }
 
     public var change: Change

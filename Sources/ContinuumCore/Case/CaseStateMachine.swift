@@ -27,7 +27,7 @@ public struct CaseStateMachine: Sendable {
             next.state.receivedAt = at
             next.state.consent = consent
             next.state.decisionOutstanding = true
-            if state.phase == .new { next.state.phase = .awaitingDecision }
+            if state.phase == .new { next.open() }
             next.fire(ClockTrigger(event: .referralReceived), at: at)
 
         case .routed(let decision):
@@ -69,7 +69,7 @@ public struct CaseStateMachine: Sendable {
             if rule.needsApproval && actor.role != .manager {
                 next.requestApproval(PendingChange(change: .move(kind: kind, to: to, transition: rule.id), requestedBy: actor, requestedAt: at, rationale: rationale))
             } else {
-                next.move(to: to, at: at)
+                next.move(to: to, at: at, keepWorkers: kind == .reclassify)
             }
 
         case .closed(let reason, let actor, let at, let rationale):
@@ -109,11 +109,14 @@ public struct CaseStateMachine: Sendable {
                 // Consent may have been withdrawn while the change waited.
                 try requireConsent(for: level, state)
                 next.decide(level, at: at)
-            case .move(_, let to, _):
+            case .move(let kind, let to, _):
                 try requireConsent(for: to, state)
-                next.move(to: to, at: at)
+                next.move(to: to, at: at, keepWorkers: kind == .reclassify)
             case .close(let reason, _): next.close(reason, at: at)
             case .unlink(let referralId): next.unlink(referralId)
+            case .milestone(let id, let happened):
+                guard !state.hasEnded else { throw .wrongPhase(state.phase, action: "record a milestone") }
+                next.recordMilestone(id, at: happened)
             }
 
         case .rejected(let actor, _, let rationale):
@@ -127,17 +130,75 @@ public struct CaseStateMachine: Sendable {
             try permit(actor, [.practitioner, .manager], "record consent")
             next.state.consent = consent
 
-        case .milestone(let id, let actor, let at, _):
-            guard definition.milestones.contains(where: { $0.id == id }) else { throw .unknownMilestone(id) }
+        case .milestone(let id, let actor, let at, let rationale):
+            guard let milestone = definition.milestones.first(where: { $0.id == id }) else { throw .unknownMilestone(id) }
             guard state.phase == .open || state.phase == .awaitingDecision else { throw .wrongPhase(state.phase, action: "record a milestone") }
             try permit(actor, [.practitioner, .manager], "record a milestone")
-            next.fire(ClockTrigger(event: .milestone, milestone: id), at: at)
+            if milestone.rationaleRequired ?? false { try requireRationale(rationale ?? "") }
+            if let required = milestone.requiresAny, !required.contains(where: { (state.milestones ?? []).contains($0) }) {
+                throw .milestoneRequires(id, anyOf: required)
+            }
+            if milestone.needsApproval && actor.role != .manager {
+                try requireNoPending(state)
+                next.requestApproval(PendingChange(change: .milestone(id, at: at), requestedBy: actor, requestedAt: at, rationale: rationale ?? ""))
+            } else {
+                next.recordMilestone(id, at: at)
+            }
 
-        case .assigned(let worker, let actor, _):
+        case .assigned(let worker, let actor, _, let role, let qualification):
             guard state.phase == .open || state.phase == .awaitingDecision else { throw .wrongPhase(state.phase, action: "assign") }
             try permit(actor, [.practitioner, .manager], "assign cases")
             guard !worker.allSatisfy(\.isWhitespace) else { throw .workerMissing }
-            next.state.assignedTo = worker
+            let role = role ?? .lead
+            let person = CaseWorker(id: worker, qualification: qualification)
+            if let level = state.level.flatMap(definition.level), state.phase == .open {
+                if let roles = level.caseRoles {
+                    guard let rule = roles.rule(role) else { throw .caseRoleNotAtLevel(role, level: level.id) }
+                    guard let held = qualification, rule.qualifications.contains(held) else {
+                        throw .notQualified(worker: worker, qualification: qualification, role: rule.title, level: level.id, allowed: rule.qualifications)
+                    }
+                } else if role == .coWorker {
+                    throw .caseRoleNotAtLevel(role, level: level.id)
+                }
+            } else if role == .coWorker {
+                throw .wrongPhase(state.phase, action: "assign a co-worker before the front door places the case")
+            }
+            switch role {
+            case .lead: next.state.lead = person
+            case .coWorker: next.state.coWorker = person
+            }
+
+        case .pathwayMigrated(let migration, let actor, _, let rationale):
+            try requireRationale(rationale)
+            try permit(actor, [.practitioner, .manager, .admin], "move a case to another pathway version")
+            guard migration.to == definition.reference else { throw .wrongVersion(expected: definition.reference, found: migration.to) }
+            guard state.phase == .open || state.phase == .awaitingDecision else { throw .wrongPhase(state.phase, action: "migrate to \(migration.to)") }
+            guard state.pathway == migration.from else { throw .wrongVersion(expected: migration.from, found: state.pathway ?? "none") }
+            try requireNoPending(state)
+            if state.phase == .open {
+                guard let change = migration.level, change.from == state.level else {
+                    throw .migrationLevelMissing(level: state.level ?? "none", to: migration.to)
+                }
+                guard let level = definition.level(change.to) else { throw .unknownLevel(change.to) }
+                try requireConsent(for: level.id, state)
+                next.state.level = level.id
+                next.keepQualifiedWorkers(at: level)
+            }
+            if let change = migration.recommendation {
+                guard definition.level(change.to) != nil else { throw .unknownLevel(change.to) }
+                next.state.recommendation = change.to
+            } else if state.recommendation != nil {
+                next.state.recommendation = nil   // an old level this version does not have
+            }
+            try next.carryClocks(migration.clocks)
+            next.state.pathway = definition.reference
+            next.state.migrationReview = nil
+
+        case .migrationReviewRequested(let review, let actor, _):
+            try permit(actor, [.practitioner, .manager, .admin], "put a case on the migration review list")
+            guard state.phase == .open || state.phase == .awaitingDecision else { throw .wrongPhase(state.phase, action: "put on the migration review list") }
+            guard review.to != definition.reference else { throw .wrongVersion(expected: "another version", found: review.to) }
+            next.state.migrationReview = review
 
         case .audited(_, let findings, let actor, _):
             guard state.phase != .new else { throw .wrongPhase(state.phase, action: "audit") }
@@ -167,7 +228,7 @@ public struct CaseStateMachine: Sendable {
             next.state.receivedAt = receivedAt
             next.state.consent = consent
             next.state.decisionOutstanding = true
-            if state.phase == .new { next.state.phase = .awaitingDecision }
+            if state.phase == .new { next.open() }
             if let recommendation {
                 guard definition.level(recommendation) != nil else { throw .unknownLevel(recommendation) }
                 next.state.recommendation = recommendation
@@ -245,6 +306,61 @@ private struct Builder {
         effects.append(.approvalRequested(change))
     }
 
+    /// A new case opens on this pathway version.
+    mutating func open() {
+        state.phase = .awaitingDecision
+        state.pathway = pathway.reference
+    }
+
+    mutating func recordMilestone(_ id: String, at: Timestamp) {
+        if !(state.milestones ?? []).contains(id) { state.milestones = (state.milestones ?? []) + [id] }
+        fire(ClockTrigger(event: .milestone, milestone: id), at: at)
+    }
+
+    /// Who holds the case after a move from `old` to `new` (docs/families-first.md). Stepping
+    /// up into a level with a co-worker role (Family Help to child protection), the lead stays on
+    /// as co-worker and the lead role waits for someone qualified (the LCPP); stepping down out
+    /// of it, the co-worker leads again and the other lead withdraws. Other moves keep the lead
+    /// (and a co-worker only where the new level has the role). Anyone not qualified for their
+    /// role at the new level is dropped from it.
+    mutating func carryWorkers(from old: Level?, to new: Level) {
+        let hadCoWorker = old?.caseRoles?.coWorker != nil, hasCoWorker = new.caseRoles?.coWorker != nil
+        let up = old.map { (pathway.rank(of: new.id) ?? 0) > (pathway.rank(of: $0.id) ?? 0) } ?? true
+        if hasCoWorker && !hadCoWorker && up && old != nil {
+            state.coWorker = state.lead
+            state.lead = nil
+        } else if hadCoWorker && !hasCoWorker && !up {
+            state.lead = state.coWorker
+            state.coWorker = nil
+        }
+        keepQualifiedWorkers(at: new)
+    }
+
+    mutating func keepQualifiedWorkers(at level: Level) {
+        func qualified(_ worker: CaseWorker?, _ rule: CaseRoleRule?) -> CaseWorker? {
+            guard let worker, let rule else { return worker }
+            return worker.qualification.map(rule.qualifications.contains) ?? false ? worker : nil
+        }
+        state.lead = qualified(state.lead, level.caseRoles?.lead)
+        state.coWorker = level.caseRoles?.coWorker == nil ? nil : qualified(state.coWorker, level.caseRoles?.coWorker)
+    }
+
+    /// Renames and re-dates the running clocks by a migration's clock mapping: a carried clock
+    /// keeps its start and restarts and is due by the new clock's rules; a stopped one ends
+    /// uncounted (the migration event records why).
+    mutating func carryClocks(_ changes: [ClockChange]) throws(CaseTransitionError) {
+        var carried: [RunningClock] = []
+        for running in state.clocks {
+            guard let change = changes.first(where: { $0.clock == running.clock }) else { throw .clockNotMapped(running.clock) }
+            guard let target = change.to else { continue }
+            guard let clock = pathway.clocks.first(where: { $0.id == target }) else { throw .unknownClock(target) }
+            let interval = clock.interval(after: running.restarts) ?? ClockInterval(days: 0)
+            carried.append(RunningClock(clock: target, from: running.from, due: interval.due(from: running.from, calendar: pathway.workingDays),
+                                        restarts: running.restarts, breached: running.breached))
+        }
+        state.clocks = carried
+    }
+
     mutating func decide(_ level: String, at: Timestamp) {
         state.decisionOutstanding = false
         fire(ClockTrigger(event: .decided), at: at)
@@ -254,11 +370,13 @@ private struct Builder {
 
     /// - Parameter fromReferral: the move is the front-door decision on a referral, so clocks
     ///   measured "from the point of referral" count from its receipt; otherwise from `at`.
-    mutating func move(to level: String, at: Timestamp, fromReferral: Bool = false) {
+    mutating func move(to level: String, at: Timestamp, fromReferral: Bool = false, keepWorkers: Bool = false) {
+        let old = state.phase == .open ? state.level.flatMap(pathway.level) : nil
         if let current = state.level, state.phase == .open {
             effects.append(.levelLeft(current))
             fire(ClockTrigger(event: .levelLeft, levels: [current]), at: at)
         }
+        if !keepWorkers, let new = pathway.level(level) { carryWorkers(from: old, to: new) }
         state.level = level
         state.phase = .open
         effects.append(.levelEntered(level))

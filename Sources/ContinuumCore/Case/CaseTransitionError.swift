@@ -21,6 +21,18 @@ public enum CaseTransitionError: Error, Sendable, Hashable, CustomStringConverti
     case nothingToApprove
     /// An assignment names no worker.
     case workerMissing
+    /// The level has no such case role (a co-worker where the level asks for none).
+    case caseRoleNotAtLevel(CaseRole, level: String)
+    /// The worker's qualification does not allow the role at this level.
+    case notQualified(worker: String, qualification: Qualification?, role: String, level: String, allowed: [Qualification])
+    /// The milestone needs one of these recorded first (a court application needs the FGDM offer).
+    case milestoneRequires(String, anyOf: [String])
+    /// The event is for another pathway version than the case is on.
+    case wrongVersion(expected: String, found: String)
+    /// A migration of an open case must say which level it goes to.
+    case migrationLevelMissing(level: String, to: String)
+    /// A running clock the migration does not account for.
+    case clockNotMapped(String)
 
     public var description: String {
         switch self {
@@ -45,6 +57,15 @@ public enum CaseTransitionError: Error, Sendable, Hashable, CustomStringConverti
         case .approvalPending: "another change is waiting for a manager's approval"
         case .nothingToApprove: "nothing is waiting for approval"
         case .workerMissing: "an assignment needs the worker to assign the case to"
+        case .caseRoleNotAtLevel(let role, let level): "level \"\(level)\" has no \(role.rawValue) role"
+        case .notQualified(let worker, let qualification, let role, let level, let allowed):
+            "\(worker) (\(qualification.map { "qualification \($0.rawValue)" } ?? "no recorded qualification")) may not be the \(role) at \"\(level)\": "
+                + "the pathway allows \(allowed.map(\.rawValue).joined(separator: ", "))"
+        case .milestoneRequires(let id, let required):
+            "\"\(id)\" cannot be recorded before one of \(required.map { "\"\($0)\"" }.joined(separator: ", ")) is recorded on the case"
+        case .wrongVersion(let expected, let found): "the case is on pathway \(found), not \(expected)"
+        case .migrationLevelMissing(let level, let to): "say which level of \(to) the case at \"\(level)\" goes to"
+        case .clockNotMapped(let clock): "the migration does not say what becomes of the running clock \"\(clock)\""
         }
     }
 }

@@ -19,7 +19,7 @@ public struct RequiredText: Sendable, Hashable, CustomStringConvertible {
 
 /// The part of a staff command a problem is about.
 public enum CommandField: String, Sendable, Hashable, CaseIterable {
-    case rationale, level, overrideReason, accept, to, reason, milestone, on, grade, findings, worker, referralId
+    case rationale, level, overrideReason, accept, to, reason, milestone, on, grade, findings, worker, referralId, role
 }
 
 /// One thing wrong with a staff command, and where.
@@ -155,11 +155,33 @@ public struct AuditCommand: Sendable, Hashable {
 /// Gives a case to a worker.
 public struct AssignCommand: Sendable, Hashable {
     public let worker: RequiredText
+    /// Lead practitioner (the default) or co-worker.
+    public let role: CaseRole
 
-    public init(worker: String?) throws(InvalidCommand) {
+    /// - Parameter role: `lead` or `co-worker`; nil for lead.
+    public init(worker: String?, role: String? = nil) throws(InvalidCommand) {
         var check = CommandChecker()
         let worker = check.required(worker, .worker, "name the worker to assign the case to")
-        self.worker = try check.finish { worker }
+        let parsed = role.map { CaseRole(rawValue: $0) } ?? .lead
+        if parsed == nil { check.fail(.role, "must be \(CaseRole.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or "))") }
+        (self.worker, self.role) = try check.finish { () -> (RequiredText, CaseRole)? in
+            guard let worker, let parsed else { return nil }
+            return (worker, parsed)
+        }
+    }
+}
+
+/// Moves a case on the migration review list to the new pathway version: the level a person
+/// chose for it there (none for a case still awaiting its first decision), and why.
+public struct MigrateCaseCommand: Sendable, Hashable {
+    public let level: String?
+    public let rationale: RequiredText
+
+    public init(level: String?, rationale: String?) throws(InvalidCommand) {
+        var check = CommandChecker()
+        let rationale = check.required(rationale, .rationale, "a rationale is required: why the case goes to this level")
+        if let level, level.allSatisfy(\.isWhitespace) { check.fail(.level, "name a level of the new version, or leave it out for a case awaiting its decision") }
+        (self.level, self.rationale) = try check.finish { rationale.map { (level, $0) } }
     }
 }
 

@@ -18,7 +18,9 @@ public struct ClockDefinition: Sendable, Hashable, Codable {
     /// The national indicator this clock's timeliness is reported as, if any: reports and the
     /// simulator find "the assessment clock" here, never by a clock id written in code.
     public var indicator: ClockIndicator?
-    public enum CodingKeys: String, CodingKey, CaseIterable { case id, title, source, startsOn, measuredFrom, due, restartsOn, stopsOn, indicator }
+    /// Whether the timescale is statute, national guidance or the council's own choice.
+    public var basis: RuleBasis?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case id, title, source, startsOn, measuredFrom, due, restartsOn, stopsOn, indicator, basis }
 
     /// The interval that applies after `restarts` restarts.
     public func interval(after restarts: Int) -> ClockInterval? {
@@ -41,6 +43,13 @@ extension Pathway {
     public func clock(for indicator: ClockIndicator) -> ClockDefinition? {
         clocks.first { $0.indicator == indicator }
     }
+}
+
+/// What a rule rests on: the law, national guidance, or a local default the council chose.
+public enum RuleBasis: String, Sendable, Hashable, Codable, CaseIterable {
+    case statute
+    case guidance
+    case local
 }
 
 /// Where a clock counts from.

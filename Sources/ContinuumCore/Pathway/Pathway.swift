@@ -11,6 +11,10 @@ public struct Pathway: Sendable, Hashable, Codable {
     public var id: String
     /// The council's own version label ("2026-11"); decisions cite `id@version`.
     public var version: String
+    /// The first day (Europe/London) this version is in force: a referral received on or after
+    /// it, and before the next version's, opens its case on this version (``PathwaySet``).
+    /// Absent: in force from the start (only a single pathway may leave it out).
+    public var effectiveFrom: CalendarDate?
     public var title: String
     /// Where the definition comes from (the council's published threshold document).
     public var source: String?
@@ -28,7 +32,7 @@ public struct Pathway: Sendable, Hashable, Codable {
     public var workingDays: WorkingDayCalendar = .weekendsOnly
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case format, id, version, title, source, calendar, intake, levels, milestones, transitions, inputs, criteria, clocks
+        case format, id, version, effectiveFrom, title, source, calendar, intake, levels, milestones, transitions, inputs, criteria, clocks
     }
 
     /// `id@version`, as decisions cite it.
@@ -81,14 +85,74 @@ public struct Level: Sendable, Hashable, Codable {
     public var heldBy: String
     /// Whether parental consent is needed to place a child here (early help is consensual).
     public var consentRequired: Bool
-    public enum CodingKeys: String, CodingKey, CaseIterable { case id, title, tier, description, heldBy, consentRequired }
+    /// Who may hold the case at this level: the lead practitioner and, where the level asks for
+    /// one, a co-worker, each by qualification. Absent: anyone may be assigned, no co-worker.
+    public var caseRoles: CaseRoles?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case id, title, tier, description, heldBy, consentRequired, caseRoles }
+}
+
+/// The roles a level gives a case (Families First: a Family Help lead practitioner of any
+/// discipline; at child protection a social worker leads and the Family Help lead co-works).
+public struct CaseRoles: Sendable, Hashable, Codable {
+    public var lead: CaseRoleRule
+    /// A second worker. Entering the level from one without a co-worker keeps the previous lead
+    /// as co-worker; leaving it for such a level makes the co-worker the lead again.
+    public var coWorker: CaseRoleRule?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case lead, coWorker }
+
+    public func rule(_ role: CaseRole) -> CaseRoleRule? {
+        switch role {
+        case .lead: lead
+        case .coWorker: coWorker
+        }
+    }
+}
+
+/// Which qualifications may hold one case role at a level.
+public struct CaseRoleRule: Sendable, Hashable, Codable {
+    /// What the role is called here ("Lead Child Protection Practitioner").
+    public var title: String
+    public var qualifications: [Qualification]
+    /// Where the rule comes from (statute, national guidance or local choice).
+    public var source: String?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case title, qualifications, source }
+}
+
+/// The two workers a case can have.
+public enum CaseRole: String, Sendable, Hashable, Codable, CaseIterable {
+    case lead
+    case coWorker = "co-worker"
+}
+
+/// A person's professional qualification, as their token records it.
+public enum Qualification: String, Sendable, Hashable, Codable, CaseIterable {
+    /// A registered social worker (Social Work England).
+    case socialWorker = "social-worker"
+    case familySupportWorker = "family-support-worker"
+    case earlyHelpPractitioner = "early-help-practitioner"
 }
 
 /// A recorded event in a case that clocks can start or stop on ("strategy discussion held").
 public struct Milestone: Sendable, Hashable, Codable {
     public var id: String
     public var title: String
-    public enum CodingKeys: String, CodingKey, CaseIterable { case id, title }
+    /// The milestone may be recorded only once the case has recorded one of these (a court
+    /// application needs the FGDM offer, or the decision that one is not in the child's interests).
+    public var requiresAny: [String]?
+    /// Recording it needs a rationale.
+    public var rationaleRequired: Bool?
+    /// It takes effect only when a manager records or approves it.
+    public var approval: Bool?
+    /// Where the rule comes from.
+    public var source: String?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case id, title, requiresAny, rationaleRequired, approval, source }
+
+    public init(id: String, title: String) {
+        self.id = id
+        self.title = title
+    }
+
+    public var needsApproval: Bool { approval ?? false }
 }
 
 /// Who is acting: the roles of Continuum's bearer tokens.
@@ -106,6 +170,9 @@ public enum TransitionKind: String, Sendable, Hashable, Codable, CaseIterable {
     case escalate
     /// Case closure, with a CIN census reason.
     case close
+    /// A change of legal basis between two levels of one service (targeted Family Help and
+    /// Family Help under s17): not a handover, so the case keeps its workers.
+    case reclassify
 }
 
 /// A permitted move from one level to another (or to closure).

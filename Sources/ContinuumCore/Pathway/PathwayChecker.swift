@@ -117,6 +117,30 @@ private struct Checker {
         for (index, level) in pathway.levels.enumerated() where level.tier == .earlyHelp && !level.consentRequired {
             warning("$.levels[\(index)].consentRequired", rule: level.id, "early help is consensual, but level \"\(level.id)\" does not require consent")
         }
+        for (index, level) in pathway.levels.enumerated() {
+            guard let roles = level.caseRoles else { continue }
+            for role in CaseRole.allCases {
+                guard let rule = roles.rule(role) else { continue }
+                let path = "$.levels[\(index)].caseRoles.\(role == .lead ? "lead" : "coWorker")"
+                if rule.qualifications.isEmpty {
+                    error("\(path).qualifications", rule: level.id, "list the qualifications that may hold the \(role.rawValue) role (\(Qualification.allCases.map(\.rawValue).joined(separator: ", ")))")
+                }
+                if rule.title.trimmingWhitespace.isEmpty { error("\(path).title", rule: level.id, "name the role as practitioners know it") }
+            }
+        }
+        let milestoneIDs = pathway.milestones.map(\.id)
+        for (index, milestone) in pathway.milestones.enumerated() {
+            for (i, required) in (milestone.requiresAny ?? []).enumerated() {
+                if required == milestone.id {
+                    error("$.milestones[\(index)].requiresAny[\(i)]", rule: milestone.id, "a milestone cannot require itself")
+                } else if !milestoneIDs.contains(required) {
+                    error("$.milestones[\(index)].requiresAny[\(i)]", rule: milestone.id, "unknown milestone \"\(required)\"" + suggest(required, milestoneIDs))
+                }
+            }
+            if let required = milestone.requiresAny, required.isEmpty {
+                error("$.milestones[\(index)].requiresAny", rule: milestone.id, "an empty list can never be met; omit it when nothing is required")
+            }
+        }
     }
 
     mutating func checkIntake() {
@@ -158,6 +182,12 @@ private struct Checker {
             guard let fromRank else { continue }
             if fromRank == toRank {
                 error(path, rule: transition.id, "a transition must change level (from and to are both \"\(to)\")")
+            } else if transition.kind == .reclassify {
+                // Either direction: the legal basis changes, the service and its worker do not.
+                if let from = pathway.level(transition.from), let target = pathway.level(to), from.caseRoles != target.caseRoles {
+                    error(path, rule: transition.id,
+                          "a reclassification keeps the case's workers, but \"\(transition.from)\" and \"\(to)\" have different case roles; make it a step-up or step-down")
+                }
             } else if (transition.kind == .stepDown) != (toRank < fromRank) {
                 let direction = toRank > fromRank ? "up" : "down"
                 error("\(path).kind", rule: transition.id,
@@ -365,7 +395,8 @@ private struct Checker {
                 closable.insert(transition.from)
             } else if let to = transition.to, levelIDs.contains(to) {
                 moves[transition.from, default: []].insert(to)
-                if transition.kind == .stepDown { stepDowns[transition.from, default: []].insert(to) }
+                // A reclassification is a way back too: it changes the basis, not the need.
+                if transition.kind == .stepDown || transition.kind == .reclassify { stepDowns[transition.from, default: []].insert(to) }
             }
         }
         let reachable = Self.closure(from: Set(pathway.intake.outcomes.filter(levelIDs.contains)), edges: moves)

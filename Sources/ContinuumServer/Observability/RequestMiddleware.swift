@@ -69,7 +69,7 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
     static func jsonPath(_ field: CommandProblem.Field) -> String {
         switch field {
         case .date: "$.on"
-        case .level, .reason, .to, .partner: "$.\(field.rawValue)"
+        case .level, .reason, .to, .partner, .qualification: "$.\(field.rawValue)"
         }
     }
 
@@ -84,6 +84,8 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
             APIProblem(.conflict, title: "Already decided", detail: error.description)
         case .cannotUnlink:
             APIProblem(.unprocessableContent, title: "Cannot unlink", detail: error.description)
+        case .notUnderReview:
+            APIProblem(.conflict, title: "Not on the review list", detail: error.description)
         case .refused(let refusal):
             switch refusal {
             case .roleNotPermitted(_, _, _): APIProblem.forbidden(refusal.description)
@@ -92,7 +94,7 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
             }
         case .invalidCommand(let problem):
             APIProblem.badRequest("Invalid request", [.init(path: Self.jsonPath(problem.field), message: problem.description)])
-        case .database, .chainBroken, .projectionBroken:
+        case .database, .chainBroken, .projectionBroken, .pathwayVersionMissing:
             APIProblem(.serviceUnavailable, title: "Store unavailable", detail: "the record store cannot complete the request; try again shortly")
         }
     }

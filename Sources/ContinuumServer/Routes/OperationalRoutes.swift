@@ -15,11 +15,14 @@ struct OperationalRoutes: Sendable {
     let store: any CaseStore
     let metrics: ServerMetrics
     let configuration: ServerConfiguration
-    let pathway: String
+    let pathways: PathwaySet
 
     func register(on router: Router<ContinuumRequestContext>) {
         router.get("/healthz") { _, _ in
-            HTTPBodies.json(.object(["status": .string("ok"), "pathway": .string(pathway)]))
+            // `pathway`: the version in force today, routing new referrals; `pathways`: every version loaded.
+            let today = UKTime.londonDate(of: configuration.now())
+            return HTTPBodies.json(.object(["status": .string("ok"), "pathway": .string(pathways.inForce(on: today).definition.reference),
+                                            "pathways": .array(pathways.references.map(JSONValue.string))]))
         }
         router.get("/metrics") { request, _ in
             if let secret = configuration.metricsToken {

@@ -100,6 +100,18 @@ struct StaffRoutes: Sendable {
             log("unlink", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
         }
+        router.get("/v1/migration-review") { request, _ in
+            _ = try await access.require(request, Self.staff, action: "read the migration review list")
+            return try HTTPBodies.json(try await store.migrationReview(limit: try Self.limit(request, default: QueuePage.defaultLimit)))
+        }
+        router.post("/v1/cases/:caseId/migration") { request, context in
+            let caseId = try context.parameters.require("caseId")
+            let principal = try await access.require(request, Self.staff, action: "move cases to a new pathway version")
+            let command = try await command(MigrationRequest.self, request)
+            let outcome = try await store.migrateReviewed(caseId: caseId, command, actor: principal.actor, at: configuration.now())
+            log("pathway-migrated", outcome, principal)
+            return try HTTPBodies.json(outcome, status: .created)
+        }
         router.get("/v1/approvals") { request, _ in
             _ = try await access.require(request, [.manager], action: "list approvals")
             let limit = try Self.limit(request, default: QueuePage.defaultLimit)

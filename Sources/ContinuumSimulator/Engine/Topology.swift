@@ -12,7 +12,7 @@ enum RouteKind: UInt8, Sendable {
         switch kind {
         case .stepUp?, .escalate?: self = .stepUp
         case .stepDown?: self = .stepDown
-        case .close?, nil: self = .handOver
+        case .close?, .reclassify?, nil: self = .handOver
         }
     }
 }

@@ -53,7 +53,7 @@ extension SQLiteCaseStore {
         } catch let error as DatabaseError {
             throw StoreError.database(path: path, message: "cannot copy the database to replay it: \(Self.explain(error))")
         }
-        let replayed = try SQLiteCaseStore(path: copy, pathway: pathway)
+        let replayed = try SQLiteCaseStore(path: copy, pathways: pathways)
         _ = try await replayed.rebuild()
         let queue = try DatabaseQueue(path: copy)
         let live = path

@@ -117,6 +117,13 @@ enum Schema {
                 INSERT INTO projection_version (version) VALUES (4);
                 """)
         }
+        // Qualifications on people's tokens, and cases' pathway versions and workers (issue
+        // 15): the projections are replayed by the new projector (Projector.version 5).
+        migrator.registerMigration("v6-pathway-versions") { db in
+            try db.execute(sql: """
+                ALTER TABLE tokens ADD COLUMN qualification TEXT;
+                """)
+        }
         return migrator
     }
 

@@ -119,6 +119,8 @@ public struct TokenRecord: Sendable, Hashable, Codable {
     public var name: String?
     /// A revocation (the other fields repeat the token's).
     public var revoked: Bool
+    /// A person's qualification; absent in tokens logged before case roles.
+    public var qualification: Qualification?
 }
 
 /// A referral as the log keeps it: the validated message and how it was matched.

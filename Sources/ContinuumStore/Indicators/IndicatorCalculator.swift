@@ -5,12 +5,18 @@ import ContinuumCore
 /// each event reduced, as it was appended, to what the indicators count): every value comes
 /// from recorded events (referrals, decisions, moves, clock stops), none is typed in.
 public struct IndicatorCalculator: Sendable {
-    public let pathway: VerifiedPathway
+    /// Every version the log's cases were on: a period that spans a change of pathway is
+    /// counted across both (each version names the clocks behind the timeliness indicators).
+    public let pathways: PathwaySet
     public let targets: IndicatorTargets
 
-    public init(pathway: VerifiedPathway, targets: IndicatorTargets) {
-        self.pathway = pathway
+    public init(pathways: PathwaySet, targets: IndicatorTargets) {
+        self.pathways = pathways
         self.targets = targets
+    }
+
+    public init(pathway: VerifiedPathway, targets: IndicatorTargets) {
+        self.init(pathways: PathwaySet(single: pathway), targets: targets)
     }
 
     /// Counts of a few distinct names (sources, levels, grades): a linear search over a handful
@@ -47,12 +53,12 @@ public struct IndicatorCalculator: Sendable {
     public func report(from: CalendarDate, to: CalendarDate,
                        facts: ((IndicatorFact) throws -> Void) throws -> Void,
                        clockStops: ((ClockStopFact) throws -> Void) throws -> Void) throws -> IndicatorReport {
-        let definition = pathway.definition
-        let calendar = pathway.calendar
-        // The clocks behind the timeliness indicators, as the pathway names them.
-        let decisionClock = definition.clock(for: .frontDoorDecision)?.id
-        let assessmentClock = definition.clock(for: .assessment)?.id
-        let conferenceClock = definition.clock(for: .initialConference)?.id
+        let calendar = pathways.latest.calendar
+        // The clocks behind the timeliness indicators, as each version names them.
+        func clocks(_ indicator: ClockIndicator) -> Set<String> {
+            Set(pathways.versions.compactMap { $0.definition.clock(for: indicator)?.id })
+        }
+        let decisionClocks = clocks(.frontDoorDecision), assessmentClocks = clocks(.assessment), conferenceClocks = clocks(.initialConference)
         let months = Self.months(from: from, to: to)
         // Counts per month are arrays indexed from the period's first month: a report over a
         // million referrals does this for every fact, so no month text is built per fact.
@@ -129,7 +135,7 @@ public struct IndicatorCalculator: Sendable {
             guard let index = slot(stop.on) else { return }
             timeliness[stop.clock, default: shares()][index].total += 1
             if stop.met { timeliness[stop.clock, default: shares()][index].met += 1 }
-            if stop.clock == assessmentClock { assessmentDays[index].append(stop.workingDays) }
+            if assessmentClocks.contains(stop.clock) { assessmentDays[index].append(stop.workingDays) }
         }
 
         var indicators: [IndicatorReport.Indicator] = []
@@ -161,9 +167,15 @@ public struct IndicatorCalculator: Sendable {
             definition: "Referrals in the period per 10,000 children aged 0-17 (population from the targets file).",
             source: "LAIT; CIN census", value: population.map { sum(referrals) / $0 * 10_000 },
             monthly: { month in population.map { Double(referrals[month]) / $0 * 10_000 } })
-        let decided = share(decisionClock.flatMap { timeliness[$0] })
+        /// The months' shares of every clock standing for one indicator, summed.
+        func timelinessOf(_ clocks: Set<String>) -> [Share]? {
+            let series = clocks.sorted().compactMap { timeliness[$0] }
+            guard let first = series.first else { return nil }
+            return series.dropFirst().reduce(first) { sum, next in zip(sum, next).map { Share(total: $0.total + $1.total, met: $0.met + $1.met) } }
+        }
+        let decided = share(timelinessOf(decisionClocks))
         add("decisionsWithinOneWorkingDayPct", "Front-door decisions within one working day", unit: "%",
-            definition: "Decisions whose \(decisionClock ?? "front-door-decision") clock stopped on or before its due date (1 working day after receipt).",
+            definition: "Decisions whose \(decisionClocks.isEmpty ? "front-door-decision" : decisionClocks.sorted().joined(separator: "/")) clock stopped on or before its due date (1 working day after receipt).",
             source: "Working Together 2023; LAIT front door", value: decided.0, monthly: decided.1)
         let decisionsAndClosures = zip(decisions, frontDoorClosures).map { $0 + $1 }
         let nfa = percent(frontDoorClosures, decisionsAndClosures)
@@ -188,7 +200,7 @@ public struct IndicatorCalculator: Sendable {
         add("stepDownReReferredWithin12MonthsPct", "Step-downs followed by a re-referral within 12 months", unit: "%",
             definition: "Step-downs after which the same child was referred again within 12 months (as far as the log reaches).",
             source: "Working Together 2023 (step-down)", value: downAgain.0, monthly: downAgain.1)
-        let assessed = share(assessmentClock.flatMap { timeliness[$0] })
+        let assessed = share(timelinessOf(assessmentClocks))
         add("assessmentsWithin45WorkingDaysPct", "Assessments within 45 working days", unit: "%",
             definition: "Assessment clocks stopped (assessment completed) on or before 45 working days from referral.",
             source: "Working Together 2023; CIN census C2; Annex A", value: assessed.0, monthly: assessed.1)
@@ -196,7 +208,7 @@ public struct IndicatorCalculator: Sendable {
         add("medianAssessmentWorkingDays", "Median assessment length", unit: "working days",
             definition: "Median working days from the referral to the assessment completed.", source: "CIN census C2",
             value: Self.median(allDays), monthly: { Self.median(assessmentDays[$0]) })
-        let icpc = share(conferenceClock.flatMap { timeliness[$0] })
+        let icpc = share(timelinessOf(conferenceClocks))
         add("icpcWithin15WorkingDaysPct", "Initial conferences within 15 working days", unit: "%",
             definition: "Initial child protection conferences held within 15 working days of the strategy discussion.",
             source: "Working Together 2023; Annex A list 7", value: icpc.0, monthly: icpc.1)
@@ -222,7 +234,14 @@ public struct IndicatorCalculator: Sendable {
         add("auditGrades", "Case-file audits graded good or outstanding", unit: "%",
             definition: "Managers' case-file audit grades (outstanding, good, requires improvement, inadequate); the value is the share good or better, the breakdown the count per grade.",
             source: "Improvement notice items 9a-9c (quality of practice)", value: audits.0, monthly: audits.1, breakdown: grades.counts)
-        return IndicatorReport(from: from, to: to, indicators: indicators.map(rate))
+        // The board pack marks the days a new pathway version came into force within the period.
+        let changes = pathways.versions.compactMap { version -> IndicatorReport.PathwayChange? in
+            guard let date = version.definition.effectiveFrom, date > from, date <= to else { return nil }
+            return IndicatorReport.PathwayChange(date: date, pathway: version.definition.reference, title: version.definition.title)
+        }
+        var report = IndicatorReport(from: from, to: to, indicators: indicators.map(rate))
+        report.pathwayChanges = changes.isEmpty ? nil : changes
+        return report
     }
 
     /// Target, red/amber/green and trend for an indicator with a target.

@@ -124,6 +124,7 @@ extension IndicatorFact {
             case .stepUp, .escalate: fact.kind = .stepUp
             case .stepDown: fact.kind = .stepDown
             case .close: fact.kind = .closure
+            case .reclassify: break   // the same service on another legal basis: counted as neither
             }
         case .audited(let grade, _, _, _):
             fact.kind = .audit(grade)

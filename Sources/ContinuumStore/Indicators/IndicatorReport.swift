@@ -21,9 +21,25 @@ public struct IndicatorReport: Sendable {
         public var trend: String?
     }
 
+    /// A day within the period on which a new pathway version came into force.
+    public struct PathwayChange: Sendable, Hashable {
+        public var date: CalendarDate
+        /// The version that came into force, `id@version`.
+        public var pathway: String
+        public var title: String
+    }
+
     public var from: CalendarDate
     public var to: CalendarDate
     public var indicators: [Indicator]
+    /// Changes of pathway version within the period (the board pack marks them); nil when none.
+    public var pathwayChanges: [PathwayChange]?
+
+    public init(from: CalendarDate, to: CalendarDate, indicators: [Indicator]) {
+        self.from = from
+        self.to = to
+        self.indicators = indicators
+    }
 
     /// Indicators not improving over the last three months, listed first for the board.
     public var slowToProgress: [String] {
@@ -32,8 +48,12 @@ public struct IndicatorReport: Sendable {
 
     public var json: JSONValue {
         func number(_ value: Double?) -> JSONValue { value.map { .double(($0 * 1000).rounded() / 1000) } ?? .null }
+        var period: [String: JSONValue] = ["from": .string(from.description), "to": .string(to.description)]
+        if let changes = pathwayChanges {
+            period["pathwayChanges"] = .array(changes.map { .object(["date": .string($0.date.description), "pathway": .string($0.pathway), "title": .string($0.title)]) })
+        }
         return .object([
-            "period": .object(["from": .string(from.description), "to": .string(to.description)]),
+            "period": .object(period),
             "slowToProgress": .array(slowToProgress.map(JSONValue.string)),
             "indicators": .array(indicators.map { indicator in
                 var fields: [String: JSONValue] = [

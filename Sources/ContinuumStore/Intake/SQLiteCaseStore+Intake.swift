@@ -8,9 +8,9 @@ extension SQLiteCaseStore {
         // Planned here, on the request's own task, as for a child not seen before (most are):
         // the single writer then only checks the plan still holds, and inserts.
         let message = try EncodedReferral(referral)
-        let (pathway, machine) = (self.pathway, projector.machine)
+        let projector = self.projector
         let planned = try SubmissionPlan(message, referralId: Identifier.referralId(), partnerId: partnerId, receivedAt: receivedAt,
-                                         match: .none, caseId: Identifier.caseId(), before: CaseState(), pathway: pathway, machine: machine)
+                                         match: .none, caseId: Identifier.caseId(), before: CaseState(), projector: projector)
         return try await write { db in
             if let replay = try Self.existing(partnerId: partnerId, messageId: referral.messageId, bodyHash: message.hash, db) { return replay }
             let match = try ChildMatcher.match(referral.child, receivedAt: receivedAt, db)
@@ -20,7 +20,7 @@ extension SQLiteCaseStore {
                 let joined = try match.openCase.map { caseId in (caseId, try Self.state(of: caseId, db)) }
                 plan = try SubmissionPlan(message, referralId: planned.submission.referralId, partnerId: partnerId, receivedAt: receivedAt,
                                           match: match, caseId: joined?.0 ?? planned.submission.caseId, before: joined?.1 ?? CaseState(),
-                                          pathway: pathway, machine: machine)
+                                          projector: projector)
             }
             for event in plan.events {
                 try self.record(event, actor: actor, at: receivedAt, db)
@@ -55,7 +55,7 @@ extension SQLiteCaseStore {
     }
 
     public func referralStatus(_ referralId: String) async throws -> (status: ReferralStatus, partnerId: String) {
-        let pathway = self.pathway
+        let versions = self.pathways
         return try await read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT r.referral_id, r.case_id, r.partner_id, r.message_id, r.received_at, r.decision, c.phase, c.level, c.state,
@@ -77,7 +77,8 @@ extension SQLiteCaseStore {
                 let state = try Projector.decodeState(row["state"])
                 outcome = .init(level: state.level, levelTitle: nil, closureReason: state.closure)
             } else if !awaiting, let level = row["level"] as String? {
-                outcome = .init(level: level, levelTitle: pathway.definition.level(level)?.title, closureReason: nil)
+                let state = try Projector.decodeState(row["state"])
+                outcome = .init(level: level, levelTitle: versions.definition(of: state).level(level)?.title, closureReason: nil)
             }
             let status_ = ReferralStatus(referralId: referralId, caseId: row["case_id"], messageId: row["message_id"],
                                          receivedAt: try StoredValues.timestamp(row, "received_at", table: "referrals", id: referralId),

@@ -55,6 +55,7 @@ struct ProjectionStep: Sendable {
     /// Applies `event` to `before` through the pathway's state machine.
     /// - Throws: ``StoreError/refused(_:)`` when the pathway does not allow it.
     init(_ event: CaseEvent, after before: CaseState, machine: CaseStateMachine) throws {
+        // (The projector picks `machine`: the case's own pathway version, see Projector.machine.)
         do {
             transition = try machine.apply(event, to: before)
         } catch {
@@ -88,9 +89,12 @@ struct SubmissionPlan: Sendable {
     ///   - caseId: the open case the child joins, or a new case's id.
     ///   - before: that case's state (`CaseState()` for a new case).
     init(_ message: EncodedReferral, referralId: String, partnerId: String, receivedAt: Timestamp, match: ChildMatch,
-         caseId: String, before: CaseState, pathway: VerifiedPathway, machine: CaseStateMachine) throws {
+         caseId: String, before: CaseState, projector: Projector) throws {
         let referral = message.referral
-        let decision = route(referral, pathway: pathway, receivedAt: receivedAt, reReferral: match.reReferral)
+        // A referral that opens a case is routed by the version in force the day it arrived; one
+        // joining an open case by that case's version, whose levels are the ones it can decide.
+        let machine = try projector.machine(for: .referralReceived(at: receivedAt, consent: referral.consent), before: before)
+        let decision = route(referral, pathway: machine.pathway, receivedAt: receivedAt, reReferral: match.reReferral)
         let received = try EncodedBody(.referral(ReceivedReferral(
             referralId: referralId, partnerId: partnerId, receivedAt: receivedAt, bodyHash: message.hash, message: referral,
             reReferral: match.reReferral, previousReferralId: match.previousReferral, childKeys: message.keys, identity: match.outcome)))

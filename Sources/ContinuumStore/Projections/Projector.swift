@@ -6,14 +6,44 @@ import GRDB
 /// Applies one log event to the projection tables, through the case state machine: the same
 /// code serves live writes and `continuum rebuild`, so a rebuilt database equals the live one.
 struct Projector: Sendable {
-    let machine: CaseStateMachine
+    let versions: PathwaySet
+    /// One state machine per pathway version, by `id@version`.
+    let machines: [String: CaseStateMachine]
 
     /// The projections this projector writes: raise it whenever a change alters what they hold,
     /// and every store rebuilds them from the log once, on its next start.
-    static let version = 4
+    /// 5: cases carry their pathway version, lead and co-worker (issue 15).
+    static let version = 5
 
-    init(pathway: VerifiedPathway) {
-        machine = CaseStateMachine(pathway: pathway)
+    init(versions: PathwaySet) {
+        self.versions = versions
+        machines = Dictionary(versions.versions.map { ($0.definition.reference, CaseStateMachine(pathway: $0)) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The rules `event` is judged by: the version a migration moves the case to; the case's own
+    /// version; for a case being opened, the version in force on the day its referral was received.
+    func machine(for event: CaseEvent, before state: CaseState) throws -> CaseStateMachine {
+        let reference: String
+        if case .pathwayMigrated(let migration, _, _, _) = event {
+            reference = migration.to
+        } else if let own = state.pathway {
+            reference = own
+        } else {
+            let received: Timestamp? = switch event {
+            case .referralReceived(let at, _): at
+            case .referralMoved(_, _, let receivedAt, _, _, _, _, _): receivedAt
+            default: state.receivedAt
+            }
+            let version = versions.inForce(on: received.map(UKTime.londonDate) ?? CalendarDate(daysSinceEpoch: 0))
+            reference = version.definition.reference
+        }
+        guard let machine = machines[reference] else { throw StoreError.pathwayVersionMissing(reference, loaded: versions.references) }
+        return machine
+    }
+
+    /// The step `event` makes from `before`, by the rules of the case's version.
+    func step(_ event: CaseEvent, after before: CaseState) throws -> ProjectionStep {
+        try ProjectionStep(event, after: before, machine: machine(for: event, before: before))
     }
 
     /// Applies one logged event: reads its case's state, works out the step through the state
@@ -25,7 +55,7 @@ struct Projector: Sendable {
             throw StoreError.chainBroken(sequence: event.sequence, reason: "the event has no content")
         }
         let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM cases WHERE case_id = ?"), arguments: [event.caseId])
-        let step = try ProjectionStep(caseEvent, after: try stored.map(Self.decodeState) ?? CaseState(), machine: machine)
+        let step = try self.step(caseEvent, after: try stored.map(Self.decodeState) ?? CaseState())
         try project(event, body, step, db)
         return step.transition
     }
@@ -132,7 +162,8 @@ struct Projector: Sendable {
             }
         }
         let facts = IndicatorFact.derive(from: event, before: state, transition: CaseTransition(state: next, effects: transition.effects),
-                                         linkedCases: linkedCases, calendar: machine.pathway.calendar)
+                                         linkedCases: linkedCases,
+                                         calendar: (next.pathway.flatMap { machines[$0] }?.pathway ?? versions.latest).calendar)
         try IndicatorFactTable.insert(facts.fact, facts.clockStops, db)
     }
 
@@ -189,7 +220,7 @@ struct Projector: Sendable {
         let excluded = Set(transition.state.unlinkedReferrals ?? [referralId])
         var state = CaseState()
         for earlier in try EventLog.events(of: event.caseId, db) where earlier.sequence < event.sequence && !Self.belongs(earlier, to: excluded) {
-            guard let caseEvent = earlier.body.caseEvent, let next = try? machine.apply(caseEvent, to: state) else { continue }
+            guard let caseEvent = earlier.body.caseEvent, let next = try? machine(for: caseEvent, before: state).apply(caseEvent, to: state) else { continue }
             state = next.state
         }
         state.pending = nil
@@ -236,5 +267,12 @@ struct Projector: Sendable {
 
     static func decodeState(_ text: String) throws -> CaseState {
         try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(text).decode(CaseState.self)
+    }
+}
+
+extension PathwaySet {
+    /// The definition a case is judged by (its own version; the latest for a case without one).
+    func definition(of state: CaseState) -> Pathway {
+        (state.pathway.flatMap(version) ?? latest).definition
     }
 }

@@ -28,6 +28,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A projection row cannot be read (edited by hand, or written by a newer version):
     /// `continuum rebuild` recreates it from the log. `sequence` is 0 when no one event is to blame.
     case projectionBroken(table: String, sequence: Int64, reason: String)
+    /// A case is on a pathway version the store was not given (`--pathway` for it is missing).
+    case pathwayVersionMissing(String, loaded: [String])
+    /// The case is not on the migration review list.
+    case notUnderReview(String)
 
     public var description: String {
         switch self {
@@ -46,6 +50,9 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .cannotUnlink(let caseId, let referralId, let reason): "referral \(referralId) cannot be unlinked from case \(caseId): \(reason)"
         case .projectionBroken(let table, let sequence, let reason):
             "the \(table) table is damaged\(sequence > 0 ? " at event E\(sequence)" : ""): \(reason); run `continuum rebuild` to recreate it from the event log"
+        case .pathwayVersionMissing(let reference, let loaded):
+            "cases are on pathway \(reference), which is not loaded (loaded: \(loaded.joined(separator: ", "))); pass its file with --pathway as well"
+        case .notUnderReview(let caseId): "case \(caseId) is not on the migration review list"
         }
     }
 }
@@ -61,10 +68,14 @@ public enum CommandProblem: Sendable, Hashable, CustomStringConvertible {
     case milestoneBeforeReferral(CalendarDate, received: CalendarDate)
     case partnerRequired
     case partnerNotAllowed(Role)
+    /// Only people (practitioners and managers) have qualifications.
+    case qualificationNotAllowed(Role)
+    /// A migration of an open case must name the level it goes to.
+    case migrationLevelRequired(String)
 
     /// The command's field the problem is about.
     public enum Field: String, Sendable, Hashable {
-        case level, reason, to, date, partner
+        case level, reason, to, date, partner, qualification
     }
 
     public var field: Field {
@@ -74,6 +85,8 @@ public enum CommandProblem: Sendable, Hashable, CustomStringConvertible {
         case .moveTargetMissing: .to
         case .milestoneInTheFuture, .milestoneBeforeReferral: .date
         case .partnerRequired, .partnerNotAllowed: .partner
+        case .qualificationNotAllowed: .qualification
+        case .migrationLevelRequired: .level
         }
     }
 
@@ -86,6 +99,8 @@ public enum CommandProblem: Sendable, Hashable, CustomStringConvertible {
         case .milestoneBeforeReferral(let date, let received): "\(date) is before the referral was received (\(received))"
         case .partnerRequired: "a partner token needs the partner whose referrals it sends and reads"
         case .partnerNotAllowed(let role): "only partner tokens belong to a partner; a \(role.rawValue) token has none"
+        case .qualificationNotAllowed(let role): "only practitioner and manager tokens carry a qualification; a \(role.rawValue) token has none"
+        case .migrationLevelRequired(let caseId): "case \(caseId) is open at a level: name the level of the new version it goes to"
         }
     }
 }

@@ -7,20 +7,26 @@ extension SQLiteCaseStore {
     static let administrator = Actor(id: "token-command", role: .admin)
 
     /// Creates a token and returns it with its secret, which is shown once and stored only as a hash.
-    public func createToken(role: Role, partnerId: String?, name: String?, at: Timestamp) async throws -> (info: TokenInfo, secret: String) {
+    public func createToken(role: Role, partnerId: String?, name: String?, qualification: Qualification?, at: Timestamp) async throws -> (info: TokenInfo, secret: String) {
         if role == .partner, partnerId?.isEmpty ?? true {
             throw StoreError.invalidCommand(.partnerRequired)
         }
         if role != .partner, partnerId != nil {
             throw StoreError.invalidCommand(.partnerNotAllowed(role))
         }
+        if qualification != nil, role != .practitioner && role != .manager {
+            throw StoreError.invalidCommand(.qualificationNotAllowed(role))
+        }
         let secret = Identifier.tokenSecret()
-        let info = TokenInfo(tokenId: Identifier.tokenId(), role: role, partnerId: partnerId, name: name, createdAt: at, revokedAt: nil)
+        var made = TokenInfo(tokenId: Identifier.tokenId(), role: role, partnerId: partnerId, name: name, createdAt: at, revokedAt: nil)
+        made.qualification = qualification
+        let info = made
         let hash = Hex.sha256(Array(secret.utf8))
         try await write { db in
-            try db.execute(sql: "INSERT INTO tokens (token_id, secret_hash, role, partner_id, name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [info.tokenId, hash, role.rawValue, partnerId, name, at.description])
-            _ = try EventLog.append(try EncodedBody(.token(TokenRecord(tokenId: info.tokenId, role: role, partnerId: partnerId, secretHash: hash, name: name, revoked: false))),
+            try db.execute(sql: "INSERT INTO tokens (token_id, secret_hash, role, partner_id, name, created_at, qualification) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           arguments: [info.tokenId, hash, role.rawValue, partnerId, name, at.description, qualification?.rawValue])
+            _ = try EventLog.append(try EncodedBody(.token(TokenRecord(tokenId: info.tokenId, role: role, partnerId: partnerId, secretHash: hash, name: name, revoked: false,
+                                                                       qualification: qualification))),
                                     caseId: info.tokenId, actor: Self.administrator, at: at, db)
         }
         return (info, secret)
@@ -34,9 +40,11 @@ extension SQLiteCaseStore {
                 guard let role = Role(rawValue: roleText) else {
                     throw StoreError.projectionBroken(table: "tokens", sequence: 0, reason: "\(id) has role \"\(roleText)\", which is no role")
                 }
-                return TokenInfo(tokenId: id, role: role, partnerId: row["partner_id"], name: row["name"],
-                          createdAt: try StoredValues.timestamp(row, "created_at", table: "tokens", id: row["token_id"]),
-                          revokedAt: (row["revoked_at"] as String?) == nil ? nil : try StoredValues.timestamp(row, "revoked_at", table: "tokens", id: id))
+                var info = TokenInfo(tokenId: id, role: role, partnerId: row["partner_id"], name: row["name"],
+                                     createdAt: try StoredValues.timestamp(row, "created_at", table: "tokens", id: row["token_id"]),
+                                     revokedAt: (row["revoked_at"] as String?) == nil ? nil : try StoredValues.timestamp(row, "revoked_at", table: "tokens", id: id))
+                info.qualification = (row["qualification"] as String?).flatMap(Qualification.init(rawValue:))
+                return info
             }
         }
     }
@@ -52,7 +60,8 @@ extension SQLiteCaseStore {
                 }
             } else if let row = try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE token_id = ?", arguments: [tokenId]), let role = Role(rawValue: row["role"]) {
                 _ = try EventLog.append(try EncodedBody(.token(TokenRecord(tokenId: tokenId, role: role, partnerId: row["partner_id"], secretHash: row["secret_hash"],
-                                                                     name: row["name"], revoked: true))),
+                                                                     name: row["name"], revoked: true,
+                                                                     qualification: (row["qualification"] as String?).flatMap(Qualification.init(rawValue:))))),
                                         caseId: tokenId, actor: Self.administrator, at: at, db)
             }
         }

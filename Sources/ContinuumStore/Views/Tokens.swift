@@ -20,6 +20,8 @@ public struct TokenInfo: Sendable, Hashable, Codable {
     public var name: String?
     public var createdAt: Timestamp
     public var revokedAt: Timestamp?
+    /// A person's qualification (case roles need one where the pathway sets a rule).
+    public var qualification: Qualification?
 }
 
 /// `audit verify`'s finding.

@@ -30,7 +30,7 @@ struct AuditCommand: AsyncParsableCommand {
         func validate() throws { guard (1...10_000).contains(size) else { throw ValidationError("--size must be 1 to 10,000") } }
 
         func run() async throws {
-            let store = try database.open(pathway: try pathway.loadVerified())
+            let store = try database.open(pathways: try pathway.loadSet())
             let sample = try await store.auditSample(size: size, seed: seed)
             if json {
                 Console.out(JSONValue.array(sample.map { .object(["caseId": .string($0.caseId), "phase": .string($0.phase.rawValue), "level": $0.level.map(JSONValue.string) ?? .null]) }).serialized(pretty: true))
@@ -103,7 +103,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let signed = try checkpoint.map { path in try readCheckpoint(path, key: key ?? "") }
-            let store = try database.open(pathway: try pathway.loadVerified())
+            let store = try database.open(pathways: try pathway.loadSet())
             do {
                 let report = try await store.verifyChain()
                 guard let signed else {
@@ -187,7 +187,7 @@ struct AuditCommand: AsyncParsableCommand {
                 Console.error("continuum: \(key) is a public key; signing needs the private one")
                 throw Exit.dataError
             }
-            let store = try database.open(pathway: try pathway.loadVerified())
+            let store = try database.open(pathways: try pathway.loadSet())
             let checkpoint: ContinuumStore.Checkpoint
             do {
                 checkpoint = try await store.checkpoint(key: signer, at: Clock.now, verify: true)
@@ -237,7 +237,7 @@ struct RebuildCommand: AsyncParsableCommand {
     @OptionGroup var pathway: PathwayOption
 
     func run() async throws {
-        let store = try database.open(pathway: try pathway.loadVerified())
+        let store = try database.open(pathways: try pathway.loadSet())
         do {
             let report = try await store.rebuild()
             Console.out("continuum: rebuilt \(report.cases) cases and \(report.referrals) referrals from \(report.events) events")

@@ -57,7 +57,7 @@ struct ReportCommand: AsyncParsableCommand {
         guard case .success(let resolved) = period() else { throw Exit.usage }
         let (start, end) = (resolved.from, resolved.to)
         let goals = try Self.loadTargets(targets)
-        let store = try database.open(pathway: try pathway.loadVerified())
+        let store = try database.open(pathways: try pathway.loadSet())
         let report: IndicatorReport
         do {
             report = try await store.indicators(from: start, to: end, targets: goals)

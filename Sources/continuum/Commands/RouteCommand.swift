@@ -40,8 +40,9 @@ struct RouteCommand: ParsableCommand {
     }
 
     func run() throws {
-        let verified = try pathway.loadVerified()
         let received = receivedAt.flatMap { Timestamp(rfc3339: $0) } ?? Clock.now
+        // The version in force on the day the referral is taken as received.
+        let verified = try pathway.loadVerified(on: UKTime.londonDate(of: received))
         guard input == "-" || Files.exists(input) else {
             Console.error("\(input): no such file")
             throw Exit.noInput

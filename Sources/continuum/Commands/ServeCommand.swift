@@ -119,8 +119,8 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "continuum")
-        let verified = try pathway.loadVerified()
-        let store = try database.open(pathway: verified)
+        let versions = try pathway.loadSet()
+        let store = try database.open(pathways: versions)
         var configuration = ServerConfiguration(host: host, port: port, maxBodyBytes: maxBody, maxBatchBytes: maxBody * 16,
                                                 rateLimitPerSecond: rateLimit, rateLimitBurst: rateBurst)
         configuration.indicatorTargets = try ReportCommand.loadTargets(targets)
@@ -139,13 +139,13 @@ struct ServeCommand: AsyncParsableCommand {
                 throw Exit.dataError
             }
         }
-        let server = ContinuumServer(store: store, pathway: verified, configuration: configuration, logger: logger)
+        let server = ContinuumServer(store: store, pathways: versions, configuration: configuration, logger: logger)
         let host = self.host
         let path = database.database
         do {
             try await server.run { port in
                 // The one line scripts wait for; stdout so `make run` and tests can read the port.
-                Console.out("continuum: listening on http://\(host):\(port) (database \(path), pathway \(verified.definition.reference))")
+                Console.out("continuum: listening on http://\(host):\(port) (database \(path), pathway \(versions.references.joined(separator: ", ")))")
             }
         } catch let error as ServerError {
             Console.error("continuum: \(error)")

@@ -22,7 +22,10 @@ struct TokenCommand: AsyncParsableCommand {
                 Everything else (the token id, what it can do) goes to standard error, so a script can capture the token:
 
                   TOKEN=$(continuum token create --role partner --partner surrey-police --name "Surrey Police MASH")
-                  continuum token create --role practitioner --name "A. Worker"
+                  continuum token create --role practitioner --name "A. Worker" --qualification social-worker
+
+                A person's qualification decides the case roles they may hold where the pathway sets a rule
+                (docs/families-first.md): social-worker, family-support-worker or early-help-practitioner.
                 """
         )
 
@@ -35,10 +38,20 @@ struct TokenCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Who or what holds the token (shown by `token list`).", valueName: "TEXT"))
         var name: String?
 
+        @Option(name: .long, help: ArgumentHelp("For a practitioner or manager: social-worker, family-support-worker or early-help-practitioner.",
+                                                valueName: "QUALIFICATION"))
+        var qualification: String?
+
         @OptionGroup var database: DatabaseOption
         @OptionGroup var pathway: PathwayOption
 
         func validate() throws {
+            if let qualification, Qualification(rawValue: qualification) == nil {
+                throw ValidationError("--qualification must be one of \(Qualification.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(qualification)\"")
+            }
+            if qualification != nil, role != Role.practitioner.rawValue, role != Role.manager.rawValue {
+                throw ValidationError("--qualification is for people's tokens: --role practitioner or manager")
+            }
             guard let role = Role(rawValue: role) else {
                 throw ValidationError("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(self.role)\"")
             }
@@ -50,9 +63,10 @@ struct TokenCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try database.open(pathway: try pathway.loadVerified())
+            let store = try database.open(pathways: try pathway.loadSet())
             let role = Role(rawValue: role) ?? .partner
-            let created = try await store.createToken(role: role, partnerId: partner, name: name, at: Clock.nowForStore)
+            let created = try await store.createToken(role: role, partnerId: partner, name: name,
+                                                      qualification: qualification.flatMap(Qualification.init(rawValue:)), at: Clock.nowForStore)
             Console.out(created.secret)
             Console.error("continuum: created token \(created.info.tokenId) (\(role.rawValue)\(partner.map { ", partner \($0)" } ?? "")); it is shown only this once")
         }
@@ -68,15 +82,15 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var pathway: PathwayOption
 
         func run() async throws {
-            let store = try database.open(pathway: try pathway.loadVerified())
+            let store = try database.open(pathways: try pathway.loadSet())
             let tokens = try await store.listTokens()
             if json {
                 for token in tokens { Console.out(try JSONValueEncoder().text(token)) }
                 return
             }
-            Console.out("TOKEN       ROLE          PARTNER              CREATED               REVOKED               NAME")
+            Console.out("TOKEN       ROLE          PARTNER / QUALIFICATION  CREATED               REVOKED               NAME")
             for token in tokens {
-                let columns = [token.tokenId.padded(11), token.role.rawValue.padded(13), (token.partnerId ?? "-").padded(20),
+                let columns = [token.tokenId.padded(11), token.role.rawValue.padded(13), (token.partnerId ?? token.qualification?.rawValue ?? "-").padded(24),
                                token.createdAt.description.prefix(19).description.padded(21),
                                (token.revokedAt?.description.prefix(19).description ?? "-").padded(21), token.name ?? ""]
                 Console.out(columns.joined(separator: " "))
@@ -95,7 +109,7 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var pathway: PathwayOption
 
         func run() async throws {
-            let store = try database.open(pathway: try pathway.loadVerified())
+            let store = try database.open(pathways: try pathway.loadSet())
             do {
                 try await store.revokeToken(tokenId, at: Clock.nowForStore)
             } catch StoreError.tokenNotFound {

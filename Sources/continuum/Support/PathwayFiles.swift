@@ -28,40 +28,73 @@ enum Files {
     }
 }
 
-/// `--pathway FILE`, shared by the commands that route or draw.
+/// `--pathway FILE`, repeatable: the versions of the pathway, each in force from its
+/// `effectiveFrom` date (docs/families-first.md). Shared by the commands that route, draw or
+/// open the store.
 struct PathwayOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The pathway definition to use.", valueName: "FILE"))
-    var pathway: String = PathwayOption.defaultPath
+    @Option(name: .customLong("pathway"), help: ArgumentHelp(
+        "A pathway definition; repeat it for each version in force from its effectiveFrom date (default: Pathways/surrey.json).",
+        valueName: "FILE"))
+    var files: [String] = []
 
     /// `$CONTINUUM_PATHWAY`, else `Pathways/surrey.json` in the current folder.
     static var defaultPath: String {
         ProcessInfo.processInfo.environment["CONTINUUM_PATHWAY"] ?? "Pathways/surrey.json"
     }
 
-    /// Loads the pathway file and its calendar, or exits with a message saying what is wrong.
-    func load() throws -> Pathway {
-        guard Files.exists(pathway) else {
-            Console.error("continuum: no pathway file at \(pathway); pass --pathway FILE (or run from the repository folder)")
+    /// The files given, else the default.
+    var paths: [String] { files.isEmpty ? [Self.defaultPath] : files }
+
+    /// Loads one pathway file and its calendar, or exits with a message saying what is wrong.
+    static func load(_ path: String) throws -> Pathway {
+        guard Files.exists(path) else {
+            Console.error("continuum: no pathway file at \(path); pass --pathway FILE (or run from the repository folder)")
             throw Exit.noInput
         }
         do {
-            return try PathwayLoader().load(path: pathway, read: Files.read)
+            return try PathwayLoader().load(path: path, read: Files.read)
         } catch {
             Console.error("continuum: \(error)")
             throw Exit.dataError
         }
     }
 
-    /// Loads and verifies, refusing a pathway with errors.
-    func loadVerified() throws -> VerifiedPathway {
-        let definition = try load()
+    /// Loads and verifies one file, refusing a pathway with errors.
+    static func loadVerified(_ path: String) throws -> VerifiedPathway {
+        let definition = try load(path)
         let report = PathwayChecker.check(definition)
         guard let verified = report.verified else {
-            for problem in report.errors { Console.error("\(pathway): \(problem)") }
-            Console.error("continuum: the pathway \(pathway) has \(report.errors.count) error(s); run `continuum check \(pathway)`")
+            for problem in report.errors { Console.error("\(path): \(problem)") }
+            Console.error("continuum: the pathway \(path) has \(report.errors.count) error(s); run `continuum check \(path)`")
             throw Exit.dataError
         }
         return verified
+    }
+
+    /// The one pathway a command that draws works on (several versions: name one).
+    func load() throws -> Pathway {
+        guard paths.count == 1 else {
+            Console.error("continuum: this command works on one pathway; pass a single --pathway FILE")
+            throw Exit.usage
+        }
+        return try Self.load(paths[0])
+    }
+
+    /// Every version given, verified and checked as a set (distinct `id@version` and `effectiveFrom`).
+    func loadSet() throws -> PathwaySet {
+        let verified = try paths.map(Self.loadVerified)
+        do {
+            return try PathwaySet(verified)
+        } catch {
+            let named = error.indices.map { paths[$0] }.joined(separator: ", ")
+            Console.error("continuum: \(named.isEmpty ? "" : "\(named): ")\(error)")
+            throw Exit.dataError
+        }
+    }
+
+    /// The version in force on `date` among those given.
+    func loadVerified(on date: CalendarDate = Clock.today) throws -> VerifiedPathway {
+        try loadSet().inForce(on: date)
     }
 }
 

@@ -16,9 +16,9 @@ struct DatabaseOption: ParsableArguments {
 
     /// Opens the store, or exits 69 with the reason. Commands use it through its protocols
     /// (``CaseStore``), as the server does.
-    func open(pathway: VerifiedPathway) throws -> any CaseStore {
+    func open(pathways: PathwaySet) throws -> any CaseStore {
         do {
-            return try SQLiteCaseStore(path: database, pathway: pathway) { Console.error("continuum: \($0)") }
+            return try SQLiteCaseStore(path: database, pathways: pathways) { Console.error("continuum: \($0)") }
         } catch {
             Console.error("continuum: cannot open the database: \(error)")
             throw Exit.unavailable

@@ -137,6 +137,7 @@ enum Render {
             case .move(_, let to, _): "move \(to)"
             case .close(let reason, _): "close \(reason.rawValue)"
             case .unlink(let referralId): "unlink \(referralId)"
+            case .milestone(let id, let at): "milestone \(id) (\(UKTime.londonDate(of: at)))"
             }
             let head = "\(pad(item.id, 8)) \(pad(item.caseId, 13)) \(what)"
             let rest = wrap("asked by \(change.requestedBy.id) at \(shortTime(change.requestedAt)): \(change.rationale)", indent: "         ")

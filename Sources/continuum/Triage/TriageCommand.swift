@@ -414,6 +414,7 @@ enum CommandFlags {
         case .grade: "--grade"
         case .findings: "--findings"
         case .referralId: "--referral"
+        case .role: "--role"
         }
     }
 }
