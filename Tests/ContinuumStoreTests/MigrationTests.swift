@@ -30,7 +30,7 @@ struct MigrationTests {
         let (asked, version) = try await check.read { db in
             (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM projection_rebuilds"), try Int.fetchOne(db, sql: "SELECT version FROM projection_version"))
         }
-        #expect(asked == 0 && version == 4)
+        #expect(asked == 0 && version == 5)
         // Opening again replays nothing.
         told = []
         _ = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway) { told.append($0) }

@@ -16,6 +16,20 @@ public enum TestFixtures {
         try VerifiedPathway(PathwayLoader().load(path: path("Pathways/surrey.json"), read: read))
     }
 
+    /// Pathways/families-first.json (surrey-families-first@2027-04, in force from 1 April 2027).
+    public static func familiesFirst() throws -> VerifiedPathway {
+        try VerifiedPathway(PathwayLoader().load(path: path("Pathways/families-first.json"), read: read))
+    }
+
+    /// The shipped mapping from Surrey's pathway to Families First, checked.
+    public static func familiesFirstMapping() throws -> VerifiedMapping {
+        let mapping = try PathwayMapping.load(read(path("Pathways/migrations/surrey-2026-11-to-families-first-2027-04.json")), path: "mapping")
+        guard let verified = MappingChecker.check(mapping, from: try surrey(), to: try familiesFirst()).verified else {
+            throw PathwayInvalid(problems: MappingChecker.check(mapping, from: try surrey(), to: try familiesFirst()).problems)
+        }
+        return verified
+    }
+
     public static func example(_ name: String) throws -> JSONValue {
         try JSONParser().parse(read(path("docs/examples/\(name).json"))).value()
     }

@@ -60,6 +60,14 @@ public struct MappingRule: Sendable, Hashable, Codable {
     /// Why: the source or agreement behind the rule.
     public var description: String
     public enum CodingKeys: String, CodingKey, CaseIterable { case id, when, to, review, description }
+
+    public init(id: String, when: MappingCondition?, to: String?, review: String?, description: String) {
+        self.id = id
+        self.when = when
+        self.to = to
+        self.review = review
+        self.description = description
+    }
 }
 
 /// Conditions on a case; all that are given must hold.

@@ -190,5 +190,17 @@ public struct PathwayTransition: Sendable, Hashable, Codable {
     public var description: String
     public enum CodingKeys: String, CodingKey, CaseIterable { case id, from, to, kind, roles, approval, reasons, description }
 
+    public init(id: String, from: String, to: String?, kind: TransitionKind, roles: [Role], approval: Bool? = nil, reasons: [ClosureReason]? = nil,
+                description: String) {
+        self.id = id
+        self.from = from
+        self.to = to
+        self.kind = kind
+        self.roles = roles
+        self.approval = approval
+        self.reasons = reasons
+        self.description = description
+    }
+
     public var needsApproval: Bool { approval ?? false }
 }

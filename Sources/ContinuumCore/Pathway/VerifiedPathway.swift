@@ -28,6 +28,11 @@ public struct VerifiedPathway: Sendable {
 /// The checker's errors for a pathway that cannot be used.
 public struct PathwayInvalid: Error, Sendable, Hashable, CustomStringConvertible {
     public let problems: [PathwayProblem]
+
+    public init(problems: [PathwayProblem]) {
+        self.problems = problems
+    }
+
     public var description: String { problems.map(\.description).joined(separator: "\n") }
 }
 

@@ -234,8 +234,8 @@ public struct IndicatorCalculator: Sendable {
         add("auditGrades", "Case-file audits graded good or outstanding", unit: "%",
             definition: "Managers' case-file audit grades (outstanding, good, requires improvement, inadequate); the value is the share good or better, the breakdown the count per grade.",
             source: "Improvement notice items 9a-9c (quality of practice)", value: audits.0, monthly: audits.1, breakdown: grades.counts)
-        // The board pack marks the days a new pathway version came into force within the period.
-        let changes = pathways.versions.compactMap { version -> IndicatorReport.PathwayChange? in
+        // The board pack marks the days a new pathway version replaced another within the period.
+        let changes = pathways.versions.dropFirst().compactMap { version -> IndicatorReport.PathwayChange? in
             guard let date = version.definition.effectiveFrom, date > from, date <= to else { return nil }
             return IndicatorReport.PathwayChange(date: date, pathway: version.definition.reference, title: version.definition.title)
         }
