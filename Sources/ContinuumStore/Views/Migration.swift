@@ -9,6 +9,12 @@ public struct MigrationReport: Sendable, Hashable {
         public var from: String
         public var to: String
         public var count: Int
+
+        public init(from: String, to: String, count: Int) {
+            self.from = from
+            self.to = to
+            self.count = count
+        }
     }
 
     /// A clock the migration stopped, the mapping's reason, and on how many cases.
