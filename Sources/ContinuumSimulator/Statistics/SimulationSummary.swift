@@ -17,6 +17,9 @@ public enum SimulationMeasure: Hashable, Sendable, CustomStringConvertible {
     case clockOnTimePct(String)
     /// Referrals per day routed to a pathway level.
     case routedPerDay(String)
+    /// Referrals per day routed to the levels of one tier: the statutory tier's are the children
+    /// in need the CIN census counts (section 17, child protection, looked after).
+    case routedToTier(Tier)
     case reReferralsPerDay
 
     public var description: String {
@@ -26,6 +29,7 @@ public enum SimulationMeasure: Hashable, Sendable, CustomStringConvertible {
         case .stepDowns: "stepDowns"
         case .clockOnTimePct(let clock): "clock.\(clock).onTimePct"
         case .routedPerDay(let level): "routed.\(level)"
+        case .routedToTier(let tier): "routed.tier.\(tier.rawValue)"
         case .reReferralsPerDay: "reReferralsPerDay"
         }
     }
@@ -112,6 +116,8 @@ public struct SimulationSummary: Sendable {
                 let perDay = results.map { Double($0.routedByLevel[index]) / measured }
                 samples[.routedPerDay(level.id)] = perDay
                 routedByLevel.append((level.id, Estimate(perDay)))
+                let sum = samples[.routedToTier(level.tier)] ?? Array(repeating: 0, count: perDay.count)
+                samples[.routedToTier(level.tier)] = zip(sum, perDay).map(+)
             }
             let re = results.map { Double($0.reReferrals) / measured }
             samples[.reReferralsPerDay] = re

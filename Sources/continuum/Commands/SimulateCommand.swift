@@ -158,14 +158,26 @@ enum Comparison {
         var lines = ["\(base.scenario.name) → \(variant.scenario.name) (means ± 95% half-widths; * = significant at 5%)"]
         lines.append("measure                              base              variant           difference")
         var measures: [SimulationMeasure] = []
-        for stage in base.stages {
+        // Stages of either run (two pathways may organise their teams differently; a stage one
+        // run lacks shows "-" there), base's first.
+        let stageIDs = base.stages.map(\.id) + variant.stages.map(\.id).filter { id in !base.stages.contains { $0.id == id } }
+        for stage in stageIDs {
             let perStage: [SimulationMeasure.StageMeasure] = [.utilisation, .meanWaitDays, .meanInSystem, .throughputPerDay, .renegedPerDay]
-            measures += perStage.map { .stage(stage.id, $0) }
+            measures += perStage.map { .stage(stage, $0) }
         }
         // The pathway's clocks that the base run measures (those its stages stop).
         measures += [.stepUps, .stepDowns] + base.measuredClocks.map { .clockOnTimePct($0) } + [.reReferralsPerDay]
+        // Where referrals land: each level of either pathway, then by tier (statutory: the
+        // children in need the census counts, which fall by design under Families First).
+        let levels = base.routedByLevel.map(\.level) + variant.routedByLevel.map(\.level).filter { level in !base.routedByLevel.contains { $0.level == level } }
+        measures += levels.map { .routedPerDay($0) } + Tier.allCases.map { .routedToTier($0) }
         for measure in measures {
-            if let a = base.samples[measure], let b = variant.samples[measure] { lines.append(row(measure.description, a, b)) }
+            switch (base.samples[measure], variant.samples[measure]) {
+            case (let a?, let b?): lines.append(row(measure.description, a, b))
+            case (let a?, nil): lines.append(measure.description.padded(36) + " " + SimulateCommand.cell(Estimate(a)) + "  " + "-".padded(16))
+            case (nil, let b?): lines.append(measure.description.padded(36) + " " + "-".padded(16) + "  " + SimulateCommand.cell(Estimate(b)))
+            case (nil, nil): break
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -8,11 +8,13 @@ enum Render {
     static func queue(_ queue: QueuePage, numbered: Bool = true) -> String {
         if queue.items.isEmpty { return "The queue is empty: no referral is waiting for a decision." }
         var lines: [String] = []
+        // Across a change of pathway the queue holds cases on both versions: then each says which.
+        let mixed = Set(queue.items.compactMap(\.pathway)).count > 1
         for (index, item) in queue.items.enumerated() {
             let name = "\(item.child.givenName) \(item.child.familyName)"
             let age = item.child.ageYears.map { "\($0)" } ?? "unborn"
             let flags = [item.immediateRisk ? "RISK" : nil, item.reReferral ? "RE-REFERRAL" : nil,
-                         item.pendingApproval ? "APPROVAL PENDING" : nil].compactMap { $0 }.joined(separator: " ")
+                         item.pendingApproval ? "APPROVAL PENDING" : nil, mixed ? item.pathway : nil].compactMap { $0 }.joined(separator: " ")
             let number = numbered ? pad("\(index + 1)", 3, right: true) + " " : ""
             let first = number + pad(item.caseId, 13) + pad("\(name) (\(age))", 28) + pad(item.referrer.agency, 18) + flags
             let left = timeLeft(due: item.decisionDue, asOf: queue.asOf)
@@ -42,8 +44,16 @@ enum Render {
         var lines: [String] = []
         let level = record.level.map { "\($0) (\(record.levelTitle ?? ""))" } ?? "not decided"
         lines.append(Style.bold("Case \(record.caseId)") + ": \(record.phase.rawValue)" + (record.closureReason.map { ", closed \($0.rawValue)" } ?? ""))
-        lines.append("  level: \(level)")
-        lines.append("  consent: \(record.consent?.rawValue ?? "not recorded")   assigned to: \(record.assignedTo ?? "nobody")")
+        lines.append("  level: \(level)   pathway: \(record.pathway ?? "unknown")")
+        func worker(_ worker: CaseWorker?) -> String {
+            worker.map { $0.id + ($0.qualification.map { " (\($0.rawValue))" } ?? "") } ?? "nobody"
+        }
+        lines.append("  consent: \(record.consent?.rawValue ?? "not recorded")   lead: \(worker(record.lead))"
+            + (record.coWorker.map { "   co-worker: \(worker($0))" } ?? ""))
+        if let review = record.migrationReview {
+            lines.append(Style.bold("  On the migration review list for \(review.to):"))
+            lines.append(contentsOf: wrap(review.reason, indent: "    "))
+        }
         if record.awaitingDecision { lines.append(Style.bold("  A front-door decision is needed.")) }
         if let decision = record.referrals.last?.decision {
             lines.append("")
@@ -126,6 +136,16 @@ enum Render {
         }
         let level = outcome.level.map { " at \($0)" } ?? ""
         return "Recorded \(outcome.eventId): case \(outcome.caseId) is \(outcome.phase.rawValue)\(outcome.phase == .open ? level : "")."
+    }
+
+    /// The migration review list: each case, where it is, and why a person must decide.
+    static func migrationReview(_ page: MigrationReviewPage) -> String {
+        if page.items.isEmpty { return "No case is waiting on the migration review list." }
+        return page.items.map { item in
+            let head = "\(pad(item.caseId, 13)) \(pad(item.level ?? "awaiting decision", 20)) \(item.pathway) → \(item.review.to)"
+                + "   consent: \(item.consent?.rawValue ?? "not recorded")"
+            return ([truncate(head)] + wrap(item.review.reason, indent: "              ")).joined(separator: "\n")
+        }.joined(separator: "\n") + (page.total > page.items.count ? "\n(\(page.items.count) of \(page.total) shown)" : "")
     }
 
     static func approvals(_ approvals: ApprovalsPage) -> String {

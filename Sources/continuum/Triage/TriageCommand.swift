@@ -24,7 +24,8 @@ struct TriageCommand: AsyncParsableCommand {
               continuum triage decide C-JB3HJTFTRE --accept --rationale "Agree: consent given, medium-impact factors"
             """,
         subcommands: [Queue.self, Show.self, Decide.self, StepUp.self, StepDown.self, Close.self, Assign.self, Record.self,
-                      Approvals.self, Approve.self, Reject.self, Matches.self, Link.self, Different.self, Unlink.self]
+                      Approvals.self, Approve.self, Reject.self, Matches.self, Link.self, Different.self, Unlink.self,
+                      Review.self, Migrate.self]
     )
 
     @OptionGroup var connection: ConnectionOptions
@@ -184,23 +185,83 @@ struct TriageCommand: AsyncParsableCommand {
     struct Assign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give a case to a worker.",
-            discussion: "Example:\n  continuum triage assign C-JB3HJTFTRE --to \"A. Worker\""
+            discussion: """
+                WORKER is a staff token's id or name: where the pathway sets who may hold a role (Families First: a \
+                social worker leads at child protection), the token's qualification decides, and a worker who may not \
+                hold the role is refused naming the rule.
+
+                Examples:
+                  continuum triage assign C-JB3HJTFTRE --to "A. Worker"
+                  continuum triage assign C-JB3HJTFTRE --to "Fran Support" --role co-worker
+                """
         )
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
-        @Option(name: .long, help: ArgumentHelp("The worker (as your service names them).", valueName: "WORKER")) var to: String
+        @Option(name: .long, help: ArgumentHelp("The worker: a staff token's id or name.", valueName: "WORKER")) var to: String
+        @Option(name: .long, help: ArgumentHelp("lead (default) or co-worker.", valueName: "ROLE")) var role: String?
 
         func validate() throws { _ = try command() }
 
         func command() throws -> AssignCommand {
-            try CommandFlags.build { () throws(InvalidCommand) in try AssignCommand(worker: to) }
+            try CommandFlags.build { () throws(InvalidCommand) in try AssignCommand(worker: to, role: role) }
         }
 
         func run() async throws {
             let client = try connection.client()
             let command = try command()
             let outcome = try await talk { () throws(ClientError) in try await client.assign(caseId, command) }
-            Console.out("Recorded \(outcome.eventId): case \(caseId) is assigned to \(to).")
+            Console.out("Recorded \(outcome.eventId): case \(caseId) is assigned to \(to) as \(command.role == .lead ? "lead practitioner" : "co-worker").")
+        }
+    }
+
+    struct Review: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cases waiting for a person after a pathway migration (the review list).",
+            discussion: """
+                `continuum pathway migrate` leaves here every case its mapping would not place safely (a consent level \
+                without consent, a change waiting for approval, a rule that says a person decides). Each stays on its old \
+                version until moved with `continuum triage migrate`.
+
+                Example:
+                  continuum triage review
+                """
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let client = try connection.client()
+            let page = try await talk { () throws(ClientError) in try await client.migrationReview(limit: QueuePage.maximumLimit) }
+            Console.out(json ? try JSONValueEncoder().encode(page).serialized(pretty: true) : Render.migrationReview(page))
+        }
+    }
+
+    struct Migrate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a case on the review list to the new pathway version, at the level you choose.",
+            discussion: """
+                The case's clocks are carried as the mapping says; a consent level still needs consent.
+
+                Example:
+                  continuum triage migrate C-JB3HJTFTRE --level family-help-cin --rationale "In need; the family declines targeted help"
+                """
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
+        @Option(name: .long, help: ArgumentHelp("A level of the new version (leave out for a case awaiting its decision).", valueName: "LEVEL")) var level: String?
+        @Option(name: .long, help: ArgumentHelp("Why this level (required).", valueName: "TEXT")) var rationale: String
+
+        func validate() throws { _ = try command() }
+
+        func command() throws -> MigrateCaseCommand {
+            try CommandFlags.build { () throws(InvalidCommand) in try MigrateCaseCommand(level: level, rationale: rationale) }
+        }
+
+        func run() async throws {
+            let client = try connection.client()
+            let command = try command()
+            let outcome = try await talk { () throws(ClientError) in try await client.migrate(caseId, command) }
+            Console.out(Render.outcome(outcome))
         }
     }
 
