@@ -1,3 +1,4 @@
+import ContinuumCore
 import ContinuumJSON
 import ContinuumSimulator
 import ContinuumTesting
@@ -156,7 +157,12 @@ struct ScenarioTests {
         let files = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String }.filter { $0.hasSuffix(".json") } ?? []
         #expect(files.count >= 5)
         for file in files {
-            #expect(throws: Never.self, "\(file)") { try ScenarioLoader().load(TestFixtures.read(folder.appendingPathComponent(file).path)) { _ in try TestFixtures.surrey() } }
+            // Each scenario names its pathway relative to its own folder.
+            #expect(throws: Never.self, "\(file)") {
+                try ScenarioLoader().load(TestFixtures.read(folder.appendingPathComponent(file).path)) { name in
+                    try VerifiedPathway(PathwayLoader().load(path: folder.appendingPathComponent(name).standardized.path, read: TestFixtures.read))
+                }
+            }
         }
     }
 }

@@ -133,6 +133,12 @@ enum BoardPack {
         let slow = Set(report.slowToProgress)
         let ordered = report.indicators.filter { slow.contains($0.id) } + report.indicators.filter { !slow.contains($0.id) }
         var body = "<h1>Children's services front door: performance indicators</h1>\n<p>Period \(report.from) to \(report.to). Computed from the event log.</p>\n"
+        // A change of pathway version within the period: the indicators count both versions' cases.
+        for change in report.pathwayChanges ?? [] {
+            let month = (change.date.year * 12 + change.date.month) - (report.from.year * 12 + report.from.month) + 1
+            body += "<p class=\"change\"><strong>Pathway change on \(change.date)</strong>: \(SVGChart.escape(change.title)) (\(SVGChart.escape(change.pathway))) "
+                + "came into force (month \(month) on the charts). Indicators count the cases on both versions.</p>\n"
+        }
         if !slow.isEmpty {
             body += "<h2>Slow to progress</h2>\n<ul>" + report.slowToProgress.map { id in "<li>\(SVGChart.escape(report.indicators.first { $0.id == id }?.title ?? id))</li>" }.joined() + "</ul>\n"
         }
@@ -164,6 +170,7 @@ enum BoardPack {
             .rag { padding: 0.1em 0.5em; border-radius: 0.3em; color: white; font-size: 0.8em; }
             .green { background: #2e7d32; } .amber { background: #b26a00; } .red { background: #c62828; }
             .value { font-size: 1.3em; } .definition { color: #555; font-size: 0.9em; }
+            .change { border-left: 0.3em solid #b26a00; padding-left: 0.5em; }
             svg { max-width: 100%; height: auto; }
             </style></head><body>
             \(body)</body></html>
