@@ -37,6 +37,9 @@ struct AuthorizationTests {
                  JSONValue.object(["grade": .string("good"), "findings": .string("fine")]).serializedBytes()),
                 (.POST, "/v1/cases/\(caseId)/milestones", "application/json",
                  JSONValue.object(["milestone": .string("strategy-discussion"), "rationale": .string("held")]).serializedBytes()),
+                (.GET, "/v1/migration-review", nil, nil),
+                (.POST, "/v1/cases/\(caseId)/migration", "application/json",
+                 JSONValue.object(["level": .string("universal"), "rationale": .string("moved")]).serializedBytes()),
             ]
             // Rows: partnerA, partnerB, practitioner, manager, planner, admin.
             let allowed: [String: [Expect]] = [
@@ -52,6 +55,8 @@ struct AuthorizationTests {
                 "/v1/cases/\(caseId)/assignment": [.forbidden, .forbidden, .allowed, .allowed, .forbidden, .forbidden],
                 "/v1/cases/\(caseId)/audits": [.forbidden, .forbidden, .forbidden, .allowed, .forbidden, .forbidden],
                 "/v1/cases/\(caseId)/milestones": [.forbidden, .forbidden, .allowed, .allowed, .forbidden, .forbidden],
+                "/v1/migration-review": [.forbidden, .forbidden, .allowed, .allowed, .forbidden, .forbidden],
+                "/v1/cases/\(caseId)/migration": [.forbidden, .forbidden, .allowed, .allowed, .forbidden, .forbidden],
             ]
             let tokens = [server.partnerA, server.partnerB, server.practitioner, server.manager, server.planner, server.admin]
             for (method, path, type, body) in endpoints {

@@ -46,14 +46,16 @@ public final class TestServer: Sendable {
     ///     like the load test, that stamp referrals with the wall clock).
     ///   - adjust: changes to the server's configuration (limits under test); by default the
     ///     failed-authentication limit is off and `/metrics` reads the store on every scrape.
+    ///   - versions: the pathway versions to serve (by default Surrey's alone).
     public static func with<T: Sendable>(rateLimit: Double = 0, rateBurst: Double? = nil, maxBodyBytes: Int = 1 << 20, realTime: Bool = false,
+                                         versions: (@Sendable () throws -> PathwaySet)? = nil,
                                          adjust: @Sendable (inout ServerConfiguration) -> Void = { _ in },
                                          _ body: @Sendable (TestServer) async throws -> T) async throws -> T {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let pathway = try TestFixtures.surrey()
-        let store = try SQLiteCaseStore(path: folder.appendingPathComponent("continuum.sqlite").path, pathway: pathway)
+        let pathways = try versions?() ?? PathwaySet(single: try TestFixtures.surrey())
+        let store = try SQLiteCaseStore(path: folder.appendingPathComponent("continuum.sqlite").path, pathways: pathways)
         let clock = TestClock(start)
         var tokens: [String] = []
         for (role, partner) in [(Role.partner, "partner-a"), (.partner, "partner-b"), (.practitioner, nil), (.manager, nil), (.planner, nil), (.admin, nil)] {
@@ -66,7 +68,7 @@ public final class TestServer: Sendable {
         configuration.failureRatePerSecond = 0
         configuration.gaugeRefreshInterval = .zero
         adjust(&configuration)
-        let server = ContinuumServer(store: store, pathway: pathway, configuration: configuration, logger: logs.logger())
+        let server = ContinuumServer(store: store, pathways: pathways, configuration: configuration, logger: logs.logger())
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let running = Task {
             // A server that stops (or never starts) ends the stream, so the wait below ends too.
