@@ -56,6 +56,31 @@ struct PathwayScenarioTests {
         #expect(one == two)
     }
 
+    @Test("Families First: the same referrals land on universal and Family Help instead of early help; the statutory count is the same routing", .releaseOnly)
+    func familiesFirst() async throws {
+        func run(_ file: String) async throws -> SimulationSummary {
+            let folder = TestFixtures.root.appendingPathComponent("Simulations")
+            let data = try Data(contentsOf: folder.appendingPathComponent(file))
+            guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw CocoaError(.fileReadCorruptFile) }
+            (object["horizonDays"], object["warmupDays"], object["replications"]) = (240, 60, 4)
+            let scenario = try ScenarioLoader().load(Array(try JSONSerialization.data(withJSONObject: object))) { name in
+                try VerifiedPathway(PathwayLoader().load(path: folder.appendingPathComponent(name).standardized.path, read: TestFixtures.read))
+            }
+            return await Simulator(scenario: scenario).run(jobs: 2)
+        }
+        let surrey = try await run("surrey-pathway.json"), families = try await run("families-first.json")
+        func mean(_ summary: SimulationSummary, _ measure: SimulationMeasure) -> Double {
+            let values = summary.samples[measure] ?? []
+            return values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
+        }
+        // The same seed and mix: the routing rules differ only in where non-statutory needs go.
+        #expect(abs(mean(surrey, .routedToTier(.statutory)) - mean(families, .routedToTier(.statutory))) < 0.5)
+        #expect(mean(families, .routedToTier(.universal)) > mean(surrey, .routedToTier(.universal)) + 4)
+        #expect(mean(families, .routedToTier(.earlyHelp)) < mean(surrey, .routedToTier(.earlyHelp)) - 4)
+        #expect(mean(families, .routedPerDay("family-help-targeted")) > 5 && families.samples[.routedPerDay("targeted-support")] == nil)
+        #expect(families.measuredClocks.contains("assessment"))
+    }
+
     @Test("links to the pathway are checked: unknown levels and clocks, missing sources")
     func problems() throws {
         do {

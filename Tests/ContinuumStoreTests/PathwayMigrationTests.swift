@@ -164,4 +164,31 @@ struct PathwayMigrationTests {
             try await store.createToken(role: .partner, partnerId: "p", name: nil, qualification: .socialWorker, at: Self.after)
         }
     }
+
+    @Test("indicators over a period spanning the change count both versions' clocks, and mark the day of the change")
+    func indicatorsAcrossVersions() async throws {
+        // The new version names its assessment clock differently: the indicator must still find both.
+        var renamed = try TestFixtures.familiesFirst().definition
+        for index in renamed.clocks.indices where renamed.clocks[index].id == "assessment" { renamed.clocks[index].id = "family-help-assessment" }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-indicators-\(UUID().uuidString)")
+        let store = try SQLiteCaseStore(path: folder.appendingPathComponent("continuum.sqlite").path,
+                                        pathways: try PathwaySet([try TestFixtures.surrey(), try VerifiedPathway(renamed)]))
+        for (id, child, received, level, completed) in [("I-1", 500, "2027-03-01T10:00:00Z", "child-in-need", "2027-03-10"),
+                                                       ("I-2", 501, "2027-04-05T10:00:00Z", "family-help-cin", "2027-04-12")] {
+            let at = TestFixtures.at(received)
+            let answer = try await store.submit(try StoreFixture.referral(try TestFixtures.referral(id, child: child), receivedAt: at),
+                                                partnerId: "partner-a", actor: StoreFixture.partner, receivedAt: at)
+            _ = try await store.decide(caseId: answer.caseId, level: level, rationale: "test", overrideReason: "test", actor: StoreFixture.manager, at: at)
+            let done = try #require(CalendarDate(completed))
+            _ = try await store.recordMilestone(caseId: answer.caseId, milestone: "assessment-completed", on: done, rationale: "signed off",
+                                                actor: StoreFixture.practitioner, at: TestFixtures.at("\(completed)T16:00:00Z"))
+        }
+        let report = try await store.indicators(from: try #require(CalendarDate("2027-03-01")), to: try #require(CalendarDate("2027-04-30")), targets: IndicatorTargets())
+        let assessed = try #require(report.indicators.first { $0.id == "assessmentsWithin45WorkingDaysPct" })
+        #expect(assessed.value == 100 && assessed.months.map(\.value) == [100, 100])
+        let median = try #require(report.indicators.first { $0.id == "medianAssessmentWorkingDays" })
+        #expect(median.months.allSatisfy { $0.value != nil })
+        #expect(report.pathwayChanges?.map(\.date.description) == ["2027-04-01"])
+        #expect(report.json.serialized().contains("\"pathwayChanges\":[{\"date\":\"2027-04-01\""))
+    }
 }
