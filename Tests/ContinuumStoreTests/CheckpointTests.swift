@@ -98,6 +98,12 @@ struct CheckpointTests {
         #expect(problems.contains { $0.contains("the referrals table") })
         #expect(problems.contains { $0.contains("differs from the log") && $0.contains("partner of partner-a") })
         #expect(problems.contains { $0.contains("T-INJECTED") && $0.contains("not in the log") })
+
+        // A qualification granted in place (to hold a case role the pathway refuses) shows too.
+        let person = try await fixture.store.createToken(role: .practitioner, partnerId: nil, name: "Fran", qualification: .familySupportWorker, at: StoreFixture.start)
+        #expect(try await fixture.store.problemsAgainstReplay().allSatisfy { !$0.contains(person.info.tokenId) })
+        try Self.execute(fixture.path, "UPDATE tokens SET qualification = 'social-worker' WHERE token_id = '\(person.info.tokenId)'")
+        #expect(try await fixture.store.problemsAgainstReplay().contains { $0.contains(person.info.tokenId) && $0.contains("family-support-worker") })
         // The replay's copy is removed.
         let folder = (fixture.path as NSString).deletingLastPathComponent
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).allSatisfy { !$0.hasPrefix(".continuum-verify") })

@@ -229,9 +229,12 @@ public struct CaseStateMachine: Sendable {
             next.state.consent = consent
             next.state.decisionOutstanding = true
             if state.phase == .new { next.open() }
-            if let recommendation {
-                guard definition.level(recommendation) != nil else { throw .unknownLevel(recommendation) }
+            // A recommendation made under another pathway version (the referral was routed before
+            // the case it joins was migrated) names no level here: the front door decides afresh.
+            if let recommendation, definition.level(recommendation) != nil {
                 next.state.recommendation = recommendation
+            } else if recommendation != nil {
+                next.state.recommendation = nil
             }
             next.fire(ClockTrigger(event: .referralReceived), at: receivedAt)
 

@@ -98,9 +98,12 @@ extension SQLiteCaseStore {
             }
             let revoked = (row["revoked_at"] as String?) != nil
             if (row["role"] as String) != token.role.rawValue || (row["partner_id"] as String?) != token.partnerId
-                || (row["secret_hash"] as String) != token.secretHash || revoked != token.revoked {
-                problems.append("token \(id) differs from the log (role, partner, secret or revocation edited outside Continuum): the log says "
-                                + "\(token.role.rawValue)\(token.partnerId.map { " of \($0)" } ?? "")\(token.revoked ? ", revoked" : "")")
+                || (row["secret_hash"] as String) != token.secretHash || revoked != token.revoked
+                || (row["qualification"] as String?) != token.qualification?.rawValue {
+                // A qualification edited in place would let someone hold a case role the pathway refuses them.
+                problems.append("token \(id) differs from the log (role, partner, qualification, secret or revocation edited outside Continuum): the log says "
+                                + "\(token.role.rawValue)\(token.partnerId.map { " of \($0)" } ?? "")\(token.qualification.map { ", \($0.rawValue)" } ?? "")"
+                                + "\(token.revoked ? ", revoked" : "")")
             }
         }
         for id in expected.keys.sorted() where !seen.contains(id) {

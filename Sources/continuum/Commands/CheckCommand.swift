@@ -42,7 +42,7 @@ struct CheckCommand: ParsableCommand {
         var failed = false
         var missing = false
         var loaded: [(file: String, pathway: Pathway, verified: VerifiedPathway?)] = []
-        for file in files.isEmpty ? [PathwayOption.defaultPath] : files {
+        for file in files.isEmpty ? PathwayOption.defaultPaths : files {
             guard Files.exists(file) else {
                 Console.error("\(file): no such file")
                 missing = true

@@ -33,17 +33,22 @@ enum Files {
 /// open the store.
 struct PathwayOption: ParsableArguments {
     @Option(name: .customLong("pathway"), help: ArgumentHelp(
-        "A pathway definition; repeat it for each version in force from its effectiveFrom date (default: Pathways/surrey.json).",
+        "A pathway definition; repeat it for each version in force from its effectiveFrom date (default: $CONTINUUM_PATHWAY, ':'-separated, else Pathways/surrey.json).",
         valueName: "FILE"))
     var files: [String] = []
 
-    /// `$CONTINUUM_PATHWAY`, else `Pathways/surrey.json` in the current folder.
-    static var defaultPath: String {
-        ProcessInfo.processInfo.environment["CONTINUUM_PATHWAY"] ?? "Pathways/surrey.json"
+    /// The first of the default files (see ``defaultPaths``).
+    static var defaultPath: String { defaultPaths[0] }
+
+    /// `$CONTINUUM_PATHWAY` (several versions separated by `:`, as after a migration:
+    /// `Pathways/surrey.json:Pathways/families-first.json`), else `Pathways/surrey.json`.
+    static var defaultPaths: [String] {
+        let listed = (ProcessInfo.processInfo.environment["CONTINUUM_PATHWAY"] ?? "").split(separator: ":").map(String.init).filter { !$0.isEmpty }
+        return listed.isEmpty ? ["Pathways/surrey.json"] : listed
     }
 
     /// The files given, else the default.
-    var paths: [String] { files.isEmpty ? [Self.defaultPath] : files }
+    var paths: [String] { files.isEmpty ? Self.defaultPaths : files }
 
     /// Loads one pathway file and its calendar, or exits with a message saying what is wrong.
     static func load(_ path: String) throws -> Pathway {
