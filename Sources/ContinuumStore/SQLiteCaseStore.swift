@@ -76,9 +76,8 @@ public final class SQLiteCaseStore: CaseStore {
                     try Schema.markProjectionsCurrent(db)
                 }
             }
-            let used = try pool.read { db in
-                try String.fetchAll(db, sql: "SELECT DISTINCT json_extract(state, '$.pathway') FROM cases WHERE json_extract(state, '$.pathway') IS NOT NULL")
-            }
+            // Every version a case is on must be loaded (an index read, not a scan of the cases).
+            let used = try pool.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT pathway FROM cases WHERE pathway IS NOT NULL") }
             if let missing = used.first(where: { pathways.version($0) == nil }) {
                 throw StoreError.pathwayVersionMissing(missing, loaded: pathways.references)
             }

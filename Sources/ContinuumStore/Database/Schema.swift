@@ -122,6 +122,8 @@ enum Schema {
         migrator.registerMigration("v6-pathway-versions") { db in
             try db.execute(sql: """
                 ALTER TABLE tokens ADD COLUMN qualification TEXT;
+                ALTER TABLE cases ADD COLUMN pathway TEXT;
+                CREATE INDEX IF NOT EXISTS cases_pathway ON cases(pathway);
                 """)
         }
         return migrator
@@ -181,10 +183,12 @@ enum Schema {
                 pending_event TEXT,
                 opened_at TEXT NOT NULL,
                 updated_at TEXT NOT NULL,
-                last_sequence INTEGER NOT NULL
+                last_sequence INTEGER NOT NULL,
+                pathway TEXT
             );
             CREATE INDEX cases_queue ON cases(awaiting_decision, immediate_risk, next_due);
             CREATE INDEX cases_pending ON cases(pending_event);
+            CREATE INDEX cases_pathway ON cases(pathway);
 
             CREATE TABLE referrals (
                 referral_id TEXT PRIMARY KEY,

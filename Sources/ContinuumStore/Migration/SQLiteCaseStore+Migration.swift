@@ -11,8 +11,8 @@ extension SQLiteCaseStore {
             var levels: [String: Int] = [:], stops: [String: Int] = [:]
             let reasons = Dictionary(mapping.mapping.clocks.compactMap { clock in clock.stopped.map { (clock.from, $0) } }, uniquingKeysWith: { first, _ in first })
             // Every open case, in case id order (stable for the review list and the log).
-            let rows = try Row.fetchAll(db, sql: "SELECT case_id, state FROM cases WHERE phase IN (?, ?) ORDER BY case_id",
-                                        arguments: [CaseState.Phase.open.rawValue, CaseState.Phase.awaitingDecision.rawValue])
+            let rows = try Row.fetchAll(db, sql: "SELECT case_id, state FROM cases WHERE pathway = ? AND phase IN (?, ?) ORDER BY case_id",
+                                        arguments: [mapping.mapping.from, CaseState.Phase.open.rawValue, CaseState.Phase.awaitingDecision.rawValue])
             for row in rows {
                 let caseId: String = row["case_id"]
                 let state = try Projector.decodeState(row["state"])

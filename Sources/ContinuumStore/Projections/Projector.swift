@@ -148,12 +148,12 @@ struct Projector: Sendable {
         let nextDue = next.clocks.map(\.due).min()
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO cases (case_id, state, phase, level, recommendation, awaiting_decision, immediate_risk, re_referral,
-                                          next_due, received_at, latest_referral, pending_event, opened_at, updated_at, last_sequence)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          next_due, received_at, latest_referral, pending_event, opened_at, updated_at, last_sequence, pathway)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [event.caseId, unlinked ? try JSONValueEncoder().encode(next).serialized() : step.stateText, next.phase.rawValue, next.level,
                                      next.recommendation, next.decisionOutstanding, immediateRisk, reReferral, nextDue?.description,
                                      next.receivedAt?.description, latestReferral, pendingEvent, openedAt, event.at.description,
-                                     event.sequence])
+                                     event.sequence, next.pathway])
         if next.clocks != state.clocks || row == nil {
             try db.cachedStatement(sql: "DELETE FROM clocks WHERE case_id = ?").execute(arguments: [event.caseId])
             let insert = try db.cachedStatement(sql: "INSERT INTO clocks (case_id, clock, from_date, due, breached) VALUES (?, ?, ?, ?, ?)")
