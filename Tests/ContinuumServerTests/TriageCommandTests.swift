@@ -82,7 +82,7 @@ struct TriageCommandTests {
             #expect(try await Self.triage(server, ["step-down", first, "--to", "targeted-support", "--rationale", "Better"]).stdout.contains("open at targeted-support"))
             let assigned = try await Self.triage(server, ["assign", first, "--to", "A. Worker"])
             #expect(assigned.status == 0 && assigned.stdout.contains("assigned to A. Worker"))
-            #expect(try await Self.triage(server, ["show", first]).stdout.contains("assigned to: A. Worker"))
+            #expect(try await Self.triage(server, ["show", first]).stdout.contains("lead: A. Worker"))
             let closed = try await Self.triage(server, ["close", first, "--reason", "RC7", "--rationale", "Plan complete"])
             #expect(closed.status == 0 && closed.stdout.contains("is closed"))
 

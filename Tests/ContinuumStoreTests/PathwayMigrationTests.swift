@@ -87,7 +87,8 @@ struct PathwayMigrationTests {
         #expect(report.cases == dry.cases && report.moved == dry.moved && report.review == dry.review && report.byLevel == dry.byLevel)
         #expect(report.byLevel.contains(.init(from: "intensive-support", to: "family-help-targeted", count: 1)))
         #expect(report.byLevel.contains(.init(from: "awaiting-decision", to: "awaiting-decision", count: 1)))
-        #expect(try await store.verifyChain().events == eventsBefore + 11)
+        // One event per case, and a `routed` for the referral that awaited its decision.
+        #expect(try await store.verifyChain().events == eventsBefore + 12)
         let json = report.json.serialized()
         #expect(json.contains("\"cases\":11") && json.contains("\"moved\":8") && json.contains("\"byLevel\":["))
 
@@ -100,13 +101,14 @@ struct PathwayMigrationTests {
         #expect(plan.level == "child-protection" && plan.clocks.contains { $0.clock == "child-protection-review" })
         let front = try await store.caseRecord(waiting, today: today)
         #expect(front.pathway == "surrey-families-first@2027-04" && front.recommendation == "family-help-targeted")
+        #expect(front.referrals.last?.decision?.pathway == "surrey-families-first@2027-04" && front.referrals.last?.decision?.rules == ["FF-TGT-02"])
         let held = try await store.caseRecord(pending, today: today)
         #expect(held.pathway == "surrey@2026-11" && held.pending != nil && held.migrationReview != nil)
 
         // Twice: nothing more moves, no event is written.
         let again = try await store.migrate(mapping, dryRun: false, actor: migrator, at: Self.changeDay)
         #expect(again.moved == 0 && again.cases == 3 && Set(again.review) == Set(report.review))
-        #expect(try await store.verifyChain().events == eventsBefore + 11)
+        #expect(try await store.verifyChain().events == eventsBefore + 12)
 
         // The review list, as staff see it; a person moves a case, never onto consent it lacks.
         let list = try await store.migrationReview(limit: 50)
@@ -131,7 +133,8 @@ struct PathwayMigrationTests {
         #expect(try await store.problemsAgainstReplay().isEmpty)
         _ = try await store.rebuild()
         #expect(try await store.caseRecord(withdrawn, today: today) == moved)
-        #expect(try await store.verifyChain().events == eventsBefore + 12)
+        // The review case's move, and its outstanding referral routed again.
+        #expect(try await store.verifyChain().events == eventsBefore + 14)
     }
 
     @Test("a store without the version its cases are on refuses to open, naming it")

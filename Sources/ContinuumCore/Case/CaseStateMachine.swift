@@ -184,12 +184,9 @@ public struct CaseStateMachine: Sendable {
                 next.state.level = level.id
                 next.keepQualifiedWorkers(at: level)
             }
-            if let change = migration.recommendation {
-                guard definition.level(change.to) != nil else { throw .unknownLevel(change.to) }
-                next.state.recommendation = change.to
-            } else if state.recommendation != nil {
-                next.state.recommendation = nil   // an old level this version does not have
-            }
+            // The old version's recommendation names its levels: the store routes an outstanding
+            // referral again by this version (a `routed` event next).
+            next.state.recommendation = nil
             try next.carryClocks(migration.clocks)
             next.state.pathway = definition.reference
             next.state.migrationReview = nil

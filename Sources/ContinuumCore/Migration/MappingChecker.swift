@@ -127,30 +127,19 @@ public struct VerifiedMapping: Sendable {
         case unchanged
     }
 
-    /// The step for a case in `state`: pure, so a dry run and the real run agree.
+    /// The step for a case in `state`: pure, so a dry run and the real run agree. An open case's
+    /// level is placed by the mapping's rules; a case awaiting its front-door decision has no level
+    /// to place (its referral is routed again by the new version when it moves); a case with a
+    /// change waiting for approval goes to review, since the change names the old version's rules.
     public func plan(_ state: CaseState) -> Step {
         guard state.pathway == mapping.from, state.phase == .open || state.phase == .awaitingDecision else { return .unchanged }
         let clocks = mapping.clocks.map { ClockChange(clock: $0.from, to: $0.to, stopped: $0.stopped) }
-        let recommendation = state.recommendation.map { place($0, state) }
         func review(_ reason: String) -> Step {
-            let mapped: LevelChange? = switch (state.recommendation, recommendation) {
-            case (let old?, .level(let new, _)?): LevelChange(from: old, to: new)
-            default: nil
-            }
-            let review = MigrationReview(to: mapping.to, reason: reason, clocks: clocks, recommendation: mapped)
+            let review = MigrationReview(to: mapping.to, reason: reason, clocks: clocks)
             return state.migrationReview == review ? .unchanged : .review(review)
         }
         if let pending = state.pending {
             return review("a change waits for a manager's approval (\(Self.describe(pending.change))); decide it, then move the case")
-        }
-        var recommendationChange: LevelChange?
-        if let old = state.recommendation, let placed = recommendation {
-            switch placed {
-            case .level(let new, _): recommendationChange = LevelChange(from: old, to: new)
-            case .review(let reason):
-                // An open case keeps its level; only a referral awaiting its decision needs it.
-                if state.decisionOutstanding || state.phase == .awaitingDecision { return review(reason) }
-            }
         }
         var levelChange: LevelChange?
         var rule: String?
@@ -161,10 +150,8 @@ public struct VerifiedMapping: Sendable {
                 rule = id
             case .review(let reason): return review(reason)
             }
-        } else if case .level(_, let id)? = recommendation {
-            rule = id
         }
-        return .move(PathwayMigration(from: mapping.from, to: mapping.to, level: levelChange, recommendation: recommendationChange, clocks: clocks, rule: rule))
+        return .move(PathwayMigration(from: mapping.from, to: mapping.to, level: levelChange, clocks: clocks, rule: rule))
     }
 
     private enum Placement: Hashable {

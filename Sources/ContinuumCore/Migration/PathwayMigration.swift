@@ -5,20 +5,19 @@ public struct PathwayMigration: Sendable, Hashable, Codable {
     public var from: String
     /// The version it moves to.
     public var to: String
-    /// The case's level, old and new (nil while the case awaits its first decision).
+    /// The case's level, old and new (nil while the case awaits its first decision). A referral
+    /// awaiting its decision is not mapped: the store routes it again by the new version's rules
+    /// (a `routed` event after this one), so its recommendation and rules are the new version's.
     public var level: LevelChange?
-    /// The router's recommendation, old and new, when one is recorded.
-    public var recommendation: LevelChange?
     /// The mapping for every clock of the old version (only running ones change anything).
     public var clocks: [ClockChange]
     /// The mapping rule that placed the case, or nil when a person chose the level.
     public var rule: String?
 
-    public init(from: String, to: String, level: LevelChange?, recommendation: LevelChange?, clocks: [ClockChange], rule: String?) {
+    public init(from: String, to: String, level: LevelChange?, clocks: [ClockChange], rule: String?) {
         self.from = from
         self.to = to
         self.level = level
-        self.recommendation = recommendation
         self.clocks = clocks
         self.rule = rule
     }
@@ -59,13 +58,10 @@ public struct MigrationReview: Sendable, Hashable, Codable {
     public var reason: String
     /// The clock mapping to apply when it moves.
     public var clocks: [ClockChange]
-    /// The recommendation as the mapping places it, if it could.
-    public var recommendation: LevelChange?
 
-    public init(to: String, reason: String, clocks: [ClockChange], recommendation: LevelChange?) {
+    public init(to: String, reason: String, clocks: [ClockChange]) {
         self.to = to
         self.reason = reason
         self.clocks = clocks
-        self.recommendation = recommendation
     }
 }

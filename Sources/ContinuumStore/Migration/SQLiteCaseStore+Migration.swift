@@ -1,5 +1,6 @@
 import ContinuumAPI
 import ContinuumCore
+import ContinuumJSON
 import GRDB
 
 extension SQLiteCaseStore {
@@ -27,7 +28,9 @@ extension SQLiteCaseStore {
                     guard !dryRun else { continue }
                     let rule = migration.rule.flatMap { id in mapping.mapping.levels.flatMap(\.rules).first { $0.id == id } }
                     let rationale = "Pathway migration \(migration.from) → \(migration.to)" + (rule.map { " by mapping rule \($0.id): \($0.description)" } ?? "")
-                    try self.record(.change(.pathwayMigrated(migration, by: actor, at: at, rationale: rationale)), caseId: caseId, actor: actor, at: at, db)
+                    let (_, transition) = try self.record(.change(.pathwayMigrated(migration, by: actor, at: at, rationale: rationale)),
+                                                         caseId: caseId, actor: actor, at: at, db)
+                    try self.routeAgain(caseId, after: transition, actor: actor, at: at, db)
                 case .review(let review):
                     report.review.append(caseId)
                     guard !dryRun else { continue }
@@ -75,10 +78,28 @@ extension SQLiteCaseStore {
                 guard let chosen = command.level else { throw StoreError.invalidCommand(.migrationLevelRequired(caseId)) }
                 level = LevelChange(from: current, to: chosen)
             }
-            let migration = PathwayMigration(from: from, to: review.to, level: level, recommendation: review.recommendation, clocks: review.clocks, rule: nil)
+            let migration = PathwayMigration(from: from, to: review.to, level: level, clocks: review.clocks, rule: nil)
             let (event, transition) = try self.record(.change(.pathwayMigrated(migration, by: actor, at: at, rationale: command.rationale.text)),
                                                       caseId: caseId, actor: actor, at: at, db)
+            try self.routeAgain(caseId, after: transition, actor: actor, at: at, db)
             return ChangeOutcome(eventId: event.id, status: .applied, caseId: caseId, phase: transition.state.phase, level: transition.state.level)
         }
+    }
+
+    /// A referral still awaiting its front-door decision when its case moved is routed again by
+    /// the case's new version (a `routed` event): the recommendation, the rules that fired and
+    /// the deadlines the front door sees are then the new version's, as for a referral that
+    /// arrived under it. Its receipt and re-referral standing are as recorded.
+    func routeAgain(_ caseId: String, after transition: CaseTransition, actor: Actor, at: Timestamp, _ db: Database) throws {
+        guard transition.state.decisionOutstanding, let version = transition.state.pathway.flatMap(pathways.version) else { return }
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT r.referral_id, r.message, r.received_at, r.re_referral FROM cases c JOIN referrals r ON r.referral_id = c.latest_referral
+            WHERE c.case_id = ?
+            """, arguments: [caseId]) else { return }
+        let referralId: String = row["referral_id"]
+        let referral = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(row["message"] as String).decode(Referral.self)
+        let receivedAt = try StoredValues.timestamp(row, "received_at", table: "referrals", id: referralId)
+        let decision = route(referral, pathway: version, receivedAt: receivedAt, reReferral: row["re_referral"])
+        try record(.routed(RoutedReferral(referralId: referralId, decision: decision)), caseId: caseId, actor: actor, at: at, db)
     }
 }
