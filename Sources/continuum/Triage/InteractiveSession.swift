@@ -23,6 +23,10 @@ struct InteractiveSession {
             let count = total > items.count ? "\(total) waiting, the \(items.count) most urgent shown" : "\(total) waiting"
             Console.out(Style.bold("Front-door queue") + " (\(count), as of \(queue.asOf))")
             Console.out(Render.queue(queue))
+            // After a change of pathway version, the cases a migration left for a person.
+            if let review = try? await client.migrationReview(limit: 1), review.total > 0 {
+                Console.out(Style.bold("\(review.total) case\(review.total == 1 ? "" : "s") on the migration review list: `continuum triage review`"))
+            }
             guard let answer = prompt(items.isEmpty ? "[r] refresh  [q] quit: " : "Case number to open, [r] refresh, [q] quit: ") else { return }
             if answer == "q" { return }
             if answer == "r" || answer.isEmpty { continue }
@@ -43,7 +47,7 @@ struct InteractiveSession {
             Console.out("")
             Console.out(Render.caseRecord(record))
             Console.out("")
-            Console.out(Self.keys)
+            Console.out(Self.keys + (record.migrationReview == nil ? "" : "  [m] move to \(record.migrationReview?.to ?? "the new version")"))
             guard let key = prompt("Action for \(caseId): ") else { return .quit }
             switch key {
             case "q": return .quit
@@ -76,6 +80,15 @@ struct InteractiveSession {
                 }
                 if confirm("Close \(caseId) with \(code.rawValue)?") {
                     await act(try? TransitionCommand(kind: .close, to: nil, reason: code, rationale: rationale)) { command throws(ClientError) in try await client.transition(caseId, command) }
+                    return .queue
+                }
+            case "m" where record.migrationReview != nil:
+                let target = record.migrationReview?.to ?? "the new version"
+                let level = record.phase == .open ? required("Level of \(target)") : nil
+                if record.phase == .open, level == nil { return .quit }
+                guard let rationale = required("Rationale") else { return .quit }
+                if confirm("Move \(caseId) to \(target)\(level.map { " at \($0)" } ?? "")?") {
+                    await act(try? MigrateCaseCommand(level: level, rationale: rationale)) { command throws(ClientError) in try await client.migrate(caseId, command) }
                     return .queue
                 }
             default:
