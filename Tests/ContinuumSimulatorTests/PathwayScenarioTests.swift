@@ -56,7 +56,7 @@ struct PathwayScenarioTests {
         #expect(one == two)
     }
 
-    @Test("Families First: the same referrals land on universal and Family Help instead of early help; the statutory count is the same routing", .releaseOnly)
+    @Test("Families First: the same referrals land on universal help and Family Help; fewer are children in need, by design", .releaseOnly)
     func familiesFirst() async throws {
         func run(_ file: String) async throws -> SimulationSummary {
             let folder = TestFixtures.root.appendingPathComponent("Simulations")
@@ -73,11 +73,13 @@ struct PathwayScenarioTests {
             let values = summary.samples[measure] ?? []
             return values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count)
         }
-        // The same seed and mix: the routing rules differ only in where non-statutory needs go.
-        #expect(abs(mean(surrey, .routedToTier(.statutory)) - mean(families, .routedToTier(.statutory))) < 0.5)
+        // The same seed and mix (about 33 referrals a day): advice and signposting go to universal
+        // help, and high-impact parental factors with consent to targeted Family Help (FF-TGT-00),
+        // so fewer are children in need (the statutory tier: s17, s47, looked after).
+        #expect(mean(families, .routedToTier(.statutory)) < mean(surrey, .routedToTier(.statutory)) - 2)
         #expect(mean(families, .routedToTier(.universal)) > mean(surrey, .routedToTier(.universal)) + 4)
-        #expect(mean(families, .routedToTier(.earlyHelp)) < mean(surrey, .routedToTier(.earlyHelp)) - 4)
-        #expect(mean(families, .routedPerDay("family-help-targeted")) > 5 && families.samples[.routedPerDay("targeted-support")] == nil)
+        #expect(mean(families, .routedPerDay("family-help-targeted")) > 10 && families.samples[.routedPerDay("targeted-support")] == nil)
+        #expect(mean(families, .routedPerDay("child-protection")) > 2.5)
         #expect(families.measuredClocks.contains("assessment"))
     }
 
