@@ -102,8 +102,18 @@ public protocol PathwayMigrations: Sendable {
     func migrateReviewed(caseId: String, _ command: MigrateCaseCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
 }
 
+/// The record of who looked at which case (issue 20). The server records every staff read of a
+/// case or referral before answering it; `audit verify` checks the record's own hash chain.
+public protocol AccessRecords: Sendable {
+    /// Appends one line per case shown, durably; a read that cannot be recorded must not be answered.
+    func recordAccess(_ reads: [AccessRead], by principal: Principal, at: Timestamp) async throws
+    /// Who looked at the case, oldest first (`continuum audit access`).
+    func accessLog(caseId: String) async throws -> [AccessEntry]
+}
+
 /// Everything a router service needs of its store.
 public typealias CaseStore = ReferralIntake & StaffActions & CaseReads & TokenStore & IndicatorSource & StoreMaintenance & PathwayMigrations
+    & AccessRecords
 
 extension TokenStore {
     /// A token without a qualification (partners, planners, administrators).

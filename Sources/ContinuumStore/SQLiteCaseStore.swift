@@ -132,9 +132,13 @@ public final class SQLiteCaseStore: CaseStore {
 
     // MARK: Audit
 
-    /// Checks the whole hash chain (`continuum audit verify`).
+    /// Checks the whole hash chain of the event log, and the access log's (`continuum audit verify`).
     public func verifyChain() async throws -> ChainReport {
-        try await read { db in try EventLog.verify(db) }
+        try await read { db in
+            var report = try EventLog.verify(db)
+            (report.accessEntries, report.accessLastHash) = try AccessLog.verify(db)
+            return report
+        }
     }
 
     /// Drops the projections and replays every event into them (`continuum rebuild`), in one

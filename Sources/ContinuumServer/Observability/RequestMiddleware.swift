@@ -94,7 +94,7 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
             }
         case .invalidCommand(let problem):
             APIProblem.badRequest("Invalid request", [.init(path: Self.jsonPath(problem.field), message: problem.description)])
-        case .database, .chainBroken, .projectionBroken, .pathwayVersionMissing:
+        case .database, .chainBroken, .projectionBroken, .pathwayVersionMissing, .accessLogBroken:
             APIProblem(.serviceUnavailable, title: "Store unavailable", detail: "the record store cannot complete the request; try again shortly")
         }
     }

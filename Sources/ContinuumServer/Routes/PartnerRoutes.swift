@@ -186,7 +186,11 @@ struct PartnerRoutes: Sendable {
         } catch StoreError.referralNotFound {
             throw APIProblem.notFound("no referral \"\(referralId)\" for this token")
         }
-        guard principal.role == .partner else { return try HTTPBodies.json(found.status) }
+        guard principal.role == .partner else {
+            // Staff reading a referral read the child's case: recorded before the answer (issue 20).
+            try await store.recordAccess([AccessRead(caseId: found.status.caseId, view: .referral)], by: principal, at: configuration.now())
+            return try HTTPBodies.json(found.status)
+        }
         guard found.partnerId == (principal.partnerId ?? principal.tokenId) else {
             throw APIProblem.notFound("no referral \"\(referralId)\" for this token")
         }

@@ -18,16 +18,19 @@ struct StaffRoutes: Sendable {
 
     func register(on router: Router<ContinuumRequestContext>) {
         router.get("/v1/queue") { request, _ in
-            _ = try await access.require(request, Self.staff, action: "read the queue")
+            let principal = try await access.require(request, Self.staff, action: "read the queue")
             let limit = try Self.limit(request, default: QueuePage.defaultLimit)
             let today = UKTime.londonDate(of: configuration.now())
             let page = try await store.queue(today: today, limit: limit)
+            try await recordAccess(page.items.map { AccessRead(caseId: $0.caseId, view: .queue) }, principal)
             return try HTTPBodies.json(QueuePage(asOf: today, total: page.total, items: page.items))
         }
         router.get("/v1/cases/:caseId") { request, context in
             let caseId = try context.parameters.require("caseId")
-            _ = try await access.require(request, Self.staff, action: "read cases")
-            return try HTTPBodies.json(try await store.caseRecord(caseId, today: UKTime.londonDate(of: configuration.now())))
+            let principal = try await access.require(request, Self.staff, action: "read cases")
+            let record = try await store.caseRecord(caseId, today: UKTime.londonDate(of: configuration.now()))
+            try await recordAccess([AccessRead(caseId: caseId, view: .case)], principal)
+            return try HTTPBodies.json(record)
         }
         router.post("/v1/cases/:caseId/decisions") { request, context in
             let caseId = try context.parameters.require("caseId")
@@ -76,8 +79,12 @@ struct StaffRoutes: Sendable {
             return HTTPBodies.json(report.json)
         }
         router.get("/v1/matches") { request, _ in
-            _ = try await access.require(request, Self.staff, action: "read possible matches")
-            return try HTTPBodies.json(try await store.possibleMatches(limit: try Self.limit(request, default: QueuePage.defaultLimit)))
+            let principal = try await access.require(request, Self.staff, action: "read possible matches")
+            let matches = try await store.possibleMatches(limit: try Self.limit(request, default: QueuePage.defaultLimit))
+            // Both records of each pair are shown: both children's cases are read.
+            try await recordAccess(matches.items.flatMap { [AccessRead(caseId: $0.referral.caseId, view: .matches),
+                                                            AccessRead(caseId: $0.candidate.caseId, view: .matches)] }, principal)
+            return try HTTPBodies.json(matches)
         }
         // The same child (link) or two children (different): one route shape for both decisions.
         for link in [true, false] {
@@ -113,10 +120,12 @@ struct StaffRoutes: Sendable {
             return try HTTPBodies.json(outcome, status: .created)
         }
         router.get("/v1/approvals") { request, _ in
-            _ = try await access.require(request, [.manager], action: "list approvals")
+            let principal = try await access.require(request, [.manager], action: "list approvals")
             let limit = try Self.limit(request, default: QueuePage.defaultLimit)
             let items = try await store.approvals()
-            return try HTTPBodies.json(ApprovalsPage(total: items.count, items: Array(items.prefix(limit))))
+            let shown = Array(items.prefix(limit))
+            try await recordAccess(shown.map { AccessRead(caseId: $0.caseId, view: .approvals) }, principal)
+            return try HTTPBodies.json(ApprovalsPage(total: items.count, items: shown))
         }
         router.post("/v1/decisions/:decisionId/approval") { request, context in
             let id = try context.parameters.require("decisionId")
@@ -126,6 +135,11 @@ struct StaffRoutes: Sendable {
             log(command.approves ? "approved" : "rejected", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
         }
+    }
+
+    /// Records who is about to see which cases, durably, before the answer is sent (issue 20).
+    private func recordAccess(_ reads: [AccessRead], _ principal: Principal) async throws {
+        try await store.recordAccess(reads, by: principal, at: configuration.now())
     }
 
     /// Reads a staff request's body and builds its command: a body that does not decode, or a

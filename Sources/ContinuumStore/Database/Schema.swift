@@ -126,6 +126,23 @@ enum Schema {
                 CREATE INDEX IF NOT EXISTS cases_pathway ON cases(pathway);
                 """)
         }
+        // Who looked at which case (issue 20): a source of truth of its own, never rebuilt.
+        migrator.registerMigration("v7-access-log") { db in
+            try db.execute(sql: """
+                CREATE TABLE access_log (
+                    sequence INTEGER PRIMARY KEY,
+                    at TEXT NOT NULL,
+                    token_id TEXT NOT NULL,
+                    token_name TEXT,
+                    role TEXT NOT NULL,
+                    case_id TEXT NOT NULL,
+                    view TEXT NOT NULL,
+                    previous_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                );
+                CREATE INDEX access_log_case ON access_log(case_id, sequence);
+                """)
+        }
         return migrator
     }
 

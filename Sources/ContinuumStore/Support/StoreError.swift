@@ -32,6 +32,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case pathwayVersionMissing(String, loaded: [String])
     /// The case is not on the migration review list.
     case notUnderReview(String)
+    /// The access log's chain does not hold at line `sequence` (edited outside Continuum).
+    case accessLogBroken(sequence: Int64, reason: String)
 
     public var description: String {
         switch self {
@@ -53,6 +55,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .pathwayVersionMissing(let reference, let loaded):
             "cases are on pathway \(reference), which is not loaded (loaded: \(loaded.joined(separator: ", "))); pass its file with --pathway as well"
         case .notUnderReview(let caseId): "case \(caseId) is not on the migration review list"
+        case .accessLogBroken(let sequence, let reason): "access log broken at line A\(sequence): \(reason)"
         }
     }
 }

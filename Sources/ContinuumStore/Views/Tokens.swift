@@ -9,6 +9,13 @@ public struct Principal: Sendable, Hashable {
     public var partnerId: String?
     public var name: String?
 
+    public init(tokenId: String, role: Role, partnerId: String?, name: String?) {
+        self.tokenId = tokenId
+        self.role = role
+        self.partnerId = partnerId
+        self.name = name
+    }
+
     public var actor: Actor { Actor(id: tokenId, role: role) }
 }
 
@@ -28,6 +35,9 @@ public struct TokenInfo: Sendable, Hashable, Codable {
 public struct ChainReport: Sendable, Hashable {
     public var events: Int64
     public var lastHash: String
+    /// Lines in the access log (who looked at which case), whose chain was checked too.
+    public var accessEntries: Int64 = 0
+    public var accessLastHash: String = EventRecord.genesisHash
 }
 
 /// `rebuild`'s finding.

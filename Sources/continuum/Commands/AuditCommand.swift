@@ -12,8 +12,46 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check the tamper-evident event log; sample and grade case files for audit.",
-        subcommands: [Verify.self, Keygen.self, Checkpoint.self, Sample.self, Grade.self]
+        subcommands: [Verify.self, Keygen.self, Checkpoint.self, Sample.self, Grade.self, Access.self]
     )
+
+    struct Access: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Who looked at a case: every staff read, with the token, its holder, the time and the view.",
+            discussion: """
+                The server records each staff read of a case or referral (the case record, the queue, a referral's \
+                status, possible matches, approvals) before it answers. The record has a hash chain of its own, \
+                which `audit verify` checks.
+
+                Example:
+                  continuum audit access --database data/continuum.sqlite --case C-JB3HJTFTRE
+                """
+        )
+
+        @Option(name: .customLong("case"), help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
+        @Flag(name: .long, help: "Print JSON (one object per line read).") var json = false
+        @OptionGroup var database: DatabaseOption
+        @OptionGroup var pathway: PathwayOption
+
+        func run() async throws {
+            let store = try database.open(pathways: try pathway.loadSet())
+            let entries = try await store.accessLog(caseId: caseId)
+            if json {
+                for entry in entries { Console.out(try JSONValueEncoder().text(entry)) }
+                return
+            }
+            if entries.isEmpty {
+                Console.out("No staff read of case \(caseId) is recorded.")
+                return
+            }
+            Console.out("WHEN (UTC)            TOKEN       ROLE          VIEW        NAME")
+            for entry in entries {
+                Console.out([entry.at.description.prefix(19).description.padded(21), entry.tokenId.padded(11), entry.role.rawValue.padded(13),
+                             entry.view.rawValue.padded(11), entry.tokenName ?? "-"].joined(separator: " "))
+            }
+            Console.error("continuum: \(entries.count) read(s) of case \(caseId)")
+        }
+    }
 
     struct Sample: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -107,7 +145,8 @@ struct AuditCommand: AsyncParsableCommand {
             do {
                 let report = try await store.verifyChain()
                 guard let signed else {
-                    Console.out("continuum: event log verified: \(report.events) events, last hash \(report.lastHash)")
+                    Console.out("continuum: event log verified: \(report.events) events, last hash \(report.lastHash); "
+                                + "access log verified: \(report.accessEntries) reads")
                     return
                 }
                 let problems = try await store.problems(against: signed) + store.problemsAgainstReplay()
