@@ -25,6 +25,12 @@ public enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The elements, when this is an array.
+    public var arrayValue: [JSONValue]? {
+        if case .array(let items) = self { return items }
+        return nil
+    }
+
     /// Copies a json-c node (and everything under it) into Swift values.
     init(node: OpaquePointer?, path: [any CodingKey]) throws(DecodingError) {
         guard let node else {

@@ -109,6 +109,9 @@ public protocol AccessRecords: Sendable {
     func recordAccess(_ reads: [AccessRead], by principal: Principal, at: Timestamp) async throws
     /// Who looked at the case, oldest first (`continuum audit access`).
     func accessLog(caseId: String) async throws -> [AccessEntry]
+    /// The case and every other case holding a referral confirmed as the same child, oldest
+    /// first: what a subject access request for the child covers (`continuum sar`).
+    func casesOfChild(_ caseId: String) async throws -> [String]
 }
 
 /// Everything a router service needs of its store.

@@ -12,6 +12,8 @@ public enum AccessView: String, Sendable, Hashable, Codable, CaseIterable {
     case matches
     /// `GET /v1/approvals`: the change waiting and its rationale.
     case approvals
+    /// `continuum sar`: the whole record exported for a subject access request.
+    case subjectAccess = "subject-access"
 }
 
 /// One case shown to a member of staff, before it is recorded.
