@@ -102,9 +102,10 @@ public protocol PathwayMigrations: Sendable {
     func migrateReviewed(caseId: String, _ command: MigrateCaseCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
 }
 
-/// The record of who looked at which case (issue 20). The server records every staff read of a
-/// case or referral before answering it; `audit verify` checks the record's own hash chain.
-public protocol AccessRecords: Sendable {
+/// Children's personal data (issue 20): the record of who looked at which case (the server records
+/// every staff read before answering it; `audit verify` checks the record's own hash chain), what
+/// a subject access request covers, and who is past retention.
+public protocol DataProtection: Sendable {
     /// Appends one line per case shown, durably; a read that cannot be recorded must not be answered.
     func recordAccess(_ reads: [AccessRead], by principal: Principal, at: Timestamp) async throws
     /// Who looked at the case, oldest first (`continuum audit access`).
@@ -112,11 +113,14 @@ public protocol AccessRecords: Sendable {
     /// The case and every other case holding a referral confirmed as the same child, oldest
     /// first: what a subject access request for the child covers (`continuum sar`).
     func casesOfChild(_ caseId: String) async throws -> [String]
+    /// Whose records are past retention on `asOf` (the longest rule of any level each child's
+    /// cases reached). Reads only.
+    func retention(asOf: CalendarDate) async throws -> RetentionReport
 }
 
 /// Everything a router service needs of its store.
 public typealias CaseStore = ReferralIntake & StaffActions & CaseReads & TokenStore & IndicatorSource & StoreMaintenance & PathwayMigrations
-    & AccessRecords
+    & DataProtection
 
 extension TokenStore {
     /// A token without a qualification (partners, planners, administrators).

@@ -88,7 +88,42 @@ public struct Level: Sendable, Hashable, Codable {
     /// Who may hold the case at this level: the lead practitioner and, where the level asks for
     /// one, a co-worker, each by qualification. Absent: anyone may be assigned, no co-worker.
     public var caseRoles: CaseRoles?
-    public enum CodingKeys: String, CodingKey, CaseIterable { case id, title, tier, description, heldBy, consentRequired, caseRoles }
+    /// How long a child's record is kept once it has reached this level (the longest rule of any
+    /// level reached applies). Absent: no end is set (`check` warns).
+    public var retention: RetentionRule?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case id, title, tier, description, heldBy, consentRequired, caseRoles, retention }
+}
+
+/// A retention period: N years after the case closed, or until the child's Nth birthday.
+public struct RetentionRule: Sendable, Hashable, Codable {
+    public enum Anchor: String, Sendable, Hashable, Codable, CaseIterable {
+        /// From the day the case closed.
+        case closure
+        /// From the child's date of birth (25 years after birth: until the 25th birthday).
+        case birth
+    }
+
+    public var years: Int
+    public var after: Anchor
+    /// Where the period comes from (a records retention schedule; the council's choice).
+    public var source: String?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case years, after, source }
+
+    public init(years: Int, after: Anchor, source: String? = nil) {
+        self.years = years
+        self.after = after
+        self.source = source
+    }
+
+    /// The last day the record is kept, or nil when the anchor date is not known.
+    public func keptUntil(closedOn: CalendarDate, bornOn: CalendarDate?) -> CalendarDate? {
+        switch after {
+        case .closure: closedOn.adding(months: 12 * years)
+        case .birth: bornOn.map { $0.adding(months: 12 * years) }
+        }
+    }
+
+    public var description: String { after == .closure ? "\(years) years after closure" : "until the \(years)th birthday" }
 }
 
 /// The roles a level gives a case (Families First: a Family Help lead practitioner of any

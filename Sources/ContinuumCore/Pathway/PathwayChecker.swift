@@ -128,6 +128,15 @@ private struct Checker {
                 if rule.title.trimmingWhitespace.isEmpty { error("\(path).title", rule: level.id, "name the role as practitioners know it") }
             }
         }
+        for (index, level) in pathway.levels.enumerated() {
+            guard let rule = level.retention else {
+                warning("$.levels[\(index)].retention", rule: level.id, "no retention rule: a child's record that reaches \"\(level.id)\" has no end date")
+                continue
+            }
+            if rule.years < 1 || rule.years > 150 {
+                error("$.levels[\(index)].retention.years", rule: level.id, "a retention period is a whole number of years from 1 to 150, not \(rule.years)")
+            }
+        }
         let milestoneIDs = pathway.milestones.map(\.id)
         for (index, milestone) in pathway.milestones.enumerated() {
             for (i, required) in (milestone.requiresAny ?? []).enumerated() {
