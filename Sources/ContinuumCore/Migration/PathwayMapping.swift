@@ -1,5 +1,3 @@
-import ContinuumJSON
-
 /// How the open cases of one pathway version are carried to the next
 /// (`continuum-pathway-mapping/1`, documented in `docs/families-first.md`): each old level's
 /// cases by ordered rules on the case (first match wins, the last rule has no conditions), and
@@ -27,19 +25,7 @@ public struct PathwayMapping: Sendable, Hashable, Codable {
 
     /// Decodes a mapping file, naming the JSON path of anything wrong.
     public static func load(_ bytes: [UInt8], path: String) throws(PathwayLoadError) -> PathwayMapping {
-        let document: JSONDocument
-        do {
-            document = try JSONParser(limits: JSONLimits(maxBytes: 8 << 20, maxDepth: 32)).parse(bytes)
-        } catch {
-            throw .syntax(path: path, error)
-        }
-        do {
-            return try document.decode(PathwayMapping.self, rejectUnknownKeys: true)
-        } catch let error as DecodingError {
-            throw .invalid(path: path, JSONProblem(error))
-        } catch {
-            throw .invalid(path: path, JSONProblem(path: "$", message: "\(error)"))
-        }
+        try PathwayLoader().decode(PathwayMapping.self, bytes, path: path)
     }
 }
 

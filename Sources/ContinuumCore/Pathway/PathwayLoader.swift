@@ -27,6 +27,12 @@ public struct PathwayLoader: Sendable {
 
     /// Decodes a pathway definition (without its calendar).
     public func decode(_ bytes: [UInt8], path: String) throws(PathwayLoadError) -> Pathway {
+        try decode(Pathway.self, bytes, path: path)
+    }
+
+    /// Decodes one of the pathway's files (a definition, a migration mapping) strictly: a syntax
+    /// error or an unknown or missing field names the file and its JSON path.
+    public func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], path: String) throws(PathwayLoadError) -> T {
         let document: JSONDocument
         do {
             document = try JSONParser(limits: limits).parse(bytes)
@@ -34,7 +40,7 @@ public struct PathwayLoader: Sendable {
             throw .syntax(path: path, error)
         }
         do {
-            return try document.decode(Pathway.self, rejectUnknownKeys: true)
+            return try document.decode(type, rejectUnknownKeys: true)
         } catch let error as DecodingError {
             throw .invalid(path: path, JSONProblem(error))
         } catch {
