@@ -95,7 +95,9 @@ public protocol PathwayMigrations: Sendable {
     /// Plans every open case on the mapping's old version and, unless `dryRun`, records one
     /// `pathway-migrated` or `migration-review` event per case that changes, in one transaction.
     /// Running it again moves nothing more.
-    func migrate(_ mapping: VerifiedMapping, dryRun: Bool, actor: Actor, at: Timestamp) async throws -> MigrationReport
+    /// `progress` is told (cases planned, cases on the old version) every 1,000 cases.
+    func migrate(_ mapping: VerifiedMapping, dryRun: Bool, actor: Actor, at: Timestamp,
+                 progress: @escaping @Sendable (Int, Int) -> Void) async throws -> MigrationReport
     /// The cases on the migration review list, oldest change first.
     func migrationReview(limit: Int) async throws -> MigrationReviewPage
     /// A person moves a case on the review list to the new version, at the level they chose.
@@ -121,6 +123,13 @@ public protocol DataProtection: Sendable {
 /// Everything a router service needs of its store.
 public typealias CaseStore = ReferralIntake & StaffActions & CaseReads & TokenStore & IndicatorSource & StoreMaintenance & PathwayMigrations
     & DataProtection
+
+extension PathwayMigrations {
+    /// ``migrate(_:dryRun:actor:at:progress:)`` without progress reports.
+    public func migrate(_ mapping: VerifiedMapping, dryRun: Bool, actor: Actor, at: Timestamp) async throws -> MigrationReport {
+        try await migrate(mapping, dryRun: dryRun, actor: actor, at: at, progress: { _, _ in })
+    }
+}
 
 extension TokenStore {
     /// A token without a qualification (partners, planners, administrators).

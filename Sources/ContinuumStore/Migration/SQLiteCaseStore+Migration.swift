@@ -4,7 +4,8 @@ import ContinuumJSON
 import GRDB
 
 extension SQLiteCaseStore {
-    public func migrate(_ mapping: VerifiedMapping, dryRun: Bool, actor: Actor, at: Timestamp) async throws -> MigrationReport {
+    public func migrate(_ mapping: VerifiedMapping, dryRun: Bool, actor: Actor, at: Timestamp,
+                        progress: @escaping @Sendable (Int, Int) -> Void) async throws -> MigrationReport {
         let target = mapping.to.definition.reference
         guard pathways.version(target) != nil else { throw StoreError.pathwayVersionMissing(target, loaded: pathways.references) }
         let work: @Sendable (Database) throws -> MigrationReport = { db in
@@ -14,7 +15,8 @@ extension SQLiteCaseStore {
             // Every open case, in case id order (stable for the review list and the log).
             let rows = try Row.fetchAll(db, sql: "SELECT case_id, state FROM cases WHERE pathway = ? AND phase IN (?, ?) ORDER BY case_id",
                                         arguments: [mapping.mapping.from, CaseState.Phase.open.rawValue, CaseState.Phase.awaitingDecision.rawValue])
-            for row in rows {
+            for (index, row) in rows.enumerated() {
+                if index > 0 && index % 1000 == 0 { progress(index, rows.count) }
                 let caseId: String = row["case_id"]
                 let state = try Projector.decodeState(row["state"])
                 guard state.pathway == mapping.mapping.from else { continue }
