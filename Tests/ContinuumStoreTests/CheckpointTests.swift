@@ -127,4 +127,32 @@ struct CheckpointTests {
         #expect(throws: CheckpointError.self) { try CheckpointKey(file: folder + "/bad") }
         #expect(throws: CheckpointError.self) { try CheckpointKey(file: folder + "/missing") }
     }
+
+    @Test("a checkpoint signs the access log's head too: lines cut from its end show; an event-only (v1) checkpoint still verifies")
+    func accessLogHead() async throws {
+        let fixture = try await Self.logged()
+        let reader = Principal(tokenId: "T-READER", role: .practitioner, partnerId: nil, name: nil)
+        let caseId = try #require(try await fixture.store.queue(today: UKTime.londonDate(of: StoreFixture.start)).first?.caseId)
+        for minute in 0..<3 {
+            try await fixture.store.recordAccess([AccessRead(caseId: caseId, view: .case)], by: reader, at: StoreFixture.start.adding(seconds: Int64(60 * minute)))
+        }
+        let key = CheckpointKey.generate()
+        let signed = try await fixture.store.checkpoint(key: key, at: StoreFixture.start)
+        #expect(signed.format == Checkpoint.formatWithAccess && signed.accessEntries == 3)
+        try key.verify(signed)
+        var altered = signed
+        altered.accessEntries = 2
+        #expect(throws: CheckpointError.badSignature) { try key.verify(altered) }
+        #expect(try await fixture.store.problems(against: signed).isEmpty)
+
+        let eventsOnly = try key.sign(events: signed.events, lastHash: signed.lastHash, at: StoreFixture.start)
+        try key.verify(eventsOnly)
+        #expect(eventsOnly.format == Checkpoint.format && eventsOnly.accessEntries == nil)
+
+        try Self.execute(fixture.path, "DELETE FROM access_log WHERE sequence = 3")
+        #expect(try await fixture.store.verifyChain().accessEntries == 2, "the chain alone cannot see a cut end")
+        let problems = try await fixture.store.problems(against: signed)
+        #expect(problems.count == 1 && problems[0].contains("the access log has 2 lines but the checkpoint"))
+        #expect(try await fixture.store.problems(against: eventsOnly).isEmpty)
+    }
 }

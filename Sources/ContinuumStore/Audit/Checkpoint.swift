@@ -11,7 +11,10 @@ import Foundation
 /// checkpoint` writes one; `serve --checkpoint-dir` every N events; `audit verify --checkpoint`
 /// checks a database against one (docs/security.md).
 public struct Checkpoint: Sendable, Hashable, Codable {
+    /// A checkpoint of the event log alone (as written before the access log).
     public static let format = "continuum-checkpoint-v1"
+    /// A checkpoint of the event log and the access log (who looked at which case, issue 20).
+    public static let formatWithAccess = "continuum-checkpoint-v2"
 
     public var format: String
     /// Events in the log when it was signed.
@@ -23,9 +26,17 @@ public struct Checkpoint: Sendable, Hashable, Codable {
     public var keyId: String
     /// Ed25519 over ``signedText``, hexadecimal.
     public var signature: String
+    /// v2: lines in the access log when it was signed, and the hash of the last.
+    public var accessEntries: Int64?
+    public var accessLastHash: String?
 
-    /// What is signed: the format, the count, the last hash and the time, one per line.
-    public var signedText: String { "\(format)\n\(events)\n\(lastHash)\n\(at)" }
+    /// What is signed: the format, the count, the last hash and the time, one per line; a v2
+    /// checkpoint adds the access log's count and last hash.
+    public var signedText: String {
+        let events = "\(format)\n\(events)\n\(lastHash)\n\(at)"
+        guard let accessEntries, let accessLastHash else { return events }
+        return events + "\n\(accessEntries)\n\(accessLastHash)"
+    }
 
     /// The checkpoint as the file holds it (pretty, sorted JSON).
     public func fileText() throws -> String {
@@ -126,11 +137,12 @@ public struct CheckpointKey: Sendable {
     public var privateFileText: String? { privateBytes.map { "\(Self.header) private \(Hex.encode($0))\n" } }
     public var publicFileText: String { "\(Self.header) public \(Hex.encode(publicBytes))\n" }
 
-    /// Signs the log's head.
-    public func sign(events: Int64, lastHash: String, at: Timestamp) throws -> Checkpoint {
+    /// Signs the log's head, and the access log's when given (a v2 checkpoint).
+    public func sign(events: Int64, lastHash: String, at: Timestamp, access: (entries: Int64, lastHash: String)? = nil) throws -> Checkpoint {
         guard let privateBytes else { throw CheckpointError.badKeyFile(path: "-", reason: "a public key cannot sign; use the private key file") }
         let signing = try Curve25519.Signing.PrivateKey(rawRepresentation: privateBytes)
-        var checkpoint = Checkpoint(format: Checkpoint.format, events: events, lastHash: lastHash, at: at, keyId: keyId, signature: "")
+        var checkpoint = Checkpoint(format: access == nil ? Checkpoint.format : Checkpoint.formatWithAccess, events: events, lastHash: lastHash, at: at,
+                                    keyId: keyId, signature: "", accessEntries: access?.entries, accessLastHash: access?.lastHash)
         checkpoint.signature = Hex.encode(try signing.signature(for: Array(checkpoint.signedText.utf8)))
         return checkpoint
     }
@@ -138,7 +150,9 @@ public struct CheckpointKey: Sendable {
     /// Checks that `checkpoint` was signed by this key and not altered since.
     public func verify(_ checkpoint: Checkpoint) throws(CheckpointError) {
         guard checkpoint.keyId == keyId else { throw .wrongKey(expected: keyId, got: checkpoint.keyId) }
-        guard checkpoint.format == Checkpoint.format, let signature = Self.bytes(checkpoint.signature),
+        let shapeHolds = checkpoint.format == Checkpoint.format ? checkpoint.accessEntries == nil && checkpoint.accessLastHash == nil
+            : checkpoint.format == Checkpoint.formatWithAccess && checkpoint.accessEntries != nil && checkpoint.accessLastHash != nil
+        guard shapeHolds, let signature = Self.bytes(checkpoint.signature),
               let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: publicBytes),
               publicKey.isValidSignature(signature, for: Array(checkpoint.signedText.utf8)) else { throw .badSignature }
     }

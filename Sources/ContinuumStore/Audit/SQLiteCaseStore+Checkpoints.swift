@@ -11,20 +11,23 @@ extension SQLiteCaseStore {
     /// its own head as it writes, without walking the whole chain each time).
     public func checkpoint(key: CheckpointKey, at: Timestamp, verify: Bool = true) async throws -> Checkpoint {
         let head = verify ? try await verifyChain() : try await self.head()
-        return try key.sign(events: head.events, lastHash: head.lastHash, at: at)
+        return try key.sign(events: head.events, lastHash: head.lastHash, at: at, access: (head.accessEntries, head.accessLastHash))
     }
 
-    /// The last event's number and hash, read without walking the chain.
+    /// The last event's number and hash, and the access log's, read without walking the chains.
     public func head() async throws -> ChainReport {
         try await read { db in
             let row = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1")
-            return ChainReport(events: row?["sequence"] ?? 0, lastHash: row?["hash"] ?? EventRecord.genesisHash)
+            let access = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM access_log ORDER BY sequence DESC LIMIT 1")
+            return ChainReport(events: row?["sequence"] ?? 0, lastHash: row?["hash"] ?? EventRecord.genesisHash,
+                               accessEntries: access?["sequence"] ?? 0, accessLastHash: access?["hash"] ?? EventRecord.genesisHash)
         }
     }
 
     /// What contradicts the checkpoint (empty when the log holds it): a log shorter than the
     /// signed count (events cut from its end, or the whole log deleted), or a different hash at
-    /// the signed event (the log rewritten and its hashes recomputed).
+    /// the signed event (the log rewritten and its hashes recomputed); the same for the access
+    /// log when the checkpoint signed it (v2).
     public func problems(against checkpoint: Checkpoint) async throws -> [String] {
         try await read { db in
             let count = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0
@@ -32,10 +35,21 @@ extension SQLiteCaseStore {
                 return ["the log has \(count) events but the checkpoint of \(checkpoint.at) signed \(checkpoint.events): "
                         + (count == 0 ? "the whole log was deleted" : "events were cut from its end")]
             }
-            guard checkpoint.events > 0 else { return [] }
-            let hash = try String.fetchOne(db, sql: "SELECT hash FROM events WHERE sequence = ?", arguments: [checkpoint.events])
-            guard hash == checkpoint.lastHash else {
-                return ["event E\(checkpoint.events) does not have the hash the checkpoint of \(checkpoint.at) signed: the log was rewritten and its hashes recomputed"]
+            if checkpoint.events > 0 {
+                let hash = try String.fetchOne(db, sql: "SELECT hash FROM events WHERE sequence = ?", arguments: [checkpoint.events])
+                guard hash == checkpoint.lastHash else {
+                    return ["event E\(checkpoint.events) does not have the hash the checkpoint of \(checkpoint.at) signed: the log was rewritten and its hashes recomputed"]
+                }
+            }
+            // A v2 checkpoint signed the access log's head too: lines cut from its end show here.
+            guard let signed = checkpoint.accessEntries, signed > 0 else { return [] }
+            let lines = try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM access_log") ?? 0
+            guard lines >= signed else {
+                return ["the access log has \(lines) lines but the checkpoint of \(checkpoint.at) signed \(signed): lines were cut from its end"]
+            }
+            let hash = try String.fetchOne(db, sql: "SELECT hash FROM access_log WHERE sequence = ?", arguments: [signed])
+            guard hash == checkpoint.accessLastHash else {
+                return ["access log line A\(signed) does not have the hash the checkpoint of \(checkpoint.at) signed: the access log was rewritten"]
             }
             return []
         }
