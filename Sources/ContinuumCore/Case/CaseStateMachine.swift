@@ -325,8 +325,9 @@ private struct Builder {
     /// role at the new level is dropped from it.
     mutating func carryWorkers(from old: Level?, to new: Level) {
         let hadCoWorker = old?.caseRoles?.coWorker != nil, hasCoWorker = new.caseRoles?.coWorker != nil
-        let up = old.map { (pathway.rank(of: new.id) ?? 0) > (pathway.rank(of: $0.id) ?? 0) } ?? true
-        if hasCoWorker && !hadCoWorker && up && old != nil {
+        // A decision at the front door (no level before) moves no one between roles.
+        let up = old.map { (pathway.rank(of: new.id) ?? 0) > (pathway.rank(of: $0.id) ?? 0) } ?? false
+        if hasCoWorker && !hadCoWorker && up {
             state.coWorker = state.lead
             state.lead = nil
         } else if hadCoWorker && !hasCoWorker && !up {

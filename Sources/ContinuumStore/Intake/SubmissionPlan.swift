@@ -54,8 +54,8 @@ struct ProjectionStep: Sendable {
 
     /// Applies `event` to `before` through the pathway's state machine.
     /// - Throws: ``StoreError/refused(_:)`` when the pathway does not allow it.
+    /// - Parameter machine: the state machine of the case's own pathway version (``Projector/machine(for:before:)``).
     init(_ event: CaseEvent, after before: CaseState, machine: CaseStateMachine) throws {
-        // (The projector picks `machine`: the case's own pathway version, see Projector.machine.)
         do {
             transition = try machine.apply(event, to: before)
         } catch {

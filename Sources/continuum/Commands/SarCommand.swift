@@ -62,7 +62,7 @@ struct SarCommand: AsyncParsableCommand {
                 let file = folder.appendingPathComponent(name).path
                 // Children's personal data: readable by the owner alone.
                 guard FileManager.default.createFile(atPath: file, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-                    throw FileReadError(description: "cannot write \(file)")
+                    throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file])
                 }
             }
         } catch {

@@ -37,9 +37,6 @@ struct PathwayOption: ParsableArguments {
         valueName: "FILE"))
     var files: [String] = []
 
-    /// The first of the default files (see ``defaultPaths``).
-    static var defaultPath: String { defaultPaths[0] }
-
     /// `$CONTINUUM_PATHWAY` (several versions separated by `:`, as after a migration:
     /// `Pathways/surrey.json:Pathways/families-first.json`), else `Pathways/surrey.json`.
     static var defaultPaths: [String] {
