@@ -14,6 +14,8 @@ BENCH_PACKAGES := wrk
 HOST ?= 127.0.0.1
 PORT ?= 8080
 DATABASE ?= data/continuum.sqlite
+# The master key that unlocks children's personal data (issue 20): made on the first `make run`.
+MASTER_KEY ?= data/master.key
 # The indicators bench (issue 7's goal: 1,000,000 referrals in under 10 s). Building that log
 # takes many minutes, so it is kept in REPORT_BENCH_DATABASE and reused by later runs; delete
 # the file to build it anew (after changing the bench's mix, say).
@@ -34,7 +36,7 @@ endef
 .PHONY: help deps run examples test build-checked bench fuzz docs check clean
 
 help:
-	@echo "make run       build continuum and start the router service on $(HOST):$(PORT) (database $(DATABASE))"
+	@echo "make run       build continuum and start the router service on $(HOST):$(PORT) (database $(DATABASE), master key $(MASTER_KEY), made on first start)"
 	@echo "make examples  route the sample referrals in docs/examples/ offline and print the decisions"
 	@echo "make test   build everything (warnings are errors for our code) and run the test suite (the simulator's heavy tests in release)"
 	@echo "make bench  release build; wire path against json-c, HTTP with wrk, simulator against SimPy, report over 1M referrals"
@@ -51,8 +53,11 @@ deps:
 run: deps
 	$(SWIFT) build --product continuum
 	.build/debug/continuum check --quiet Pathways/surrey.json
+	@if [ ! -f $(MASTER_KEY) ]; then \
+		echo "First start: creating the master key $(MASTER_KEY); personal data is encrypted under it. Keep a copy offline."; \
+		.build/debug/continuum keys init --out $(MASTER_KEY); fi
 	@echo "Create a token in another terminal: .build/debug/continuum token create --role partner --partner surrey-police"
-	.build/debug/continuum serve --host $(HOST) --port $(PORT) --database $(DATABASE)
+	.build/debug/continuum serve --host $(HOST) --port $(PORT) --database $(DATABASE) --master-key $(MASTER_KEY)
 
 examples: deps
 	$(SWIFT) build --product continuum
@@ -91,9 +96,9 @@ bench: deps
 	$(call apt_install,$(BENCH_PACKAGES))
 	$(SWIFT) build -c release --product continuum-bench
 	$(SWIFT) build -c release --product continuum
-	.build/release/continuum-bench
+	CONTINUUM_BENCH_SEALING_FILE=.build/bench-sealing-us.txt .build/release/continuum-bench
 	@echo
-	Benchmarks/http/http-bench.sh
+	CONTINUUM_BENCH_SEALING_FILE=.build/bench-sealing-us.txt Benchmarks/http/http-bench.sh
 	@echo
 	Benchmarks/simulator/sim-bench.sh
 	@echo

@@ -149,7 +149,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "continuum-bench",
-            dependencies: ["ContinuumCore", "ContinuumJSON", "CJSONCBaseline"],
+            dependencies: ["ContinuumCore", "ContinuumJSON", "ContinuumStore", "CJSONCBaseline"],
             path: "Benchmarks/continuum-bench",
             swiftSettings: swiftSettings
         ),
@@ -222,7 +222,7 @@ let package = Package(
         // Runs the built `continuum` binary as a user would: exit codes, stdout, stderr.
         .testTarget(
             name: "ContinuumCommandTests",
-            dependencies: ["continuum", "ContinuumJSON", "ContinuumTesting"],
+            dependencies: ["continuum", "ContinuumJSON", "ContinuumTesting", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),

@@ -12,6 +12,7 @@
 import CJSONCBaseline
 import ContinuumCore
 import ContinuumJSON
+@_spi(Benchmarks) import ContinuumStore
 import Foundation
 
 func monotonicSeconds() -> Double {
@@ -104,6 +105,16 @@ if let text = ProcessInfo.processInfo.environment["CONTINUUM_BENCH_PROFILE"], le
     exit(0)
 }
 
+// The sealed encoding alone, for a profiler: CONTINUUM_BENCH_PROFILE_SEAL=N.
+if let text = ProcessInfo.processInfo.environment["CONTINUUM_BENCH_PROFILE_SEAL"], let count = Int(text) {
+    guard let referral = try? reader.read(load(inputs[0]), receivedAt: receivedAt) else { fail("\(inputs[0]) did not read") }
+    let vault = SealingBenchmark.Vault()
+    do { sink &+= try SealingBenchmark.encodeReceived(referral, sealed: true, vault: vault) } catch { fail("sealing failed: \(error)") }
+    for _ in 0..<count { sink &+= (try? SealingBenchmark.encodeReceived(referral, sealed: true, vault: vault)) ?? 0 }
+    print("profiled \(count) sealed encodings (\(sink))")
+    exit(0)
+}
+
 // The store path's encoding alone, for a profiler: CONTINUUM_BENCH_PROFILE_ENCODE=N.
 if let text = ProcessInfo.processInfo.environment["CONTINUUM_BENCH_PROFILE_ENCODE"], let count = Int(text) {
     guard let referral = try? reader.read(load(inputs[0]), receivedAt: receivedAt) else { fail("\(inputs[0]) did not read") }
@@ -176,6 +187,23 @@ for path in inputs {
     print(String(format: "ratio: Continuum full pipeline / json-c ceiling      = %.2f  (goal >= 0.40: %@)", ofCeiling, ofCeiling >= 0.40 ? "met" : "NOT met"))
     print(String(format: "ratio: Continuum full pipeline / Foundation JSONDecoder = %.2f  (goal > 1: %@)", overFoundation, overFoundation > 1 ? "met" : "NOT met"))
     verdicts.append(String(format: "%@: %.2f of json-c, %.2fx JSONDecoder", (path as NSString).lastPathComponent, ofCeiling, overFoundation))
+}
+// Encryption at rest (issue 20): the store's encoding of a referral's arrival in the clear (as
+// before) and sealed (keyed child hashes, a new data key wrapped, each personal value under
+// AES-GCM). The difference is what encryption adds to a durable referral's CPU; the HTTP bench
+// (next) sets it against the server's whole CPU per durable referral, measured there.
+guard let sealable = try? reader.read(load(inputs[0]), receivedAt: receivedAt) else { fail("\(inputs[0]) did not read") }
+let vault = SealingBenchmark.Vault()
+let sealing = measure([
+    { iterations in for _ in 0..<iterations { sink &+= (try? SealingBenchmark.encodeReceived(sealable, sealed: false, vault: vault)) ?? 0 } },
+    { iterations in for _ in 0..<iterations { sink &+= (try? SealingBenchmark.encodeReceived(sealable, sealed: true, vault: vault)) ?? 0 } },
+])
+let added = (sealing[1] - sealing[0]) * 1e6
+print("")
+print("encryption at rest, \((inputs[0] as NSString).lastPathComponent): encode the arrival in the clear "
+      + String(format: "%.2f µs, sealed %.2f µs: encryption adds %.2f µs per referral", sealing[0] * 1e6, sealing[1] * 1e6, added))
+if let file = ProcessInfo.processInfo.environment["CONTINUUM_BENCH_SEALING_FILE"] {
+    _ = FileManager.default.createFile(atPath: file, contents: Data(String(format: "%.2f\n", added).utf8))
 }
 print("")
 print("summary: " + verdicts.joined(separator: "; "))

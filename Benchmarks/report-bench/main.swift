@@ -25,7 +25,11 @@ defer { try? FileManager.default.removeItem(at: folder) }
 let kept = ProcessInfo.processInfo.environment["REPORT_BENCH_DATABASE"].flatMap { $0.isEmpty ? nil : $0 }
 let databasePath = kept ?? folder.appendingPathComponent("bench.sqlite").path
 let reuse = kept.map { FileManager.default.fileExists(atPath: $0) } ?? false
-let store = try SQLiteCaseStore(path: databasePath, pathway: pathway)
+// The log is kept between runs: so is its master key, beside it.
+let keyPath = databasePath + ".key"
+let masterKey = FileManager.default.fileExists(atPath: keyPath) ? try MasterKey.load(from: keyPath) : MasterKey.generate()
+if !FileManager.default.fileExists(atPath: keyPath) { try masterKey.write(to: keyPath) }
+let store = try SQLiteCaseStore(path: databasePath, pathway: pathway, masterKey: masterKey)
 guard var generator = ReferralGenerator(scenario: scenario, seed: 1, prefix: "RB-") else {
     FileHandle.standardError.write(Data("report-bench: Simulations/surrey-pathway.json has no referral mix\n".utf8))
     exit(1)

@@ -24,6 +24,9 @@ public struct CaseRecord: Sendable, Hashable, Codable {
     public var referrals: [ReferralView]
     /// The whole event history, oldest first.
     public var events: [EventView]
+    /// Set once the child's personal data was erased under the retention schedule: ids, levels,
+    /// dates and codes remain; names, dates of birth and free text show as `null`.
+    public var erasure: CaseErasure?
 
     public init(caseId: String, phase: CaseState.Phase, level: String?, levelTitle: String?, recommendation: String?, consent: Consent?, awaitingDecision: Bool, assignedTo: String?, closureReason: ClosureReason?, pending: ApprovalItem?, clocks: [ClockView], referrals: [ReferralView], events: [EventView]) {
         self.caseId = caseId
@@ -39,6 +42,20 @@ public struct CaseRecord: Sendable, Hashable, Codable {
         self.clocks = clocks
         self.referrals = referrals
         self.events = events
+    }
+}
+
+/// When and under which rule a case's personal data was erased (`personal-data-erased`).
+public struct CaseErasure: Sendable, Hashable, Codable {
+    public var eventId: String
+    public var erasedAt: Timestamp
+    /// The retention rule applied, e.g. `child-protection: 25th birthday (…)`.
+    public var rule: String
+
+    public init(eventId: String, erasedAt: Timestamp, rule: String) {
+        self.eventId = eventId
+        self.erasedAt = erasedAt
+        self.rule = rule
     }
 }
 

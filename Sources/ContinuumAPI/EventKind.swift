@@ -27,4 +27,6 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case migrationReview = "migration-review"
     case tokenCreated = "token-created"
     case tokenRevoked = "token-revoked"
+    /// A child's personal data erased under the retention schedule (issue 20).
+    case personalDataErased = "personal-data-erased"
 }

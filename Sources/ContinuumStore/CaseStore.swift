@@ -118,6 +118,9 @@ public protocol DataProtection: Sendable {
     /// Whose records are past retention on `asOf` (the longest rule of any level each child's
     /// cases reached). Reads only.
     func retention(asOf: CalendarDate) async throws -> RetentionReport
+    /// Erases the personal data of every child past retention on `asOf` (their data keys
+    /// destroyed), one `personal-data-erased` event per child.
+    func applyRetention(asOf: CalendarDate, actor: Actor, at: Timestamp) async throws -> ErasureReport
 }
 
 /// Everything a router service needs of its store.

@@ -18,19 +18,18 @@ extension SQLiteCaseStore {
                 }
                 return PossibleMatch(matchId: row["match_id"],
                                      raisedAt: try StoredValues.timestamp(row, "raised_at", table: "match_reviews", id: row["match_id"]),
-                                     reasons: reasons, referral: try Self.matchRecord(row["referral_id"], db),
-                                     candidate: try Self.matchRecord(row["candidate_referral_id"], db))
+                                     reasons: reasons, referral: try Self.matchRecord(row["referral_id"], self.projector.vault, db),
+                                     candidate: try Self.matchRecord(row["candidate_referral_id"], self.projector.vault, db))
             }
             return PossibleMatches(total: total, items: items)
         }
     }
 
-    static func matchRecord(_ referralId: String, _ db: Database) throws -> MatchRecord {
+    static func matchRecord(_ referralId: String, _ vault: PersonalDataVault, _ db: Database) throws -> MatchRecord {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT r.case_id, r.received_at, r.message, c.phase, c.level FROM referrals r JOIN cases c ON c.case_id = r.case_id WHERE r.referral_id = ?
             """, arguments: [referralId]) else { throw StoreError.referralNotFound(referralId) }
-        let document = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(row["message"] as String)
-        let message = try document.decode(Referral.self)
+        let message = try vault.decode(Referral.self, text: row["message"], db, as: .shape)
         return MatchRecord(referralId: referralId, caseId: row["case_id"], casePhase: try StoredValues.phase(row, "phase", table: "cases", id: row["case_id"]), caseLevel: row["level"],
                            receivedAt: try StoredValues.timestamp(row, "received_at", table: "referrals", id: referralId),
                            referrer: ReferrerSummary(agency: message.referrer.agency, source: message.referrer.source.rawValue),
@@ -53,8 +52,8 @@ extension SQLiteCaseStore {
                                        arguments: [review.caseId, review.caseId])
             let target = try Row.fetchOne(db, sql: "SELECT state FROM cases WHERE case_id = ?", arguments: [review.candidateCaseId])
             if let own, let target, review.candidateCaseId != review.caseId, (own["referrals"] as Int) == 1 {
-                let ownState = try Projector.decodeState(own["state"])
-                let targetState = try Projector.decodeState(target["state"])
+                let ownState = try self.projector.decodeState(own["state"], db)
+                let targetState = try self.projector.decodeState(target["state"], db)
                 if ownState.phase == .awaitingDecision, ownState.pending == nil, !targetState.hasEnded {
                     try self.record(EventBody.change(.merged(into: review.candidateCaseId, referralId: review.referralId, by: actor, at: at,
                                                               rationale: rationale)),
@@ -98,7 +97,7 @@ extension SQLiteCaseStore {
                                                       caseId: caseId, actor: actor, at: at, db)
             try self.completeUnlinks(transition, from: caseId, rationale: rationale, actor: actor, at: at, db)
             let pending = transition.effects.contains { if case .approvalRequested = $0 { true } else { false } }
-            let state = try Projector.decodeState(try String.fetchOne(db, sql: "SELECT state FROM cases WHERE case_id = ?", arguments: [caseId]) ?? "{}")
+            let state = try self.projector.decodeState(try String.fetchOne(db, sql: "SELECT state FROM cases WHERE case_id = ?", arguments: [caseId]) ?? "{}", db)
             return ChangeOutcome(eventId: event.id, status: pending ? .pendingApproval : .applied, caseId: caseId,
                                  phase: state.phase, level: state.level)
         }
@@ -118,7 +117,7 @@ extension SQLiteCaseStore {
             throw StoreError.referralNotFound(referralId)
         }
         let parser = JSONParser(limits: JSONLimits(maxBytes: 16 << 20))
-        let message = try parser.parse(row["message"] as String).decode(Referral.self)
+        let message = try projector.vault.decode(Referral.self, text: row["message"], db, as: .shape)
         let recommendation = try (row["decision"] as String?).map { try parser.parse($0).decode(Decision.self).level }
         try record(EventBody.change(.referralMoved(referralId: referralId, from: from, receivedAt: receivedAt, consent: message.consent,
                                                     recommendation: recommendation, by: actor, at: at, rationale: rationale)),

@@ -24,11 +24,11 @@ extension SQLiteCaseStore {
                 total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE awaiting_decision = 1") ?? rows.count
             }
             let items = try rows.map { row in
-                let message = try JSONParser().parse(row["message"] as String).value()
+                let message = try self.projector.vault.open(text: row["message"], db, as: .display).value
                 let nextDue = (row["next_due"] as String?).flatMap { CalendarDate($0) }
                 let recommendation: String? = row["recommendation"]
                 let phase: String = row["phase"]
-                let state = try Projector.decodeState(row["state"])
+                let state = try self.projector.decodeState(row["state"], db)
                 var item = QueueItem(
                     caseId: row["case_id"], referralId: row["latest_referral"],
                     receivedAt: try StoredValues.timestamp(row, "received_at", table: "cases", id: row["case_id"]),
@@ -63,17 +63,24 @@ extension SQLiteCaseStore {
             guard let row = try Row.fetchOne(db, sql: "SELECT state, pending_event FROM cases WHERE case_id = ?", arguments: [caseId]) else {
                 throw StoreError.caseNotFound(caseId)
             }
-            let state = try Projector.decodeState(row["state"])
+            let vault = self.projector.vault
+            let erasure = try Row.fetchOne(db, sql: "SELECT event_id, erased_at, rule FROM erasures WHERE case_id = ?", arguments: [caseId])
+            let state = try self.projector.decodeState(row["state"], db, as: erasure == nil ? .display : .shape)
             let definition = versions.definition(of: state)
             let breached = Set(try String.fetchAll(db, sql: "SELECT clock FROM clocks WHERE case_id = ? AND breached = 1", arguments: [caseId]))
             let referrals = try Row.fetchAll(db, sql: "SELECT * FROM referrals WHERE case_id = ? ORDER BY received_at", arguments: [caseId]).map { row in
                 ReferralView(referralId: row["referral_id"], partnerId: row["partner_id"], messageId: row["message_id"],
                              receivedAt: try StoredValues.timestamp(row, "received_at", table: "referrals", id: row["referral_id"]),
                              reReferral: row["re_referral"], previousReferralId: row["previous_referral"],
-                             message: try JSONParser().parse(row["message"] as String).value(),
+                             message: try vault.open(text: row["message"], db, as: .display).value,
                              decision: try (row["decision"] as String?).map { try JSONParser().parse($0).decode(Decision.self) })
             }
-            let events = try EventLog.events(of: caseId, db).map(Self.view)
+            // After an erasure the events' free text is gone: shown as null, never as stand-ins.
+            let events = try EventLog.events(of: caseId, vault, db, as: erasure == nil ? .display : .shape).map { event in
+                var view = try Self.view(event)
+                if erasure != nil { view.detail = PersonalFields.blankingFreeText(view.detail) }
+                return view
+            }
             let clocks = state.clocks.map { clock in
                 ClockView(clock: clock.clock, title: definition.clocks.first { $0.id == clock.clock }?.title ?? clock.clock,
                           from: clock.from, due: clock.due, overdue: clock.due < today, breached: clock.breached || breached.contains(clock.clock))
@@ -87,6 +94,10 @@ extension SQLiteCaseStore {
             record.lead = state.lead
             record.coWorker = state.coWorker
             record.migrationReview = state.migrationReview
+            if let erasure {
+                record.erasure = CaseErasure(eventId: erasure["event_id"], erasedAt: try StoredValues.timestamp(erasure, "erased_at", table: "erasures", id: caseId),
+                                             rule: erasure["rule"])
+            }
             return record
         }
     }
@@ -104,6 +115,8 @@ extension SQLiteCaseStore {
                 "referralId": .string(routed.referralId), "level": .string(routed.decision.level),
                 "rules": .array(routed.decision.rules.map(JSONValue.string)),
             ])
+        } else if case .erasure(let erasure) = event.body {
+            detail = try JSONValueEncoder().encode(erasure)
         } else {
             detail = try JSONValueEncoder().encode(event.body.change)
         }
@@ -116,7 +129,7 @@ extension SQLiteCaseStore {
     public func approvals() async throws -> [ApprovalItem] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT case_id, state, pending_event FROM cases WHERE pending_event IS NOT NULL ORDER BY updated_at").compactMap { row in
-                let state = try Projector.decodeState(row["state"])
+                let state = try self.projector.decodeState(row["state"], db)
                 return state.pending.map { ApprovalItem(id: row["pending_event"], caseId: row["case_id"], change: $0) }
             }
         }

@@ -109,7 +109,7 @@ extension SQLiteCaseStore {
             }
             // The approval may have been decided by another manager between lookup and write.
             if let expectPending, (row["pending_event"] as String?) != expectPending { throw StoreError.approvalNotFound(expectPending) }
-            let state = try Projector.decodeState(row["state"])
+            let state = try self.projector.decodeState(row["state"], db)
             let (event, transition) = try self.record(EventBody.change(try makeEvent(state)), caseId: caseId, actor: actor, at: at, db)
             // An approved unlink gives the referral its case in the same transaction.
             try self.completeUnlinks(transition, from: caseId, rationale: state.pending?.rationale ?? "", actor: actor, at: at, db)

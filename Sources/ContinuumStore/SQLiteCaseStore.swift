@@ -9,7 +9,7 @@ import GRDB
 /// (``GroupCommit``); reads run concurrently.
 ///
 /// ```swift
-/// let store = try SQLiteCaseStore(path: "data/continuum.sqlite", pathway: surrey)
+/// let store = try SQLiteCaseStore(path: "data/continuum.sqlite", pathway: surrey, masterKey: try MasterKey.load(from: "data/master.key"))
 /// let answer = try await store.submit(referral, partnerId: "surrey-police", actor: actor, receivedAt: now)
 /// ```
 public final class SQLiteCaseStore: CaseStore {
@@ -26,16 +26,22 @@ public final class SQLiteCaseStore: CaseStore {
     /// - Parameter upgrading: told, before it starts, when a migration must replay the log (a
     ///   database written by an earlier version): that takes minutes on a large log.
     /// Opens the store with a single pathway version.
-    public convenience init(path: String, pathway: VerifiedPathway, upgrading: (String) -> Void = { _ in }) throws(StoreError) {
-        try self.init(path: path, pathways: PathwaySet(single: pathway), upgrading: upgrading)
+    public convenience init(path: String, pathway: VerifiedPathway, masterKey: MasterKey?, upgrading: (String) -> Void = { _ in }) throws(StoreError) {
+        try self.init(path: path, pathways: PathwaySet(single: pathway), masterKey: masterKey, upgrading: upgrading)
     }
 
+    /// - Parameter masterKey: unlocks the personal data (issue 20). Without it the store opens
+    ///   *locked*: what needs no personal data works (indicators, `audit verify`, tokens), the
+    ///   rest throws ``StoreError/masterKeyRequired(_:)``; a database still holding personal
+    ///   data in the clear stays so until it is opened with a key.
     /// - Throws: ``StoreError/pathwayVersionMissing(_:loaded:)`` when a case is on a version
-    ///   `pathways` lacks (a migrated database opened without the new version's file).
-    public init(path: String, pathways: PathwaySet, upgrading: (String) -> Void = { _ in }) throws(StoreError) {
+    ///   `pathways` lacks (a migrated database opened without the new version's file);
+    ///   ``StoreError/wrongMasterKey(expected:given:)`` for another database's key.
+    public init(path: String, pathways: PathwaySet, masterKey: MasterKey?, upgrading: (String) -> Void = { _ in }) throws(StoreError) {
         self.path = path
         self.pathways = pathways
-        projector = Projector(versions: pathways)
+        let vault = PersonalDataVault(master: masterKey)
+        projector = Projector(versions: pathways, vault: vault)
         let folder = (path as NSString).deletingLastPathComponent
         do {
             // Children's personal data: the folder we create is the owner's alone (0700), and the
@@ -57,10 +63,17 @@ public final class SQLiteCaseStore: CaseStore {
             configuration.busyMode = .timeout(10)
             configuration.prepareDatabase { db in
                 // FULL: a commit returns only after the WAL is fsynced (durability before any 2xx).
-                try db.execute(sql: "PRAGMA synchronous = FULL")
+                // secure_delete: a deleted row's bytes are zeroed, so a destroyed data key (an
+                // erasure) leaves nothing in the file's free pages; temp_store: sorts stay in memory.
+                try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY")
             }
             pool = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator().migrate(pool)
+            try pool.write { db in try vault.unlock(db) }
+            let projector = self.projector
+            if masterKey != nil, try pool.read(PersonalDataUpgrade.isPending) {
+                try PersonalDataUpgrade.run(pool, projector: projector, upgrading: upgrading)
+            }
             let stale = try pool.read { db -> (stale: Bool, events: Int) in
                 guard try Schema.projectionsStale(db) else { return (false, 0) }
                 return (true, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0)
@@ -70,7 +83,6 @@ public final class SQLiteCaseStore: CaseStore {
                     upgrading("the database was written by an earlier version: replaying its \(stale.events) events into new projections "
                               + "(once; about 10 minutes per million referrals)")
                 }
-                let projector = self.projector
                 try pool.write { db in
                     _ = try projector.rebuild(db)
                     try Schema.markProjectionsCurrent(db)
@@ -118,7 +130,9 @@ public final class SQLiteCaseStore: CaseStore {
     /// Appends an event and applies it to the projections, in the caller's transaction.
     @discardableResult
     func record(_ body: EventBody, caseId: String, actor: Actor, at: Timestamp, _ db: Database) throws -> (EventRecord, CaseTransition) {
-        let encoded = try EncodedBody(body)
+        // A token or an erasure holds no personal data; a case's event is sealed under its key.
+        let key: DataKey? = body.caseEvent == nil ? nil : try projector.vault.key(for: caseId, db)
+        let encoded = try EncodedBody(body, sealedWith: key, vault: projector.vault)
         let event = try EventLog.append(encoded, caseId: caseId, actor: actor, at: at, db)
         let transition = try projector.apply(event, encoded, db)
         return (event, transition)
@@ -137,6 +151,16 @@ public final class SQLiteCaseStore: CaseStore {
         try await read { db in
             var report = try EventLog.verify(db)
             (report.accessEntries, report.accessLastHash) = try AccessLog.verify(db)
+            // The encryption upgrade's record: the old chain's head it verified, and where the
+            // new chain stood when it finished, must both still be in the log.
+            for anchor in try Row.fetchAll(db, sql: "SELECT events, legacy_head, head FROM chain_anchors") {
+                let sequence: Int64 = anchor["events"]
+                guard sequence > 0 else { continue }
+                let row = try Row.fetchOne(db, sql: "SELECT hash, legacy_hash FROM events WHERE sequence = ?", arguments: [sequence])
+                guard row?["hash"] == anchor["head"] as String, row?["legacy_hash"] == anchor["legacy_head"] as String else {
+                    throw StoreError.chainBroken(sequence: sequence, reason: "it does not match the record the encryption upgrade kept of the chain (chain_anchors)")
+                }
+            }
             return report
         }
     }

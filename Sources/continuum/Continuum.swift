@@ -12,11 +12,12 @@ struct Continuum: AsyncParsableCommand {
 
             Exit codes: 0 success, 64 usage error, 65 invalid data (referral or pathway), \
             66 input file missing or unreadable, 69 service or database unavailable, \
-            70 event log check failed, 73 cannot write output, 77 not permitted (token refused).
+            70 event log check failed, 73 cannot write output, 77 not permitted (token refused), \
+            78 master key missing or not this database's.
             """,
         version: "0.1.0",
         subcommands: [CheckCommand.self, RouteCommand.self, GraphCommand.self, ServeCommand.self, TokenCommand.self,
                       AuditCommand.self, RebuildCommand.self, TriageCommand.self, SimulateCommand.self,
-                      LoadTestCommand.self, ReportCommand.self, PathwayCommand.self, SarCommand.self, RetentionCommand.self]
+                      LoadTestCommand.self, ReportCommand.self, PathwayCommand.self, SarCommand.self, RetentionCommand.self, KeysCommand.self]
     )
 }

@@ -1,3 +1,4 @@
+import ContinuumTesting
 import Foundation
 
 /// Runs the built `continuum` executable and captures what a script would see.
@@ -28,7 +29,7 @@ struct CommandRunner {
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = root
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(["CONTINUUM_MASTER_KEY_FILE": TestFixtures.masterKeyPath]) { $1 }.merging(environment) { $1 }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err

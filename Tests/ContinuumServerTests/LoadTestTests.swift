@@ -39,7 +39,7 @@ struct LoadTestTests {
         #expect(submit["statuses"]?["201"] == .integer(120), "\(String(describing: submit["statuses"]))")
         #expect(report["operations"]?.items.contains { $0["operation"]?.stringValue == "transition" } == true)
         // Every acknowledged referral is in the database, once.
-        let store = try SQLiteCaseStore(path: database, pathway: try TestFixtures.surrey())
+        let store = try SQLiteCaseStore(path: database, pathway: try TestFixtures.surrey(), masterKey: TestFixtures.masterKey)
         let rebuilt = try await store.rebuild()
         #expect(rebuilt.referrals == 120)
         #expect(try await store.verifyChain().events > 240)

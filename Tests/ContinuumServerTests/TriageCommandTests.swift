@@ -1,4 +1,6 @@
+import ContinuumCore
 import ContinuumJSON
+import ContinuumStore
 import ContinuumTesting
 import Foundation
 import Testing
@@ -50,6 +52,29 @@ struct TriageCommandTests {
                 #expect(shown.stdout.contains(text), "missing \(text)")
             }
             #expect(try await Self.triage(server, ["show", "C-NOSUCHCASE"]).status == 65)
+        }
+    }
+
+    @Test("an erased case: the API gives erasure and nulls for the personal data; triage show says so")
+    func erased() async throws {
+        try await TestServer.with { server in
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("E-1"))))
+            let decided = try await server.post("/v1/cases/\(caseId)/decisions", token: server.manager,
+                                                json: .object(["accept": .bool(true), "rationale": .string("Agreed at the front door")]))
+            #expect(decided.status == 201, "\(decided.json?.serialized() ?? "")")
+            let closed = try await server.post("/v1/cases/\(caseId)/transitions", token: server.manager,
+                                               json: .object(["kind": .string("close"), "reason": .string("RC7"), "rationale": .string("Support ended well")]))
+            #expect(closed.status == 201, "\(closed.text)")
+            let erased = try await server.store.applyRetention(asOf: try #require(CalendarDate("2034-01-01")), actor: Actor(id: "T-ADMIN", role: .admin),
+                                                               at: TestFixtures.at("2034-01-01T09:00:00Z"))
+            #expect(erased.events.count == 1)
+            let record = try await server.get("/v1/cases/\(caseId)", token: server.practitioner)
+            #expect(record.status == 200 && record.json?.lookup("erasure.rule")?.stringValue == "6 years after closure")
+            #expect(record.json?.lookup("referrals.0.message.child.givenName") == .null && record.json?.lookup("referrals.0.message.summary") == .null)
+            #expect(record.json?.lookup("referrals.0.message.referrer.agency") == .string("Surrey Police") && record.json?.lookup("level") == .string("targeted-support"))
+            let shown = try await Self.triage(server, ["show", caseId])
+            #expect(shown.status == 0 && shown.stdout.contains("Personal data erased under the retention schedule") && !shown.stdout.contains("Agreed at the front door"),
+                    "\(shown.stdout)\(shown.stderr)")
         }
     }
 

@@ -64,7 +64,8 @@ struct CheckpointTests {
             var previous = EventRecord.genesisHash
             for row in try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY sequence") {
                 var body: String = row["body"]
-                if (row["sequence"] as Int64) == 8 { body = body.replacingOccurrences(of: "Agree", with: "Disagree") }
+                // The decision's level (in the clear: its rationale is sealed).
+                if (row["sequence"] as Int64) == 8 { body = body.replacingOccurrences(of: "\"level\":\"", with: "\"level\":\"x") }
                 let actor = Actor(id: row["actor_id"], role: try #require(Role(rawValue: row["actor_role"] as String)))
                 let text = EventRecord.canonicalText(sequence: row["sequence"], caseId: row["case_id"], actor: actor,
                                                      at: try #require(Timestamp(rfc3339: row["at"] as String)), body: body)
@@ -90,7 +91,7 @@ struct CheckpointTests {
     func projectionsAndTokens() async throws {
         let fixture = try await Self.logged()
         try Self.execute(fixture.path, "UPDATE cases SET level = 'looked-after' WHERE level IS NOT NULL")
-        try Self.execute(fixture.path, "UPDATE referrals SET message = replace(message, 'Child', 'Other')")
+        try Self.execute(fixture.path, "UPDATE referrals SET message = message || ' '")
         try Self.execute(fixture.path, "UPDATE tokens SET role = 'manager', partner_id = NULL")
         try Self.execute(fixture.path, "INSERT INTO tokens (token_id, secret_hash, role, created_at) VALUES ('T-INJECTED', 'x', 'admin', '2027-01-01T00:00:00Z')")
         let problems = try await fixture.store.problemsAgainstReplay()

@@ -83,10 +83,10 @@ struct EventLogTests {
             """)
         try #require(status == 0, "sqlite3 is needed for this test")
         var notices: [String] = []
-        let reopened = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway) { notices.append($0) }
+        let reopened = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway, masterKey: TestFixtures.masterKey) { notices.append($0) }
         #expect(notices.count == 1 && notices.first?.contains("replaying its 15 events") == true, "\(notices)")
         // Opened again, up to date: nothing to say.
-        _ = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway) { notices.append($0) }
+        _ = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway, masterKey: TestFixtures.masterKey) { notices.append($0) }
         #expect(notices.count == 1)
         let after = try await reopened.indicators(from: period.from, to: period.to, targets: IndicatorTargets())
         #expect(after.json.serialized() == before.json.serialized())
@@ -142,7 +142,7 @@ struct EventLogTests {
             DELETE FROM grdb_migrations WHERE identifier = 'v3-queue-order';
             """)
         try #require(status == 0, "sqlite3 is needed for this test")
-        let reopened = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway)
+        let reopened = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway, masterKey: TestFixtures.masterKey)
         #expect(try !sorts())
         #expect(try sqlite(fixture.path, "SELECT name FROM sqlite_master WHERE name = 'cases_queue'").output.isEmpty)
         _ = try await reopened.rebuild()

@@ -246,7 +246,7 @@ struct IdentityMatchingTests {
         }
         #expect(try await fixture.store.verifyChain().events == 6)
         var notices: [String] = []
-        let reopened = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway) { notices.append($0) }
+        let reopened = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway, masterKey: TestFixtures.masterKey) { notices.append($0) }
         #expect(notices.count == 1 && notices.first?.contains("replaying its 6 events") == true, "\(notices)")
         #expect(try await reopened.verifyChain().events == 6)
         let status = try await reopened.referralStatus(second.referralId)

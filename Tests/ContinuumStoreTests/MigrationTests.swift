@@ -22,7 +22,7 @@ struct MigrationTests {
         }
         try queue.close()
         var told: [String] = []
-        let reopened = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway) { told.append($0) }
+        let reopened = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway, masterKey: TestFixtures.masterKey) { told.append($0) }
         #expect(told.count == 1 && told.first?.contains("replaying its 2 events") == true)
         let record = try await reopened.caseRecord(answer.caseId, today: UKTime.londonDate(of: StoreFixture.start))
         #expect(record.phase == .awaitingDecision)
@@ -33,7 +33,7 @@ struct MigrationTests {
         #expect(asked == 0 && version == 5)
         // Opening again replays nothing.
         told = []
-        _ = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway) { told.append($0) }
+        _ = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway, masterKey: TestFixtures.masterKey) { told.append($0) }
         #expect(told.isEmpty)
     }
 }

@@ -19,7 +19,7 @@ struct PathwayMigrationTests {
     init() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-migration-\(UUID().uuidString)")
         store = try SQLiteCaseStore(path: folder.appendingPathComponent("continuum.sqlite").path,
-                                    pathways: try PathwaySet([try TestFixtures.surrey(), try TestFixtures.familiesFirst()]))
+                                    pathways: try PathwaySet([try TestFixtures.surrey(), try TestFixtures.familiesFirst()]), masterKey: TestFixtures.masterKey)
     }
 
     func submit(_ id: String, child: Int, consent: String = "given", at: Timestamp = StoreFixture.start) async throws -> Submission {
@@ -142,7 +142,7 @@ struct PathwayMigrationTests {
         _ = try await opened("M-1", child: 300, at: "child-in-need")
         _ = try await store.migrate(try TestFixtures.familiesFirstMapping(), dryRun: false, actor: migrator, at: Self.changeDay)
         #expect(throws: StoreError.pathwayVersionMissing("surrey-families-first@2027-04", loaded: ["surrey@2026-11"])) {
-            try SQLiteCaseStore(path: store.path, pathway: try TestFixtures.surrey())
+            try SQLiteCaseStore(path: store.path, pathway: try TestFixtures.surrey(), masterKey: TestFixtures.masterKey)
         }
     }
 
@@ -175,7 +175,7 @@ struct PathwayMigrationTests {
         for index in renamed.clocks.indices where renamed.clocks[index].id == "assessment" { renamed.clocks[index].id = "family-help-assessment" }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-indicators-\(UUID().uuidString)")
         let store = try SQLiteCaseStore(path: folder.appendingPathComponent("continuum.sqlite").path,
-                                        pathways: try PathwaySet([try TestFixtures.surrey(), try VerifiedPathway(renamed)]))
+                                        pathways: try PathwaySet([try TestFixtures.surrey(), try VerifiedPathway(renamed)]), masterKey: TestFixtures.masterKey)
         for (id, child, received, level, completed) in [("I-1", 500, "2027-03-01T10:00:00Z", "child-in-need", "2027-03-10"),
                                                        ("I-2", 501, "2027-04-05T10:00:00Z", "family-help-cin", "2027-04-12")] {
             let at = TestFixtures.at(received)

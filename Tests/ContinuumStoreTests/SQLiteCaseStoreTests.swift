@@ -34,7 +34,7 @@ struct SQLiteCaseStoreTests {
         #expect(try mode(fixture.path + "-wal") == 0o600)
         #expect(try mode((fixture.path as NSString).deletingLastPathComponent) == 0o700)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: fixture.path)
-        _ = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway)
+        _ = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway, masterKey: TestFixtures.masterKey)
         #expect(try mode(fixture.path) == 0o600)
     }
 

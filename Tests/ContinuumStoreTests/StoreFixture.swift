@@ -20,7 +20,7 @@ struct StoreFixture {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-store-\(UUID().uuidString)")
         path = folder.appendingPathComponent("continuum.sqlite").path
         pathway = try TestFixtures.surrey()
-        store = try SQLiteCaseStore(path: path, pathway: pathway)
+        store = try SQLiteCaseStore(path: path, pathway: pathway, masterKey: TestFixtures.masterKey)
     }
 
     /// A referral decoded as the server would, from a JSON tree.

@@ -26,7 +26,7 @@ public final class ServerProcess: @unchecked Sendable {
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = TestFixtures.root
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(["CONTINUUM_MASTER_KEY_FILE": TestFixtures.masterKeyPath]) { $1 }.merging(environment) { $1 }
         process.standardInput = FileHandle.nullDevice
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -56,6 +56,7 @@ public final class ServerProcess: @unchecked Sendable {
         process.executableURL = executable
         process.arguments = ["serve", "--port", "0"] + arguments
         process.currentDirectoryURL = TestFixtures.root
+        process.environment = ProcessInfo.processInfo.environment.merging(["CONTINUUM_MASTER_KEY_FILE": TestFixtures.masterKeyPath]) { $1 }
         let out = Pipe()
         process.standardOutput = out
         _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)

@@ -1,5 +1,6 @@
 import ContinuumCore
 import ContinuumJSON
+import ContinuumStore
 import Foundation
 import Synchronization
 
@@ -11,6 +12,17 @@ public enum TestFixtures {
     public static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
 
     public static func read(_ path: String) throws -> [UInt8] { Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
+
+    /// The master key every test store of this run is opened with (issue 20).
+    public static let masterKey = MasterKey.generate()
+
+    /// The same key in a file (mode 0600), for the `continuum` processes tests start: their
+    /// runners pass it as `CONTINUUM_MASTER_KEY_FILE`.
+    public static let masterKeyPath: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-test-master-\(UUID().uuidString).key").path
+        do { try masterKey.write(to: path) } catch { preconditionFailure("cannot write the test master key: \(error)") }
+        return path
+    }()
 
     public static func surrey() throws -> VerifiedPathway {
         try VerifiedPathway(PathwayLoader().load(path: path("Pathways/surrey.json"), read: read))

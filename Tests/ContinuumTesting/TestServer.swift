@@ -55,7 +55,7 @@ public final class TestServer: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let pathways = try versions?() ?? PathwaySet(single: try TestFixtures.surrey())
-        let store = try SQLiteCaseStore(path: folder.appendingPathComponent("continuum.sqlite").path, pathways: pathways)
+        let store = try SQLiteCaseStore(path: folder.appendingPathComponent("continuum.sqlite").path, pathways: pathways, masterKey: TestFixtures.masterKey)
         let clock = TestClock(start)
         var tokens: [String] = []
         for (role, partner) in [(Role.partner, "partner-a"), (.partner, "partner-b"), (.practitioner, nil), (.manager, nil), (.planner, nil), (.admin, nil)] {

@@ -94,7 +94,10 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
             }
         case .invalidCommand(let problem):
             APIProblem.badRequest("Invalid request", [.init(path: Self.jsonPath(problem.field), message: problem.description)])
-        case .database, .chainBroken, .projectionBroken, .pathwayVersionMissing, .accessLogBroken:
+        case .personalDataErased:
+            APIProblem(.conflict, title: "Personal data erased", detail: error.description)
+        case .database, .chainBroken, .projectionBroken, .pathwayVersionMissing, .accessLogBroken, .masterKeyRequired, .wrongMasterKey,
+             .keyRotationUnfinished, .keyDamaged:
             APIProblem(.serviceUnavailable, title: "Store unavailable", detail: "the record store cannot complete the request; try again shortly")
         }
     }

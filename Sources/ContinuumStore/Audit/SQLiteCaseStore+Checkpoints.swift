@@ -36,8 +36,13 @@ extension SQLiteCaseStore {
                         + (count == 0 ? "the whole log was deleted" : "events were cut from its end")]
             }
             if checkpoint.events > 0 {
-                let hash = try String.fetchOne(db, sql: "SELECT hash FROM events WHERE sequence = ?", arguments: [checkpoint.events])
-                guard hash == checkpoint.lastHash else {
+                let row = try Row.fetchOne(db, sql: "SELECT hash, legacy_hash FROM events WHERE sequence = ?", arguments: [checkpoint.events])
+                // A checkpoint signed before the encryption upgrade (issue 20) holds the hash the
+                // event had then: the upgrade verified the whole chain, kept each old hash, and
+                // recorded the old and new heads (chain_anchors) before hashing the sealed texts.
+                let anchored = try Int64.fetchOne(db, sql: "SELECT MAX(events) FROM chain_anchors") ?? 0
+                let legacy = checkpoint.events <= anchored && (row?["legacy_hash"] as String?) == checkpoint.lastHash
+                guard (row?["hash"] as String?) == checkpoint.lastHash || legacy else {
                     return ["event E\(checkpoint.events) does not have the hash the checkpoint of \(checkpoint.at) signed: the log was rewritten and its hashes recomputed"]
                 }
             }
@@ -67,7 +72,7 @@ extension SQLiteCaseStore {
         } catch let error as DatabaseError {
             throw StoreError.database(path: path, message: "cannot copy the database to replay it: \(Self.explain(error))")
         }
-        let replayed = try SQLiteCaseStore(path: copy, pathways: pathways)
+        let replayed = try SQLiteCaseStore(path: copy, pathways: pathways, masterKey: projector.vault.master)
         _ = try await replayed.rebuild()
         let queue = try DatabaseQueue(path: copy)
         let live = path

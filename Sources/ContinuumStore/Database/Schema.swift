@@ -143,6 +143,23 @@ enum Schema {
                 CREATE INDEX access_log_case ON access_log(case_id, sequence);
                 """)
         }
+        // Personal data encrypted at rest (issue 20): the wrapped data keys, which master key
+        // wraps them, the erasures (a projection), and the old hashes of events the upgrade
+        // re-sealed. The encrypting itself is application code (it needs the master key), so a
+        // database with personal data in the clear is marked for it here and encrypted when it
+        // is next opened with a key (``PersonalDataUpgrade``).
+        migrator.registerMigration("v8-encryption") { db in
+            try db.execute(sql: """
+                CREATE TABLE key_store (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE data_keys (key_id TEXT PRIMARY KEY, wrapped TEXT NOT NULL, master_id TEXT NOT NULL);
+                CREATE INDEX data_keys_master ON data_keys(master_id);
+                CREATE TABLE IF NOT EXISTS erasures (case_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, erased_at TEXT NOT NULL, rule TEXT NOT NULL);
+                ALTER TABLE events ADD COLUMN legacy_hash TEXT;
+                CREATE TABLE chain_anchors (at TEXT NOT NULL, events INTEGER NOT NULL, legacy_head TEXT NOT NULL, head TEXT NOT NULL);
+                INSERT INTO key_store (name, value)
+                    SELECT 'encrypt_pending', 'v8' WHERE EXISTS (SELECT 1 FROM events WHERE type NOT IN ('token-created', 'token-revoked'));
+                """)
+        }
         return migrator
     }
 
@@ -160,13 +177,14 @@ enum Schema {
     }
 
     /// Every projection table: all of them are recreated from the log by `continuum rebuild`.
-    static let projectionTables = ["cases", "referrals", "child_keys", "clocks"] + IndicatorFactTable.tables + IdentityTables.tables
+    static let projectionTables = ["cases", "referrals", "child_keys", "clocks"] + IndicatorFactTable.tables + IdentityTables.tables + ["erasures"]
 
     static func createProjections(_ db: Database) throws {
         try createCaseProjections(db)
         try IndicatorFactTable.create(db)
         try createQueueOrderIndex(db)
         try IdentityTables.create(db)
+        try db.execute(sql: "CREATE TABLE erasures (case_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, erased_at TEXT NOT NULL, rule TEXT NOT NULL)")
     }
 
     /// The queue's order as an index, so `GET /v1/queue?limit=N` reads N entries: with v1's

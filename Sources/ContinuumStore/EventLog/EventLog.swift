@@ -20,17 +20,19 @@ enum EventLog {
     }
 
     /// A case's events, oldest first.
-    static func events(of caseId: String, _ db: Database) throws -> [EventRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM events WHERE case_id = ? ORDER BY sequence", arguments: [caseId]).map(decode)
+    static func events(of caseId: String, _ vault: PersonalDataVault, _ db: Database, as reading: PersonalDataVault.Reading = .shape) throws -> [EventRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM events WHERE case_id = ? ORDER BY sequence", arguments: [caseId]).map { try decode($0, vault, db, as: reading) }
     }
 
     /// Reads a stored row back into an event; a row that does not parse is a broken log.
-    static func decode(_ row: Row) throws -> EventRecord {
-        try decodeWithBody(row).event
+    static func decode(_ row: Row, _ vault: PersonalDataVault, _ db: Database, as reading: PersonalDataVault.Reading = .shape) throws -> EventRecord {
+        try decodeWithBody(row, vault, db, as: reading).event
     }
 
-    /// The event and its body as stored (text and parsed value), for the projector.
-    static func decodeWithBody(_ row: Row) throws -> (event: EventRecord, body: EncodedBody) {
+    /// The event and its body as stored (text and parsed value), for the projector: personal
+    /// values opened, or stand-ins where their key is gone (``PersonalDataVault/Reading``).
+    static func decodeWithBody(_ row: Row, _ vault: PersonalDataVault, _ db: Database,
+                               as reading: PersonalDataVault.Reading = .shape) throws -> (event: EventRecord, body: EncodedBody) {
         let sequence: Int64 = row["sequence"]
         let roleText: String = row["actor_role"]
         let atText: String = row["at"]
@@ -43,21 +45,33 @@ enum EventLog {
         }
         let body: EventBody
         let value: JSONValue
+        var missing = false
         do {
-            let document = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(bodyText)
-            body = try document.decode(EventBody.self)
+            let parser = JSONParser(limits: JSONLimits(maxBytes: 16 << 20))
+            let document = try parser.parse(bodyText)
             value = try document.value()
+            if PersonalFields.mayHoldSealed(bodyText) {
+                let opened = try vault.open(value, db, as: reading)
+                missing = opened.erased || vault.master == nil
+                body = try parser.parse(opened.value.serialized()).decode(EventBody.self)
+            } else {
+                body = try document.decode(EventBody.self)
+            }
+        } catch let error as StoreError {
+            throw error
         } catch {
             throw StoreError.chainBroken(sequence: sequence, reason: "body does not decode: \(error)")
         }
         let event = EventRecord(sequence: sequence, caseId: row["case_id"], actor: Actor(id: row["actor_id"], role: role), at: at,
                                 body: body, previousHash: row["previous_hash"], hash: row["hash"])
-        return (event, EncodedBody(stored: body, value: value, text: bodyText))
+        return (event, EncodedBody(stored: body, value: value, text: bodyText, personalDataMissing: missing))
     }
 
     /// Walks the whole log: sequence numbers without gaps, each entry's previous hash equal to
     /// the hash before it, and each hash recomputed from the stored text.
+    /// Needs no key: sealed values are checked as stored, and read as stand-ins for the type check.
     static func verify(_ db: Database) throws -> ChainReport {
+        let locked = PersonalDataVault(master: nil)
         var expected: Int64 = 1
         var previous = EventRecord.genesisHash
         let rows = try Row.fetchCursor(db, sql: "SELECT sequence, case_id, type, actor_id, actor_role, at, body, previous_hash, hash FROM events ORDER BY sequence")
@@ -81,7 +95,7 @@ enum EventLog {
             }
             // The one stored column the hash does not cover is the body's name, repeated for
             // queries: it must say what the hashed body says (issue 22).
-            guard let body = try? JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(row["body"] as String).decode(EventBody.self) else {
+            guard let body = try? locked.decode(EventBody.self, text: row["body"], db, as: .shape) else {
                 throw StoreError.chainBroken(sequence: sequence, reason: "its body does not decode as an event")
             }
             guard body.type == row["type"] as String else {

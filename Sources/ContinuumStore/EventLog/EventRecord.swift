@@ -54,6 +54,9 @@ public enum EventBody: Sendable {
     /// A token created or revoked (`token-created`, `token-revoked`): logged so that
     /// `audit verify --checkpoint` can check the tokens table against the log (issue 22).
     case token(TokenRecord)
+    /// A child's personal data erased under the retention schedule (`personal-data-erased`,
+    /// issue 20): the data keys of the child's cases were destroyed.
+    case erasure(ErasureRecord)
 
     /// The event's name in the log (and in the `type` column).
     public var type: String {
@@ -62,6 +65,7 @@ public enum EventBody: Sendable {
         case .routed: "routed"
         case .change(let change): change.name
         case .token(let token): token.revoked ? "token-revoked" : "token-created"
+        case .erasure: "personal-data-erased"
         }
     }
 
@@ -76,26 +80,27 @@ public enum EventBody: Sendable {
         case .referral(let referral): .referralReceived(at: referral.receivedAt, consent: referral.message.consent)
         case .routed(let routed): .routed(routed.decision)
         case .change(let change): change
-        case .token: nil
+        case .token, .erasure: nil
         }
     }
 }
 
 extension EventBody: Codable {
-    private enum CodingKeys: String, CodingKey, CaseIterable { case referral, routed, change, token }
+    private enum CodingKeys: String, CodingKey, CaseIterable { case referral, routed, change, token, erasure }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let present = CodingKeys.allCases.filter(container.contains)
         guard present.count == 1, let key = present.first else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "an event body has exactly one of referral, routed, change, token; found \(present.count)"))
+                                                    debugDescription: "an event body has exactly one of referral, routed, change, token, erasure; found \(present.count)"))
         }
         switch key {
         case .referral: self = .referral(try container.decode(ReceivedReferral.self, forKey: key))
         case .routed: self = .routed(try container.decode(RoutedReferral.self, forKey: key))
         case .change: self = .change(try container.decode(CaseEvent.self, forKey: key))
         case .token: self = .token(try container.decode(TokenRecord.self, forKey: key))
+        case .erasure: self = .erasure(try container.decode(ErasureRecord.self, forKey: key))
         }
     }
 
@@ -106,7 +111,28 @@ extension EventBody: Codable {
         case .routed(let value): try container.encode(value, forKey: .routed)
         case .change(let value): try container.encode(value, forKey: .change)
         case .token(let value): try container.encode(value, forKey: .token)
+        case .erasure(let value): try container.encode(value, forKey: .erasure)
         }
+    }
+}
+
+/// An erasure as the log keeps it: whose cases, and the rule that ended their keeping.
+public struct ErasureRecord: Sendable, Hashable, Codable {
+    /// The child's cases (one child may have several, joined by confirmed identity links).
+    public var caseIds: [String]
+    /// The level whose rule applied, and the rule (`6 years after closure`).
+    public var level: String
+    public var rule: String
+    /// The last day the record was to be kept, and the day the schedule was applied.
+    public var keptUntil: CalendarDate
+    public var asOf: CalendarDate
+
+    public init(caseIds: [String], level: String, rule: String, keptUntil: CalendarDate, asOf: CalendarDate) {
+        self.caseIds = caseIds
+        self.level = level
+        self.rule = rule
+        self.keptUntil = keptUntil
+        self.asOf = asOf
     }
 }
 

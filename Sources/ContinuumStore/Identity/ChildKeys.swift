@@ -10,6 +10,12 @@ enum ChildKeys {
     /// with the birth date), and the key of the first version (exact names with the date of
     /// birth), still written so that `linkedCases` of referrals logged before identity matching
     /// find what they found then.
+    /// Stored keyed (``PersonalDataVault/keyed(_:)``): HMAC-SHA-256 of these hashes.
+    static func keys(for child: Child, _ vault: PersonalDataVault) throws -> [String] {
+        try keys(for: child).map(vault.keyed)
+    }
+
+    /// The unkeyed forms: what `referral-received` events logged before issue 20 held.
     static func keys(for child: Child) -> [String] {
         var keys = ChildIdentity(child: child).candidateKeys.map { Hex.sha256(Array($0.utf8)) }
         if let date = child.dateOfBirth ?? child.expectedDateOfBirth {

@@ -32,13 +32,13 @@ enum ChildMatcher {
         "SELECT DISTINCT referral_id FROM child_keys WHERE key IN (\(IdentityTables.placeholders(keys))) LIMIT \(maximumCandidates)"
     }
 
-    static func match(_ child: Child, receivedAt: Timestamp, _ db: Database) throws -> ChildMatch {
-        let keys = ChildKeys.keys(for: child)
+    /// - Parameter keys: the child's keyed hashes (``ChildKeys/keys(for:_:)``).
+    static func match(_ keys: [String], child: Child, receivedAt: Timestamp, _ vault: PersonalDataVault, _ db: Database) throws -> ChildMatch {
         guard !keys.isEmpty else { return .none }
         let ids = try String.fetchAll(db.cachedStatement(sql: candidateSQL(keys: keys.count)), arguments: StatementArguments(keys))
         guard !ids.isEmpty else { return .none }
         let identity = ChildIdentity(child: child)
-        var records = try Record.fetch(ids, db)
+        var records = try Record.fetch(ids, vault, db)
         var same: [String] = []
         var possible: [String: [MatchReason]] = [:]
         for record in records.values {
@@ -53,7 +53,7 @@ enum ChildMatcher {
         // are different children make the NHS number itself uncertain: a person decides.
         let linked = try IdentityTables.linked(to: same, db).subtracting(same)
         if !linked.isEmpty {
-            for (id, record) in try Record.fetch(Array(linked), db) { records[id] = record }
+            for (id, record) in try Record.fetch(Array(linked), vault, db) { records[id] = record }
             same += linked.filter { records[$0] != nil }.sorted()
         }
         let distinctions = try IdentityTables.distinctions(of: same + possible.keys, db)
@@ -107,7 +107,8 @@ enum ChildMatcher {
             static func < (a: Order, b: Order) -> Bool { (a.receivedAt, a.row) < (b.receivedAt, b.row) }
         }
 
-        static func fetch(_ ids: [String], _ db: Database) throws -> [String: Record] {
+        /// The referrals' records; one whose child's personal data was erased is no candidate.
+        static func fetch(_ ids: [String], _ vault: PersonalDataVault, _ db: Database) throws -> [String: Record] {
             guard !ids.isEmpty else { return [:] }
             let rows = try Row.fetchAll(db, sql: """
                 SELECT r.rowid AS row, r.referral_id, r.case_id, r.received_at, r.message, c.phase FROM referrals r JOIN cases c ON c.case_id = r.case_id
@@ -120,8 +121,9 @@ enum ChildMatcher {
                 guard let at = Timestamp(rfc3339: received) else {
                     throw StoreError.projectionBroken(table: "referrals", sequence: 0, reason: "referral \(id) has received_at \"\(received)\"")
                 }
-                let message = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(row["message"] as String)
-                let child = try message.decode(Referral.self).child
+                let message = try vault.open(text: row["message"], db, as: .shape)
+                if message.erased { continue }
+                let child = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(message.value.serialized()).decode(Referral.self).child
                 let phase: String = row["phase"]
                 records[id] = Record(referralId: id, caseId: row["case_id"], receivedAt: at,
                                      caseEnded: phase == CaseState.Phase.closed.rawValue || phase == CaseState.Phase.merged.rawValue,

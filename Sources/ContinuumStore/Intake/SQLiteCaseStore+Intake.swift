@@ -7,34 +7,30 @@ extension SQLiteCaseStore {
     public func submit(_ referral: Referral, partnerId: String, actor: Actor, receivedAt: Timestamp) async throws -> Submission {
         // Planned here, on the request's own task, as for a child not seen before (most are):
         // the single writer then only checks the plan still holds, and inserts.
-        let message = try EncodedReferral(referral)
         let projector = self.projector
-        let planned = try SubmissionPlan(message, referralId: Identifier.referralId(), partnerId: partnerId, receivedAt: receivedAt,
-                                         match: .none, caseId: Identifier.caseId(), before: CaseState(), projector: projector)
+        let vault = projector.vault
+        let message = try EncodedReferral(referral, vault: vault)
+        let referralId = Identifier.referralId()
+        let key = try vault.newKey(for: referralId)
+        let planned = try SubmissionPlan(message, referralId: referralId, partnerId: partnerId, receivedAt: receivedAt,
+                                         match: .none, caseId: Identifier.caseId(), before: CaseState(), key: key, caseKey: nil, projector: projector)
         return try await write { db in
             if let replay = try Self.existing(partnerId: partnerId, messageId: referral.messageId, bodyHash: message.hash, db) { return replay }
-            let match = try ChildMatcher.match(referral.child, receivedAt: receivedAt, db)
+            let match = try ChildMatcher.match(message.keys, child: referral.child, receivedAt: receivedAt, vault, db)
             var plan = planned
             if match != planned.match {
                 // The child is known: plan again against the stored case it joins (if any).
-                let joined = try match.openCase.map { caseId in (caseId, try Self.state(of: caseId, db)) }
-                plan = try SubmissionPlan(message, referralId: planned.submission.referralId, partnerId: partnerId, receivedAt: receivedAt,
+                let joined = try match.openCase.map { caseId in (caseId, try projector.state(of: caseId, db), try vault.key(for: caseId, db)) }
+                plan = try SubmissionPlan(message, referralId: referralId, partnerId: partnerId, receivedAt: receivedAt,
                                           match: match, caseId: joined?.0 ?? planned.submission.caseId, before: joined?.1 ?? CaseState(),
-                                          projector: projector)
+                                          key: key, caseKey: joined?.2, projector: projector)
             }
+            try vault.insert(plan.key, db)
             for event in plan.events {
                 try self.record(event, actor: actor, at: receivedAt, db)
             }
             return plan.submission
         }
-    }
-
-    /// A case's stored state.
-    static func state(of caseId: String, _ db: Database) throws -> CaseState {
-        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM cases WHERE case_id = ?"), arguments: [caseId]) else {
-            throw StoreError.caseNotFound(caseId)
-        }
-        return try Projector.decodeState(text)
     }
 
     /// The stored answer for a repeat of (partner, messageId): the first answer when the body is
@@ -56,6 +52,7 @@ extension SQLiteCaseStore {
 
     public func referralStatus(_ referralId: String) async throws -> (status: ReferralStatus, partnerId: String) {
         let versions = self.pathways
+        let projector = self.projector
         return try await read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT r.referral_id, r.case_id, r.partner_id, r.message_id, r.received_at, r.decision, c.phase, c.level, c.state,
@@ -74,10 +71,10 @@ extension SQLiteCaseStore {
             }
             var outcome: ReferralStatus.Outcome?
             if phase == .closed {
-                let state = try Projector.decodeState(row["state"])
+                let state = try projector.decodeState(row["state"], db)
                 outcome = .init(level: state.level, levelTitle: nil, closureReason: state.closure)
             } else if !awaiting, let level = row["level"] as String? {
-                let state = try Projector.decodeState(row["state"])
+                let state = try projector.decodeState(row["state"], db)
                 outcome = .init(level: level, levelTitle: versions.definition(of: state).level(level)?.title, closureReason: nil)
             }
             let status_ = ReferralStatus(referralId: referralId, caseId: row["case_id"], messageId: row["message_id"],

@@ -10,11 +10,11 @@ struct EncodedReferral: Sendable {
     let hash: String
     let keys: [String]
 
-    init(_ referral: Referral) throws {
+    init(_ referral: Referral, vault: PersonalDataVault) throws {
         self.referral = referral
         text = try JSONValueEncoder().encode(referral).serialized()
         hash = Hex.sha256(Array(text.utf8))
-        keys = ChildKeys.keys(for: referral.child)
+        keys = try ChildKeys.keys(for: referral.child, vault)
     }
 }
 
@@ -22,20 +22,28 @@ struct EncodedReferral: Sendable {
 /// stores, and the projections take their columns (the message, the decision) from the value.
 struct EncodedBody: Sendable {
     let body: EventBody
+    /// As stored: personal values sealed (``PersonalFields``).
     let value: JSONValue
     let text: String
+    /// Read back from the log with some personal values not opened (their key destroyed by an
+    /// erasure): `body` holds stand-ins for them, which nothing may index or show.
+    let personalDataMissing: Bool
 
-    init(_ body: EventBody) throws {
+    /// - Parameter key: the data key of the case the event belongs to; nil for a body without
+    ///   personal data (a token, an erasure).
+    init(_ body: EventBody, sealedWith key: DataKey?, vault: PersonalDataVault) throws {
         self.body = body
-        value = try JSONValueEncoder().encode(body)
+        value = try vault.seal(try JSONValueEncoder().encode(body), with: key)
         text = value.serialized()
+        personalDataMissing = false
     }
 
     /// A body read back from the log: `text` as stored, `value` parsed from it.
-    init(stored body: EventBody, value: JSONValue, text: String) {
+    init(stored body: EventBody, value: JSONValue, text: String, personalDataMissing: Bool) {
         self.body = body
         self.value = value
         self.text = text
+        self.personalDataMissing = personalDataMissing
     }
 
     /// The referral message's canonical JSON (`referral-received`).
@@ -55,14 +63,15 @@ struct ProjectionStep: Sendable {
     /// Applies `event` to `before` through the pathway's state machine.
     /// - Throws: ``StoreError/refused(_:)`` when the pathway does not allow it.
     /// - Parameter machine: the state machine of the case's own pathway version (``Projector/machine(for:before:)``).
-    init(_ event: CaseEvent, after before: CaseState, machine: CaseStateMachine) throws {
+    init(_ event: CaseEvent, after before: CaseState, machine: CaseStateMachine, key: DataKey?, vault: PersonalDataVault) throws {
         do {
             transition = try machine.apply(event, to: before)
         } catch {
             throw StoreError.refused(error)
         }
         self.before = before
-        stateText = try JSONValueEncoder().encode(transition.state).serialized()
+        // A pending change carries its rationale: sealed like the event's.
+        stateText = try vault.seal(try JSONValueEncoder().encode(transition.state), with: key).serialized()
     }
 }
 
@@ -88,8 +97,15 @@ struct SubmissionPlan: Sendable {
     /// - Parameters:
     ///   - caseId: the open case the child joins, or a new case's id.
     ///   - before: that case's state (`CaseState()` for a new case).
+    /// The referral's own data key (new, stored in the transaction that appends the events):
+    /// its message is sealed under it, so a referral later moved to another child's case (an
+    /// unlink) is erased with that child, not with the case it arrived on.
+    let key: DataKey
+
+    /// - Parameter caseKey: the joined case's key (its state may hold a pending change's rationale).
     init(_ message: EncodedReferral, referralId: String, partnerId: String, receivedAt: Timestamp, match: ChildMatch,
-         caseId: String, before: CaseState, projector: Projector) throws {
+         caseId: String, before: CaseState, key: DataKey, caseKey: DataKey?, projector: Projector) throws {
+        let vault = projector.vault
         let referral = message.referral
         // A referral that opens a case is routed by the version in force the day it arrived; one
         // joining an open case by that case's version, whose levels are the ones it can decide.
@@ -97,10 +113,12 @@ struct SubmissionPlan: Sendable {
         let decision = route(referral, pathway: machine.pathway, receivedAt: receivedAt, reReferral: match.reReferral)
         let received = try EncodedBody(.referral(ReceivedReferral(
             referralId: referralId, partnerId: partnerId, receivedAt: receivedAt, bodyHash: message.hash, message: referral,
-            reReferral: match.reReferral, previousReferralId: match.previousReferral, childKeys: message.keys, identity: match.outcome)))
-        let routed = try EncodedBody(.routed(RoutedReferral(referralId: referralId, decision: decision)))
-        let first = try ProjectionStep(.referralReceived(at: receivedAt, consent: referral.consent), after: before, machine: machine)
-        let second = try ProjectionStep(.routed(decision), after: first.transition.state, machine: machine)
+            reReferral: match.reReferral, previousReferralId: match.previousReferral, childKeys: message.keys, identity: match.outcome)),
+            sealedWith: key, vault: vault)
+        let routed = try EncodedBody(.routed(RoutedReferral(referralId: referralId, decision: decision)), sealedWith: nil, vault: vault)
+        let first = try ProjectionStep(.referralReceived(at: receivedAt, consent: referral.consent), after: before, machine: machine, key: caseKey, vault: vault)
+        let second = try ProjectionStep(.routed(decision), after: first.transition.state, machine: machine, key: caseKey, vault: vault)
+        self.key = key
         self.match = match
         events = [PlannedEvent(caseId: caseId, body: received, step: first), PlannedEvent(caseId: caseId, body: routed, step: second)]
         submission = Submission(referralId: referralId, caseId: caseId, decision: decision, decisionText: routed.decisionText ?? "null",

@@ -18,7 +18,7 @@ extension SQLiteCaseStore {
             for (index, row) in rows.enumerated() {
                 if index > 0 && index % 1000 == 0 { progress(index, rows.count) }
                 let caseId: String = row["case_id"]
-                let state = try Projector.decodeState(row["state"])
+                let state = try self.projector.decodeState(row["state"], db)
                 guard state.pathway == mapping.mapping.from else { continue }
                 report.cases += 1
                 switch mapping.plan(state) {
@@ -62,7 +62,7 @@ extension SQLiteCaseStore {
             let rows = try Row.fetchAll(db, sql: "SELECT case_id, state FROM cases WHERE phase IN (?, ?) AND state LIKE '%\"migrationReview\"%' ORDER BY updated_at, case_id",
                                         arguments: [CaseState.Phase.open.rawValue, CaseState.Phase.awaitingDecision.rawValue])
             let items = try rows.compactMap { row -> MigrationReviewItem? in
-                let state = try Projector.decodeState(row["state"])
+                let state = try self.projector.decodeState(row["state"], db)
                 guard let review = state.migrationReview else { return nil }
                 return MigrationReviewItem(caseId: row["case_id"], pathway: state.pathway ?? "", phase: state.phase, level: state.level,
                                            consent: state.consent, review: review)
@@ -73,7 +73,7 @@ extension SQLiteCaseStore {
 
     public func migrateReviewed(caseId: String, _ command: MigrateCaseCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
         try await write { db in
-            let state = try Self.state(of: caseId, db)
+            let state = try self.projector.state(of: caseId, db)
             guard let review = state.migrationReview, let from = state.pathway else { throw StoreError.notUnderReview(caseId) }
             var level: LevelChange?
             if state.phase == .open, let current = state.level {
@@ -99,7 +99,7 @@ extension SQLiteCaseStore {
             WHERE c.case_id = ?
             """, arguments: [caseId]) else { return }
         let referralId: String = row["referral_id"]
-        let referral = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(row["message"] as String).decode(Referral.self)
+        let referral = try projector.vault.decode(Referral.self, text: row["message"], db)
         let receivedAt = try StoredValues.timestamp(row, "received_at", table: "referrals", id: referralId)
         let decision = route(referral, pathway: version, receivedAt: receivedAt, reReferral: row["re_referral"])
         try record(.routed(RoutedReferral(referralId: referralId, decision: decision)), caseId: caseId, actor: actor, at: at, db)

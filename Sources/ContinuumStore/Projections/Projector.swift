@@ -9,14 +9,17 @@ struct Projector: Sendable {
     let versions: PathwaySet
     /// One state machine per pathway version, by `id@version`.
     let machines: [String: CaseStateMachine]
+    /// Seals what the projections store and opens what they read (issue 20).
+    let vault: PersonalDataVault
 
     /// The projections this projector writes: raise it whenever a change alters what they hold,
     /// and every store rebuilds them from the log once, on its next start.
     /// 5: cases carry their pathway version, lead and co-worker (issue 15).
     static let version = 5
 
-    init(versions: PathwaySet) {
+    init(versions: PathwaySet, vault: PersonalDataVault) {
         self.versions = versions
+        self.vault = vault
         machines = Dictionary(versions.versions.map { ($0.definition.reference, CaseStateMachine(pathway: $0)) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -42,8 +45,9 @@ struct Projector: Sendable {
     }
 
     /// The step `event` makes from `before`, by the rules of the case's version.
-    func step(_ event: CaseEvent, after before: CaseState) throws -> ProjectionStep {
-        try ProjectionStep(event, after: before, machine: machine(for: event, before: before))
+    /// - Parameter key: the case's data key (a state with a pending change holds its rationale).
+    func step(_ event: CaseEvent, after before: CaseState, key: DataKey?) throws -> ProjectionStep {
+        try ProjectionStep(event, after: before, machine: machine(for: event, before: before), key: key, vault: vault)
     }
 
     /// Applies one logged event: reads its case's state, works out the step through the state
@@ -55,7 +59,12 @@ struct Projector: Sendable {
             throw StoreError.chainBroken(sequence: event.sequence, reason: "the event has no content")
         }
         let stored = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM cases WHERE case_id = ?"), arguments: [event.caseId])
-        let step = try self.step(caseEvent, after: try stored.map(Self.decodeState) ?? CaseState())
+        // A state with a pending change is sealed under the case's key; one whose key an
+        // erasure destroyed is stored with stand-ins (the case is closed, and stays so).
+        // Never made here: a rebuild replays an erased case before its erasure, and a key made
+        // then would be a new one under the old id (record() makes keys for live writes).
+        let key = body.personalDataMissing ? nil : try vault.stored(event.caseId, db).map { DataKey(keyId: event.caseId, key: $0) }
+        let step = try self.step(caseEvent, after: try stored.map { try decodeState($0, db, as: .shape) } ?? CaseState(), key: key)
         try project(event, body, step, db)
         return step.transition
     }
@@ -95,9 +104,9 @@ struct Projector: Sendable {
                                          referral.bodyHash, referral.receivedAt.description, referral.reReferral,
                                          referral.previousReferralId, message, event.sequence])
             // The keys come from the message, not the event: a rebuild indexes every referral
-            // under the keys this version matches on.
+            // under the keys this version matches on. An erased child is never matched again.
             let keyStatement = try db.cachedStatement(sql: "INSERT INTO child_keys (key, referral_id, case_id, received_at) VALUES (?, ?, ?, ?)")
-            for key in ChildKeys.keys(for: referral.message.child) {
+            for key in body.personalDataMissing ? [] : try ChildKeys.keys(for: referral.message.child, vault) {
                 try keyStatement.execute(arguments: [key, referral.referralId, event.caseId, referral.receivedAt.description])
             }
             if let identity = referral.identity {
@@ -150,7 +159,7 @@ struct Projector: Sendable {
             INSERT OR REPLACE INTO cases (case_id, state, phase, level, recommendation, awaiting_decision, immediate_risk, re_referral,
                                           next_due, received_at, latest_referral, pending_event, opened_at, updated_at, last_sequence, pathway)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [event.caseId, unlinked ? try JSONValueEncoder().encode(next).serialized() : step.stateText, next.phase.rawValue, next.level,
+            """).execute(arguments: [event.caseId, unlinked ? try vault.seal(try JSONValueEncoder().encode(next), with: nil).serialized() : step.stateText, next.phase.rawValue, next.level,
                                      next.recommendation, next.decisionOutstanding, immediateRisk, reReferral, nextDue?.description,
                                      next.receivedAt?.description, latestReferral, pendingEvent, openedAt, event.at.description,
                                      event.sequence, next.pathway])
@@ -181,6 +190,7 @@ struct Projector: Sendable {
         guard let row = try Row.fetchOne(db, sql: "SELECT message, re_referral FROM referrals WHERE referral_id = ?", arguments: [referralId]) else {
             throw StoreError.referralNotFound(referralId)
         }
+        // Immediate risk is no personal data: it is read without opening the message.
         let message = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(row["message"] as String).value()
         return (message["immediateRisk"] == .bool(true), row["re_referral"])
     }
@@ -219,7 +229,7 @@ struct Projector: Sendable {
     private func unlink(_ referralId: String, from event: EventRecord, transition: CaseTransition, _ db: Database) throws -> CaseState {
         let excluded = Set(transition.state.unlinkedReferrals ?? [referralId])
         var state = CaseState()
-        for earlier in try EventLog.events(of: event.caseId, db) where earlier.sequence < event.sequence && !Self.belongs(earlier, to: excluded) {
+        for earlier in try EventLog.events(of: event.caseId, vault, db) where earlier.sequence < event.sequence && !Self.belongs(earlier, to: excluded) {
             guard let caseEvent = earlier.body.caseEvent, let next = try? machine(for: caseEvent, before: state).apply(caseEvent, to: state) else { continue }
             state = next.state
         }
@@ -257,16 +267,39 @@ struct Projector: Sendable {
         var count: Int64 = 0
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM events ORDER BY sequence")
         while let row = try rows.next() {
-            let (event, body) = try EventLog.decodeWithBody(row)
+            let (event, body) = try EventLog.decodeWithBody(row, vault, db)
+            switch event.body {
             // Token events keep the tokens table honest (audit verify); no case projection follows them.
-            if event.body.token == nil { try apply(event, body, db) }
+            case .token: break
+            case .erasure(let erasure): try Self.projectErasure(erasure, event: event, db)
+            default: try apply(event, body, db)
+            }
             count += 1
         }
         return count
     }
 
-    static func decodeState(_ text: String) throws -> CaseState {
-        try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(text).decode(CaseState.self)
+    /// An erasure's projection: the cases marked erased, and their children never matched again.
+    static func projectErasure(_ erasure: ErasureRecord, event: EventRecord, _ db: Database) throws {
+        for caseId in erasure.caseIds {
+            try db.execute(sql: "INSERT OR REPLACE INTO erasures (case_id, event_id, erased_at, rule) VALUES (?, ?, ?, ?)",
+                           arguments: [caseId, event.id, event.at.description, erasure.rule])
+            try db.execute(sql: "DELETE FROM child_keys WHERE case_id = ?", arguments: [caseId])
+        }
+    }
+
+    /// A stored case state, its pending change's rationale opened (`.display` for people,
+    /// `.shape` where only the state machine reads it).
+    func decodeState(_ text: String, _ db: Database, as reading: PersonalDataVault.Reading = .display) throws -> CaseState {
+        try vault.decode(CaseState.self, text: text, db, as: reading)
+    }
+
+    /// A case's stored state.
+    func state(of caseId: String, _ db: Database) throws -> CaseState {
+        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM cases WHERE case_id = ?"), arguments: [caseId]) else {
+            throw StoreError.caseNotFound(caseId)
+        }
+        return try decodeState(text, db, as: .shape)
     }
 }
 

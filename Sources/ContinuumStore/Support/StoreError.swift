@@ -34,6 +34,16 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case notUnderReview(String)
     /// The access log's chain does not hold at line `sequence` (edited outside Continuum).
     case accessLogBroken(sequence: Int64, reason: String)
+    /// Personal data is encrypted and the store was opened without the master key (issue 20).
+    case masterKeyRequired(String)
+    /// The master key given is not the one this database's keys are wrapped under.
+    case wrongMasterKey(expected: String, given: String)
+    /// `continuum keys rotate` stopped part-way: run it again with both keys.
+    case keyRotationUnfinished(from: String, to: String)
+    /// A wrapped key or a sealed value does not open under its key (edited, or damaged).
+    case keyDamaged(String)
+    /// The case's personal data was erased under the retention schedule: nothing can be added.
+    case personalDataErased(String)
 
     public var description: String {
         switch self {
@@ -56,6 +66,14 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "cases are on pathway \(reference), which is not loaded (loaded: \(loaded.joined(separator: ", "))); pass its file with --pathway as well"
         case .notUnderReview(let caseId): "case \(caseId) is not on the migration review list"
         case .accessLogBroken(let sequence, let reason): "access log broken at line A\(sequence): \(reason)"
+        case .masterKeyRequired(let purpose):
+            "\(purpose) needs the master key: the database's personal data is encrypted; give --master-key FILE or set CONTINUUM_MASTER_KEY_FILE"
+        case .wrongMasterKey(let expected, let given):
+            "the master key given (key id \(given)) is not this database's (key id \(expected)); give the key file this database was created with"
+        case .keyRotationUnfinished(let from, let to):
+            "a master key rotation from key \(from) to key \(to) stopped part-way; run `continuum keys rotate` again with both keys to finish it"
+        case .keyDamaged(let keyId): "the key or sealed data of \(keyId) does not open (damaged or edited outside Continuum)"
+        case .personalDataErased(let caseId): "case \(caseId)'s personal data was erased under the retention schedule; nothing can be added to it"
         }
     }
 }

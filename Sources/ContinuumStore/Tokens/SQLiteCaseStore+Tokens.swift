@@ -26,7 +26,7 @@ extension SQLiteCaseStore {
             try db.execute(sql: "INSERT INTO tokens (token_id, secret_hash, role, partner_id, name, created_at, qualification) VALUES (?, ?, ?, ?, ?, ?, ?)",
                            arguments: [info.tokenId, hash, role.rawValue, partnerId, name, at.description, qualification?.rawValue])
             _ = try EventLog.append(try EncodedBody(.token(TokenRecord(tokenId: info.tokenId, role: role, partnerId: partnerId, secretHash: hash, name: name, revoked: false,
-                                                                       qualification: qualification))),
+                                                                       qualification: qualification)), sealedWith: nil, vault: self.projector.vault),
                                     caseId: info.tokenId, actor: Self.administrator, at: at, db)
         }
         return (info, secret)
@@ -61,7 +61,7 @@ extension SQLiteCaseStore {
             } else if let row = try Row.fetchOne(db, sql: "SELECT * FROM tokens WHERE token_id = ?", arguments: [tokenId]), let role = Role(rawValue: row["role"]) {
                 _ = try EventLog.append(try EncodedBody(.token(TokenRecord(tokenId: tokenId, role: role, partnerId: row["partner_id"], secretHash: row["secret_hash"],
                                                                      name: row["name"], revoked: true,
-                                                                     qualification: (row["qualification"] as String?).flatMap(Qualification.init(rawValue:))))),
+                                                                     qualification: (row["qualification"] as String?).flatMap(Qualification.init(rawValue:)))), sealedWith: nil, vault: self.projector.vault),
                                         caseId: tokenId, actor: Self.administrator, at: at, db)
             }
         }

@@ -141,7 +141,8 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let signed = try checkpoint.map { path in try readCheckpoint(path, key: key ?? "") }
-            let store = try database.open(pathways: try pathway.loadSet())
+            // The replay with --checkpoint indexes children under keyed hashes: it needs the key.
+            let store = try database.open(pathways: try pathway.loadSet(), keyFor: signed == nil ? nil : "verifying against a checkpoint (its replay)")
             do {
                 let report = try await store.verifyChain()
                 guard let signed else {
@@ -276,7 +277,7 @@ struct RebuildCommand: AsyncParsableCommand {
     @OptionGroup var pathway: PathwayOption
 
     func run() async throws {
-        let store = try database.open(pathways: try pathway.loadSet())
+        let store = try database.open(pathways: try pathway.loadSet(), keyFor: "rebuild (children are indexed under keyed hashes)")
         do {
             let report = try await store.rebuild()
             Console.out("continuum: rebuilt \(report.cases) cases and \(report.referrals) referrals from \(report.events) events")

@@ -80,7 +80,7 @@ struct PathwayCommand: AsyncParsableCommand {
                 Console.error("continuum: the mapping has \(report.errors.count) error(s); nothing was changed")
                 throw Exit.dataError
             }
-            let store = try database.open(pathways: set)
+            let store = try database.open(pathways: set, keyFor: "pathway migrate (outstanding referrals are routed again)")
             // About half a millisecond a case in a release build: a large council's run takes a while.
             let result = try await store.migrate(verified, dryRun: dryRun, actor: Actor(id: "pathway-migrate", role: .admin), at: Clock.nowForStore) { done, total in
                 FileHandle.standardError.write(Data("\rcontinuum: \(dryRun ? "planned" : "migrated") \(done) of \(total) cases".utf8))

@@ -36,7 +36,7 @@ struct SarCommand: AsyncParsableCommand {
             Console.error("continuum: \(out) is not empty; give a new folder so no earlier export is overwritten")
             throw Exit.cannotCreate
         }
-        let store = try database.open(pathways: try pathway.loadSet())
+        let store = try database.open(pathways: try pathway.loadSet(), keyFor: "a subject access report")
         let now = Clock.nowForStore
         let today = UKTime.londonDate(of: now)
         let caseIds: [String]

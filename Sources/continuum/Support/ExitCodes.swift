@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContinuumStore
 
 /// sysexits(3) codes, as scripts expect them (docs/cli.md lists them).
 enum Exit {
@@ -19,4 +20,14 @@ extension Exit {
     static let cannotCreate = ExitCode(73)
     /// EX_NOPERM: the server refused the token.
     static let notPermitted = ExitCode(77)
+    /// EX_CONFIG: the master key is missing, unreadable or not this database's.
+    static let configuration = ExitCode(78)
+
+    /// 78 for a store error about the master key, 69 for any other.
+    static func forStore(_ error: any Error) -> ExitCode {
+        switch error as? StoreError {
+        case .masterKeyRequired?, .wrongMasterKey?, .keyRotationUnfinished?: configuration
+        default: unavailable
+        }
+    }
 }

@@ -4,24 +4,56 @@ import ContinuumServer
 import ContinuumStore
 import Foundation
 
-/// `--database PATH`, shared by `serve`, `token`, `audit` and `rebuild`.
+/// `--database PATH` and `--master-key FILE`, shared by every command that opens the store.
 struct DatabaseOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The SQLite database file (created when missing).", valueName: "PATH"))
     var database: String = DatabaseOption.defaultPath
+
+    @Option(name: .customLong("master-key"),
+            help: ArgumentHelp("The master key file that unlocks children's personal data (default $CONTINUUM_MASTER_KEY_FILE; `continuum keys init` makes one).",
+                               valueName: "FILE"))
+    var masterKey: String?
+
+    /// `--master-key`, else `$CONTINUUM_MASTER_KEY_FILE`.
+    var masterKeyPath: String? {
+        masterKey ?? ProcessInfo.processInfo.environment["CONTINUUM_MASTER_KEY_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The master key, or nil when none was given and `purpose` (what needs it) is nil; exits 78
+    /// (configuration error) naming the file when it is missing, unreadable or not a key, and
+    /// when `purpose` needs one and none was given.
+    func loadMasterKey(for purpose: String?) throws -> MasterKey? {
+        guard let path = masterKeyPath else {
+            guard let purpose else { return nil }
+            Console.error("continuum: \(purpose) needs the master key: give --master-key FILE or set CONTINUUM_MASTER_KEY_FILE "
+                          + "(the file `continuum keys init` made for this database; `make run` keeps it at data/master.key)")
+            throw Exit.configuration
+        }
+        do {
+            return try MasterKey.load(from: path)
+        } catch {
+            Console.error("continuum: \(error)")
+            throw Exit.configuration
+        }
+    }
 
     /// `$CONTINUUM_DATABASE`, else `data/continuum.sqlite` in the current folder.
     static var defaultPath: String {
         ProcessInfo.processInfo.environment["CONTINUUM_DATABASE"] ?? "data/continuum.sqlite"
     }
 
-    /// Opens the store, or exits 69 with the reason. Commands use it through its protocols
-    /// (``CaseStore``), as the server does.
-    func open(pathways: PathwaySet) throws -> any CaseStore {
+    /// Opens the store, or exits 69 with the reason (78 for a master key that is not this
+    /// database's). Commands use it through its protocols (``CaseStore``), as the server does.
+    /// - Parameter purpose: what needs the personal data (the master key is then required);
+    ///   nil opens without one when none is given (indicators, tokens, `audit verify`).
+    func open(pathways: PathwaySet, keyFor purpose: String? = nil) throws -> any CaseStore {
+        let key = try loadMasterKey(for: purpose)
         do {
-            return try SQLiteCaseStore(path: database, pathways: pathways) { Console.error("continuum: \($0)") }
+            return try SQLiteCaseStore(path: database, pathways: pathways, masterKey: key) { Console.error("continuum: \($0)") }
         } catch {
             Console.error("continuum: cannot open the database: \(error)")
-            throw Exit.unavailable
+            if let path = masterKeyPath, case .wrongMasterKey = error { Console.error("continuum: the key file given was \(path)") }
+            throw Exit.forStore(error)
         }
     }
 }

@@ -55,6 +55,11 @@ enum Render {
             lines.append(contentsOf: wrap(review.reason, indent: "    "))
         }
         if record.awaitingDecision { lines.append(Style.bold("  A front-door decision is needed.")) }
+        if let erasure = record.erasure {
+            // Shown before the blanks it explains (names, dates of birth and free text are null).
+            lines.append(Style.bold("  Personal data erased under the retention schedule") + " on " + shortTime(erasure.erasedAt)
+                         + " (\(erasure.rule); event \(erasure.eventId)): ids, levels, dates and codes remain.")
+        }
         if let decision = record.referrals.last?.decision {
             lines.append("")
             lines.append(Style.bold("Recommendation: \(decision.level) (\(decision.levelTitle))"))

@@ -1,0 +1,76 @@
+import Foundation
+import GRDB
+
+/// `continuum keys rotate`: every data key (and the matching key) unwrapped under the old master
+/// key and wrapped under the new one, in batches that each commit, so a rotation stopped
+/// part-way (a crash, Ctrl-C) is finished by running it again with the same two keys. No event
+/// is rewritten: the events are sealed under the data keys, which do not change.
+public enum KeyRotation {
+    /// What a rotation did.
+    public struct Report: Sendable, Hashable {
+        /// Keys re-wrapped by this run (those a stopped run had done are not counted again).
+        public var rewrapped: Int
+        /// Keys in the database.
+        public var total: Int
+        /// The database was under the new key already: nothing to do.
+        public var alreadyDone: Bool
+    }
+
+    /// Rotates the database at `path` from `old` to `new`.
+    /// - Parameter progress: told after each batch (keys done, keys in all); throwing from it
+    ///   stops the rotation there, as an interruption would.
+    public static func rotate(database path: String, from old: MasterKey, to new: MasterKey, batchSize: Int = 1000,
+                              progress: (Int, Int) throws -> Void = { _, _ in }) throws -> Report {
+        guard old.id != new.id else { throw StoreError.wrongMasterKey(expected: old.id, given: new.id) }
+        guard FileManager.default.fileExists(atPath: path) else { throw StoreError.database(path: path, message: "no database file here") }
+        let pool: DatabasePool
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            // As the store does: a replaced wrapping's bytes are zeroed, not left in a free page.
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON") }
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try Schema.migrator().migrate(pool)
+        } catch {
+            throw StoreError.database(path: path, message: SQLiteCaseStore.explain(error))
+        }
+        let (recorded, rotating, total) = try pool.read { db in
+            (try String.fetchOne(db, sql: "SELECT value FROM key_store WHERE name = 'master_id'"),
+             try String.fetchOne(db, sql: "SELECT value FROM key_store WHERE name = 'rotating_to'"),
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM data_keys") ?? 0)
+        }
+        if recorded == new.id && rotating == nil { return Report(rewrapped: 0, total: total, alreadyDone: true) }
+        guard let recorded else { throw StoreError.masterKeyRequired("rotating (the database has no master key yet: open it once with one)") }
+        guard recorded == old.id else { throw StoreError.wrongMasterKey(expected: recorded, given: old.id) }
+        if let rotating, rotating != new.id { throw StoreError.keyRotationUnfinished(from: recorded, to: rotating) }
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR REPLACE INTO key_store (name, value) VALUES ('rotating_to', ?)", arguments: [new.id])
+        }
+        let unwrapping = PersonalDataVault(master: old), wrapping = PersonalDataVault(master: new)
+        var done = try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM data_keys WHERE master_id = ?", arguments: [new.id]) ?? 0 }
+        var rewrapped = 0
+        while true {
+            let count = try pool.write { db -> Int in
+                let rows = try Row.fetchAll(db, sql: "SELECT key_id, wrapped FROM data_keys WHERE master_id = ? LIMIT ?", arguments: [old.id, batchSize])
+                for row in rows {
+                    let keyId: String = row["key_id"]
+                    let key = try unwrapping.unwrap(row["wrapped"], keyId: keyId, masterId: old.id, master: old)
+                    try db.execute(sql: "UPDATE data_keys SET wrapped = ?, master_id = ? WHERE key_id = ?",
+                                   arguments: [try wrapping.wrap(key, keyId: keyId, master: new), new.id, keyId])
+                }
+                return rows.count
+            }
+            guard count > 0 else { break }
+            done += count
+            rewrapped += count
+            try progress(done, total)
+        }
+        try pool.write { db in
+            try db.execute(sql: "UPDATE key_store SET value = ? WHERE name = 'master_id'", arguments: [new.id])
+            try db.execute(sql: "DELETE FROM key_store WHERE name = 'rotating_to'")
+        }
+        // The old wrappings sit in the WAL until it is checkpointed.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        return Report(rewrapped: rewrapped, total: total, alreadyDone: false)
+    }
+}

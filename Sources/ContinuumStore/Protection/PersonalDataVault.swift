@@ -1,0 +1,261 @@
+import ContinuumJSON
+import Crypto
+import Foundation
+import GRDB
+import Synchronization
+
+/// A case's data key: every personal value of the case's records is sealed under it, and
+/// destroying it (``SQLiteCaseStore/applyRetention(asOf:by:at:)``) erases them all at once.
+// SymmetricKey is immutable once made (swift-crypto does not mark it Sendable).
+struct DataKey: @unchecked Sendable {
+    let keyId: String
+    let key: SymmetricKey
+}
+
+/// Seals and opens children's personal data (issue 20): the master key, the data keys it wraps
+/// (table `data_keys`) and the matching key for keyed child hashes.
+///
+/// Opened without a master key the store is *locked*: what needs no personal data (the queue's
+/// order, indicators, `audit verify`, tokens) works, and anything that reads or writes personal
+/// data throws ``StoreError/masterKeyRequired(_:)``.
+final class PersonalDataVault: Sendable {
+    let master: MasterKey?
+    /// HMAC key for child-matching hashes; nil while locked.
+    private let matching: Mutex<DataKey?>
+    /// Unwrapped data keys, by key id: only keys read back from the table (never one made in a
+    /// transaction that may still roll back). Bounded, as a million cases would fill memory.
+    private let cache = Mutex<[String: DataKey]>([:])
+    private static let cacheLimit = 200_000
+
+    init(master: MasterKey?) {
+        self.master = master
+        matching = Mutex(nil)
+    }
+
+    static let matchingKeyId = "matching"
+
+    /// The master key, or the error saying where to give it.
+    func requireMaster(_ purpose: String) throws -> MasterKey {
+        guard let master else { throw StoreError.masterKeyRequired(purpose) }
+        return master
+    }
+
+    // MARK: Binding the store to its master key
+
+    /// Checks `master` is the one this database's keys are wrapped under (binding a database
+    /// that has none yet), and unwraps the matching key. Called once when the store opens.
+    func unlock(_ db: Database) throws {
+        guard let master else { return }
+        let recorded = try String.fetchOne(db, sql: "SELECT value FROM key_store WHERE name = 'master_id'")
+        if let rotating = try String.fetchOne(db, sql: "SELECT value FROM key_store WHERE name = 'rotating_to'") {
+            throw StoreError.keyRotationUnfinished(from: recorded ?? "?", to: rotating)
+        }
+        if let recorded {
+            guard recorded == master.id else { throw StoreError.wrongMasterKey(expected: recorded, given: master.id) }
+        } else {
+            try db.execute(sql: "INSERT INTO key_store (name, value) VALUES ('master_id', ?)", arguments: [master.id])
+        }
+        if let row = try Row.fetchOne(db, sql: "SELECT wrapped, master_id FROM data_keys WHERE key_id = ?", arguments: [Self.matchingKeyId]) {
+            let key = DataKey(keyId: Self.matchingKeyId, key: try unwrap(row["wrapped"], keyId: Self.matchingKeyId, masterId: row["master_id"], master: master))
+            matching.withLock { $0 = key }
+        } else {
+            // Derived from the master key it was first bound to, then kept wrapped like a data
+            // key, so that rotating the master key leaves every stored hash valid.
+            let key = DataKey(keyId: Self.matchingKeyId, key: master.derived("matching/1"))
+            try insert(key, master: master, db)
+            matching.withLock { $0 = key }
+        }
+    }
+
+    /// Sets the matching key without a database (the sealing benchmark).
+    func adoptMatchingKey(_ key: SymmetricKey) {
+        matching.withLock { $0 = DataKey(keyId: Self.matchingKeyId, key: key) }
+    }
+
+    // MARK: Keyed hashes
+
+    /// A child key as stored: HMAC-SHA-256 of its unkeyed form under the matching key, so a
+    /// stolen database cannot be searched for a guessed NHS number or name and birth date.
+    func keyed(_ unkeyed: String) throws -> String {
+        guard let key = matching.withLock({ $0 }) else { throw StoreError.masterKeyRequired("matching a child") }
+        return Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(unkeyed.utf8), using: key.key))
+    }
+
+    // MARK: Data keys
+
+    /// A fresh key for a new case (stored by ``insert(_:_:)`` in the transaction that uses it).
+    func newKey(for caseId: String) throws -> DataKey {
+        _ = try requireMaster("storing a referral")
+        return DataKey(keyId: caseId, key: SymmetricKey(size: .bits256))
+    }
+
+    /// Stores a new case's key, wrapped under the master key.
+    func insert(_ key: DataKey, _ db: Database) throws {
+        try insert(key, master: try requireMaster("storing a referral"), db)
+    }
+
+    private func insert(_ key: DataKey, master: MasterKey, _ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO data_keys (key_id, wrapped, master_id) VALUES (?, ?, ?)")
+            .execute(arguments: [key.keyId, try wrap(key.key, keyId: key.keyId, master: master), master.id])
+    }
+
+    /// The key a case's records are sealed under: stored, or made and stored now (a case opened
+    /// before encryption gets one on its first new record).
+    /// - Throws: ``StoreError/personalDataErased(_:)`` for a case whose key was destroyed.
+    func key(for caseId: String, _ db: Database) throws -> DataKey {
+        if let key = try stored(caseId, db) { return DataKey(keyId: caseId, key: key) }
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM erasures WHERE case_id = ?)"), arguments: [caseId]) == true {
+            throw StoreError.personalDataErased(caseId)
+        }
+        let key = try newKey(for: caseId)
+        try insert(key, db)
+        return key
+    }
+
+    /// A stored key, unwrapped; nil when there is none (erased, or never made).
+    func stored(_ keyId: String, _ db: Database) throws -> SymmetricKey? {
+        if let key = cache.withLock({ $0[keyId] }) { return key.key }
+        let master = try requireMaster("reading personal data")
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT wrapped, master_id FROM data_keys WHERE key_id = ?"), arguments: [keyId]) else {
+            return nil
+        }
+        let key = try unwrap(row["wrapped"], keyId: keyId, masterId: row["master_id"], master: master)
+        cache.withLock { cache in
+            if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
+            cache[keyId] = DataKey(keyId: keyId, key: key)
+        }
+        return key
+    }
+
+    /// Forgets keys destroyed by an erasure.
+    func forget(_ keyIds: [String]) {
+        cache.withLock { cache in for id in keyIds { cache[id] = nil } }
+    }
+
+    func wrap(_ key: SymmetricKey, keyId: String, master: MasterKey) throws -> String {
+        let sealed = try AES.GCM.seal(key.withUnsafeBytes { Data($0) }, using: master.wrapping, authenticating: Array("data-key:\(keyId)".utf8))
+        guard let combined = sealed.combined else { throw StoreError.keyDamaged(keyId) }
+        return combined.base64EncodedString()
+    }
+
+    func unwrap(_ wrapped: String, keyId: String, masterId: String, master: MasterKey) throws -> SymmetricKey {
+        guard masterId == master.id else { throw StoreError.wrongMasterKey(expected: masterId, given: master.id) }
+        guard let data = Data(base64Encoded: wrapped),
+              let box = try? AES.GCM.SealedBox(combined: data),
+              let bytes = try? AES.GCM.open(box, using: master.wrapping, authenticating: Array("data-key:\(keyId)".utf8)) else {
+            throw StoreError.keyDamaged(keyId)
+        }
+        return SymmetricKey(data: bytes)
+    }
+
+    // MARK: Sealing and opening
+
+    /// A stored event body or case state with its personal members sealed under `key`, one
+    /// envelope per region (``PersonalFields``).
+    /// - Throws: ``StoreError/masterKeyRequired(_:)`` when it holds personal data and `key` is nil.
+    func seal(_ value: JSONValue, with key: DataKey?) throws -> JSONValue {
+        let regions = PersonalFields.regions(of: value)
+        guard !regions.isEmpty else { return value }
+        guard let key else { throw StoreError.masterKeyRequired("storing personal data") }
+        var result = value
+        for region in regions {
+            var plain: [String: JSONValue] = [:]
+            for member in region.members { plain[member.path.joined(separator: ".")] = member.value }
+            let text = Array(JSONValue.object(plain).serialized().utf8)
+            // The nonce is derived from the key and the text (a synthetic IV): the same text
+            // under the same key seals the same, so a replay of the log rebuilds projections
+            // byte for byte (`audit verify --checkpoint` compares them). All it shows is that two
+            // regions of one record are equal; different texts never share a nonce.
+            let tag = HMAC<SHA256>.authenticationCode(for: Array("nonce|\(key.keyId)|".utf8) + text, using: key.key)
+            let box = try AES.GCM.seal(text, using: key.key, nonce: try AES.GCM.Nonce(data: Array(tag).prefix(12)), authenticating: Array(key.keyId.utf8))
+            guard let combined = box.combined else { throw StoreError.keyDamaged(key.keyId) }
+            let envelope = JSONValue.object([
+                "key": .string(key.keyId), "paths": .array(plain.keys.sorted().map(JSONValue.string)), "data": .string(combined.base64EncodedString()),
+            ])
+            result = PersonalFields.updating(result, at: region.at[...]) { current in
+                guard let current else { return nil }
+                var cleared = PersonalFields.removing(region.members.map { $0.path[...] }, from: current)
+                if case .object(var members) = cleared {
+                    members[PersonalFields.marker] = envelope
+                    cleared = .object(members)
+                }
+                return cleared
+            }
+        }
+        return result
+    }
+
+    /// How ``open(_:_:as:)`` fills what it cannot decrypt.
+    enum Reading {
+        /// For people: an erased member shows as `null`; a locked store throws.
+        case display
+        /// For the projector and `audit verify`: type-valid stand-ins (``PersonalFields/standIn(for:)``),
+        /// never shown, so the record's shape decodes without the key.
+        case shape
+    }
+
+    /// The value with its envelopes opened. `erased` is set when a key was gone.
+    func open(_ value: JSONValue, _ db: Database, as reading: Reading) throws -> (value: JSONValue, erased: Bool) {
+        var erased = false
+        func walk(_ value: JSONValue) throws -> JSONValue {
+            switch value {
+            case .object(var members):
+                let envelope = members.removeValue(forKey: PersonalFields.marker)
+                var result = JSONValue.object(try members.mapValues(walk))
+                if let envelope {
+                    let opened = try self.openEnvelope(envelope, db, as: reading)
+                    erased = erased || opened.erased
+                    for (path, member) in opened.members {
+                        result = PersonalFields.updating(result, at: path.split(separator: ".").map(String.init)[...]) { _ in member }
+                    }
+                }
+                return result
+            case .array(let items):
+                return .array(try items.map(walk))
+            default:
+                return value
+            }
+        }
+        return (try walk(value), erased)
+    }
+
+    /// An envelope's members by path: decrypted, or (key gone) `null` or stand-ins.
+    private func openEnvelope(_ envelope: JSONValue, _ db: Database, as reading: Reading) throws -> (members: [(String, JSONValue?)], erased: Bool) {
+        guard let keyId = envelope["key"]?.stringValue, let paths = envelope["paths"]?.arrayValue?.compactMap(\.stringValue),
+              let data = envelope["data"]?.stringValue else {
+            throw StoreError.keyDamaged("an envelope without key, paths and data")
+        }
+        let key: SymmetricKey?
+        if master == nil {
+            guard reading == .shape else { throw StoreError.masterKeyRequired("reading personal data") }
+            key = nil
+        } else {
+            key = try stored(keyId, db)
+        }
+        guard let key else {
+            return (paths.map { path in
+                (path, reading == .shape ? PersonalFields.standIn(for: path.split(separator: ".").last.map(String.init)) : .null)
+            }, master != nil)
+        }
+        guard let bytes = Data(base64Encoded: data), let box = try? AES.GCM.SealedBox(combined: bytes),
+              let plain = try? AES.GCM.open(box, using: key, authenticating: Array(keyId.utf8)),
+              case .object(let members) = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(Array(plain)).value() else {
+            throw StoreError.keyDamaged(keyId)
+        }
+        return (paths.map { ($0, members[$0]) }, false)
+    }
+
+    /// A stored text, parsed and opened.
+    func open(text: String, _ db: Database, as reading: Reading) throws -> (value: JSONValue, erased: Bool) {
+        let value = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(text).value()
+        guard PersonalFields.mayHoldSealed(text) else { return (value, false) }
+        return try open(value, db, as: reading)
+    }
+
+    /// Decodes a stored text as `T`, its sealed parts opened first.
+    func decode<T: Decodable>(_ type: T.Type, text: String, _ db: Database, as reading: Reading = .display) throws -> T {
+        let parser = JSONParser(limits: JSONLimits(maxBytes: 16 << 20))
+        guard PersonalFields.mayHoldSealed(text) else { return try parser.parse(text).decode(type) }
+        return try parser.parse(open(text: text, db, as: reading).value.serialized()).decode(type)
+    }
+}

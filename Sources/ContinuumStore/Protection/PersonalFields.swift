@@ -1,0 +1,171 @@
+import ContinuumJSON
+
+/// Which members of a stored JSON text are personal data, and how they are sealed (issue 20).
+///
+/// The personal members of a *region* (a referral's message; a referral event's child keys; a
+/// whole change event or case state) are taken out of the clear text and stored together in
+/// one envelope member of that region, `"$sealed": {"key": <key id>, "paths": [...], "data":
+/// <base64>}`: `data` is AES-GCM of `{"<path>": value, …}` under the data key `key`, and `paths`
+/// lists, in the clear, which members it holds (names like `child.givenName`, never values), so
+/// an erased or locked record still has its shape. Everything else (ids, levels, dates the
+/// clocks use, codes, flags) stays readable, so the queue, the clocks and the indicators never
+/// decrypt. A region's envelope travels with it, so a message copied into a projection opens on
+/// its own. One envelope per region, not one per value: a referral costs two AES-GCM seals.
+/// No type Continuum stores has a member named `$sealed`, and partners' messages reject unknown
+/// members, so the envelope is unambiguous.
+enum PersonalFields {
+    /// The envelope's member name.
+    static let marker = "$sealed"
+
+    /// A member's place under its region: names, and array indices as digits.
+    typealias Path = [String]
+
+    /// Personal members of a referral's message (`referral.message`); `*` is every element.
+    private static let messagePaths: [Path] = [
+        ["referrer", "name"], ["referrer", "email"], ["referrer", "phone"],
+        ["child", "givenName"], ["child", "familyName"], ["child", "dateOfBirth"], ["child", "expectedDateOfBirth"],
+        ["child", "nhsNumber"], ["child", "postcode"], ["child", "previousNames"],
+        // Household members are third parties: names, relationships and dates of birth together.
+        ["household"],
+        ["concerns", "*", "detail"], ["summary"], ["consentNotSoughtReason"],
+    ]
+
+    /// Free text staff write, wherever it appears in a change or a case state.
+    static let freeTextMembers: Set<String> = ["rationale", "overrideReason", "findings"]
+
+    /// A region to seal: where it is in the stored value, and its personal members under it.
+    struct Region {
+        var at: Path
+        var members: [(path: Path, value: JSONValue)]
+    }
+
+    /// The regions of a stored event body or case state, with the personal members each holds.
+    static func regions(of value: JSONValue) -> [Region] {
+        guard case .object(let members) = value else { return [] }
+        if let referral = members["referral"] {
+            var found: [Region] = []
+            if let message = referral["message"] {
+                found.append(Region(at: ["referral", "message"], members: messagePaths.flatMap { expand($0[...], in: message, prefix: []) }))
+            }
+            if let keys = referral["childKeys"], keys != .null {
+                found.append(Region(at: ["referral"], members: [(["childKeys"], keys)]))
+            }
+            return found.filter { !$0.members.isEmpty }
+        }
+        // A recommendation's `rationale` cites the pathway's rules: no personal data, and read
+        // without a key (a repeated message is answered from it).
+        if members["routed"] != nil || members["token"] != nil || members["erasure"] != nil { return [] }
+        let text = freeText(in: value, prefix: [])
+        return text.isEmpty ? [] : [Region(at: [], members: text)]
+    }
+
+    /// The concrete paths (and values) a pattern names under `value`.
+    private static func expand(_ pattern: ArraySlice<String>, in value: JSONValue, prefix: Path) -> [(path: Path, value: JSONValue)] {
+        guard let step = pattern.first else { return value == .null ? [] : [(prefix, value)] }
+        switch value {
+        case .object(let members) where step != "*":
+            return members[step].map { expand(pattern.dropFirst(), in: $0, prefix: prefix + [step]) } ?? []
+        case .array(let items) where step == "*":
+            return items.enumerated().flatMap { expand(pattern.dropFirst(), in: $1, prefix: prefix + [String($0)]) }
+        default:
+            return []
+        }
+    }
+
+    private static func freeText(in value: JSONValue, prefix: Path) -> [(path: Path, value: JSONValue)] {
+        switch value {
+        case .object(let members):
+            return members.keys.sorted().flatMap { name -> [(path: Path, value: JSONValue)] in
+                guard let member = members[name], name != marker else { return [] }
+                if freeTextMembers.contains(name) { return member == .null ? [] : [(prefix + [name], member)] }
+                return freeText(in: member, prefix: prefix + [name])
+            }
+        case .array(let items):
+            return items.enumerated().flatMap { freeText(in: $1, prefix: prefix + [String($0)]) }
+        default:
+            return []
+        }
+    }
+
+    // MARK: Editing a value by path
+
+    /// `value` without the members at `paths`, each container copied once (sealing a message
+    /// removes a dozen members: one pass, not one copy of the message per member).
+    static func removing(_ paths: [ArraySlice<String>], from value: JSONValue) -> JSONValue {
+        guard !paths.isEmpty else { return value }
+        var here: Set<String> = []
+        var deeper: [String: [ArraySlice<String>]] = [:]
+        for path in paths {
+            guard let step = path.first else { continue }
+            if path.count == 1 { here.insert(step) } else { deeper[step, default: []].append(path.dropFirst()) }
+        }
+        switch value {
+        case .object(var members):
+            for name in here { members[name] = nil }
+            for (name, rest) in deeper { if let member = members[name] { members[name] = removing(rest, from: member) } }
+            return .object(members)
+        case .array(var items):
+            for (step, rest) in deeper { if let index = Int(step), items.indices.contains(index) { items[index] = removing(rest, from: items[index]) } }
+            return .array(items)
+        default:
+            return value
+        }
+    }
+
+    /// The value at `path`, changed by `change` (which may return nil to remove the member).
+    static func updating(_ value: JSONValue, at path: ArraySlice<String>, _ change: (JSONValue?) -> JSONValue?) -> JSONValue {
+        guard let step = path.first else { return change(value) ?? .null }
+        let rest = path.dropFirst()
+        switch value {
+        case .object(var members):
+            if rest.isEmpty {
+                members[step] = change(members[step])
+            } else if let member = members[step] {
+                members[step] = updating(member, at: rest, change)
+            }
+            return .object(members)
+        case .array(var items):
+            guard let index = Int(step), items.indices.contains(index) else { return value }
+            if rest.isEmpty {
+                items[index] = change(items[index]) ?? .null
+            } else {
+                items[index] = updating(items[index], at: rest, change)
+            }
+            return .array(items)
+        default:
+            return value
+        }
+    }
+
+    /// The member at `path`, if there is one.
+    static func member(_ value: JSONValue, at path: ArraySlice<String>) -> JSONValue? {
+        guard let step = path.first else { return value }
+        switch value {
+        case .object(let members): return members[step].flatMap { member($0, at: path.dropFirst()) }
+        case .array(let items): return Int(step).flatMap { items.indices.contains($0) ? member(items[$0], at: path.dropFirst()) : nil }
+        default: return nil
+        }
+    }
+
+    /// Whether any value in a stored text may be sealed: a cheap test before parsing.
+    static func mayHoldSealed(_ text: String) -> Bool { text.contains("\"\(marker)\"") }
+
+    /// Staff free text shown as `null` (a case whose data was erased).
+    static func blankingFreeText(_ value: JSONValue) -> JSONValue {
+        freeText(in: value, prefix: []).reduce(value) { result, member in updating(result, at: member.path[...]) { _ in .null } }
+    }
+
+    /// What a typed decoder reads in place of a value whose key was destroyed (erasure) or is
+    /// not at hand (a store opened without the master key): the projector needs the record's
+    /// shape, never these values; what people see shows such values as `null` instead.
+    /// nil drops the member (every such member is optional); free text the state machine checks
+    /// for presence (an override's reason) stays present.
+    static func standIn(for member: String?) -> JSONValue? {
+        switch member {
+        case "dateOfBirth", "expectedDateOfBirth": .string("1900-01-01")
+        case "childKeys": .array([])
+        case "email", "phone", "nhsNumber", "postcode", "previousNames", "household", "detail": nil
+        default: .string("erased")
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import ContinuumAPI
+import ContinuumCore
+import ContinuumJSON
+import Crypto
+
+/// What `make bench` times of encryption at rest (issue 20's goal: a durable referral within
+/// 10% of its rate without it): the store's encoding of a `referral-received` event, in the
+/// clear as before and sealed as now. Not API: for the benchmark executable only.
+@_spi(Benchmarks)
+public enum SealingBenchmark {
+    /// Encodes `referral`'s received event as the store does and returns the stored text's
+    /// length. Sealed: the child keys keyed (HMAC), a new data key made and wrapped, every
+    /// personal value sealed (AES-GCM). In the clear: the unkeyed hashes and the plain text.
+    public static func encodeReceived(_ referral: Referral, sealed: Bool, vault: Vault) throws -> Int {
+        let at = referral.sentAt
+        if sealed {
+            let message = try EncodedReferral(referral, vault: vault.vault)
+            let key = try vault.vault.newKey(for: "R-BENCH")
+            _ = try vault.vault.wrap(key.key, keyId: key.keyId, master: vault.master)
+            return try EncodedBody(.referral(received(referral, message, at)), sealedWith: key, vault: vault.vault).text.utf8.count
+        }
+        let text = try JSONValueEncoder().encode(referral).serialized()
+        let message = EncodedReferralParts(referral: referral, text: text, hash: Hex.sha256(Array(text.utf8)), keys: ChildKeys.keys(for: referral.child))
+        let body = EventBody.referral(ReceivedReferral(referralId: "R-BENCH", partnerId: "bench", receivedAt: at, bodyHash: message.hash, message: referral,
+                                                       reReferral: false, previousReferralId: nil, childKeys: message.keys, identity: nil))
+        return try JSONValueEncoder().encode(body).serialized().utf8.count
+    }
+
+    private struct EncodedReferralParts {
+        let referral: Referral
+        let text: String
+        let hash: String
+        let keys: [String]
+    }
+
+    private static func received(_ referral: Referral, _ message: EncodedReferral, _ at: Timestamp) -> ReceivedReferral {
+        ReceivedReferral(referralId: "R-BENCH", partnerId: "bench", receivedAt: at, bodyHash: message.hash, message: referral,
+                         reReferral: false, previousReferralId: nil, childKeys: message.keys, identity: nil)
+    }
+
+    /// A vault unlocked with a fresh master key, as a store's is.
+    public struct Vault: Sendable {
+        let master: MasterKey
+        let vault: PersonalDataVault
+
+        public init() {
+            master = MasterKey.generate()
+            vault = PersonalDataVault(master: master)
+            vault.adoptMatchingKey(master.derived("matching/1"))
+        }
+    }
+}
