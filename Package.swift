@@ -103,6 +103,7 @@ let package = Package(
                 "ContinuumAPI",
                 "ContinuumCore",
                 "ContinuumJSON",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

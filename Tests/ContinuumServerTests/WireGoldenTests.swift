@@ -38,31 +38,14 @@ struct WireGoldenTests {
 
     @Test("a log written by an earlier version verifies, is encrypted, rebuilds, and each body reads back to the same text")
     func oldLogStillVerifies() async throws {
-        let lines: [[JSONValue]] = try String(contentsOf: Self.golden.file("event-log-2026-11-29.txt"), encoding: .utf8)
-            .split(separator: "\n").map { line in
-                guard case .array(let columns) = try JSONParser().parse(String(line)).value(), columns.count == 9 else { throw GoldenError.malformed(String(line.prefix(40))) }
-                return columns
-            }
+        let lines = try OldLog.rows()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-old-log-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("old.sqlite").path
-        let store = try SQLiteCaseStore(path: path, pathway: try TestFixtures.surrey(), masterKey: TestFixtures.masterKey)
-        let queue = try DatabaseQueue(path: path)
-        try await queue.write { db in
-            for columns in lines {
-                let values: [DatabaseValue] = columns.map { column in
-                    if case .integer(let number) = column { return number.databaseValue }
-                    return (column.stringValue ?? "").databaseValue
-                }
-                try db.execute(sql: "INSERT INTO events (sequence, case_id, type, actor_id, actor_role, at, body, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               arguments: StatementArguments(values))
-            }
-        }
+        let store = try SQLiteCaseStore(path: path, pathway: try TestFixtures.surrey(), masterKey: nil)
+        try await OldLog.write(lines, into: path)
         #expect(try await store.verifyChain().events == Int64(lines.count), "the old log verifies as it is")
-        // As migration v8 marks a database whose log holds personal data in the clear: the next
-        // open with a key encrypts it (issue 20), and the re-sealed log verifies and rebuilds.
-        try await queue.write { db in try db.execute(sql: "INSERT INTO key_store (name, value) VALUES ('encrypt_pending', 'v8')") }
-        try queue.close()
+        // Opened with a key, it is encrypted (issue 20); the re-sealed log verifies and rebuilds.
         let upgraded = try SQLiteCaseStore(path: path, pathway: try TestFixtures.surrey(), masterKey: TestFixtures.masterKey)
         let report = try await upgraded.verifyChain()
         #expect(report.events == Int64(lines.count))
@@ -100,10 +83,6 @@ struct WireGoldenTests {
             "sameAs\\\":[" + match.output.1.split(separator: ",").sorted().joined(separator: ",") + "]"
         }
     }
-}
-
-enum GoldenError: Error {
-    case malformed(String)
 }
 
 /// Random ids in order of first appearance: `C-…` → `<C1>`, `R-…` → `<R1>`, `T-…` → `<T1>`.

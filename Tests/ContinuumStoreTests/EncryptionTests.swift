@@ -4,7 +4,6 @@ import ContinuumJSON
 import ContinuumStore
 import ContinuumTesting
 import Foundation
-import GRDB
 import Testing
 
 /// Children's personal data at rest (issue 20): sealed under per-referral and per-case data keys
@@ -159,30 +158,12 @@ struct EncryptionTests {
         let path = folder.appendingPathComponent("old.sqlite").path
         let pathway = try TestFixtures.surrey()
         // The log the first version with a wire golden wrote, in the clear, as an old database holds it.
-        let lines = try String(contentsOf: URL(fileURLWithPath: TestFixtures.path("Tests/ContinuumServerTests/Golden/event-log-2026-11-29.txt")), encoding: .utf8)
-            .split(separator: "\n").map { line -> [JSONValue] in
-                guard case .array(let columns) = try JSONParser().parse(String(line)).value() else { return [] }
-                return columns
-            }
+        let lines = try OldLog.rows()
         let checkpointKey = CheckpointKey.generate()
         let signed: Checkpoint
         do {
-            _ = try SQLiteCaseStore(path: path, pathway: pathway, masterKey: nil)
-            let queue = try DatabaseQueue(path: path)
-            try await queue.write { db in
-                for columns in lines {
-                    let values: [DatabaseValue] = columns.map { column in
-                        if case .integer(let number) = column { return number.databaseValue }
-                        return (column.stringValue ?? "").databaseValue
-                    }
-                    try db.execute(sql: "INSERT INTO events (sequence, case_id, type, actor_id, actor_role, at, body, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                   arguments: StatementArguments(values))
-                }
-                // As migration v8 marks a database whose log holds personal data.
-                try db.execute(sql: "INSERT INTO key_store (name, value) VALUES ('encrypt_pending', 'v8')")
-            }
-            try queue.close()
             let plain = try SQLiteCaseStore(path: path, pathway: pathway, masterKey: nil)
+            try await OldLog.write(lines, into: path)
             signed = try await plain.checkpoint(key: checkpointKey, at: StoreFixture.start)
             #expect(try Self.found(["Childb", "Police attended"], in: path).count == 2, "the old log is in the clear")
         }

@@ -152,7 +152,6 @@ enum Schema {
             try db.execute(sql: """
                 CREATE TABLE key_store (name TEXT PRIMARY KEY, value TEXT NOT NULL);
                 CREATE TABLE data_keys (key_id TEXT PRIMARY KEY, wrapped TEXT NOT NULL, master_id TEXT NOT NULL);
-                CREATE INDEX data_keys_master ON data_keys(master_id);
                 CREATE TABLE IF NOT EXISTS erasures (case_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, erased_at TEXT NOT NULL, rule TEXT NOT NULL);
                 ALTER TABLE events ADD COLUMN legacy_hash TEXT;
                 CREATE TABLE chain_anchors (at TEXT NOT NULL, events INTEGER NOT NULL, legacy_head TEXT NOT NULL, head TEXT NOT NULL);

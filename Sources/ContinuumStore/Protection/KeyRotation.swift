@@ -49,21 +49,28 @@ public enum KeyRotation {
         let unwrapping = PersonalDataVault(master: old), wrapping = PersonalDataVault(master: new)
         var done = try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM data_keys WHERE master_id = ?", arguments: [new.id]) ?? 0 }
         var rewrapped = 0
+        // In rowid order, a batch at a time: no index on master_id (one less B-tree for every
+        // referral to update), and a restarted rotation passes over the keys done quickly.
+        var after: Int64 = 0
         while true {
-            let count = try pool.write { db -> Int in
-                let rows = try Row.fetchAll(db, sql: "SELECT key_id, wrapped FROM data_keys WHERE master_id = ? LIMIT ?", arguments: [old.id, batchSize])
-                for row in rows {
+            let (count, last) = try pool.write { db -> (Int, Int64?) in
+                let rows = try Row.fetchAll(db, sql: "SELECT rowid, key_id, wrapped, master_id FROM data_keys WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                                            arguments: [after, batchSize])
+                var count = 0
+                for row in rows where (row["master_id"] as String) == old.id {
                     let keyId: String = row["key_id"]
                     let key = try unwrapping.unwrap(row["wrapped"], keyId: keyId, masterId: old.id, master: old)
-                    try db.execute(sql: "UPDATE data_keys SET wrapped = ?, master_id = ? WHERE key_id = ?",
-                                   arguments: [try wrapping.wrap(key, keyId: keyId, master: new), new.id, keyId])
+                    try db.execute(sql: "UPDATE data_keys SET wrapped = ?, master_id = ? WHERE rowid = ?",
+                                   arguments: [try wrapping.wrap(key, keyId: keyId, master: new), new.id, row["rowid"] as Int64])
+                    count += 1
                 }
-                return rows.count
+                return (count, rows.last?["rowid"])
             }
-            guard count > 0 else { break }
+            guard let last else { break }
+            after = last
             done += count
             rewrapped += count
-            try progress(done, total)
+            if count > 0 { try progress(done, total) }
         }
         try pool.write { db in
             try db.execute(sql: "UPDATE key_store SET value = ? WHERE name = 'master_id'", arguments: [new.id])

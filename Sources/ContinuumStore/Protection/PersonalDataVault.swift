@@ -205,9 +205,7 @@ final class PersonalDataVault: Sendable {
                 if let envelope {
                     let opened = try self.openEnvelope(envelope, db, as: reading)
                     erased = erased || opened.erased
-                    for (path, member) in opened.members {
-                        result = PersonalFields.updating(result, at: path.split(separator: ".").map(String.init)[...]) { _ in member }
-                    }
+                    result = PersonalFields.setting(opened.members.map { (path: $0.0.split(separator: ".").map(String.init)[...], value: $0.1) }, in: result)
                 }
                 return result
             case .array(let items):

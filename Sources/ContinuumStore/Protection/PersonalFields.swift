@@ -20,15 +20,14 @@ enum PersonalFields {
     /// A member's place under its region: names, and array indices as digits.
     typealias Path = [String]
 
-    /// Personal members of a referral's message (`referral.message`); `*` is every element.
-    private static let messagePaths: [Path] = [
-        ["referrer", "name"], ["referrer", "email"], ["referrer", "phone"],
-        ["child", "givenName"], ["child", "familyName"], ["child", "dateOfBirth"], ["child", "expectedDateOfBirth"],
-        ["child", "nhsNumber"], ["child", "postcode"], ["child", "previousNames"],
-        // Household members are third parties: names, relationships and dates of birth together.
-        ["household"],
-        ["concerns", "*", "detail"], ["summary"], ["consentNotSoughtReason"],
+    /// Personal members of a referral's message (`referral.message`), member within member.
+    private static let messageMembers: [(String, [String])] = [
+        ("referrer", ["name", "email", "phone"]),
+        ("child", ["givenName", "familyName", "dateOfBirth", "expectedDateOfBirth", "nhsNumber", "postcode", "previousNames"]),
     ]
+    /// Personal members at the top of the message. Household members are third parties: names,
+    /// relationships and dates of birth together.
+    private static let messageTopMembers = ["household", "summary", "consentNotSoughtReason"]
 
     /// Free text staff write, wherever it appears in a change or a case state.
     static let freeTextMembers: Set<String> = ["rationale", "overrideReason", "findings"]
@@ -44,8 +43,8 @@ enum PersonalFields {
         guard case .object(let members) = value else { return [] }
         if let referral = members["referral"] {
             var found: [Region] = []
-            if let message = referral["message"] {
-                found.append(Region(at: ["referral", "message"], members: messagePaths.flatMap { expand($0[...], in: message, prefix: []) }))
+            if case .object(let message)? = referral["message"] {
+                found.append(Region(at: ["referral", "message"], members: personal(inMessage: message)))
             }
             if let keys = referral["childKeys"], keys != .null {
                 found.append(Region(at: ["referral"], members: [(["childKeys"], keys)]))
@@ -55,21 +54,31 @@ enum PersonalFields {
         // A recommendation's `rationale` cites the pathway's rules: no personal data, and read
         // without a key (a repeated message is answered from it).
         if members["routed"] != nil || members["token"] != nil || members["erasure"] != nil { return [] }
+        // A case state's only free text is its pending change's (sealed on every event of the
+        // case: the rest of the state is not walked).
+        if members["change"] == nil {
+            guard let pending = members["pending"], pending != .null else { return [] }
+            let text = freeText(in: pending, prefix: ["pending"])
+            return text.isEmpty ? [] : [Region(at: [], members: text)]
+        }
         let text = freeText(in: value, prefix: [])
         return text.isEmpty ? [] : [Region(at: [], members: text)]
     }
 
-    /// The concrete paths (and values) a pattern names under `value`.
-    private static func expand(_ pattern: ArraySlice<String>, in value: JSONValue, prefix: Path) -> [(path: Path, value: JSONValue)] {
-        guard let step = pattern.first else { return value == .null ? [] : [(prefix, value)] }
-        switch value {
-        case .object(let members) where step != "*":
-            return members[step].map { expand(pattern.dropFirst(), in: $0, prefix: prefix + [step]) } ?? []
-        case .array(let items) where step == "*":
-            return items.enumerated().flatMap { expand(pattern.dropFirst(), in: $1, prefix: prefix + [String($0)]) }
-        default:
-            return []
+    /// The personal members of a message, read directly (this runs for every referral stored).
+    private static func personal(inMessage message: [String: JSONValue]) -> [(path: Path, value: JSONValue)] {
+        var found: [(path: Path, value: JSONValue)] = []
+        for (name, members) in messageMembers {
+            guard case .object(let part)? = message[name] else { continue }
+            for member in members { if let value = part[member], value != .null { found.append(([name, member], value)) } }
         }
+        for name in messageTopMembers { if let value = message[name], value != .null { found.append(([name], value)) } }
+        if case .array(let concerns)? = message["concerns"] {
+            for (index, concern) in concerns.enumerated() {
+                if let detail = concern["detail"], detail != .null { found.append((["concerns", String(index), "detail"], detail)) }
+            }
+        }
+        return found
     }
 
     private static func freeText(in value: JSONValue, prefix: Path) -> [(path: Path, value: JSONValue)] {
@@ -106,6 +115,29 @@ enum PersonalFields {
             return .object(members)
         case .array(var items):
             for (step, rest) in deeper { if let index = Int(step), items.indices.contains(index) { items[index] = removing(rest, from: items[index]) } }
+            return .array(items)
+        default:
+            return value
+        }
+    }
+
+    /// `value` with the members at the given paths set (nil removes), each container copied once.
+    static func setting(_ members: [(path: ArraySlice<String>, value: JSONValue?)], in value: JSONValue) -> JSONValue {
+        guard !members.isEmpty else { return value }
+        var here: [(String, JSONValue?)] = []
+        var deeper: [String: [(path: ArraySlice<String>, value: JSONValue?)]] = [:]
+        for member in members {
+            guard let step = member.path.first else { continue }
+            if member.path.count == 1 { here.append((step, member.value)) } else { deeper[step, default: []].append((member.path.dropFirst(), member.value)) }
+        }
+        switch value {
+        case .object(var object):
+            for (name, member) in here { object[name] = member }
+            for (name, rest) in deeper { if let child = object[name] { object[name] = setting(rest, in: child) } }
+            return .object(object)
+        case .array(var items):
+            for (step, member) in here { if let index = Int(step), items.indices.contains(index) { items[index] = member ?? .null } }
+            for (step, rest) in deeper { if let index = Int(step), items.indices.contains(index) { items[index] = setting(rest, in: items[index]) } }
             return .array(items)
         default:
             return value
