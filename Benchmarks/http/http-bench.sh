@@ -51,11 +51,12 @@ printf "%-34s %10s %10s %10s %12s  %s\n" "GET /healthz (ceiling)" "$ceiling" "$(
 printf "%-34s %10s %10s %10s %12s  %s\n" "POST /v1/referrals (durable)" "$referrals" "$(percentile 50% "$work/referrals.txt")" "$(percentile 99% "$work/referrals.txt")" "$referral_cpu" "$(errors "$work/referrals.txt")"
 awk -v a="$referrals" -v b="$ceiling" 'BEGIN { printf "ratio referrals / ceiling: %.2f (goal >= 0.15, p99 < 50 ms)\n", a / b }'
 echo "server CPU per durable referral: $referral_cpu µs (goal <= 250 µs; a trivial request: $ceiling_cpu µs)"
-# Issue 20: what encryption at rest costs a durable referral. The CPU it adds (timed in-process
-# by continuum-bench, same run) over the server's CPU per durable referral: the server is CPU
-# bound on this machine, so this is the rate lost to encryption (goal <= 10%).
+# Issue 20: what encryption at rest costs a durable referral. The sealing work (timed in-process
+# by continuum-bench, same run) over the server's CPU per durable referral: a lower bound, as the
+# data key's row and the longer texts are not in it. The rate against the binary before
+# encryption (an A/B, docs/performance.md) was 9-11% lower; the goal is at most 10%.
 if [ -n "${CONTINUUM_BENCH_SEALING_FILE:-}" ] && [ -s "$CONTINUUM_BENCH_SEALING_FILE" ]; then
-  awk -v s="$(cat "$CONTINUUM_BENCH_SEALING_FILE")" -v c="$referral_cpu" 'BEGIN { if (c > 0) printf "encryption at rest: %.1f µs of the %s µs per durable referral = %.1f%% of its rate (goal <= 10%%: %s)\n", s, c, 100 * s / c, (100 * s / c <= 10 ? "met" : "NOT met") }'
+  awk -v s="$(cat "$CONTINUUM_BENCH_SEALING_FILE")" -v c="$referral_cpu" 'BEGIN { if (c > 0) printf "encryption at rest: sealing takes %.1f µs of the %s µs of CPU per durable referral = %.1f%% (a lower bound; goal: rate within 10%% of no encryption)\n", s, c, 100 * s / c }'
 fi
 
 # The same durable endpoint driven by `continuum loadtest` (open loop, asked far above capacity,

@@ -4,8 +4,8 @@ import Foundation
 import GRDB
 import Synchronization
 
-/// A case's data key: every personal value of the case's records is sealed under it, and
-/// destroying it (``SQLiteCaseStore/applyRetention(asOf:by:at:)``) erases them all at once.
+/// A data key: a referral's (its message) or a case's (staff free text), named by that id.
+/// Destroying it (``SQLiteCaseStore/applyRetention(asOf:actor:at:)``) erases all it sealed at once.
 // SymmetricKey is immutable once made (swift-crypto does not mark it Sendable).
 struct DataKey: @unchecked Sendable {
     let keyId: String
@@ -83,13 +83,14 @@ final class PersonalDataVault: Sendable {
 
     // MARK: Data keys
 
-    /// A fresh key for a new case (stored by ``insert(_:_:)`` in the transaction that uses it).
-    func newKey(for caseId: String) throws -> DataKey {
+    /// A fresh key for a new referral (its id) or case (stored by ``insert(_:_:)`` in the
+    /// transaction that uses it).
+    func newKey(for keyId: String) throws -> DataKey {
         _ = try requireMaster("storing a referral")
-        return DataKey(keyId: caseId, key: SymmetricKey(size: .bits256))
+        return DataKey(keyId: keyId, key: SymmetricKey(size: .bits256))
     }
 
-    /// Stores a new case's key, wrapped under the master key.
+    /// Stores a new key, wrapped under the master key.
     func insert(_ key: DataKey, _ db: Database) throws {
         try insert(key, master: try requireMaster("storing a referral"), db)
     }
@@ -99,8 +100,9 @@ final class PersonalDataVault: Sendable {
             .execute(arguments: [key.keyId, try wrap(key.key, keyId: key.keyId, master: master), master.id])
     }
 
-    /// The key a case's records are sealed under: stored, or made and stored now (a case opened
-    /// before encryption gets one on its first new record).
+    /// The key a case's records (or, in the upgrade, a referral's) are sealed under: stored, or
+    /// made and stored now (a case gets one on its first staff event). Live writes and the
+    /// upgrade only: a replay must never make one (``stored(_:_:)``).
     /// - Throws: ``StoreError/personalDataErased(_:)`` for a case whose key was destroyed.
     func key(for caseId: String, _ db: Database) throws -> DataKey {
         if let key = try stored(caseId, db) { return DataKey(keyId: caseId, key: key) }

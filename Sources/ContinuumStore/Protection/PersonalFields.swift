@@ -169,22 +169,12 @@ enum PersonalFields {
         }
     }
 
-    /// The member at `path`, if there is one.
-    static func member(_ value: JSONValue, at path: ArraySlice<String>) -> JSONValue? {
-        guard let step = path.first else { return value }
-        switch value {
-        case .object(let members): return members[step].flatMap { member($0, at: path.dropFirst()) }
-        case .array(let items): return Int(step).flatMap { items.indices.contains($0) ? member(items[$0], at: path.dropFirst()) : nil }
-        default: return nil
-        }
-    }
-
     /// Whether any value in a stored text may be sealed: a cheap test before parsing.
     static func mayHoldSealed(_ text: String) -> Bool { text.contains("\"\(marker)\"") }
 
     /// Staff free text shown as `null` (a case whose data was erased).
     static func blankingFreeText(_ value: JSONValue) -> JSONValue {
-        freeText(in: value, prefix: []).reduce(value) { result, member in updating(result, at: member.path[...]) { _ in .null } }
+        setting(freeText(in: value, prefix: []).map { (path: $0.path[...], value: JSONValue.null) }, in: value)
     }
 
     /// What a typed decoder reads in place of a value whose key was destroyed (erasure) or is

@@ -2,7 +2,7 @@ import ContinuumCore
 import ContinuumJSON
 import GRDB
 
-/// Whose records are past retention on a day (issue 20, part): each child's cases (grouped by
+/// Whose records are past retention on a day (issue 20): each child's cases (grouped by
 /// confirmed identity links), kept for the longest rule of any level they reached, counted from
 /// the case's closure or the child's birth as the rule says.
 public struct RetentionReport: Sendable, Hashable {
