@@ -13,7 +13,7 @@ import Testing
 struct EncryptionTests {
     /// Values that appear nowhere else in a test database, so finding one in the file means a leak.
     static let secrets = ["Zebedee", "Quintrell", "2015-06-09", "9434765919", "KT22 7QX", "Ophelia Brandt", "o.brandt@example.police.uk",
-                          "Hollis", "Summary-Marker-8841", "Detail-Marker-5520", "Rationale-Marker-3310", "Closing-Marker-7702"]
+                          "Hollis", "Summary-Marker-8841", "Detail-Marker-5520", "Rationale-Marker-3310", "Closing-Marker-7702", "Approved-Marker-6604"]
 
     static func personal(_ messageId: String) throws -> JSONValue {
         try TestFixtures.example("police-domestic-abuse").setting("messageId", .string(messageId))
@@ -39,12 +39,15 @@ struct EncryptionTests {
         }
     }
 
-    /// A child referred, decided at child in need with a rationale, and closed.
+    /// A child referred, decided at child in need by a practitioner's override a manager approved, and closed.
     static func closedChild(_ fixture: StoreFixture) async throws -> String {
         let referral = try StoreFixture.referral(personal("P-1"))
         let answer = try await fixture.store.submit(referral, partnerId: "partner-a", actor: StoreFixture.partner, receivedAt: StoreFixture.start)
-        _ = try await fixture.store.decide(caseId: answer.caseId, level: "child-in-need", rationale: "Rationale-Marker-3310", overrideReason: "Closing-Marker-7702",
-                                           actor: StoreFixture.manager, at: StoreFixture.start)
+        // A practitioner's override waits for a manager: the pending state holds its rationale.
+        let pending = try await fixture.store.decide(caseId: answer.caseId, level: "child-in-need", rationale: "Rationale-Marker-3310",
+                                                     overrideReason: "Closing-Marker-7702", actor: StoreFixture.practitioner, at: StoreFixture.start)
+        #expect(pending.status == .pendingApproval)
+        _ = try await fixture.store.resolveApproval(pending.eventId, approve: true, rationale: "Approved-Marker-6604", actor: StoreFixture.manager, at: StoreFixture.start)
         _ = try await fixture.store.transition(caseId: answer.caseId, kind: .close, to: nil, reason: .servicesCeased, rationale: "ended",
                                                actor: StoreFixture.manager, at: StoreFixture.start)
         return answer.caseId
@@ -60,7 +63,7 @@ struct EncryptionTests {
         #expect(record.referrals.first?.message.lookup("child.givenName") == .string("Zebedee"))
         #expect(record.referrals.first?.message.lookup("household.0.givenName") == .string("Hollis"))
         #expect(record.events.contains { $0.detail.lookup("decided.rationale") == .string("Rationale-Marker-3310") })
-        #expect(try await fixture.store.verifyChain().events == 4)
+        #expect(try await fixture.store.verifyChain().events == 5)
     }
 
     @Test("erasure destroys the child's keys: shown as erased, the chain verifies, past indicators unchanged, nothing left in the file")
@@ -83,7 +86,7 @@ struct EncryptionTests {
         #expect(record.events.contains { $0.detail.lookup("decided.rationale") == .null && $0.detail.lookup("decided.level") == .string("child-in-need") })
         #expect(record.events.last?.type == .personalDataErased)
 
-        #expect(try await fixture.store.verifyChain().events == 5)
+        #expect(try await fixture.store.verifyChain().events == 6)
         let after = try await fixture.store.indicators(from: period.0, to: period.1, targets: IndicatorTargets())
         #expect(after.json.serialized() == before.json.serialized())
         #expect(try await fixture.store.problemsAgainstReplay() == [])
@@ -106,7 +109,7 @@ struct EncryptionTests {
             try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway, masterKey: stranger)
         }
         let locked = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway, masterKey: nil)
-        #expect(try await locked.verifyChain().events == 4)
+        #expect(try await locked.verifyChain().events == 5)
         #expect(try await locked.indicators(from: UKTime.londonDate(of: StoreFixture.start), to: UKTime.londonDate(of: StoreFixture.start), targets: IndicatorTargets()).indicators.isEmpty == false)
         await #expect(throws: StoreError.masterKeyRequired("reading personal data")) {
             try await locked.caseRecord(caseId, today: UKTime.londonDate(of: StoreFixture.start))

@@ -63,7 +63,10 @@ struct ProjectionStep: Sendable {
     /// Applies `event` to `before` through the pathway's state machine.
     /// - Throws: ``StoreError/refused(_:)`` when the pathway does not allow it.
     /// - Parameter machine: the state machine of the case's own pathway version (``Projector/machine(for:before:)``).
-    init(_ event: CaseEvent, after before: CaseState, machine: CaseStateMachine, key: DataKey?, vault: PersonalDataVault) throws {
+    /// - Parameter erased: replayed after the case's key was destroyed: its pending change holds
+    ///   stand-ins, no personal data, and is stored as it is (nothing to seal it under).
+    init(_ event: CaseEvent, after before: CaseState, machine: CaseStateMachine, key: DataKey?, vault: PersonalDataVault,
+         erased: @autoclosure () -> Bool = false) throws {
         do {
             transition = try machine.apply(event, to: before)
         } catch {
@@ -71,7 +74,10 @@ struct ProjectionStep: Sendable {
         }
         self.before = before
         // A pending change carries its rationale: sealed like the event's.
-        stateText = try vault.seal(try JSONValueEncoder().encode(transition.state), with: key).serialized()
+        let state = try JSONValueEncoder().encode(transition.state)
+        // Asked only in that rare case (a pending change, no key): the answer may scan the log.
+        let clear = key == nil && !PersonalFields.regions(of: state).isEmpty && erased()
+        stateText = try (clear ? state : vault.seal(state, with: key)).serialized()
     }
 }
 

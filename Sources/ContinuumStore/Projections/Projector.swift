@@ -46,8 +46,8 @@ struct Projector: Sendable {
 
     /// The step `event` makes from `before`, by the rules of the case's version.
     /// - Parameter key: the case's data key (a state with a pending change holds its rationale).
-    func step(_ event: CaseEvent, after before: CaseState, key: DataKey?) throws -> ProjectionStep {
-        try ProjectionStep(event, after: before, machine: machine(for: event, before: before), key: key, vault: vault)
+    func step(_ event: CaseEvent, after before: CaseState, key: DataKey?, erased: @autoclosure () -> Bool = false) throws -> ProjectionStep {
+        try ProjectionStep(event, after: before, machine: machine(for: event, before: before), key: key, vault: vault, erased: erased())
     }
 
     /// Applies one logged event: reads its case's state, works out the step through the state
@@ -63,8 +63,9 @@ struct Projector: Sendable {
         // erasure destroyed is stored with stand-ins (the case is closed, and stays so).
         // Never made here: a rebuild replays an erased case before its erasure, and a key made
         // then would be a new one under the old id (record() makes keys for live writes).
-        let key = body.personalDataMissing ? nil : try vault.stored(event.caseId, db).map { DataKey(keyId: event.caseId, key: $0) }
-        let step = try self.step(caseEvent, after: try stored.map { try decodeState($0, db, as: .shape) } ?? CaseState(), key: key)
+        let key = try vault.stored(event.caseId, db).map { DataKey(keyId: event.caseId, key: $0) }
+        let step = try self.step(caseEvent, after: try stored.map { try decodeState($0, db, as: .shape) } ?? CaseState(), key: key,
+                                 erased: body.personalDataMissing || Self.keyDestroyed(event.caseId, db))
         try project(event, body, step, db)
         return step.transition
     }
@@ -259,9 +260,21 @@ struct Projector: Sendable {
         return false
     }
 
+    /// Whether the log erased the case's personal data (a replay reaches its events before the
+    /// erasure event that ends them, so the log, not the projection, is asked).
+    static func keyDestroyed(_ caseId: String, _ db: Database) -> Bool {
+        (try? Bool.fetchOne(db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM events WHERE type = 'personal-data-erased' AND body LIKE ?)"),
+                            arguments: ["%\"" + caseId + "\"%"])) == true
+    }
+
     /// Drops every projection and replays the whole log into new ones; returns the events
-    /// replayed. Used by `continuum rebuild` and by a migration that adds a projection.
+    /// replayed. Used by `continuum rebuild` and by a migration that adds a projection. Needs
+    /// the master key: children are indexed under keyed hashes, and pending changes sealed.
     func rebuild(_ db: Database) throws -> Int64 {
+        if vault.master == nil,
+           try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE type NOT IN ('token-created', 'token-revoked'))") == true {
+            throw StoreError.masterKeyRequired("rebuilding the projections")
+        }
         for table in Schema.projectionTables { try db.execute(sql: "DROP TABLE IF EXISTS \(table)") }
         try Schema.createProjections(db)
         var count: Int64 = 0
