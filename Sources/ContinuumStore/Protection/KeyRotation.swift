@@ -21,7 +21,9 @@ public enum KeyRotation {
     ///   stops the rotation there, as an interruption would.
     public static func rotate(database path: String, from old: MasterKey, to new: MasterKey, batchSize: Int = 1000,
                               progress: (Int, Int) throws -> Void = { _, _ in }) throws -> Report {
-        guard old.id != new.id else { throw StoreError.wrongMasterKey(expected: old.id, given: new.id) }
+        guard old.id != new.id else {
+            throw StoreError.database(path: path, message: "the new master key is the one in use (key id \(new.id)); make a new one with `continuum keys init`")
+        }
         guard FileManager.default.fileExists(atPath: path) else { throw StoreError.database(path: path, message: "no database file here") }
         let pool: DatabasePool
         do {

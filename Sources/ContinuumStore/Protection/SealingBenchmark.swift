@@ -9,33 +9,23 @@ import Crypto
 @_spi(Benchmarks)
 public enum SealingBenchmark {
     /// Encodes `referral`'s received event as the store does and returns the stored text's
-    /// length. Sealed: the child keys keyed (HMAC), a new data key made and wrapped, every
-    /// personal value sealed (AES-GCM). In the clear: the unkeyed hashes and the plain text.
+    /// length. Sealed: the child keys keyed (HMAC), a new data key made and wrapped, the personal
+    /// members sealed in their envelopes (AES-GCM). In the clear: the unkeyed hashes, plain text.
     public static func encodeReceived(_ referral: Referral, sealed: Bool, vault: Vault) throws -> Int {
-        let at = referral.sentAt
-        if sealed {
-            let message = try EncodedReferral(referral, vault: vault.vault)
-            let key = try vault.vault.newKey(for: "R-BENCH")
-            _ = try vault.vault.wrap(key.key, keyId: key.keyId, master: vault.master)
-            return try EncodedBody(.referral(received(referral, message, at)), sealedWith: key, vault: vault.vault).text.utf8.count
+        guard sealed else {
+            let text = try JSONValueEncoder().encode(referral).serialized()
+            let body = EventBody.referral(received(referral, hash: Hex.sha256(Array(text.utf8)), keys: ChildKeys.keys(for: referral.child)))
+            return try JSONValueEncoder().encode(body).serialized().utf8.count
         }
-        let text = try JSONValueEncoder().encode(referral).serialized()
-        let message = EncodedReferralParts(referral: referral, text: text, hash: Hex.sha256(Array(text.utf8)), keys: ChildKeys.keys(for: referral.child))
-        let body = EventBody.referral(ReceivedReferral(referralId: "R-BENCH", partnerId: "bench", receivedAt: at, bodyHash: message.hash, message: referral,
-                                                       reReferral: false, previousReferralId: nil, childKeys: message.keys, identity: nil))
-        return try JSONValueEncoder().encode(body).serialized().utf8.count
+        let message = try EncodedReferral(referral, vault: vault.vault)
+        let key = try vault.vault.newKey(for: "R-BENCH")
+        _ = try vault.vault.wrap(key.key, keyId: key.keyId, master: vault.master)
+        return try EncodedBody(.referral(received(referral, hash: message.hash, keys: message.keys)), sealedWith: key, vault: vault.vault).text.utf8.count
     }
 
-    private struct EncodedReferralParts {
-        let referral: Referral
-        let text: String
-        let hash: String
-        let keys: [String]
-    }
-
-    private static func received(_ referral: Referral, _ message: EncodedReferral, _ at: Timestamp) -> ReceivedReferral {
-        ReceivedReferral(referralId: "R-BENCH", partnerId: "bench", receivedAt: at, bodyHash: message.hash, message: referral,
-                         reReferral: false, previousReferralId: nil, childKeys: message.keys, identity: nil)
+    private static func received(_ referral: Referral, hash: String, keys: [String]) -> ReceivedReferral {
+        ReceivedReferral(referralId: "R-BENCH", partnerId: "bench", receivedAt: referral.sentAt, bodyHash: hash, message: referral,
+                         reReferral: false, previousReferralId: nil, childKeys: keys, identity: nil)
     }
 
     /// A vault unlocked with a fresh master key, as a store's is.

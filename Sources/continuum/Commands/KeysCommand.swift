@@ -72,6 +72,10 @@ struct KeysCommand: ParsableCommand {
                 Console.error("continuum: --new: \(error)")
                 throw Exit.configuration
             }
+            guard next.id != old.id else {
+                Console.error("continuum: --new \(new) is the key in use (key id \(old.id)); make a new one with `continuum keys init --out FILE`")
+                throw Exit.usage
+            }
             do {
                 let report = try KeyRotation.rotate(database: database.database, from: old, to: next) { done, total in
                     Console.error("continuum: \(done) of \(total) keys under the new master key")
