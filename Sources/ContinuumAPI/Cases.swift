@@ -27,6 +27,10 @@ public struct CaseRecord: Sendable, Hashable, Codable {
     /// Set once the child's personal data was erased under the retention schedule: ids, levels,
     /// dates and codes remain; names, dates of birth and free text show as `null`.
     public var erasure: CaseErasure?
+    /// What the reader's role may do to the case now, by its pathway (issue 23).
+    public var options: CaseOptions?
+    /// The names of the people the record names (actors, workers, who asked), by token id.
+    public var people: [String: String] = [:]
 
     public init(caseId: String, phase: CaseState.Phase, level: String?, levelTitle: String?, recommendation: String?, consent: Consent?, awaitingDecision: Bool, assignedTo: String?, closureReason: ClosureReason?, pending: ApprovalItem?, clocks: [ClockView], referrals: [ReferralView], events: [EventView]) {
         self.caseId = caseId
@@ -142,6 +146,9 @@ public struct EventView: Sendable, Hashable, Codable {
     public var hash: String
     /// The event's content (for a referral, its id and matching; the message is in `referrals`).
     public var detail: JSONValue
+    /// For a change that asked for a manager's approval: whether it waits, or was approved or
+    /// rejected (a rejected change never happened). Nil for an event that took effect as made.
+    public var approval: ApprovalStatus?
 
     public init(id: String, type: EventKind, at: Timestamp, actor: Actor, hash: String, detail: JSONValue) {
         self.id = id
@@ -151,4 +158,11 @@ public struct EventView: Sendable, Hashable, Codable {
         self.hash = hash
         self.detail = detail
     }
+}
+
+/// What became of a change that asked for a manager's approval.
+public enum ApprovalStatus: String, Sendable, Hashable, Codable, CaseIterable {
+    case pending
+    case approved
+    case rejected
 }

@@ -6,6 +6,8 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case referralReceived = "referral-received"
     case routed
     case decided
+    /// A referral that joined an open case, decided without moving it (issue 23).
+    case referralNoted = "referral-noted"
     case stepUp = "step-up"
     case stepDown = "step-down"
     case escalate

@@ -83,8 +83,14 @@ public struct QueueItem: Sendable, Hashable, Codable {
     public var overdue: Bool
     /// A change to this case waits for a manager.
     public var pendingApproval: Bool
-    /// The case is already open at a level (a further referral joined it).
+    /// The case is already open at a level (a further referral joined it): the decision is
+    /// about the referral (note it there, or move the case), shown beside the recommendation.
     public var currentLevel: String?
+    /// The referral joined a case already open (``currentLevel`` is set).
+    public var joinedOpenCase: Bool { currentLevel != nil }
+    /// The referral's recommendation is below the case's current level: shown for a person to
+    /// weigh, never applied by itself (accepting it notes the referral at the current level).
+    public var recommendationBelowLevel: Bool?
     /// The worker the case is assigned to.
     public var assignedTo: String?
     /// The case's pathway version, `id@version`.
@@ -182,12 +188,18 @@ public struct QueuePage: Sendable, Hashable, Codable {
     /// The London date the urgency and deadlines were judged on.
     public var asOf: CalendarDate
     public var total: Int
+    /// How many of all those waiting are past a due date (not only of those listed).
+    public var overdue: Int
     public var items: [QueueItem]
+    /// The names of the people the items name (workers), by token id.
+    public var people: [String: String]
 
-    public init(asOf: CalendarDate, total: Int, items: [QueueItem]) {
+    public init(asOf: CalendarDate, total: Int, overdue: Int = 0, items: [QueueItem], people: [String: String] = [:]) {
         self.asOf = asOf
         self.total = total
+        self.overdue = overdue
         self.items = items
+        self.people = people
     }
 }
 
@@ -195,9 +207,12 @@ public struct QueuePage: Sendable, Hashable, Codable {
 public struct ApprovalsPage: Sendable, Hashable, Codable {
     public var total: Int
     public var items: [ApprovalItem]
+    /// The names of the people who asked, by token id.
+    public var people: [String: String]
 
-    public init(total: Int, items: [ApprovalItem]) {
+    public init(total: Int, items: [ApprovalItem], people: [String: String] = [:]) {
         self.total = total
         self.items = items
+        self.people = people
     }
 }

@@ -24,15 +24,17 @@ extension StaffRequest {
     }
 }
 
-/// `POST /v1/cases/{caseId}/decisions`: `{"accept": true, "rationale": …}` or
-/// `{"level": …, "overrideReason": …, "rationale": …}`.
+/// `POST /v1/cases/{caseId}/decisions`: `{"accept": true, "rationale": …}`,
+/// `{"level": …, "overrideReason": …, "rationale": …}`, or for a referral that joined an open
+/// case `{"noted": true, "rationale": …}` (with `overrideReason` when the recommendation is higher).
 public struct DecisionRequest: StaffRequest {
     public var accept: Bool?
     public var level: String?
+    public var noted: Bool?
     public var overrideReason: String?
     public var rationale: String
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case accept, level, overrideReason, rationale }
+    enum CodingKeys: String, CodingKey, CaseIterable { case accept, level, noted, overrideReason, rationale }
 
     public static let invalidTitle = "Invalid decision"
 
@@ -42,20 +44,24 @@ public struct DecisionRequest: StaffRequest {
             (accept, level, overrideReason, self.rationale) = (true, nil, nil, rationale.text)
         case .choose(let level, let overrideReason, let rationale):
             (accept, self.level, self.overrideReason, self.rationale) = (nil, level, overrideReason?.text, rationale.text)
+        case .note(let overrideReason, let rationale):
+            (accept, level, noted, self.overrideReason, self.rationale) = (nil, nil, true, overrideReason?.text, rationale.text)
         }
     }
 
     public func command() throws(InvalidCommand) -> DecisionCommand {
-        try DecisionCommand(accept: accept ?? false, level: level, overrideReason: overrideReason, rationale: rationale)
+        try DecisionCommand(accept: accept ?? false, level: level, overrideReason: overrideReason, rationale: rationale, noted: noted ?? false)
     }
 }
 
 /// `POST /v1/cases/{caseId}/transitions`: `{"kind": "step-up", "to": …, "rationale": …}` or
 /// `{"kind": "close", "reason": "RC1", "rationale": …}`.
 public struct TransitionRequest: StaffRequest {
-    public var kind: TransitionKind
+    /// `step-up`, `step-down`, `escalate`, `reclassify` or `close` (any case).
+    public var kind: String
     public var to: String?
-    public var reason: ClosureReason?
+    /// RC1 to RC9 (any case), for `close`.
+    public var reason: String?
     public var rationale: String
 
     enum CodingKeys: String, CodingKey, CaseIterable { case kind, to, reason, rationale }
@@ -64,8 +70,8 @@ public struct TransitionRequest: StaffRequest {
 
     public init(_ command: TransitionCommand) {
         switch command {
-        case .move(let kind, let to, let rationale): (self.kind, self.to, reason, self.rationale) = (kind, to, nil, rationale.text)
-        case .close(let reason, let rationale): (kind, to, self.reason, self.rationale) = (.close, nil, reason, rationale.text)
+        case .move(let kind, let to, let rationale): (self.kind, self.to, reason, self.rationale) = (kind.rawValue, to, nil, rationale.text)
+        case .close(let reason, let rationale): (kind, to, self.reason, self.rationale) = (TransitionKind.close.rawValue, nil, reason.rawValue, rationale.text)
         }
     }
 
@@ -96,7 +102,8 @@ public struct MilestoneRequest: StaffRequest {
 
 /// `POST /v1/cases/{caseId}/audits`: `{"grade": "good", "findings": …}`.
 public struct AuditRequest: StaffRequest {
-    public var grade: AuditGrade
+    /// `outstanding`, `good`, `requires-improvement` or `inadequate` (any case).
+    public var grade: String
     public var findings: String
 
     enum CodingKeys: String, CodingKey, CaseIterable { case grade, findings }
@@ -104,7 +111,7 @@ public struct AuditRequest: StaffRequest {
     public static let invalidTitle = "Invalid audit"
 
     public init(_ command: AuditCommand) {
-        (grade, findings) = (command.grade, command.findings.text)
+        (grade, findings) = (command.grade.rawValue, command.findings.text)
     }
 
     public func command() throws(InvalidCommand) -> AuditCommand {

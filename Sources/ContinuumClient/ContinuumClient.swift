@@ -107,6 +107,44 @@ public struct ContinuumClient: Sendable {
 
     public func approvals() async throws(ClientError) -> ApprovalsPage { try await send(.GET, "/v1/approvals") }
 
+    /// Who this token is (`GET /v1/me`): its id, role and name.
+    public func me() async throws(ClientError) -> StaffIdentity { try await send(.GET, "/v1/me") }
+
+    /// A caseload page (`GET /v1/cases`): `assignedTo` is a token id, a name, or `me`.
+    public func cases(assignedTo: String? = nil, level: String? = nil, phase: String? = nil, overdue: Bool? = nil,
+                      limit: Int? = nil, offset: Int? = nil) async throws(ClientError) -> CasePage {
+        try await send(.GET, "/v1/cases" + Self.query([("assignedTo", assignedTo), ("level", level), ("phase", phase),
+                                                        ("overdue", overdue.map { $0 ? "true" : "false" }),
+                                                        ("limit", limit.map(String.init)), ("offset", offset.map(String.init))]))
+    }
+
+    /// The cases of a child (`GET /v1/children/search`): by NHS number, or by names and date of birth.
+    public func searchChildren(nhsNumber: String? = nil, givenName: String? = nil, familyName: String? = nil, dateOfBirth: String? = nil,
+                               limit: Int? = nil) async throws(ClientError) -> ChildSearchPage {
+        try await send(.GET, "/v1/children/search" + Self.query([("nhsNumber", nhsNumber), ("givenName", givenName), ("familyName", familyName),
+                                                                  ("dateOfBirth", dateOfBirth), ("limit", limit.map(String.init))]))
+    }
+
+    /// `?a=1&b=2` from the parameters given, percent-encoded (RFC 3986 unreserved kept).
+    static func query(_ parameters: [(String, String?)]) -> String {
+        let given = parameters.compactMap { name, value in value.map { (name, $0) } }
+        guard !given.isEmpty else { return "" }
+        func encode(_ text: String) -> String {
+            var out = ""
+            for byte in text.utf8 {
+                switch byte {
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                     UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                    out.unicodeScalars.append(Unicode.Scalar(byte))
+                default:
+                    out += "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+                }
+            }
+            return out
+        }
+        return "?" + given.map { "\($0.0)=\(encode($0.1))" }.joined(separator: "&")
+    }
+
     public func resolve(_ approvalId: String, _ command: ApprovalCommand) async throws(ClientError) -> ChangeOutcome {
         try await send(.POST, "/v1/decisions/\(try Self.segment(approvalId, "approval id"))/approval", body: ApprovalRequest(command))
     }

@@ -12,6 +12,9 @@ public enum Suggestion {
         return "; did you mean \"\(best.name)\"?"
     }
 
+    /// Levenshtein distance over Unicode scalars (ids one typo apart are 1).
+    public static func distance(_ a: String, _ b: String) -> Int { editDistance(a, b) }
+
     /// Levenshtein distance over Unicode scalars.
     static func editDistance(_ a: String, _ b: String) -> Int {
         let a = Array(a.unicodeScalars)

@@ -51,8 +51,24 @@ public protocol CaseReads: Sendable {
     /// The most urgent `limit` referrals awaiting a decision (all of them when nil), and how
     /// many await one in all.
     func queue(today: CalendarDate, limit: Int?) async throws -> (items: [QueueItem], total: Int)
+    /// The queue as the API pages it: items, totals (overdue too) and workers' names.
+    func queuePage(today: CalendarDate, limit: Int) async throws -> QueuePage
     func caseRecord(_ caseId: String, today: CalendarDate) async throws -> CaseRecord
+    /// A case for a reader in `role`: with what that role may do to it now (`options`).
+    func caseRecord(_ caseId: String, today: CalendarDate, role: Role?) async throws -> CaseRecord
     func approvals() async throws -> [ApprovalItem]
+    /// The oldest `limit` approvals, how many wait, and the names of those who asked.
+    func approvalsPage(limit: Int) async throws -> ApprovalsPage
+    /// The case a typed id names (any case; a referral's id names its case for a read).
+    func resolveCase(_ text: String, forChange: Bool) async throws -> String
+    /// A caseload page, nearest deadline first.
+    func cases(_ filter: CaseFilter, today: CalendarDate, limit: Int, offset: Int) async throws -> CasePage
+    /// A child's cases through the keyed matching index.
+    func searchChildren(_ search: ChildSearch, today: CalendarDate, limit: Int) async throws -> ChildSearchPage
+    /// The level ids of every pathway version the store judges cases by.
+    var levelIds: [String] { get }
+    /// The ids a worker's cases are assigned under: their token id and their name.
+    func workerKeys(tokenId: String) async throws -> [String]
     /// The oldest `limit` possible matches waiting for a person, and how many wait in all.
     func possibleMatches(limit: Int) async throws -> PossibleMatches
     /// Counts for metrics: open referrals awaiting a decision, and running clocks past due.

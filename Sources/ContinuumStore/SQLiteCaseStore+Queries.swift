@@ -5,6 +5,16 @@ import GRDB
 import Synchronization
 
 extension SQLiteCaseStore {
+    /// The queue page: the most urgent `limit` items, how many wait, how many of them are
+    /// overdue, and the names of the workers the items name.
+    public func queuePage(today: CalendarDate, limit: Int) async throws -> QueuePage {
+        let (items, total) = try await queue(today: today, limit: limit)
+        return try await read { db in
+            let overdue = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE awaiting_decision = 1 AND next_due < ?", arguments: [today.description]) ?? 0
+            return QueuePage(asOf: today, total: total, overdue: overdue, items: items, people: try Self.people(items.compactMap(\.assignedTo), db))
+        }
+    }
+
     public func queue(today: CalendarDate, limit: Int?) async throws -> (items: [QueueItem], total: Int) {
         let versions = self.pathways
         return try await read { db in
@@ -39,6 +49,10 @@ extension SQLiteCaseStore {
                     currentLevel: phase == CaseState.Phase.open.rawValue ? row["level"] : nil,
                     assignedTo: state.assignedTo)
                 item.pathway = state.pathway
+                if let current = item.currentLevel, let recommended = recommendation {
+                    let definition = versions.definition(of: state)
+                    item.recommendationBelowLevel = (definition.rank(of: recommended) ?? 0) < (definition.rank(of: current) ?? 0)
+                }
                 return item
             }
             return (items, total)
@@ -58,6 +72,11 @@ extension SQLiteCaseStore {
     }
 
     public func caseRecord(_ caseId: String, today: CalendarDate) async throws -> CaseRecord {
+        try await caseRecord(caseId, today: today, role: nil)
+    }
+
+    /// - Parameter role: the reader's role: the record then says what they may do now (`options`).
+    public func caseRecord(_ caseId: String, today: CalendarDate, role: Role?) async throws -> CaseRecord {
         let versions = self.pathways
         return try await read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT state, pending_event FROM cases WHERE case_id = ?", arguments: [caseId]) else {
@@ -76,9 +95,12 @@ extension SQLiteCaseStore {
                              decision: try (row["decision"] as String?).map { try JSONParser().parse($0).decode(Decision.self) })
             }
             // After an erasure the events' free text is gone: shown as null, never as stand-ins.
-            let events = try EventLog.events(of: caseId, vault, db, as: erasure == nil ? .display : .shape).map { event in
+            let logged = try EventLog.events(of: caseId, vault, db, as: erasure == nil ? .display : .shape)
+            let approvals = self.approvalStatuses(logged)
+            let events = try logged.map { event in
                 var view = try Self.view(event)
                 if erasure != nil { view.detail = PersonalFields.blankingFreeText(view.detail) }
+                view.approval = approvals[event.id]
                 return view
             }
             let clocks = state.clocks.map { clock in
@@ -94,6 +116,10 @@ extension SQLiteCaseStore {
             record.lead = state.lead
             record.coWorker = state.coWorker
             record.migrationReview = state.migrationReview
+            if let role, let machine = state.pathway.flatMap({ self.projector.machines[$0] }) {
+                record.options = machine.options(for: state, role: role)
+            }
+            record.people = try Self.people(events.map(\.actor.id) + [state.lead?.id, state.coWorker?.id, state.pending?.requestedBy.id].compactMap { $0 }, db)
             if let erasure {
                 record.erasure = CaseErasure(eventId: erasure["event_id"], erasedAt: try StoredValues.timestamp(erasure, "erased_at", table: "erasures", id: caseId),
                                              rule: erasure["rule"])
@@ -124,6 +150,36 @@ extension SQLiteCaseStore {
             throw StoreError.chainBroken(sequence: event.sequence, reason: "its type \"\(event.type)\" is not an event kind this version knows")
         }
         return EventView(id: event.id, type: kind, at: event.at, actor: event.actor, hash: event.hash, detail: detail)
+    }
+
+    /// What became of each change in a case's history that asked for a manager's approval, by
+    /// event id: the history replayed through the state machine, which says which events asked
+    /// (the log records the request and the answer, not the link between them). A history the
+    /// machine cannot replay (an erased case's stand-ins) marks only what it reached.
+    func approvalStatuses(_ events: [EventRecord]) -> [String: ApprovalStatus] {
+        var statuses: [String: ApprovalStatus] = [:]
+        var state = CaseState()
+        var waiting: String?
+        for event in events {
+            guard let change = event.body.caseEvent else { continue }
+            if case .approved? = event.body.change, let id = waiting { statuses[id] = .approved }
+            if case .rejected? = event.body.change, let id = waiting { statuses[id] = .rejected }
+            guard let machine = try? projector.machine(for: change, before: state), let transition = try? machine.apply(change, to: state) else { break }
+            if transition.state.pending == nil { waiting = nil }
+            if transition.effects.contains(where: { if case .approvalRequested = $0 { true } else { false } }) {
+                waiting = event.id
+                statuses[event.id] = .pending
+            }
+            state = transition.state
+        }
+        return statuses
+    }
+
+    /// The approvals page: the oldest `limit` and the names of those who asked.
+    public func approvalsPage(limit: Int) async throws -> ApprovalsPage {
+        let items = try await approvals()
+        let shown = Array(items.prefix(limit))
+        return ApprovalsPage(total: items.count, items: shown, people: try await people(shown.map(\.change.requestedBy.id)))
     }
 
     public func approvals() async throws -> [ApprovalItem] {

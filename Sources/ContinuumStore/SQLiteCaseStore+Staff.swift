@@ -5,22 +5,46 @@ import GRDB
 
 extension SQLiteCaseStore {
     public func decide(caseId: String, _ command: DecisionCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
-        try await change(caseId: caseId, actor: actor, at: at) { state in
+        try await change(caseId: caseId, actor: actor, at: at) { state, definition in
+            // A referral that joined an open case is a decision about the referral, never an
+            // order to move the case: accepting a recommendation at or below the case's level
+            // notes it there; a move is asked for by naming the level (issue 23).
+            if state.joinedReferralOutstanding, let current = state.level {
+                switch command {
+                case .note(let overrideReason, let rationale):
+                    return .referralNoted(level: current, by: actor, at: at, rationale: rationale.text, overrideReason: overrideReason?.text)
+                case .accept(let rationale):
+                    guard let recommended = state.recommendation, Self.ranks(recommended, above: current, in: definition) else {
+                        return .referralNoted(level: current, by: actor, at: at, rationale: rationale.text, overrideReason: nil)
+                    }
+                    return .decided(level: recommended, by: actor, at: at, rationale: rationale.text, overrideReason: nil)
+                case .choose(let text, let overrideReason, let rationale):
+                    let level = try Self.level(text, in: definition, field: .level)
+                    if level == current {
+                        return .referralNoted(level: current, by: actor, at: at, rationale: rationale.text, overrideReason: overrideReason?.text)
+                    }
+                    return .decided(level: level, by: actor, at: at, rationale: rationale.text, overrideReason: overrideReason?.text)
+                }
+            }
             switch command {
             case .accept(let rationale):
                 guard let chosen = state.recommendation else { throw StoreError.invalidCommand(.noRecommendationToAccept) }
                 return .decided(level: chosen, by: actor, at: at, rationale: rationale.text, overrideReason: nil)
-            case .choose(let level, let overrideReason, let rationale):
+            case .choose(let text, let overrideReason, let rationale):
+                let level = try Self.level(text, in: definition, field: .level)
                 return .decided(level: level, by: actor, at: at, rationale: rationale.text, overrideReason: overrideReason?.text)
+            case .note:
+                throw StoreError.invalidCommand(.nothingToNote(state.phase))
             }
         }
     }
 
     public func transition(caseId: String, _ command: TransitionCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
-        try await change(caseId: caseId, actor: actor, at: at) { _ in
+        try await change(caseId: caseId, actor: actor, at: at) { _, definition in
             switch command {
             case .close(let reason, let rationale): .closed(reason: reason, by: actor, at: at, rationale: rationale.text)
-            case .move(let kind, let to, let rationale): .moved(kind: kind, to: to, by: actor, at: at, rationale: rationale.text)
+            case .move(let kind, let to, let rationale):
+                .moved(kind: kind, to: try Self.level(to, in: definition, field: .to), by: actor, at: at, rationale: rationale.text)
             }
         }
     }
@@ -28,11 +52,15 @@ extension SQLiteCaseStore {
     public func recordMilestone(caseId: String, _ command: MilestoneCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
         let today = UKTime.londonDate(of: at)
         let date = command.on ?? today
-        let (milestone, rationale) = (command.milestone, command.rationale.text)
+        let rationale = command.rationale.text
         guard date <= today else {
             throw StoreError.invalidCommand(.milestoneInTheFuture(date))
         }
-        return try await change(caseId: caseId, actor: actor, at: at) { state in
+        return try await change(caseId: caseId, actor: actor, at: at) { state, definition in
+            let known = definition.milestones.map(\.id)
+            guard let milestone = Codes.canonical(command.milestone, among: known) else {
+                throw StoreError.invalidCommand(.unknownCode(.milestone, Codes.unknown("milestone", command.milestone, among: known)))
+            }
             if let received = state.receivedAt.map(UKTime.londonDate), date < received {
                 throw StoreError.invalidCommand(.milestoneBeforeReferral(date, received: received))
             }
@@ -42,8 +70,21 @@ extension SQLiteCaseStore {
         }
     }
 
+    /// The level `text` names in the case's pathway, in any case; unknown, a problem naming the
+    /// levels there are and the nearest.
+    static func level(_ text: String, in definition: Pathway, field: CommandProblem.Field) throws -> String {
+        let known = definition.levels.map(\.id)
+        guard let level = Codes.canonical(text, among: known) else { throw StoreError.invalidCommand(.unknownCode(field, Codes.unknown("level", text, among: known))) }
+        return level
+    }
+
+    static func ranks(_ level: String, above current: String, in definition: Pathway) -> Bool {
+        guard let rank = definition.rank(of: level), let currentRank = definition.rank(of: current) else { return false }
+        return rank > currentRank
+    }
+
     public func recordAudit(caseId: String, _ command: AuditCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
-        try await change(caseId: caseId, actor: actor, at: at) { _ in .audited(grade: command.grade, findings: command.findings.text, by: actor, at: at) }
+        try await change(caseId: caseId, actor: actor, at: at) { _, _ in .audited(grade: command.grade, findings: command.findings.text, by: actor, at: at) }
     }
 
     /// A random sample of `size` cases for case-file audit, the same for the same seed and log:
@@ -71,6 +112,9 @@ extension SQLiteCaseStore {
     public func assign(caseId: String, _ command: AssignCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
         // The worker's qualification is their staff token's, read now and recorded in the event,
         // so a replay judges the assignment as it was judged today.
+        // The worker's qualification is their staff token's, read now and recorded in the event,
+        // so a replay judges the assignment as it was judged today. The worker is recorded as
+        // named (a token's id or name); caseloads find both, and staff read the name.
         let worker = command.worker.text
         let qualification: Qualification? = try await read { db in
             let text = try String.fetchOne(db, sql: """
@@ -80,19 +124,21 @@ extension SQLiteCaseStore {
             return text.flatMap(Qualification.init(rawValue:))
         }
         let role: CaseRole? = command.role == .lead ? nil : command.role
-        return try await change(caseId: caseId, actor: actor, at: at) { _ in
+        return try await change(caseId: caseId, actor: actor, at: at) { _, _ in
             .assigned(to: worker, by: actor, at: at, role: role, qualification: qualification)
         }
     }
 
     public func resolveApproval(_ id: String, _ command: ApprovalCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+        // Approval ids are event ids (`E42`): typed in any case.
+        let id = id.uppercased()
         let caseId: String = try await read { db in
             guard let caseId = try String.fetchOne(db, sql: "SELECT case_id FROM cases WHERE pending_event = ?", arguments: [id]) else {
                 throw StoreError.approvalNotFound(id)
             }
             return caseId
         }
-        return try await change(caseId: caseId, actor: actor, at: at, expectPending: id) { _ in
+        return try await change(caseId: caseId, actor: actor, at: at, expectPending: id) { _, _ in
             switch command {
             case .approve(let rationale): return .approved(by: actor, at: at, rationale: rationale?.text)
             case .reject(let rationale): return .rejected(by: actor, at: at, rationale: rationale.text)
@@ -102,7 +148,7 @@ extension SQLiteCaseStore {
 
     /// Loads the case, builds the event from its state, and records it if the pathway allows.
     private func change(caseId: String, actor: Actor, at: Timestamp, expectPending: String? = nil,
-                        _ makeEvent: @escaping @Sendable (CaseState) throws -> CaseEvent) async throws -> ChangeOutcome {
+                        _ makeEvent: @escaping @Sendable (CaseState, Pathway) throws -> CaseEvent) async throws -> ChangeOutcome {
         try await write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT state, pending_event FROM cases WHERE case_id = ?", arguments: [caseId]) else {
                 throw StoreError.caseNotFound(caseId)
@@ -110,7 +156,7 @@ extension SQLiteCaseStore {
             // The approval may have been decided by another manager between lookup and write.
             if let expectPending, (row["pending_event"] as String?) != expectPending { throw StoreError.approvalNotFound(expectPending) }
             let state = try self.projector.decodeState(row["state"], db)
-            let (event, transition) = try self.record(EventBody.change(try makeEvent(state)), caseId: caseId, actor: actor, at: at, db)
+            let (event, transition) = try self.record(EventBody.change(try makeEvent(state, self.pathways.definition(of: state))), caseId: caseId, actor: actor, at: at, db)
             // An approved unlink gives the referral its case in the same transaction.
             try self.completeUnlinks(transition, from: caseId, rationale: state.pending?.rationale ?? "", actor: actor, at: at, db)
             let pending = transition.effects.contains { if case .approvalRequested = $0 { true } else { false } }

@@ -15,7 +15,7 @@ struct TriageCommandTests {
         ])
     }
 
-    @Test("queue: most urgent first, overdue marked, --json for scripts")
+    @Test("queue: a heading with totals, most urgent first, flags in full, overdue marked, --json for scripts")
     func queue() async throws {
         try await TestServer.with { server in
             _ = try await server.refer(try TestFixtures.referral("Q-1", child: 1))
@@ -24,20 +24,45 @@ struct TriageCommandTests {
             let table = try await Self.triage(server, ["queue"])
             #expect(table.status == 0, "\(table.stderr)")
             let lines = table.stdout.split(separator: "\n").map(String.init)
-            #expect(lines.count == 4)
-            #expect(lines[0].contains("Childc Sample (7)") && lines[0].contains("RISK"))
-            #expect(lines[3].contains("targeted-support") && lines[3].contains("OVERDUE 3 days"))
+            #expect(lines.count == 6, "\(table.stdout)")
+            #expect(lines[0] == "Front-door queue: 2 waiting, 2 overdue (as of 2026-11-30)")
+            #expect(lines[1].contains("Childc Sample (7)") && lines[3].contains("RISK"))
+            #expect(lines[5].contains("targeted-support") && lines[5].contains("due 2026-11-27 (OVERDUE 3 days)") && lines[5].contains("received 2026-11-26"))
             #expect(lines.allSatisfy { $0.count <= 80 })
             #expect(!table.stdout.contains("\u{1B}["), "no colour without a terminal")
             let json = try await Self.triage(server, ["queue", "--json"])
-            let rows = try JSONParser().parse(json.stdout).value()
-            #expect(rows.items.count == 2 && rows.items[0]["immediateRisk"] == .bool(true) && rows.items[1]["overdue"] == .bool(true))
+            let page = try JSONParser().parse(json.stdout).value()
+            #expect(page["total"] == .integer(2) && page["overdue"] == .integer(2))
+            let rows = page["items"]?.items ?? []
+            #expect(rows.count == 2 && rows[0]["immediateRisk"] == .bool(true) && rows[1]["overdue"] == .bool(true))
             let first = try await Self.triage(server, ["queue", "--limit", "1"])
             #expect(first.status == 0, "\(first.stderr)")
             let shown = first.stdout.split(separator: "\n").map(String.init)
-            #expect(shown.count == 3 && shown[0].contains("RISK") && shown[2] == "... and 1 more waiting, less urgent")
+            #expect(shown.count == 5 && shown[3].contains("RISK") && shown[4] == "... and 1 more waiting, less urgent")
             let zero = try await Self.triage(server, ["queue", "--limit", "0"])
             #expect(zero.status == 64 && zero.stderr.contains("--limit"))
+        }
+    }
+
+    @Test("queue columns are display columns: wide characters line up, a long name keeps the age, flags are never cut")
+    func queueColumns() async throws {
+        try await TestServer.with { server in
+            let wide = try TestFixtures.referral("W-1", child: 1).setting("child.givenName", .string("小明")).setting("child.familyName", .string("王"))
+            let long = try TestFixtures.referral("W-2", child: 2).setting("child.familyName", .string("Montgomery-Featherstonehaugh-Smythe"))
+            for referral in [wide, long] { #expect(try await server.refer(referral).status == 201) }
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("W-3", child: 3))))
+            _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner,
+                                      json: .object(["level": .string("child-in-need"), "overrideReason": .string("History"), "rationale": .string("Pattern")]))
+            let table = try await Self.triage(server, ["queue"])
+            let lines = table.stdout.split(separator: "\n").map(String.init)
+            let heads = lines.filter { $0.contains("Surrey Police") }
+            #expect(heads.count == 3, "\(table.stdout)")
+            // The agency starts in the same display column on every row (小明 王 is 5 columns wide, 3 characters).
+            let columns = heads.map { line in TerminalWidth.columns(String(line[..<line.range(of: "Surrey Police")!.lowerBound])) }
+            #expect(Set(columns).count == 1, "\(table.stdout)")
+            #expect(heads.contains { $0.contains("小明 王 (8)") } && heads.contains { $0.contains("…") && $0.contains("(8)") })
+            #expect(table.stdout.contains("APPROVAL PENDING"))
+            #expect(lines.allSatisfy { TerminalWidth.columns($0) <= 80 })
         }
     }
 
@@ -129,6 +154,50 @@ struct TriageCommandTests {
         }
     }
 
+    @Test("escalate, a joined referral noted, codes in any case, caseloads, find, people by name, RC codes explained")
+    func frontDoorCommands() async throws {
+        try await TestServer.with { server in
+            let sam = try await server.store.createToken(role: .practitioner, partnerId: nil, name: "Sam Patel", qualification: .socialWorker, at: TestServer.start)
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("F-1", child: 1))))
+            let chosen = try await Self.triage(server, ["decide", caseId.lowercased(), "--level", "CHILD-IN-NEED", "--override-reason", "History", "--rationale", "Assessed"],
+                                               token: server.manager)
+            #expect(chosen.status == 0 && chosen.stdout.contains("open at child-in-need"), "\(chosen.stderr)")
+            let stepUp = try await Self.triage(server, ["step-up", caseId, "--to", "child-protection", "--rationale", "Harm"], token: sam.secret)
+            #expect(stepUp.status == 65 && stepUp.stderr.contains("use escalate"), "\(stepUp.stderr)")
+            // A second referral for the child joins the open case: noted at the case's level.
+            _ = try await server.refer(try TestFixtures.referral("F-2", child: 1))
+            let queue = try await Self.triage(server, ["queue"], token: sam.secret)
+            #expect(queue.stdout.contains("joined open case at child-in-need"), "\(queue.stdout)")
+            let noted = try await Self.triage(server, ["decide", caseId, "--noted", "--rationale", "Known to the allocated worker"], token: sam.secret)
+            #expect(noted.status == 0 && noted.stdout.contains("open at child-in-need"), "\(noted.stderr)")
+            let escalated = try await Self.triage(server, ["escalate", caseId, "--to", "child-protection", "--rationale", "Strategy discussion: s47"], token: sam.secret)
+            #expect(escalated.status == 0 && escalated.stdout.contains("open at child-protection"), "\(escalated.stderr)")
+            #expect(try await Self.triage(server, ["assign", caseId, "--to", "Sam Patel"], token: server.manager).status == 0)
+
+            let shown = try await Self.triage(server, ["show", caseId], token: server.manager)
+            #expect(shown.stdout.contains("escalate by Sam Patel (\(sam.info.tokenId), practitioner)"), "\(shown.stdout)")
+            #expect(shown.stdout.contains("referral-noted by Sam Patel"), "\(shown.stdout)")
+            #expect(shown.stdout.contains("lead: Sam Patel"))
+            let mine = try await Self.triage(server, ["cases", "--mine"], token: sam.secret)
+            #expect(mine.status == 0 && mine.stdout.contains("Your cases: 1 case") && mine.stdout.contains(caseId) && mine.stdout.contains("child-protection"),
+                    "\(mine.stdout)\(mine.stderr)")
+            let found = try await Self.triage(server, ["find", "--nhs-number", TestFixtures.nhsNumber(1)])
+            #expect(found.status == 0 && found.stdout.contains(caseId) && found.stdout.contains("the same child"), "\(found.stdout)\(found.stderr)")
+            let half = try await Self.triage(server, ["find", "--given-name", "Childb"])
+            #expect(half.status == 64 && half.stderr.contains("--born"))
+
+            // Close refused at this level for RC7 (named in any case), then closed with rc5.
+            let wrong = try await Self.triage(server, ["close", caseId, "--reason", "rc7", "--rationale", "x"], token: server.manager)
+            #expect(wrong.status == 65 && wrong.stderr.contains("not RC7"))
+            let bogus = try await Self.triage(server, ["close", caseId, "--reason", "RC10", "--rationale", "x"], token: server.manager)
+            #expect(bogus.status == 64 && bogus.stderr.contains("RC1"))
+            let closed = try await Self.triage(server, ["close", caseId, "--reason", "rc5", "--rationale", "Moved to Kent"], token: server.manager)
+            #expect(closed.status == 0 && closed.stdout.contains("is closed"), "\(closed.stderr)")
+            let help = try await ServerProcess.runAsync(["triage", "close", "--help"])
+            #expect(help.stdout.contains("RC8  Case closed after assessment, no further action"))
+        }
+    }
+
     @Test("record: a milestone stops the clock it ends (assessment completed stops the 45-working-day clock)")
     func record() async throws {
         try await TestServer.with { server in
@@ -166,23 +235,27 @@ struct TriageCommandTests {
 
 @Suite("Triage interactive session")
 struct TriageSessionTests {
-    @Test("on a terminal: pick a case, read it, decide with a rationale, confirm, back to the queue, q leaves")
+    static func session(_ server: TestServer, token: String) throws -> PseudoTerminal {
+        try PseudoTerminal(executable: try #require(ServerProcess.executable), arguments: ["triage"], environment: [
+            "CONTINUUM_SERVER": "http://127.0.0.1:\(server.port)", "CONTINUUM_TOKEN": token,
+        ], unset: ["NO_COLOR"])
+    }
+
+    @Test("on a terminal: the queue with totals, pick a case, decide with a rationale, confirm, back to the queue, q leaves")
     func session() async throws {
         try await TestServer.with { server in
             _ = try await server.refer(try TestFixtures.referral("I-1", child: 1))
             _ = try await server.refer(try TestFixtures.referral("I-2", child: 2, from: "school-neglect-immediate-risk"))
-            let executable = try #require(ServerProcess.executable)
-            let terminal = try PseudoTerminal(executable: executable, arguments: ["triage"], environment: [
-                "CONTINUUM_SERVER": "http://127.0.0.1:\(server.port)", "CONTINUUM_TOKEN": server.practitioner,
-            ], unset: ["NO_COLOR"])
-            #expect(await terminal.waitFor("Case number to open, [r] refresh, [q] quit: "))
-            #expect(terminal.screen.contains("2 waiting"))
+            let terminal = try Self.session(server, token: server.practitioner)
+            #expect(await terminal.waitFor("> "))
+            #expect(terminal.screen.contains("Front-door queue: 2 waiting, 0 overdue"))
             #expect(terminal.screen.contains("\u{1B}[1m"), "bold on a terminal")
             // Case 2 is the police referral (the immediate-risk one is first).
             terminal.type("2\n")
             #expect(await terminal.waitFor("Action for C-"))
             #expect(terminal.screen.contains("FD-TGT-01"))
-            #expect(terminal.screen.contains("[a] accept  [l] choose level"))
+            #expect(terminal.screen.contains("[a] accept targeted-support  [l] choose level"))
+            #expect(!terminal.screen.contains("[u] step up"), "no move is offered on a case awaiting its decision")
             let mark = terminal.screen.count
             terminal.type("a\n")
             #expect(await terminal.waitFor("Rationale: ", after: mark))
@@ -195,9 +268,103 @@ struct TriageSessionTests {
             #expect(await terminal.waitFor("1 waiting", after: mark), "back to a refreshed queue")
             terminal.type("q\n")
             #expect(await terminal.wait() == 0)
+            let wide = Self.lines(terminal.screen).filter { TerminalWidth.columns($0) > 80 }
+            #expect(wide.isEmpty, "fits 80 columns: \(wide)")
             let queue = try await server.get("/v1/queue", token: server.practitioner)
             #expect(queue.json?["items"]?.items.count == 1)
         }
+    }
+
+    @Test("escalate from child in need; a refused action keeps the typed rationale for the next try; a case opened by its id in lower case")
+    func escalateAndRefusal() async throws {
+        try await TestServer.with { server in
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("E-1", child: 1))))
+            _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.manager,
+                                      json: .object(["level": .string("child-in-need"), "overrideReason": .string("History"), "rationale": .string("Assessed")]))
+            let terminal = try Self.session(server, token: server.practitioner)
+            #expect(await terminal.waitFor("> "))
+            terminal.type("\(caseId.lowercased())\n")
+            #expect(await terminal.waitFor("Action for \(caseId): "))
+            #expect(terminal.screen.contains("[e] escalate") && terminal.screen.contains("escalate to child-protection"))
+            // Meanwhile a colleague asks for a step-down, which waits for a manager: the escalation will be refused.
+            let stepDown = try await server.post("/v1/cases/\(caseId)/transitions", token: server.practitioner,
+                                                 json: .object(["kind": .string("step-down"), "to": .string("targeted-support"), "rationale": .string("Better")]))
+            let stepDownId = try #require(stepDown.json?["eventId"]?.stringValue)
+            var mark = terminal.screen.count
+            terminal.type("e\n")
+            #expect(await terminal.waitFor("escalate to (number or name", after: mark))
+            terminal.type("1\n")
+            #expect(await terminal.waitFor("Rationale: ", after: mark))
+            terminal.type("Section 47 threshold met\n")
+            #expect(await terminal.waitFor("[y/N]", after: mark))
+            terminal.type("y\n")
+            #expect(await terminal.waitFor("Not recorded: ", after: mark))
+            #expect(await terminal.waitFor("What you typed is kept", after: mark))
+            #expect(await terminal.waitFor("Action for \(caseId): ", after: mark))
+            // The manager rejects the step-down; the escalation is offered again with the rationale kept.
+            _ = try await server.post("/v1/decisions/\(stepDownId)/approval", token: server.manager,
+                                      json: .object(["approve": .bool(false), "rationale": .string("Not yet")]))
+            mark = terminal.screen.count
+            terminal.type("?\n")   // the case is read again
+            #expect(await terminal.waitFor("[e] escalate", after: mark))
+            #expect(await terminal.waitFor("Action for \(caseId): ", after: mark))
+            mark = terminal.screen.count
+            terminal.type("e\n")
+            #expect(await terminal.waitFor("(number or name", after: mark))
+            terminal.type("child-protection\n")
+            #expect(await terminal.waitFor("Rationale [Enter keeps \"Section 47 threshold met\"]: ", after: mark))
+            terminal.type("\n")
+            #expect(await terminal.waitFor("[y/N]", after: mark))
+            terminal.type("y\n")
+            #expect(await terminal.waitFor("is open at child-protection", after: mark))
+            #expect(await terminal.waitFor("> ", after: mark))
+            terminal.type("q\n")
+            #expect(await terminal.wait() == 0)
+            let record = try await server.get("/v1/cases/\(caseId)", token: server.practitioner)
+            let escalation = record.json?["events"]?.items.last { $0["type"] == .string("decided") || $0["type"] == .string("escalate") }
+            #expect(escalation?["type"] == .string("escalate") && record.json?["level"] == .string("child-protection"))
+            #expect(Self.lines(terminal.screen).allSatisfy { TerminalWidth.columns($0) <= 80 })
+        }
+    }
+
+    @Test("a manager opens approvals, picks one and approves it from the session")
+    func managerApproves() async throws {
+        try await TestServer.with { server in
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("M-1", child: 1))))
+            let asked = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner,
+                                              json: .object(["level": .string("intensive-support"), "overrideReason": .string("Third incident"), "rationale": .string("Pattern")]))
+            #expect(asked.json?["status"] == .string("pending-approval"))
+            let terminal = try Self.session(server, token: server.manager)
+            #expect(await terminal.waitFor("> "))
+            #expect(terminal.screen.contains("[a] approvals"))
+            terminal.type("a\n")
+            #expect(await terminal.waitFor("Number or case id to open"))
+            #expect(terminal.screen.contains("decision intensive-support") && terminal.screen.contains("override: Third incident"))
+            var mark = terminal.screen.count
+            terminal.type("1\n")
+            #expect(await terminal.waitFor("Action for \(caseId): ", after: mark))
+            #expect(terminal.screen.contains("[v] approve  [j] reject"))
+            mark = terminal.screen.count
+            terminal.type("v\n")
+            #expect(await terminal.waitFor("Rationale (optional for an approval): ", after: mark))
+            terminal.type("Agreed: pattern of incidents\n")
+            #expect(await terminal.waitFor("[y/N]", after: mark))
+            terminal.type("y\n")
+            #expect(await terminal.waitFor("is open at intensive-support", after: mark))
+            terminal.type("q\n")
+            #expect(await terminal.wait() == 0)
+        }
+    }
+
+    /// The screen's lines without colour codes.
+    static func lines(_ screen: String) -> [String] {
+        var text = screen
+        while let start = text.range(of: "\u{1B}[") {
+            let rest = text[start.upperBound...]
+            guard let end = rest.firstIndex(where: { $0.isLetter }) else { break }
+            text.removeSubrange(start.lowerBound...end)
+        }
+        return text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }).map(String.init)
     }
 }
 

@@ -7,6 +7,10 @@ public enum CaseEvent: Sendable, Hashable, Codable {
     case routed(Decision)
     /// The front door decided the level (accepting or overriding the recommendation).
     case decided(level: String, by: Actor, at: Timestamp, rationale: String, overrideReason: String?)
+    /// The front door's decision on a referral that joined an open case: noted at the case's
+    /// current level `level`, the case not moved (asking for a move is a `decided` to another
+    /// level). A recommendation above the level makes it an override, with its reason.
+    case referralNoted(level: String, by: Actor, at: Timestamp, rationale: String, overrideReason: String?)
     /// A step-up, step-down or escalation.
     case moved(kind: TransitionKind, to: String, by: Actor, at: Timestamp, rationale: String)
     /// Closure with a CIN census reason.
@@ -55,6 +59,7 @@ public enum CaseEvent: Sendable, Hashable, Codable {
         case .referralReceived: "referral-received"
         case .routed: "routed"
         case .decided: "decided"
+        case .referralNoted: "referral-noted"
         case .moved(let kind, _, _, _, _): kind.rawValue
         case .closed: "closed"
         case .approved: "approved"

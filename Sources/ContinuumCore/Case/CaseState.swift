@@ -57,6 +57,18 @@ public struct CaseState: Sendable, Hashable, Codable {
         }
     }
 
+    /// Whether a referral joined the case while it was open and waits for the front door:
+    /// a decision about the referral (note it, or move the case), not an order to move.
+    public var joinedReferralOutstanding: Bool { phase == .open && decisionOutstanding }
+
+    /// Whether the change waiting for approval is the front-door decision on the referral itself.
+    public var decisionPending: Bool {
+        switch pending?.change {
+        case .decision?, .noted?: true
+        default: false
+        }
+    }
+
     /// Whether the case has ended (closed, or merged into another).
     public var hasEnded: Bool { phase == .closed || phase == .merged }
 
@@ -93,6 +105,8 @@ public struct RunningClock: Sendable, Hashable, Codable {
 public struct PendingChange: Sendable, Hashable, Codable {
     public enum Change: Sendable, Hashable, Codable {
         case decision(level: String, overrideReason: String?)
+        /// A joined referral noted at the case's level against a higher recommendation.
+        case noted(level: String, overrideReason: String?)
         case move(kind: TransitionKind, to: String, transition: String)
         case close(reason: ClosureReason, transition: String?)
         /// A referral to leave the case (a wrong identity link undone).
@@ -106,6 +120,20 @@ public struct PendingChange: Sendable, Hashable, Codable {
     public var requestedBy: Actor
     public var requestedAt: Timestamp
     public var rationale: String
+}
+
+extension PendingChange.Change {
+    /// The change in a few words ("a step-down to targeted-support").
+    public var summary: String {
+        switch self {
+        case .decision(let level, _): "a decision for \(level)"
+        case .noted(let level, _): "a referral noted at \(level)"
+        case .move(let kind, let to, _): "a \(kind.rawValue) to \(to)"
+        case .close(let reason, _): "closure (\(reason.rawValue))"
+        case .unlink(let referralId): "unlinking \(referralId)"
+        case .milestone(let id, _): "milestone \(id)"
+        }
+    }
 }
 
 /// Who did something: a user id and the role they acted in.

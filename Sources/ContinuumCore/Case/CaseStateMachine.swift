@@ -60,6 +60,27 @@ public struct CaseStateMachine: Sendable {
                 next.decide(level, at: at)
             }
 
+        case .referralNoted(let level, let actor, let at, let rationale, let overrideReason):
+            try requireRationale(rationale)
+            guard state.joinedReferralOutstanding, let current = state.level else {
+                throw .wrongPhase(state.phase, action: "note a referral at the case's level (only a referral that joined an open case is noted; a new case needs its level decided)")
+            }
+            guard level == current else { throw .notedAtAnotherLevel(level, current: current) }
+            // Another change may wait (a step-down asked for before the referral came): the
+            // referral can still be noted. Only its own decision waiting blocks a second one.
+            if let pending = state.pending, state.decisionPending { throw .approvalPending(pending) }
+            try permit(actor, definition.intake.roles, "record the front-door decision")
+            let higher = isAbove(state.recommendation, current)
+            if higher, overrideReason?.trimmingWhitespace.isEmpty ?? true, let recommended = state.recommendation {
+                throw .overrideReasonMissing(recommended: recommended, chosen: current)
+            }
+            if higher && (definition.intake.overridesNeedApproval ?? false) && actor.role != .manager {
+                try requireNoPending(state)
+                next.requestApproval(PendingChange(change: .noted(level: level, overrideReason: overrideReason), requestedBy: actor, requestedAt: at, rationale: rationale))
+            } else {
+                next.note(at: at)
+            }
+
         case .moved(let kind, let to, let actor, let at, let rationale):
             try requireRationale(rationale)
             guard state.phase == .open, let current = state.level else { throw .wrongPhase(state.phase, action: kind.rawValue) }
@@ -113,6 +134,9 @@ public struct CaseStateMachine: Sendable {
                 try requireConsent(for: to, state)
                 next.move(to: to, at: at, keepWorkers: kind == .reclassify)
             case .close(let reason, _): next.close(reason, at: at)
+            case .noted(let level, _):
+                guard state.joinedReferralOutstanding, state.level == level else { throw .wrongPhase(state.phase, action: "note the referral at \"\(level)\"") }
+                next.note(at: at)
             case .unlink(let referralId): next.unlink(referralId)
             case .milestone(let id, let happened):
                 guard !state.hasEnded else { throw .wrongPhase(state.phase, action: "record a milestone") }
@@ -253,6 +277,12 @@ public struct CaseStateMachine: Sendable {
         return CaseTransition(state: next.state, effects: next.effects)
     }
 
+    /// Whether `level` ranks above `current` in the continuum (nil is not).
+    func isAbove(_ level: String?, _ current: String) -> Bool {
+        guard let level, let rank = definition.rank(of: level), let currentRank = definition.rank(of: current) else { return false }
+        return rank > currentRank
+    }
+
     /// The ids of the transitions the pathway allows from `level`.
     public func allowedMoves(from level: String) -> [String] {
         definition.transitions.filter { $0.from == level }.map { transition in
@@ -264,6 +294,11 @@ public struct CaseStateMachine: Sendable {
         guard definition.level(to) != nil else { throw .unknownLevel(to) }
         let candidates = definition.transitions.filter { $0.from == from && $0.to == to && (kind == nil || $0.kind == kind) }
         guard let rule = candidates.first else {
+            // The move exists as another kind (child in need to child protection is an
+            // escalation, not a step-up): say which, rather than only listing ids.
+            if let kind, let other = definition.transitions.first(where: { $0.from == from && $0.to == to }) {
+                throw .wrongKind(from: from, to: to, asked: kind, actual: other.kind, transition: other.id)
+            }
             let inferred = kind ?? ((definition.rank(of: to) ?? 0) > (definition.rank(of: from) ?? 0) ? .stepUp : .stepDown)
             throw .noSuchTransition(from: from, to: to, kind: inferred, allowed: allowedMoves(from: from))
         }
@@ -360,6 +395,12 @@ private struct Builder {
                                         restarts: running.restarts, breached: running.breached))
         }
         state.clocks = carried
+    }
+
+    /// A joined referral decided without moving the case: the decision clock stops.
+    mutating func note(at: Timestamp) {
+        state.decisionOutstanding = false
+        fire(ClockTrigger(event: .decided), at: at)
     }
 
     mutating func decide(_ level: String, at: Timestamp) {

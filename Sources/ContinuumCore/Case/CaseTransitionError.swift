@@ -33,6 +33,10 @@ public enum CaseTransitionError: Error, Sendable, Hashable, CustomStringConverti
     case migrationLevelMissing(level: String, to: String)
     /// A running clock the migration does not account for.
     case clockNotMapped(String)
+    /// The move exists, as another kind of transition.
+    case wrongKind(from: String, to: String, asked: TransitionKind, actual: TransitionKind, transition: String)
+    /// A joined referral is noted at the case's current level, not another.
+    case notedAtAnotherLevel(String, current: String)
 
     public var description: String {
         switch self {
@@ -54,7 +58,9 @@ public enum CaseTransitionError: Error, Sendable, Hashable, CustomStringConverti
         case .closureReasonNotAllowed(let reason, let rule, let allowed):
             "\(rule) allows closure reasons \(allowed.map(\.rawValue).joined(separator: ", ")), not \(reason.rawValue)"
         case .wrongPhase(let phase, let action): "cannot \(action): the case is \(phase.rawValue)"
-        case .approvalPending: "another change is waiting for a manager's approval"
+        case .approvalPending(let pending):
+            "another change is waiting for a manager's approval (\(pending.change.summary), asked by \(pending.requestedBy.id)); "
+                + "a manager approves or rejects it first"
         case .nothingToApprove: "nothing is waiting for approval"
         case .workerMissing: "an assignment needs the worker to assign the case to"
         case .caseRoleNotAtLevel(let role, let level): "level \"\(level)\" has no \(role.rawValue) role"
@@ -66,6 +72,10 @@ public enum CaseTransitionError: Error, Sendable, Hashable, CustomStringConverti
         case .wrongVersion(let expected, let found): "the case is on pathway \(found), not \(expected)"
         case .migrationLevelMissing(let level, let to): "say which level of \(to) the case at \"\(level)\" goes to"
         case .clockNotMapped(let clock): "the migration does not say what becomes of the running clock \"\(clock)\""
+        case .wrongKind(let from, let to, let asked, let actual, let transition):
+            "from \"\(from)\" to \"\(to)\" is \(actual == .escalate ? "an" : "a") \(actual.rawValue) (transition \(transition)), not a \(asked.rawValue): use \(actual.rawValue)"
+        case .notedAtAnotherLevel(let level, let current):
+            "a joined referral is noted at the case's level \"\(current)\", not \"\(level)\"; to move the case, decide the level it goes to"
         }
     }
 }

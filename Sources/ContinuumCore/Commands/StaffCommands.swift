@@ -19,7 +19,7 @@ public struct RequiredText: Sendable, Hashable, CustomStringConvertible {
 
 /// The part of a staff command a problem is about.
 public enum CommandField: String, Sendable, Hashable, CaseIterable {
-    case rationale, level, overrideReason, accept, to, reason, milestone, on, grade, findings, worker, referralId, role
+    case rationale, level, overrideReason, accept, to, reason, milestone, on, grade, findings, worker, referralId, role, kind, noted
 }
 
 /// One thing wrong with a staff command, and where.
@@ -64,24 +64,37 @@ struct CommandChecker {
     }
 }
 
-/// The front door's decision on a referral: accept the recommendation, or choose a level.
+/// The front door's decision on a referral: accept the recommendation, choose a level, or, for
+/// a referral that joined an open case, note it at the case's current level.
+///
+/// On a case already open, the store reads accept and choose as a decision about the referral:
+/// accepting a recommendation at or below the case's level notes it (a joining referral never
+/// lowers a case by itself), and naming another level asks for that move under the pathway's
+/// rules and approvals.
 public enum DecisionCommand: Sendable, Hashable {
     case accept(rationale: RequiredText)
     /// An override gives its reason (the state machine refuses one without it when the level
     /// differs from the recommendation; choosing the recommended level needs none).
     case choose(level: String, overrideReason: RequiredText?, rationale: RequiredText)
+    /// A joined referral noted at the case's level; the override reason is needed when the
+    /// recommendation is higher.
+    case note(overrideReason: RequiredText?, rationale: RequiredText)
 
-    public init(accept: Bool, level: String?, overrideReason: String?, rationale: String?) throws(InvalidCommand) {
+    public init(accept: Bool, level: String?, overrideReason: String?, rationale: String?, noted: Bool = false) throws(InvalidCommand) {
         var check = CommandChecker()
         let rationale = check.required(rationale, .rationale, "a rationale is required")
-        switch (accept, level) {
-        case (true, .some): check.fail(.level, "give either \"accept\": true or a \"level\", not both")
-        case (false, nil): check.fail(.accept, "give \"accept\": true to accept the recommendation, or a \"level\" (with an \"overrideReason\" when it differs)")
+        switch (accept, level, noted) {
+        case (true, .some, _): check.fail(.level, "give either \"accept\": true or a \"level\", not both")
+        case (true, nil, true): check.fail(.noted, "give either \"accept\": true or \"noted\": true, not both")
+        case (false, .some, true): check.fail(.noted, "give either \"noted\": true or a \"level\", not both")
+        case (false, nil, false):
+            check.fail(.accept, "give \"accept\": true to accept the recommendation, a \"level\" (with an \"overrideReason\" when it differs), or \"noted\": true for a referral that joined an open case")
         default: break
         }
         if let level, level.allSatisfy(\.isWhitespace) { check.fail(.level, "name the level") }
         self = try check.finish { () -> DecisionCommand? in
             guard let rationale else { return nil }
+            if noted { return .note(overrideReason: overrideReason.flatMap(RequiredText.init), rationale: rationale) }
             guard let level else { return .accept(rationale: rationale) }
             return .choose(level: level, overrideReason: overrideReason.flatMap(RequiredText.init), rationale: rationale)
         }
@@ -89,7 +102,7 @@ public enum DecisionCommand: Sendable, Hashable {
 
     public var rationale: RequiredText {
         switch self {
-        case .accept(let rationale), .choose(_, _, let rationale): rationale
+        case .accept(let rationale), .choose(_, _, let rationale), .note(_, let rationale): rationale
         }
     }
 }
@@ -108,6 +121,27 @@ public enum TransitionCommand: Sendable, Hashable {
             guard let rationale else { return nil }
             if kind == .close { return reason.map { .close($0, rationale: rationale) } }
             return to.map { .move(kind, to: $0, rationale: rationale) }
+        }
+    }
+
+    /// From the words sent (the API's body, a prompt's answer): the kind and the closure
+    /// reason in any case; an unknown one is named with the known ones and the nearest.
+    public init(kind: String, to: String?, reason: String?, rationale: String?) throws(InvalidCommand) {
+        var check = CommandChecker()
+        let parsedKind = Codes.parse(kind, as: TransitionKind.self)
+        if parsedKind == nil { check.fail(.kind, Codes.unknown("kind", kind, among: TransitionKind.allCases.map(\.rawValue))) }
+        let parsedReason = reason.flatMap { Codes.parse($0, as: ClosureReason.self) }
+        if let reason, parsedReason == nil {
+            check.fail(.reason, Codes.unknown("CIN census closure reason", reason, among: ClosureReason.allCases.map(\.rawValue)))
+        }
+        guard let parsedKind, check.problems.isEmpty else {
+            _ = check.required(rationale, .rationale, "a rationale is required")
+            throw InvalidCommand(check.problems)
+        }
+        do {
+            try self.init(kind: parsedKind, to: to, reason: parsedReason, rationale: rationale)
+        } catch {
+            throw InvalidCommand(check.problems + error.problems)
         }
     }
 
@@ -150,6 +184,18 @@ public struct AuditCommand: Sendable, Hashable {
         self.grade = grade
         self.findings = try check.finish { findings }
     }
+
+    /// The grade in any case; an unknown one is named with the four grades.
+    public init(grade: String, findings: String?) throws(InvalidCommand) {
+        var check = CommandChecker()
+        let parsed = Codes.parse(grade, as: AuditGrade.self)
+        if parsed == nil { check.fail(.grade, Codes.unknown("grade", grade, among: AuditGrade.allCases.map(\.rawValue))) }
+        let findings = check.required(findings, .findings, "findings are required")
+        (self.grade, self.findings) = try check.finish { () -> (AuditGrade, RequiredText)? in
+            guard let parsed, let findings else { return nil }
+            return (parsed, findings)
+        }
+    }
 }
 
 /// Gives a case to a worker.
@@ -162,7 +208,7 @@ public struct AssignCommand: Sendable, Hashable {
     public init(worker: String?, role: String? = nil) throws(InvalidCommand) {
         var check = CommandChecker()
         let worker = check.required(worker, .worker, "name the worker to assign the case to")
-        let parsed = role.map { CaseRole(rawValue: $0) } ?? .lead
+        let parsed = role.map { Codes.parse($0, as: CaseRole.self) } ?? .lead
         if parsed == nil { check.fail(.role, "must be \(CaseRole.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: " or "))") }
         (self.worker, self.role) = try check.finish { () -> (RequiredText, CaseRole)? in
             guard let worker, let parsed else { return nil }

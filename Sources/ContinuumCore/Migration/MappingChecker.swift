@@ -139,7 +139,7 @@ public struct VerifiedMapping: Sendable {
             return state.migrationReview == review ? .unchanged : .review(review)
         }
         if let pending = state.pending {
-            return review("a change waits for a manager's approval (\(Self.describe(pending.change))); decide it, then move the case")
+            return review("a change waits for a manager's approval (\(pending.change.summary)); decide it, then move the case")
         }
         var levelChange: LevelChange?
         var rule: String?
@@ -176,15 +176,5 @@ public struct VerifiedMapping: Sendable {
         if let running = condition.assessmentRunning, (assessmentClock.flatMap { state.clock($0) } != nil) != running { return false }
         if let plan = condition.childProtectionPlan, (mapping.childProtectionPlanClock.flatMap { state.clock($0) } != nil) != plan { return false }
         return true
-    }
-
-    static func describe(_ change: PendingChange.Change) -> String {
-        switch change {
-        case .decision(let level, _): "a decision for \(level)"
-        case .move(let kind, let to, _): "a \(kind.rawValue) to \(to)"
-        case .close(let reason, _): "closure (\(reason.rawValue))"
-        case .unlink(let referralId): "unlinking \(referralId)"
-        case .milestone(let id, _): "milestone \(id)"
-        }
     }
 }

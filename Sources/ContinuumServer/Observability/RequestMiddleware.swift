@@ -69,7 +69,7 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
     static func jsonPath(_ field: CommandProblem.Field) -> String {
         switch field {
         case .date: "$.on"
-        case .level, .reason, .to, .partner, .qualification: "$.\(field.rawValue)"
+        case .level, .reason, .to, .partner, .qualification, .milestone, .noted: "$.\(field.rawValue)"
         }
     }
 
@@ -78,7 +78,7 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
         switch error {
         case .messageIdConflict:
             APIProblem(.conflict, title: "messageId already used", detail: error.description, errors: [.init(path: "$.messageId", message: error.description)])
-        case .caseNotFound, .referralNotFound, .approvalNotFound, .tokenNotFound, .matchNotFound:
+        case .caseNotFound, .noSuchCase, .referralNotCase, .referralNotFound, .approvalNotFound, .tokenNotFound, .matchNotFound:
             APIProblem.notFound(error.description)
         case .matchResolved:
             APIProblem(.conflict, title: "Already decided", detail: error.description)

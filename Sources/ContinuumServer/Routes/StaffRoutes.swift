@@ -17,57 +17,89 @@ struct StaffRoutes: Sendable {
     private static let staff: Set<Role> = [.practitioner, .manager]
 
     func register(on router: Router<ContinuumRequestContext>) {
+        router.get("/v1/me") { request, _ in
+            let principal = try await access.require(request, Self.staff, action: "use the staff API")
+            return try HTTPBodies.json(StaffIdentity(tokenId: principal.tokenId, role: principal.role, name: principal.name))
+        }
         router.get("/v1/queue") { request, _ in
             let principal = try await access.require(request, Self.staff, action: "read the queue")
             let limit = try Self.limit(request, default: QueuePage.defaultLimit)
-            let today = UKTime.londonDate(of: configuration.now())
-            let page = try await store.queue(today: today, limit: limit)
+            let page = try await store.queuePage(today: UKTime.londonDate(of: configuration.now()), limit: limit)
             try await recordAccess(page.items.map { AccessRead(caseId: $0.caseId, view: .queue) }, principal)
-            return try HTTPBodies.json(QueuePage(asOf: today, total: page.total, items: page.items))
+            return try HTTPBodies.json(page)
+        }
+        router.get("/v1/cases") { request, _ in
+            let principal = try await access.require(request, Self.staff, action: "read caseloads")
+            let limit = try Self.limit(request, default: QueuePage.defaultLimit)
+            let offset = try Self.offset(request)
+            let filter = try await caseFilter(request, principal)
+            let page = try await store.cases(filter, today: UKTime.londonDate(of: configuration.now()), limit: limit, offset: offset)
+            try await recordAccess(page.items.map { AccessRead(caseId: $0.caseId, view: .caseload) }, principal)
+            return try HTTPBodies.json(page)
+        }
+        router.get("/v1/children/search") { request, _ in
+            let principal = try await access.require(request, Self.staff, action: "search for children")
+            let query = request.uri.queryParameters
+            let text = { (name: String) -> String? in query.get(name).map { String($0) } }
+            let search: ChildSearch
+            switch ChildSearch.parse(nhsNumber: text("nhsNumber"), givenName: text("givenName"), familyName: text("familyName"), dateOfBirth: text("dateOfBirth")) {
+            case .success(let parsed): search = parsed
+            case .failure(let invalid): throw APIProblem.badRequest("Invalid search", invalid.problems.map { JSONProblem(path: $0.parameter, message: $0.message) })
+            }
+            let limit = try Self.limit(request, default: 20)
+            let page = try await store.searchChildren(search, today: UKTime.londonDate(of: configuration.now()), limit: limit)
+            // Every case a search shows is recorded against the person who searched (issue 20).
+            try await recordAccess(page.items.map { AccessRead(caseId: $0.caseId, view: .search) }, principal)
+            logger.info("child-search", metadata: ["token": .string(principal.tokenId), "by": .string(search.nhsNumber == nil ? "names" : "nhs-number"),
+                                                   "found": .stringConvertible(page.total)])
+            return try HTTPBodies.json(page)
         }
         router.get("/v1/cases/:caseId") { request, context in
-            let caseId = try context.parameters.require("caseId")
             let principal = try await access.require(request, Self.staff, action: "read cases")
-            let record = try await store.caseRecord(caseId, today: UKTime.londonDate(of: configuration.now()))
+            let caseId = try await store.resolveCase(try context.parameters.require("caseId"), forChange: false)
+            let record = try await store.caseRecord(caseId, today: UKTime.londonDate(of: configuration.now()), role: principal.role)
             try await recordAccess([AccessRead(caseId: caseId, view: .case)], principal)
             return try HTTPBodies.json(record)
         }
         router.post("/v1/cases/:caseId/decisions") { request, context in
-            let caseId = try context.parameters.require("caseId")
             let principal = try await access.require(request, Self.staff, action: "record front-door decisions")
-            let command = try await command(DecisionRequest.self, request)
-            let outcome = try await store.decide(caseId: caseId, command, actor: principal.actor, at: configuration.now())
+            let (caseId, command) = try await caseCommand(DecisionRequest.self, request, context)
+            let outcome = try await refusals(DecisionRequest.self, level: .level) {
+                try await store.decide(caseId: caseId, command, actor: principal.actor, at: configuration.now())
+            }
             log("decision", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
         }
         router.post("/v1/cases/:caseId/transitions") { request, context in
-            let caseId = try context.parameters.require("caseId")
-            let principal = try await access.require(request, Self.staff, action: "step cases up or down or close them")
-            let command = try await command(TransitionRequest.self, request)
-            let outcome = try await store.transition(caseId: caseId, command, actor: principal.actor, at: configuration.now())
+            let principal = try await access.require(request, Self.staff, action: "step cases up or down, escalate or close them")
+            let (caseId, command) = try await caseCommand(TransitionRequest.self, request, context)
+            let outcome = try await refusals(TransitionRequest.self, level: .to) {
+                try await store.transition(caseId: caseId, command, actor: principal.actor, at: configuration.now())
+            }
             log("transition", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
         }
         router.post("/v1/cases/:caseId/assignment") { request, context in
-            let caseId = try context.parameters.require("caseId")
             let principal = try await access.require(request, Self.staff, action: "assign cases")
-            let command = try await command(AssignmentRequest.self, request)
-            let outcome = try await store.assign(caseId: caseId, command, actor: principal.actor, at: configuration.now())
+            let (caseId, command) = try await caseCommand(AssignmentRequest.self, request, context)
+            let outcome = try await refusals(AssignmentRequest.self, level: .to) {
+                try await store.assign(caseId: caseId, command, actor: principal.actor, at: configuration.now())
+            }
             log("assigned", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
         }
         router.post("/v1/cases/:caseId/milestones") { request, context in
-            let caseId = try context.parameters.require("caseId")
             let principal = try await access.require(request, Self.staff, action: "record milestones")
-            let command = try await command(MilestoneRequest.self, request)
-            let outcome = try await store.recordMilestone(caseId: caseId, command, actor: principal.actor, at: configuration.now())
+            let (caseId, command) = try await caseCommand(MilestoneRequest.self, request, context)
+            let outcome = try await refusals(MilestoneRequest.self, level: .milestone) {
+                try await store.recordMilestone(caseId: caseId, command, actor: principal.actor, at: configuration.now())
+            }
             log("milestone", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
         }
         router.post("/v1/cases/:caseId/audits") { request, context in
-            let caseId = try context.parameters.require("caseId")
             let principal = try await access.require(request, [.manager], action: "grade case-file audits")
-            let command = try await command(AuditRequest.self, request)
+            let (caseId, command) = try await caseCommand(AuditRequest.self, request, context)
             let outcome = try await store.recordAudit(caseId: caseId, command, actor: principal.actor, at: configuration.now())
             log("audited", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
@@ -100,9 +132,8 @@ struct StaffRoutes: Sendable {
             }
         }
         router.post("/v1/cases/:caseId/unlink") { request, context in
-            let caseId = try context.parameters.require("caseId")
             let principal = try await access.require(request, Self.staff, action: "unlink referrals")
-            let command = try await command(UnlinkRequest.self, request)
+            let (caseId, command) = try await caseCommand(UnlinkRequest.self, request, context)
             let outcome = try await store.unlink(caseId: caseId, command, actor: principal.actor, at: configuration.now())
             log("unlink", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
@@ -112,20 +143,17 @@ struct StaffRoutes: Sendable {
             return try HTTPBodies.json(try await store.migrationReview(limit: try Self.limit(request, default: QueuePage.defaultLimit)))
         }
         router.post("/v1/cases/:caseId/migration") { request, context in
-            let caseId = try context.parameters.require("caseId")
             let principal = try await access.require(request, Self.staff, action: "move cases to a new pathway version")
-            let command = try await command(MigrationRequest.self, request)
+            let (caseId, command) = try await caseCommand(MigrationRequest.self, request, context)
             let outcome = try await store.migrateReviewed(caseId: caseId, command, actor: principal.actor, at: configuration.now())
             log("pathway-migrated", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
         }
         router.get("/v1/approvals") { request, _ in
             let principal = try await access.require(request, [.manager], action: "list approvals")
-            let limit = try Self.limit(request, default: QueuePage.defaultLimit)
-            let items = try await store.approvals()
-            let shown = Array(items.prefix(limit))
-            try await recordAccess(shown.map { AccessRead(caseId: $0.caseId, view: .approvals) }, principal)
-            return try HTTPBodies.json(ApprovalsPage(total: items.count, items: shown))
+            let page = try await store.approvalsPage(limit: try Self.limit(request, default: QueuePage.defaultLimit))
+            try await recordAccess(page.items.map { AccessRead(caseId: $0.caseId, view: .approvals) }, principal)
+            return try HTTPBodies.json(page)
         }
         router.post("/v1/decisions/:decisionId/approval") { request, context in
             let id = try context.parameters.require("decisionId")
@@ -135,6 +163,86 @@ struct StaffRoutes: Sendable {
             log(command.approves ? "approved" : "rejected", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
         }
+    }
+
+    /// The case a change is for, as typed (any case; a referral's id is named, not guessed),
+    /// and the request's command, checked before the case is looked up.
+    private func caseCommand<Body: StaffRequest>(_ type: Body.Type, _ request: Request, _ context: ContinuumRequestContext) async throws -> (String, Body.Command) {
+        let command = try await command(type, request)
+        return (try await store.resolveCase(try context.parameters.require("caseId"), forChange: true), command)
+    }
+
+    /// A pathway refusal answered with the request field it is about (`$.to` for a move the
+    /// pathway has not got), beside the rule's words and the moves there are.
+    private func refusals<Body: StaffRequest>(_ body: Body.Type, level: CommandField, _ work: () async throws -> ChangeOutcome) async throws -> ChangeOutcome {
+        do {
+            return try await work()
+        } catch StoreError.refused(let refusal) {
+            var problem = RequestMiddleware<ContinuumRequestContext>.problem(for: .refused(refusal))
+            if let field = Self.field(of: refusal, level: level) {
+                problem.errors = [JSONProblem(path: Body.jsonPath(field), message: refusal.description)]
+            }
+            throw problem
+        }
+    }
+
+    static func field(of refusal: CaseTransitionError, level: CommandField) -> CommandField? {
+        switch refusal {
+        case .noSuchTransition, .notAFrontDoorOutcome, .consentMissing, .unknownLevel, .notedAtAnotherLevel: level
+        case .wrongKind: .kind
+        case .closureReasonNotAllowed: .reason
+        case .overrideReasonMissing: .overrideReason
+        case .unknownMilestone, .milestoneRequires: .milestone
+        case .rationaleMissing: .rationale
+        case .notQualified, .workerMissing: .worker
+        case .caseRoleNotAtLevel: .role
+        default: nil
+        }
+    }
+
+    /// `?assignedTo=&level=&phase=&overdue=`, each checked and named when wrong. `assignedTo=me`
+    /// is the caller; a worker is found by token id or name (cases assigned under either).
+    private func caseFilter(_ request: Request, _ principal: Principal) async throws -> CaseFilter {
+        let query = request.uri.queryParameters
+        var filter = CaseFilter()
+        var problems: [JSONProblem] = []
+        if let worker = query.get("assignedTo").map({ String($0) }) {
+            filter.workers = try await store.workerKeys(tokenId: worker.lowercased() == "me" ? principal.tokenId : worker)
+        }
+        if let text = query.get("phase").map({ String($0) }) {
+            let phases = [CaseState.Phase.awaitingDecision, .open, .closed, .merged].map(\.rawValue)
+            if let phase = Codes.canonical(text, among: phases).flatMap(CaseState.Phase.init(rawValue:)) {
+                filter.phase = phase
+            } else {
+                problems.append(JSONProblem(path: "phase", message: Codes.unknown("phase", text, among: phases)))
+            }
+        }
+        if let text = query.get("level").map({ String($0) }) {
+            let levels = store.levelIds
+            if let level = Codes.canonical(text, among: levels) {
+                filter.level = level
+            } else {
+                problems.append(JSONProblem(path: "level", message: Codes.unknown("level", text, among: levels)))
+            }
+        }
+        if let text = query.get("overdue").map({ String($0) }) {
+            switch text.lowercased() {
+            case "true", "1", "yes": filter.overdue = true
+            case "false", "0", "no": filter.overdue = false
+            default: problems.append(JSONProblem(path: "overdue", message: "must be true or false, not \"\(text)\""))
+            }
+        }
+        if !problems.isEmpty { throw APIProblem.badRequest("Invalid caseload query", problems) }
+        return filter
+    }
+
+    /// `?offset=N`: items skipped before the page (0 to 1,000,000).
+    static func offset(_ request: Request) throws -> Int {
+        guard let text = request.uri.queryParameters.get("offset") else { return 0 }
+        guard let value = Int(text), (0...1_000_000).contains(value) else {
+            throw APIProblem.badRequest("Invalid offset", [JSONProblem(path: "offset", message: "must be a whole number from 0 to 1000000")])
+        }
+        return value
     }
 
     /// Records who is about to see which cases, durably, before the answer is sent (issue 20).

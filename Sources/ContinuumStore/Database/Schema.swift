@@ -159,7 +159,26 @@ enum Schema {
                     SELECT 'encrypt_pending', 'v8' WHERE EXISTS (SELECT 1 FROM events WHERE type NOT IN ('token-created', 'token-revoked'));
                 """)
         }
+        migrator.registerMigration("v9-caseloads") { db in
+            // Caseloads (issue 23) filter on the case's workers: columns from the state, which
+            // holds worker ids in the clear (only free text is sealed).
+            try db.execute(sql: """
+                ALTER TABLE cases ADD COLUMN lead TEXT;
+                ALTER TABLE cases ADD COLUMN co_worker TEXT;
+                UPDATE cases SET lead = json_extract(state, '$.lead.id'), co_worker = json_extract(state, '$.coWorker.id') WHERE json_valid(state);
+                """)
+            try createCaseloadIndexes(db)
+        }
         return migrator
+    }
+
+    /// The caseload lists' indexes: by lead, by co-worker, by level and phase.
+    static func createCaseloadIndexes(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE INDEX IF NOT EXISTS cases_lead ON cases(lead, phase);
+            CREATE INDEX IF NOT EXISTS cases_co_worker ON cases(co_worker, phase);
+            CREATE INDEX IF NOT EXISTS cases_level ON cases(phase, level);
+            """)
     }
 
     /// Whether the projections must be replayed from the log: a migration asked, or they were
@@ -182,6 +201,7 @@ enum Schema {
         try createCaseProjections(db)
         try IndicatorFactTable.create(db)
         try createQueueOrderIndex(db)
+        try createCaseloadIndexes(db)
         try IdentityTables.create(db)
         try db.execute(sql: "CREATE TABLE erasures (case_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, erased_at TEXT NOT NULL, rule TEXT NOT NULL)")
     }
@@ -218,7 +238,9 @@ enum Schema {
                 opened_at TEXT NOT NULL,
                 updated_at TEXT NOT NULL,
                 last_sequence INTEGER NOT NULL,
-                pathway TEXT
+                pathway TEXT,
+                lead TEXT,
+                co_worker TEXT
             );
             CREATE INDEX cases_queue ON cases(awaiting_decision, immediate_risk, next_due);
             CREATE INDEX cases_pending ON cases(pending_event);

@@ -117,6 +117,9 @@ extension IndicatorFact {
         switch event.body.change {
         case .decided(let level, let actor, _, _, _):
             fact.kind = .decision(level: level, decider: actor.id, override: before.recommendation.map { $0 != level } ?? false)
+        case .referralNoted(let level, let actor, _, _, let overrideReason):
+            // A joined referral decided at the case's level: a front-door decision all the same.
+            fact.kind = .decision(level: level, decider: actor.id, override: overrideReason != nil)
         case .closed:
             fact.kind = before.phase == .awaitingDecision ? .frontDoorClosure : .closure
         case .moved(let kind, _, _, _, _):

@@ -158,12 +158,12 @@ struct Projector: Sendable {
         let nextDue = next.clocks.map(\.due).min()
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO cases (case_id, state, phase, level, recommendation, awaiting_decision, immediate_risk, re_referral,
-                                          next_due, received_at, latest_referral, pending_event, opened_at, updated_at, last_sequence, pathway)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          next_due, received_at, latest_referral, pending_event, opened_at, updated_at, last_sequence, pathway, lead, co_worker)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [event.caseId, unlinked ? try vault.seal(try JSONValueEncoder().encode(next), with: nil).serialized() : step.stateText, next.phase.rawValue, next.level,
                                      next.recommendation, next.decisionOutstanding, immediateRisk, reReferral, nextDue?.description,
                                      next.receivedAt?.description, latestReferral, pendingEvent, openedAt, event.at.description,
-                                     event.sequence, next.pathway])
+                                     event.sequence, next.pathway, next.lead?.id, next.coWorker?.id])
         if next.clocks != state.clocks || row == nil {
             try db.cachedStatement(sql: "DELETE FROM clocks WHERE case_id = ?").execute(arguments: [event.caseId])
             let insert = try db.cachedStatement(sql: "INSERT INTO clocks (case_id, clock, from_date, due, breached) VALUES (?, ?, ?, ?, ?)")

@@ -6,6 +6,11 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The same partner sent this `messageId` before with a different body.
     case messageIdConflict(messageId: String, referralId: String)
     case caseNotFound(String)
+    /// No case has the id typed; `nearest` is an id one or two characters away, if any.
+    case noSuchCase(String, nearest: String?)
+    /// A referral's id was given where a case's was needed (for a change: the case is named,
+    /// never guessed).
+    case referralNotCase(referralId: String, caseId: String)
     case referralNotFound(String)
     /// No change waits for approval under this id.
     case approvalNotFound(String)
@@ -50,6 +55,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .messageIdConflict(let messageId, let referralId):
             "messageId \"\(messageId)\" was already used for referral \(referralId) with a different body; send a new messageId for a new referral"
         case .caseNotFound(let id): "no case \"\(id)\""
+        case .noSuchCase(let id, let nearest): "no case \"\(id)\"" + (nearest.map { "; did you mean \"\($0)\"?" } ?? "")
+        case .referralNotCase(let referralId, let caseId): "\(referralId) is a referral, on case \(caseId): give the case id \(caseId)"
         case .referralNotFound(let id): "no referral \"\(id)\""
         case .approvalNotFound(let id): "nothing waits for approval under \"\(id)\""
         case .refused(let error): error.description
@@ -93,10 +100,15 @@ public enum CommandProblem: Sendable, Hashable, CustomStringConvertible {
     case qualificationNotAllowed(Role)
     /// A migration of an open case must name the level it goes to.
     case migrationLevelRequired(String)
+    /// A level, milestone or other code the case's pathway does not have (the message names
+    /// the known ones and the nearest).
+    case unknownCode(Field, String)
+    /// Only a referral that joined an open case is noted; a case in this phase has none.
+    case nothingToNote(CaseState.Phase)
 
     /// The command's field the problem is about.
     public enum Field: String, Sendable, Hashable {
-        case level, reason, to, date, partner, qualification
+        case level, reason, to, date, partner, qualification, milestone, noted
     }
 
     public var field: Field {
@@ -108,6 +120,8 @@ public enum CommandProblem: Sendable, Hashable, CustomStringConvertible {
         case .partnerRequired, .partnerNotAllowed: .partner
         case .qualificationNotAllowed: .qualification
         case .migrationLevelRequired: .level
+        case .unknownCode(let field, _): field
+        case .nothingToNote: .noted
         }
     }
 
@@ -122,6 +136,9 @@ public enum CommandProblem: Sendable, Hashable, CustomStringConvertible {
         case .partnerNotAllowed(let role): "only partner tokens belong to a partner; a \(role.rawValue) token has none"
         case .qualificationNotAllowed(let role): "only practitioner and manager tokens carry a qualification; a \(role.rawValue) token has none"
         case .migrationLevelRequired(let caseId): "case \(caseId) is open at a level: name the level of the new version it goes to"
+        case .unknownCode(_, let message): message
+        case .nothingToNote(let phase):
+            "only a referral that joined an open case is noted; this case is \(phase.rawValue)" + (phase == .awaitingDecision ? ": accept the recommendation or choose its level" : "")
         }
     }
 }

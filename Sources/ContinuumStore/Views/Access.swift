@@ -12,6 +12,10 @@ public enum AccessView: String, Sendable, Hashable, Codable, CaseIterable {
     case matches
     /// `GET /v1/approvals`: the change waiting and its rationale.
     case approvals
+    /// `GET /v1/cases`: the child's name and the case's level in a caseload.
+    case caseload
+    /// `GET /v1/children/search`: a case found by a search for a child.
+    case search
     /// `continuum sar`: the whole record exported for a subject access request.
     case subjectAccess = "subject-access"
 }

@@ -4,111 +4,344 @@ import ContinuumCore
 import ContinuumJSON
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `continuum triage` with no subcommand: a line-based session that works in any 80-column
-/// terminal (and through a pipe): queue → case → action → confirm → refreshed queue.
-struct InteractiveSession {
+/// terminal (and through a pipe). The queue a screen at a time, most urgent first; a case
+/// opened by its number, its id, from the caseload or a search; the actions the reader's role
+/// may take on it now (the server says which: `CaseRecord.options`); a refused action keeps
+/// what was typed for the next try.
+final class InteractiveSession {
     let client: ContinuumClient
+    /// Who is working: the role decides what is offered (approvals for managers).
+    private var me = StaffIdentity(tokenId: "", role: .practitioner, name: nil)
+    /// What was typed for the current case (rationale, override reason, worker), kept when the
+    /// server refuses so the next try starts from it; cleared once an action is recorded.
+    private var drafts: [String: String] = [:]
 
-    /// Referrals listed at once: a backlog of thousands would not fit a screen, or be read.
-    static let shown = 50
+    init(client: ContinuumClient) {
+        self.client = client
+    }
 
-    private static let keys = "[a] accept  [l] choose level  [u] step up  [d] step down  [c] close  [b] back  [q] quit"
+    enum Next { case back, quit }
 
     func run() async throws {
+        me = try await talk { () throws(ClientError) in try await client.me() }
+        Console.out(Style.bold("Continuum triage") + ": " + (me.name.map { "\(TerminalText.clean($0)) (\(me.tokenId))" } ?? me.tokenId) + ", \(me.role.rawValue)")
+        var page = 0
         while true {
-            let queue = try await talk { () throws(ClientError) in try await client.queue(limit: Self.shown) }
-            let items = queue.items
-            let total = queue.total
+            let perPage = Self.itemsPerScreen()
+            let queue = try await talk { () throws(ClientError) in try await client.queue(limit: min(QueuePage.maximumLimit, (page + 1) * perPage)) }
+            let start = min(page * perPage, max(0, queue.items.count - 1) / perPage * perPage)
+            page = start / perPage
+            let slice = queue.items[min(start, queue.items.count)..<min(start + perPage, queue.items.count)]
             Console.out("")
-            let count = total > items.count ? "\(total) waiting, the \(items.count) most urgent shown" : "\(total) waiting"
-            Console.out(Style.bold("Front-door queue") + " (\(count), as of \(queue.asOf))")
-            Console.out(Render.queue(queue))
+            Console.out(Style.bold(Render.queueHeading(queue, shown: slice.isEmpty ? nil : (start + 1)...(start + slice.count))))
+            if queue.items.isEmpty { Console.out("The queue is empty: no referral is waiting for a decision.") }
+            for line in Render.queueItems(queue, items: slice, first: start + 1) { Console.out(line) }
             // After a change of pathway version, the cases a migration left for a person.
             if let review = try? await client.migrationReview(limit: 1), review.total > 0 {
                 Console.out(Style.bold("\(review.total) case\(review.total == 1 ? "" : "s") on the migration review list: `continuum triage review`"))
             }
-            guard let answer = prompt(items.isEmpty ? "[r] refresh  [q] quit: " : "Case number to open, [r] refresh, [q] quit: ") else { return }
-            if answer == "q" { return }
-            if answer == "r" || answer.isEmpty { continue }
-            guard let number = Int(answer), items.indices.contains(number - 1), case let caseId = items[number - 1].caseId else {
-                Console.out("\"\(answer)\" is not a number from the list.")
-                continue
+            let more = start + slice.count < min(queue.total, QueuePage.maximumLimit)
+            Console.out(Self.menu(["number or case id: open", more ? "[n] next page" : nil, page > 0 ? "[p] previous" : nil, "[m] my cases",
+                                   "[f] find a child", me.role == .manager ? "[a] approvals" : nil, "[r] refresh", "[q] quit"]))
+            guard let answer = prompt("> ") else { return }
+            switch answer.lowercased() {
+            case "q": return
+            case "", "r": continue
+            case "n" where more: page += 1
+            case "p" where page > 0: page -= 1
+            case "m": if try await caseload() == .quit { return }
+            case "f": if try await find() == .quit { return }
+            case "a" where me.role == .manager: if try await approvals() == .quit { return }
+            default:
+                if let number = Int(answer) {
+                    guard queue.items.indices.contains(number - 1) else {
+                        Console.out("\(number) is not a number on the list (1 to \(queue.items.count)).")
+                        continue
+                    }
+                    if try await work(queue.items[number - 1].caseId) == .quit { return }
+                } else if answer.contains("-") {
+                    if try await work(answer) == .quit { return }
+                } else {
+                    Console.out("\"\(TerminalText.clean(answer))\" is not a key on the menu, a number from the list or a case id.")
+                }
             }
-            if try await work(caseId) == .quit { return }
         }
     }
 
-    enum Next { case queue, quit }
+    // MARK: Lists
 
-    /// Shows the case and asks what to do until the user acts, goes back or quits.
-    private func work(_ caseId: String) async throws -> Next {
+    /// The reader's own cases, nearest deadline first; a number or id opens one.
+    private func caseload() async throws -> Next {
+        let page = try await talk { () throws(ClientError) in try await client.cases(assignedTo: "me", limit: Self.itemsPerScreen() * 3 / 2) }
+        Console.out("")
+        Console.out(Style.bold("Your cases: \(page.total)") + (page.total > page.items.count ? " (the \(page.items.count) nearest deadlines shown)" : ""))
+        if page.items.isEmpty { Console.out("No case is assigned to you (lead or co-worker).") }
+        for line in Render.cases(page) { Console.out(line) }
+        return try await pick(page.items.map(\.caseId))
+    }
+
+    /// A search by NHS number, or names with a date of birth; a number opens a case found.
+    private func find() async throws -> Next {
+        guard let number = prompt("NHS number (Enter to search by name and date of birth): ") else { return .quit }
+        let page: ChildSearchPage
+        do {
+            if !number.isEmpty {
+                page = try await client.searchChildren(nhsNumber: number)
+            } else {
+                guard let given = required("Given name"), let family = required("Family name"), let born = required("Date of birth (YYYY-MM-DD)") else { return .quit }
+                page = try await client.searchChildren(givenName: given, familyName: family, dateOfBirth: born)
+            }
+        } catch {
+            Console.out(Style.red("Not searched: \(error)"))
+            return .back
+        }
+        Console.out("")
+        if page.items.isEmpty {
+            Console.out("No case found for that child.")
+            return .back
+        }
+        Console.out(Style.bold("\(page.total) case\(page.total == 1 ? "" : "s") found"))
+        for line in Render.search(page) { Console.out(line) }
+        return try await pick(page.items.map(\.caseId))
+    }
+
+    /// Managers: the changes waiting; a number opens the case, where approve and reject are.
+    private func approvals() async throws -> Next {
+        let page = try await talk { () throws(ClientError) in try await client.approvals() }
+        Console.out("")
+        Console.out(Style.bold("Waiting for approval: \(page.total)"))
+        Console.out(Render.approvals(page, numbered: true))
+        return try await pick(page.items.map(\.caseId))
+    }
+
+    /// After a list: a number (or an id) opens that case; Enter goes back.
+    private func pick(_ caseIds: [String]) async throws -> Next {
+        guard !caseIds.isEmpty else { return .back }
+        guard let answer = prompt("Number or case id to open, Enter to go back: ") else { return .quit }
+        if answer.isEmpty || answer.lowercased() == "b" { return .back }
+        if answer.lowercased() == "q" { return .quit }
+        if let number = Int(answer), caseIds.indices.contains(number - 1) { return try await work(caseIds[number - 1]) }
+        if answer.contains("-") { return try await work(answer) }
+        Console.out("\"\(TerminalText.clean(answer))\" is not a number from the list.")
+        return .back
+    }
+
+    // MARK: A case
+
+    /// Shows the case and offers what the role may do now, until an action is recorded, the
+    /// user goes back or quits. A refused action shows the server's reason and keeps what was typed.
+    private func work(_ typed: String) async throws -> Next {
+        drafts = [:]
         while true {
-            let record = try await talk { () throws(ClientError) in try await client.caseRecord(caseId) }
+            let record: CaseRecord
+            do {
+                record = try await client.caseRecord(typed)
+            } catch {
+                Console.out(Style.red("Cannot open \(TerminalText.clean(typed)): \(error)"))
+                return .back
+            }
+            let caseId = record.caseId
             Console.out("")
             Console.out(Render.caseRecord(record))
             Console.out("")
-            Console.out(Self.keys + (record.migrationReview == nil ? "" : "  [m] move to \(record.migrationReview?.to ?? "the new version")"))
-            guard let key = prompt("Action for \(caseId): ") else { return .quit }
-            switch key {
-            case "q": return .quit
-            case "b", "": return .queue
-            case "a":
-                let level = record.recommendation ?? "the recommendation"
-                guard let rationale = required("Rationale") else { return .quit }
-                if confirm("Accept \(level) for \(caseId)?") {
-                    await act(try? DecisionCommand(accept: true, level: nil, overrideReason: nil, rationale: rationale)) { command throws(ClientError) in try await client.decide(caseId, command) }
-                    return .queue
-                }
-            case "l":
-                guard let level = required("Level (e.g. intensive-support)"), let reason = required("Override reason"), let rationale = required("Rationale") else { return .quit }
-                if confirm("Decide \(level) for \(caseId) instead of \(record.recommendation ?? "the recommendation")?") {
-                    await act(try? DecisionCommand(accept: false, level: level, overrideReason: reason, rationale: rationale)) { command throws(ClientError) in try await client.decide(caseId, command) }
-                    return .queue
-                }
-            case "u", "d":
-                let kind: TransitionKind = key == "u" ? .stepUp : .stepDown
-                guard let level = required("\(kind.rawValue) to level"), let rationale = required("Rationale") else { return .quit }
-                if confirm("\(kind.rawValue) \(caseId) to \(level)?") {
-                    await act(try? TransitionCommand(kind: kind, to: level, reason: nil, rationale: rationale)) { command throws(ClientError) in try await client.transition(caseId, command) }
-                    return .queue
-                }
-            case "c":
-                guard let reason = required("Closure reason (RC1 to RC9)"), let rationale = required("Rationale") else { return .quit }
-                guard let code = ClosureReason(rawValue: reason.uppercased()) else {
-                    Console.out(Style.red("Not recorded: the closure reason must be RC1 to RC9, not \"\(reason)\""))
-                    return .queue
-                }
-                if confirm("Close \(caseId) with \(code.rawValue)?") {
-                    await act(try? TransitionCommand(kind: .close, to: nil, reason: code, rationale: rationale)) { command throws(ClientError) in try await client.transition(caseId, command) }
-                    return .queue
-                }
-            case "m" where record.migrationReview != nil:
-                let target = record.migrationReview?.to ?? "the new version"
-                let level = record.phase == .open ? required("Level of \(target)") : nil
-                if record.phase == .open, level == nil { return .quit }
-                guard let rationale = required("Rationale") else { return .quit }
-                if confirm("Move \(caseId) to \(target)\(level.map { " at \($0)" } ?? "")?") {
-                    await act(try? MigrateCaseCommand(level: level, rationale: rationale)) { command throws(ClientError) in try await client.migrate(caseId, command) }
-                    return .queue
-                }
-            default:
-                Console.out("Unknown key \"\(key)\". " + Self.keys)
+            let actions = Self.actions(record)
+            Console.out(Self.menu(actions.map { "[\($0.key)] \($0.label)" } + ["[?] read again", "[b] back", "[q] quit"]))
+            guard let key = prompt("Action for \(caseId): ")?.lowercased() else { return .quit }
+            if key == "q" { return .quit }
+            if key == "b" || key.isEmpty { return .back }
+            guard let action = actions.first(where: { $0.key == key }) else {
+                // "?" reads the case again (a colleague may have changed it); anything else is named.
+                if key != "?" { Console.out("\"\(TerminalText.clean(key))\" is not an action on this case now.") }
+                continue
+            }
+            switch try await perform(action.kind, record) {
+            case .recorded: return .back
+            case .refused, .cancelled: continue
+            case .quit: return .quit
             }
         }
     }
 
-    /// Sends an action and prints the outcome or the server's reason for refusing it.
-    /// (The prompts insist on every answer, so the command is always built; nil would be a bug.)
-    private func act<Command>(_ command: Command?, _ request: (Command) async throws(ClientError) -> ChangeOutcome) async {
+    enum Outcome { case recorded, refused, cancelled, quit }
+
+    /// One action, asked for and sent; nil answers (end of input) quit.
+    private func perform(_ kind: Action.Kind, _ record: CaseRecord) async throws -> Outcome {
+        let caseId = record.caseId
+        let options = record.options ?? CaseOptions()
+        switch kind {
+        case .accept:
+            let what = record.phase == .open ? "the referral (\(Self.acceptMeaning(record)))" : (record.recommendation ?? "the recommendation")
+            guard let rationale = ask("Rationale", "rationale") else { return .quit }
+            guard confirm("Accept \(what) for \(caseId)?") else { return .cancelled }
+            return await send(try? DecisionCommand(accept: true, level: nil, overrideReason: nil, rationale: rationale)) { command throws(ClientError) in try await self.client.decide(caseId, command) }
+        case .choose:
+            guard let level = choose("Level", options.outcomes.map { ($0, Self.levelNote($0, record)) }) else { return .cancelled }
+            let reason = level != record.recommendation && level != record.level ? ask("Override reason (why not \(record.recommendation ?? "the recommendation"))", "override") : nil
+            if level != record.recommendation && level != record.level && reason == nil { return .quit }
+            guard let rationale = ask("Rationale", "rationale") else { return .quit }
+            guard confirm("Decide \(level) for \(caseId)?") else { return .cancelled }
+            return await send(try? DecisionCommand(accept: false, level: level, overrideReason: reason, rationale: rationale)) { command throws(ClientError) in try await self.client.decide(caseId, command) }
+        case .note:
+            let current = record.level ?? "its level"
+            let higher = Self.recommendationHigher(record)
+            let reason = higher ? ask("Override reason (it recommends \(record.recommendation ?? ""))", "override") : nil
+            if higher && reason == nil { return .quit }
+            guard let rationale = ask("Rationale", "rationale") else { return .quit }
+            guard confirm("Note the referral on \(caseId) at \(current), without moving the case?") else { return .cancelled }
+            return await send(try? DecisionCommand(accept: false, level: nil, overrideReason: reason, rationale: rationale, noted: true)) { command throws(ClientError) in try await self.client.decide(caseId, command) }
+        case .move(let transition):
+            let targets = options.moves(transition)
+            guard let level = choose("\(transition.rawValue) to", targets.map { ($0.to, "\($0.transition)" + ($0.needsApproval ? ", a manager approves" : "")) }) else { return .cancelled }
+            guard let rationale = ask("Rationale", "rationale") else { return .quit }
+            guard confirm("\(transition.rawValue) \(caseId) to \(level)?") else { return .cancelled }
+            return await send(try? TransitionCommand(kind: transition, to: level, reason: nil, rationale: rationale)) { command throws(ClientError) in try await self.client.transition(caseId, command) }
+        case .close:
+            guard let code = choose("Closure reason", options.closeReasons.map { ($0.rawValue, $0.title) }), let reason = ClosureReason(rawValue: code) else { return .cancelled }
+            guard let rationale = ask("Rationale", "rationale") else { return .quit }
+            guard confirm("Close \(caseId) with \(reason.rawValue) (\(reason.title))?") else { return .cancelled }
+            return await send(try? TransitionCommand(kind: .close, to: nil, reason: reason, rationale: rationale)) { command throws(ClientError) in try await self.client.transition(caseId, command) }
+        case .milestone:
+            guard let id = choose("Milestone", options.milestones.map { ($0.id, $0.title + ($0.needsApproval ? " (a manager approves)" : "")) }) else { return .cancelled }
+            guard let day = prompt("Day it happened (YYYY-MM-DD, Enter for today): ") else { return .quit }
+            guard let rationale = ask("Rationale (what happened)", "rationale") else { return .quit }
+            guard let command = try? MilestoneCommand(milestone: id, on: day.isEmpty ? nil : day, rationale: rationale) else {
+                Console.out(Style.red("Not recorded: the day must be a date, YYYY-MM-DD, not \"\(TerminalText.clean(day))\""))
+                return .refused
+            }
+            guard confirm("Record \(id) on \(caseId)?") else { return .cancelled }
+            return await send(command) { command throws(ClientError) in try await self.client.recordMilestone(caseId, command) }
+        case .assign:
+            guard let worker = ask("Worker (a staff token's id or name; \"me\" for you)", "worker") else { return .quit }
+            let named = worker.lowercased() == "me" ? me.tokenId : worker
+            guard let roleAnswer = prompt("Role (Enter for lead practitioner, or co-worker): ") else { return .quit }
+            let role: String? = roleAnswer.isEmpty ? nil : Codes.canonical(roleAnswer, among: CaseRole.allCases.map(\.rawValue))
+            if !roleAnswer.isEmpty, role == nil {
+                Console.out(Style.red("Not recorded: the role is lead or co-worker, not \"\(TerminalText.clean(roleAnswer))\""))
+                return .refused
+            }
+            guard confirm("Assign \(caseId) to \(TerminalText.clean(named)) as \(role ?? "lead")?") else { return .cancelled }
+            return await send(try? AssignCommand(worker: named, role: role)) { command throws(ClientError) in try await self.client.assign(caseId, command) }
+        case .approve(let approves):
+            guard let pending = record.pending else { return .cancelled }
+            let rationale: String?
+            if approves {
+                guard let answer = prompt("Rationale (optional for an approval): ") else { return .quit }
+                rationale = answer.isEmpty ? nil : answer
+            } else {
+                guard let answer = ask("Why it is rejected", "rationale") else { return .quit }
+                rationale = answer
+            }
+            guard confirm("\(approves ? "Approve" : "Reject") \(pending.id) (\(pending.change.change.summary))?") else { return .cancelled }
+            return await send(try? ApprovalCommand(approve: approves, rationale: rationale)) { command throws(ClientError) in try await self.client.resolve(pending.id, command) }
+        case .migrate:
+            let target = record.migrationReview?.to ?? "the new version"
+            let level = record.phase == .open ? required("Level of \(target)") : nil
+            if record.phase == .open, level == nil { return .quit }
+            guard let rationale = ask("Rationale", "rationale") else { return .quit }
+            guard confirm("Move \(caseId) to \(target)\(level.map { " at \($0)" } ?? "")?") else { return .cancelled }
+            return await send(try? MigrateCaseCommand(level: level, rationale: rationale)) { command throws(ClientError) in try await self.client.migrate(caseId, command) }
+        }
+    }
+
+    /// Sends an action and prints the outcome, or the server's reason for refusing it (what
+    /// was typed stays in ``drafts`` for the next try).
+    private func send<Command>(_ command: Command?, _ request: (Command) async throws(ClientError) -> ChangeOutcome) async -> Outcome {
         guard let command else {
             Console.out(Style.red("Not recorded: every answer is required"))
-            return
+            return .refused
         }
         do {
             Console.out(Render.outcome(try await request(command)))
+            drafts = [:]
+            return .recorded
         } catch {
-            Console.out(Style.red("Not recorded: \(error)"))
+            for line in Render.wrap("Not recorded: \(error)", indent: "") { Console.out(Style.red(line)) }
+            Console.out("What you typed is kept: press Enter at a prompt to use it again.")
+            return .refused
         }
+    }
+
+    // MARK: What a case offers
+
+    struct Action {
+        enum Kind {
+            case accept, choose, note, move(TransitionKind), close, milestone, assign, approve(Bool), migrate
+        }
+        var key: String
+        var label: String
+        var kind: Kind
+    }
+
+    /// The actions on the case for the reader's role, from the server's `options`, each once.
+    static func actions(_ record: CaseRecord) -> [Action] {
+        guard let options = record.options else { return [] }
+        var actions: [Action] = []
+        if options.decide {
+            actions.append(Action(key: "a", label: "accept \(record.recommendation ?? "recommendation")", kind: .accept))
+            actions.append(Action(key: "l", label: "choose level", kind: .choose))
+        }
+        if options.note {
+            actions.append(Action(key: "n", label: "note at \(record.level ?? "level")", kind: .note))
+            if recommendationHigher(record) { actions.append(Action(key: "a", label: "accept \(record.recommendation ?? "")", kind: .accept)) }
+        }
+        for (key, kind, label) in [("u", TransitionKind.stepUp, "step up"), ("d", .stepDown, "step down"), ("e", .escalate, "escalate"), ("x", .reclassify, "reclassify")]
+            where !options.moves(kind).isEmpty {
+            actions.append(Action(key: key, label: label, kind: .move(kind)))
+        }
+        if !options.closeReasons.isEmpty { actions.append(Action(key: "c", label: "close", kind: .close)) }
+        if !options.milestones.isEmpty { actions.append(Action(key: "r", label: "record milestone", kind: .milestone)) }
+        if options.assign { actions.append(Action(key: "w", label: "assign", kind: .assign)) }
+        if options.approve {
+            actions.append(Action(key: "v", label: "approve", kind: .approve(true)))
+            actions.append(Action(key: "j", label: "reject", kind: .approve(false)))
+        }
+        if record.migrationReview != nil { actions.append(Action(key: "m", label: "move to \(record.migrationReview?.to ?? "new version")", kind: .migrate)) }
+        return actions
+    }
+
+    static func recommendationHigher(_ record: CaseRecord) -> Bool {
+        guard let recommended = record.recommendation, let current = record.level, let options = record.options else { return false }
+        let order = options.outcomes
+        return (order.firstIndex(of: recommended) ?? -1) > (order.firstIndex(of: current) ?? Int.max)
+    }
+
+    /// What accepting does to a joined referral: notes it, or asks for the move up.
+    static func acceptMeaning(_ record: CaseRecord) -> String {
+        recommendationHigher(record) ? "move to \(record.recommendation ?? "")" : "noted at \(record.level ?? "its level")"
+    }
+
+    static func levelNote(_ level: String, _ record: CaseRecord) -> String {
+        [level == record.recommendation ? "recommended" : nil, level == record.level ? "current level" : nil].compactMap { $0 }.joined(separator: ", ")
+    }
+
+    // MARK: Prompts
+
+    /// Key hints, two spaces apart, wrapped to 80 columns between hints (never inside one).
+    static func menu(_ items: [String?]) -> String {
+        var lines: [String] = []
+        var current = ""
+        for item in items.compactMap({ $0 }) {
+            if !current.isEmpty, Columns.width(current) + 2 + Columns.width(item) > Render.width {
+                lines.append(current)
+                current = ""
+            }
+            current += (current.isEmpty ? "" : "  ") + item
+        }
+        if !current.isEmpty { lines.append(current) }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Queue items that fit the terminal: about three lines each, under a heading and the menu.
+    static func itemsPerScreen() -> Int {
+        var size = winsize()
+        let rows = ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_row > 0 ? Int(size.ws_row)
+            : Int(ProcessInfo.processInfo.environment["LINES"] ?? "") ?? 24
+        return max(3, (rows - 6) / 3)
     }
 
     /// One line of input after a prompt; nil at end of input.
@@ -123,6 +356,39 @@ struct InteractiveSession {
             guard let answer = prompt("\(label): ") else { return nil }
             if !answer.isEmpty { return answer }
             Console.out("\(label) is required.")
+        }
+    }
+
+    /// A required answer, remembered under `key`: after a refusal Enter takes the earlier one.
+    private func ask(_ label: String, _ key: String) -> String? {
+        while true {
+            let kept = drafts[key]
+            let hint = kept.map { " [Enter keeps \"\(Columns.truncate(TerminalText.clean($0), 30))\"]" } ?? ""
+            guard let answer = prompt("\(label)\(hint): ") else { return nil }
+            if answer.isEmpty, let kept { return kept }
+            if !answer.isEmpty {
+                drafts[key] = answer
+                return answer
+            }
+            Console.out("\(label) is required.")
+        }
+    }
+
+    /// One of `choices` by number or name (any case); Enter cancels. Each is shown with its note.
+    private func choose(_ label: String, _ choices: [(value: String, note: String)]) -> String? {
+        guard !choices.isEmpty else {
+            Console.out("Nothing to choose from here.")
+            return nil
+        }
+        for (index, choice) in choices.enumerated() {
+            Console.out(Columns.truncate(Columns.pad("\(index + 1)", 4, right: true) + " " + choice.value + (choice.note.isEmpty ? "" : "  (\(choice.note))"), Render.width))
+        }
+        while true {
+            guard let answer = prompt("\(label) (number or name, Enter to cancel): ") else { return nil }
+            if answer.isEmpty { return nil }
+            if let number = Int(answer), choices.indices.contains(number - 1) { return choices[number - 1].value }
+            if let value = Codes.canonical(answer, among: choices.map(\.value)) { return value }
+            Console.out("\"\(TerminalText.clean(answer))\" is not one of these: " + choices.map(\.value).joined(separator: ", "))
         }
     }
 

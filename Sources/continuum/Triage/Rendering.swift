@@ -2,27 +2,54 @@ import ContinuumAPI
 import ContinuumCore
 import ContinuumJSON
 
-/// Text for the terminal: the queue, a case, an outcome. Fits 80 columns.
+/// Text for the terminal: the queue, caseloads, a case, an outcome. Every line fits 80 display
+/// columns (``Columns``: wide characters count two); dates are written one way everywhere,
+/// `2026-12-01`, and times `2026-12-01 09:30` (London).
 enum Render {
-    /// Two lines per referral: who and what, then level, received, due and time left.
-    static func queue(_ queue: QueuePage, numbered: Bool = true) -> String {
-        if queue.items.isEmpty { return "The queue is empty: no referral is waiting for a decision." }
+    static let width = 80
+
+    // MARK: The queue
+
+    /// "Front-door queue: 12 waiting, 3 overdue (as of 2026-11-30)".
+    static func queueHeading(_ queue: QueuePage, shown: ClosedRange<Int>? = nil) -> String {
+        var text = "Front-door queue: \(queue.total) waiting, \(queue.overdue) overdue (as of \(queue.asOf))"
+        if let shown, queue.total > shown.count { text += "; \(shown.lowerBound)-\(shown.upperBound) shown" }
+        return text
+    }
+
+    /// Each referral in two lines, a third for its flags: who and from where; the
+    /// recommendation, the deadline and time left, when received; what to weigh.
+    /// - Parameter first: the number of the first item (a later page starts further on).
+    static func queueItems(_ queue: QueuePage, items: ArraySlice<QueueItem>? = nil, first: Int = 1) -> [String] {
         var lines: [String] = []
         // Across a change of pathway the queue holds cases on both versions: then each says which.
         let mixed = Set(queue.items.compactMap(\.pathway)).count > 1
-        for (index, item) in queue.items.enumerated() {
-            let name = "\(item.child.givenName) \(item.child.familyName)"
+        for (offset, item) in (items ?? queue.items[...]).enumerated() {
             let age = item.child.ageYears.map { "\($0)" } ?? "unborn"
-            let flags = [item.immediateRisk ? "RISK" : nil, item.reReferral ? "RE-REFERRAL" : nil,
-                         item.pendingApproval ? "APPROVAL PENDING" : nil, mixed ? item.pathway : nil].compactMap { $0 }.joined(separator: " ")
-            let number = numbered ? pad("\(index + 1)", 3, right: true) + " " : ""
-            let first = number + pad(item.caseId, 13) + pad("\(name) (\(age))", 28) + pad(item.referrer.agency, 18) + flags
-            let left = timeLeft(due: item.decisionDue, asOf: queue.asOf)
-            let second = String(repeating: " ", count: numbered ? 4 : 0) + pad(item.recommendedLevel ?? "-", 20) + "received " + shortTime(item.receivedAt)
-                + "  due " + (item.decisionDue.map(shortDate) ?? "-") + " (" + left + ")"
-            lines.append(item.immediateRisk ? Style.bold(truncate(first)) : truncate(first))
-            lines.append(item.overdue ? Style.red(truncate(second)) : Style.dim(truncate(second)))
+            // The age is never the part cut: a long name is.
+            let name = Columns.truncate(TerminalText.clean("\(item.child.givenName) \(item.child.familyName)"), 29 - Columns.width(" (\(age))")) + " (\(age))"
+            let head = Columns.pad("\(offset + first)", 4, right: true) + " " + Columns.pad(item.caseId, 14) + Columns.pad(name, 31)
+                + Columns.truncate(TerminalText.clean(item.referrer.agency), width - 49)
+            let due = "due " + (item.decisionDue.map(\.description) ?? "-") + " (" + timeLeft(due: item.decisionDue, asOf: queue.asOf) + ")"
+            let second = "     " + Columns.pad(item.recommendedLevel ?? "no recommendation", 22) + Columns.pad(due, 33)
+                + "received " + item.receivedAt.londonDate
+            var flags = [item.immediateRisk ? "RISK" : nil, item.reReferral ? "RE-REFERRAL" : nil, item.pendingApproval ? "APPROVAL PENDING" : nil,
+                         mixed ? item.pathway : nil].compactMap { $0 }
+            if let current = item.currentLevel {
+                flags.append("joined open case at \(current)" + (item.recommendationBelowLevel == true ? " (recommendation lower: weigh it)" : ""))
+            }
+            if let worker = item.assignedTo { flags.append("lead " + person(worker, queue.people)) }
+            lines.append(item.immediateRisk ? Style.bold(head) : head)
+            lines.append(item.overdue ? Style.red(Columns.truncate(second, width)) : Style.dim(Columns.truncate(second, width)))
+            if !flags.isEmpty { lines += wrap(flags.joined(separator: " · "), indent: "     ") }
         }
+        return lines
+    }
+
+    /// `triage queue`: the heading, the items, and how many more wait.
+    static func queue(_ queue: QueuePage) -> String {
+        if queue.items.isEmpty { return queueHeading(queue) + "\nThe queue is empty: no referral is waiting for a decision." }
+        var lines = [queueHeading(queue)] + queueItems(queue)
         if queue.total > queue.items.count { lines.append("... and \(queue.total - queue.items.count) more waiting, less urgent") }
         return lines.joined(separator: "\n")
     }
@@ -38,15 +65,57 @@ enum Render {
         }
     }
 
-    /// A case: state, recommendation and its rules, referrals, clocks, pending change, timeline.
-    /// (Each referral's message is the partner's document as received, shown from its JSON.)
+    // MARK: Caseloads and search
+
+    /// A caseload: one line per case (and one for its child), nearest deadline first.
+    static func cases(_ page: CasePage, first: Int = 1) -> [String] {
+        page.items.enumerated().flatMap { offset, item -> [String] in
+            let age = item.child.ageYears.map { " (\($0))" } ?? ""
+            let name = Columns.truncate(TerminalText.clean("\(item.child.givenName) \(item.child.familyName)"), 30 - Columns.width(age)) + age
+            let where_ = item.awaitingDecision && item.level == nil ? "awaiting decision" : (item.level ?? item.phase.rawValue)
+            let head = Columns.pad("\(offset + first)", 4, right: true) + " " + Columns.pad(item.caseId, 14) + Columns.pad(name, 31) + Columns.truncate(where_, width - 50)
+            let due = item.nextDue.map { "next due " + $0.description + " (" + timeLeft(due: $0, asOf: page.asOf) + ")" } ?? "no clock running"
+            let lead = item.lead.map { "lead " + person($0, page.people) } ?? "no lead"
+            let flags = [item.awaitingDecision && item.level != nil ? "referral waiting" : nil, item.pendingApproval ? "approval pending" : nil].compactMap { $0 }
+            let second = "     " + ([due, lead] + flags).joined(separator: " · ")
+            return [head, item.overdue ? Style.red(Columns.truncate(second, width)) : Columns.truncate(second, width)]
+        }
+    }
+
+    static func caseload(_ page: CasePage, title: String) -> String {
+        var lines = ["\(title): \(page.total) case\(page.total == 1 ? "" : "s") (as of \(page.asOf))"]
+        if page.items.isEmpty { lines.append("No case matches.") }
+        lines += cases(page, first: page.offset + 1)
+        if page.total > page.offset + page.items.count {
+            lines.append("... \(page.total - page.offset - page.items.count) more: --offset \(page.offset + page.items.count)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Search hits: the surest first, with why a possible one may be the child.
+    static func search(_ page: ChildSearchPage) -> [String] {
+        page.items.enumerated().flatMap { offset, hit -> [String] in
+            let born = hit.child.dateOfBirth.map { "born \($0)" } ?? hit.child.expectedDateOfBirth.map { "expected \($0)" } ?? ""
+            let name = TerminalText.clean("\(hit.child.givenName) \(hit.child.familyName)")
+            let head = Columns.pad("\(offset + 1)", 4, right: true) + " " + Columns.pad(hit.caseId, 14) + Columns.pad(name, 26)
+                + Columns.truncate("\(born)  \(hit.level ?? hit.phase.rawValue)", width - 45)
+            let match = hit.match == .same ? "the same child (NHS number)" : "possibly the same child: " + hit.reasons.joined(separator: "; ")
+            return [head] + wrap("\(hit.phase.rawValue), referral \(hit.referralId) of \(hit.receivedAt.londonDate); \(match)", indent: "     ")
+        }
+    }
+
+    // MARK: A case
+
+    /// A case: state, recommendation and its rules, referrals, clocks, pending change, what
+    /// the reader may do, and the timeline with people by name.
     static func caseRecord(_ record: CaseRecord) -> String {
         var lines: [String] = []
+        let people = record.people
         let level = record.level.map { "\($0) (\(record.levelTitle ?? ""))" } ?? "not decided"
-        lines.append(Style.bold("Case \(record.caseId)") + ": \(record.phase.rawValue)" + (record.closureReason.map { ", closed \($0.rawValue)" } ?? ""))
+        lines.append(Style.bold("Case \(record.caseId)") + ": \(record.phase.rawValue)" + (record.closureReason.map { ", closed \($0.rawValue) (\($0.title))" } ?? ""))
         lines.append("  level: \(level)   pathway: \(record.pathway ?? "unknown")")
         func worker(_ worker: CaseWorker?) -> String {
-            worker.map { $0.id + ($0.qualification.map { " (\($0.rawValue))" } ?? "") } ?? "nobody"
+            worker.map { person($0.id, people) + ($0.qualification.map { ", \($0.rawValue)" } ?? "") } ?? "nobody"
         }
         lines.append("  consent: \(record.consent?.rawValue ?? "not recorded")   lead: \(worker(record.lead))"
             + (record.coWorker.map { "   co-worker: \(worker($0))" } ?? ""))
@@ -54,10 +123,19 @@ enum Render {
             lines.append(Style.bold("  On the migration review list for \(review.to):"))
             lines.append(contentsOf: wrap(review.reason, indent: "    "))
         }
-        if record.awaitingDecision { lines.append(Style.bold("  A front-door decision is needed.")) }
+        if record.awaitingDecision {
+            if record.phase == .open, let current = record.level {
+                lines.append(Style.bold("  A referral joined this open case: decide it (note it at \(current), or move the case)."))
+                if let recommended = record.recommendation, recommended != current {
+                    lines.append("  It recommends \(recommended); the case stays at \(current) unless a person moves it.")
+                }
+            } else {
+                lines.append(Style.bold("  A front-door decision is needed."))
+            }
+        }
         if let erasure = record.erasure {
             // Shown before the blanks it explains (names, dates of birth and free text are null).
-            lines.append(Style.bold("  Personal data erased under the retention schedule") + " on " + shortTime(erasure.erasedAt)
+            lines.append(Style.bold("  Personal data erased under the retention schedule") + " on " + erasure.erasedAt.londonTime
                          + " (\(erasure.rule); event \(erasure.eventId)): ids, levels, dates and codes remain.")
         }
         if let decision = record.referrals.last?.decision {
@@ -70,7 +148,7 @@ enum Render {
         for referral in record.referrals {
             let message = referral.message
             lines.append("")
-            lines.append(Style.bold("Referral \(referral.referralId)") + " received " + shortTime(referral.receivedAt)
+            lines.append(Style.bold("Referral \(referral.referralId)") + " received " + referral.receivedAt.londonTime
                 + (referral.reReferral ? "  RE-REFERRAL" + (referral.previousReferralId.map { " (previous \($0))" } ?? "") : ""))
             let referrer = message["referrer"]
             lines.append("  from: \(referrer?["name"]?.displayText ?? ""), \(referrer?["agency"]?.displayText ?? "") (source \(referrer?["source"]?.displayText ?? ""))")
@@ -94,25 +172,38 @@ enum Render {
         }
         if let pending = record.pending {
             lines.append("")
-            lines.append(Style.bold("Waiting for a manager: approval \(pending.id)"))
-            lines.append(contentsOf: wrap("requested by \(pending.change.requestedBy.id): \(pending.change.rationale)", indent: "  "))
+            lines.append(Style.bold("Waiting for a manager: approval \(pending.id)") + " (\(pending.change.change.summary))")
+            lines.append(contentsOf: wrap("asked by \(person(pending.change.requestedBy.id, people)) on \(pending.change.requestedAt.londonTime): \(TerminalText.clean(pending.change.rationale))", indent: "  "))
+        }
+        if let options = record.options {
+            let moves = options.moves.map { "\($0.kind.rawValue) to \($0.to)" + ($0.needsApproval ? " (approval)" : "") }
+            if !moves.isEmpty || !options.closeReasons.isEmpty {
+                lines.append("")
+                lines.append(Style.bold("Moves you can make"))
+                if !moves.isEmpty { lines += wrap(moves.joined(separator: "; "), indent: "  ") }
+                if !options.closeReasons.isEmpty {
+                    lines += wrap("close with " + options.closeReasons.map(\.rawValue).joined(separator: ", ") + (options.closeNeedsApproval ? " (approval)" : ""), indent: "  ")
+                }
+            }
         }
         lines.append("")
         lines.append(Style.bold("Timeline"))
         for event in record.events {
-            lines.append(contentsOf: wrap(timelineLine(event), indent: "  ", hanging: "      "))
+            lines.append(contentsOf: wrap(timelineLine(event, people: people), indent: "  ", hanging: "      "))
         }
         // Anything still wider than 80 columns (a long agency name, say) is wrapped at its indent.
         return lines.flatMap { line -> [String] in
-            guard line.count > 80 else { return [line] }
+            guard Columns.width(line) > width, !line.contains("\u{1B}") else { return [line] }
             return wrap(String(line.drop { $0 == " " }), indent: String(line.prefix { $0 == " " }))
         }.joined(separator: "\n")
     }
 
-    /// "2026-11-26 12:00 decided by T-7AMPM6VW (practitioner): targeted-support. Agree"
-    static func timelineLine(_ event: EventView) -> String {
+    /// "2026-11-26 12:00 decided by Sam Patel (T-7AMPM6VW, practitioner): targeted-support. Agree".
+    /// A change that asked for approval reads as asked for, then as approved or rejected; a
+    /// rejected one never reads as a move.
+    static func timelineLine(_ event: EventView, people: [String: String] = [:]) -> String {
         let type = event.type.rawValue
-        let actor = "\(event.actor.id) (\(event.actor.role.rawValue))"
+        let actor = people[event.actor.id].map { "\(TerminalText.clean($0)) (\(event.actor.id), \(event.actor.role.rawValue))" } ?? "\(event.actor.id) (\(event.actor.role.rawValue))"
         var what = ""
         // A change's detail is {"<kind>": {...}}: take its fields.
         let fields: JSONValue? = if case .object(let members) = event.detail, members.count == 1, let only = members.values.first { only } else { event.detail }
@@ -123,16 +214,23 @@ enum Render {
             if let into = fields?["into"]?.displayText { what += " into \(into)" }
             what += "."
         }
-        if let level = fields?["level"]?.displayText { what += " \(level)." }
-        if let to = fields?["to"]?.displayText { what += " to \(to)." }
+        if let level = fields?["level"]?.displayText { what += event.type == .referralNoted ? " noted at \(level)." : " \(level)." }
+        if let to = fields?["to"]?.displayText, event.type != .assigned { what += " to \(to)." }
         if let reason = fields?["reason"]?.displayText { what += " reason \(reason)." }
         if let clock = fields?["clock"]?.displayText { what += " \(clock)." }
         if let override = fields?["overrideReason"]?.displayText { what += " Override: \(override)." }
         if let rationale = fields?["rationale"]?.displayText { what += " \(rationale)" }
         if event.type == .referralReceived, let referral = fields?["referralId"]?.displayText { what += " \(referral)" }
         if event.type == .routed, let rules = fields?["rules"] { what += " rules " + list(rules).compactMap(\.displayText).joined(separator: ", ") }
-        if case .string(let worker)? = fields?["_0"] { what += " \(worker)" }
-        return "\(shortTime(event.at)) \(type) by \(actor)\(what.isEmpty ? "" : ":")\(what)"
+        if event.type == .assigned, let worker = fields?["to"]?.displayText { what += " " + person(worker, people) }
+        if let value = fields?["_0"]?.displayText { what += " \(value)" }
+        let verb: String = switch event.approval {
+        case .pending?: "\(type) ASKED (waiting for approval)"
+        case .approved?: "\(type) asked (then approved)"
+        case .rejected?: "\(type) ASKED AND REJECTED (did not happen)"
+        case nil: type
+        }
+        return "\(event.at.londonTime) \(verb) by \(actor)\(what.isEmpty ? "" : ":")\(what)"
     }
 
     static func outcome(_ outcome: ChangeOutcome) -> String {
@@ -147,26 +245,36 @@ enum Render {
     static func migrationReview(_ page: MigrationReviewPage) -> String {
         if page.items.isEmpty { return "No case is waiting on the migration review list." }
         return page.items.map { item in
-            let head = "\(pad(item.caseId, 13)) \(pad(item.level ?? "awaiting decision", 20)) \(item.pathway) → \(item.review.to)"
+            let head = "\(Columns.pad(item.caseId, 14))\(Columns.pad(item.level ?? "awaiting decision", 21))\(item.pathway) → \(item.review.to)"
                 + "   consent: \(item.consent?.rawValue ?? "not recorded")"
-            return ([truncate(head)] + wrap(item.review.reason, indent: "              ")).joined(separator: "\n")
+            return ([Columns.truncate(head, width)] + wrap(item.review.reason, indent: "              ")).joined(separator: "\n")
         }.joined(separator: "\n") + (page.total > page.items.count ? "\n(\(page.items.count) of \(page.total) shown)" : "")
     }
 
-    static func approvals(_ approvals: ApprovalsPage) -> String {
+    /// Approvals, each with who asked (by name) and why; numbered for the session.
+    static func approvals(_ approvals: ApprovalsPage, numbered: Bool = false) -> String {
         if approvals.items.isEmpty { return "Nothing is waiting for approval." }
-        return approvals.items.map { item in
+        return approvals.items.enumerated().map { index, item in
             let change = item.change
             let what: String = switch change.change {
-            case .decision(let level, let overrideReason): "decision \(level)" + (overrideReason.map { " (override: \($0))" } ?? "")
-            case .move(_, let to, _): "move \(to)"
-            case .close(let reason, _): "close \(reason.rawValue)"
+            case .decision(let level, _): "decision \(level)"
+            case .noted(let level, _): "referral noted at \(level)"
+            case .move(let kind, let to, _): "\(kind.rawValue) to \(to)"
+            case .close(let reason, _): "close \(reason.rawValue) (\(reason.title))"
             case .unlink(let referralId): "unlink \(referralId)"
-            case .milestone(let id, let at): "milestone \(id) (\(UKTime.londonDate(of: at)))"
+            case .milestone(let id, let at): "milestone \(id) (\(at.londonDate))"
             }
-            let head = "\(pad(item.id, 8)) \(pad(item.caseId, 13)) \(what)"
-            let rest = wrap("asked by \(change.requestedBy.id) at \(shortTime(change.requestedAt)): \(change.rationale)", indent: "         ")
-            return ([truncate(head)] + rest).joined(separator: "\n")
+            let override: String? = switch change.change {
+            case .decision(_, let reason), .noted(_, let reason): reason
+            default: nil
+            }
+            let number = numbered ? Columns.pad("\(index + 1)", 4, right: true) + " " : ""
+            let head = number + Columns.pad(item.id, 9) + Columns.pad(item.caseId, 14) + what
+            let indent = numbered ? "              " : "         "
+            let rest = (override.map { wrap("override: \(TerminalText.clean($0))", indent: indent) } ?? [])
+                + wrap("asked by \(person(change.requestedBy.id, approvals.people)) on \(change.requestedAt.londonTime): \(TerminalText.clean(change.rationale))",
+                       indent: indent)
+            return ([Columns.truncate(head, width)] + rest).joined(separator: "\n")
         }.joined(separator: "\n")
     }
 
@@ -175,18 +283,18 @@ enum Render {
         if matches.items.isEmpty { return "No possible match is waiting: every child has been told apart or linked." }
         var lines: [String] = []
         for item in matches.items {
-            lines.append(Style.bold("\(item.matchId)  raised \(shortTime(item.raisedAt))"))
+            lines.append(Style.bold("\(item.matchId)  raised \(item.raisedAt.londonTime)"))
             for reason in item.reasons { lines.append("  - \(reason)") }
-            lines.append("  " + pad("", 16) + pad("new referral", 31) + "earlier record")
+            lines.append("  " + Columns.pad("", 16) + Columns.pad("new referral", 31) + "earlier record")
             func row(_ label: String, _ value: (MatchRecord) -> String) {
-                let left = value(item.referral), right = value(item.candidate)
+                let left = TerminalText.clean(value(item.referral)), right = TerminalText.clean(value(item.candidate))
                 // A difference is marked in the margin, where truncating a long value cannot hide it.
-                let line = (left == right ? "  " : "* ") + pad(label, 16) + pad(left, 31) + right
-                lines.append(left == right ? truncate(line) : Style.bold(truncate(line)))
+                let line = Columns.truncate((left == right ? "  " : "* ") + Columns.pad(label, 16) + Columns.pad(left, 31) + right, width)
+                lines.append(left == right ? line : Style.bold(line))
             }
             row("referral") { $0.referralId }
             row("case") { "\($0.caseId) (\($0.casePhase.rawValue))" }
-            row("received") { shortTime($0.receivedAt) }
+            row("received") { $0.receivedAt.londonTime }
             row("referrer") { $0.referrer.agency }
             row("given name") { $0.child.givenName }
             row("family name") { $0.child.familyName }
@@ -216,51 +324,45 @@ enum Render {
 
     // MARK: Helpers
 
+    /// "Sam Patel (T-B87SX6DW)" when the id is a token with a name; the id (or a name given
+    /// without a token) as it is otherwise.
+    static func person(_ id: String, _ people: [String: String]) -> String {
+        people[id].map { "\(TerminalText.clean($0)) (\(id))" } ?? TerminalText.clean(id)
+    }
+
     static func list(_ value: JSONValue) -> [JSONValue] {
         if case .array(let items) = value { return items }
         return []
     }
 
-    static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
-        let clipped = text.count > width - 1 ? String(text.prefix(max(1, width - 2))) + "…" : text
-        let fill = String(repeating: " ", count: max(0, width - clipped.count))
-        return right ? fill + clipped : clipped + fill
-    }
-
-    static func truncate(_ line: String, width: Int = 80) -> String {
-        line.count <= width ? line : String(line.prefix(width - 1)) + "…"
-    }
-
-    /// Words wrapped to 80 columns.
-    static func wrap(_ text: String, indent: String, hanging: String? = nil, width: Int = 80) -> [String] {
+    /// Words wrapped to 80 display columns (a word longer than a line is cut).
+    static func wrap(_ text: String, indent: String, hanging: String? = nil, width: Int = Render.width) -> [String] {
         var lines: [String] = []
         var current = indent
         let next = hanging ?? indent
         for word in text.split(separator: " ", omittingEmptySubsequences: true) {
             let prefix = lines.isEmpty ? indent : next
-            if current.count + word.count + 1 > width, current.count > prefix.count {
+            let word = Columns.truncate(String(word), width - Columns.width(next))
+            if Columns.width(current) + Columns.width(word) + 1 > width, Columns.width(current) > Columns.width(prefix) {
                 lines.append(current)
                 current = next
             }
-            current += (current == indent && lines.isEmpty) || current == next ? String(word) : " " + word
+            current += (current == indent && lines.isEmpty) || current == next ? word : " " + word
         }
         if current != indent || lines.isEmpty { lines.append(current) }
         return lines
     }
-
-    /// "26 Nov 12:00" in London time.
-    static func shortTime(_ instant: Timestamp) -> String {
-        let local = instant.adding(seconds: UKTime.isSummerTime(instant) ? 3600 : 0)
-        let seconds = ((local.secondsSinceEpoch % 86_400) + 86_400) % 86_400
-        let date = UKTime.londonDate(of: instant)
-        return "\(shortDate(date)) \(two(Int(seconds / 3600))):\(two(Int(seconds % 3600 / 60)))"
-    }
-
-    static func shortDate(_ date: CalendarDate) -> String {
-        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        return "\(date.day) \(months[max(0, min(11, date.month - 1))])"
-    }
-
-    static func two(_ number: Int) -> String { number < 10 ? "0\(number)" : "\(number)" }
 }
 
+extension Timestamp {
+    /// The London date, `2026-12-01`.
+    var londonDate: String { UKTime.londonDate(of: self).description }
+
+    /// The London date and time, `2026-12-01 09:30`.
+    var londonTime: String {
+        let local = adding(seconds: UKTime.isSummerTime(self) ? 3600 : 0)
+        let seconds = ((local.secondsSinceEpoch % 86_400) + 86_400) % 86_400
+        func two(_ number: Int64) -> String { number < 10 ? "0\(number)" : "\(number)" }
+        return "\(londonDate) \(two(seconds / 3600)):\(two(seconds % 3600 / 60))"
+    }
+}

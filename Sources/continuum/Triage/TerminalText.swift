@@ -38,3 +38,57 @@ extension JSONValue {
     /// The string, when this is one, safe to print on a terminal (``TerminalText``).
     var displayText: String? { stringValue.map(TerminalText.clean) }
 }
+
+/// Text measured as a terminal shows it: in display columns, not characters. East Asian wide
+/// and full-width characters (Chinese, Japanese and Korean names) take two columns, combining
+/// marks none; so names line up in a table whatever their script.
+enum Columns {
+    /// The columns `text` takes on a terminal.
+    static func width(_ text: String) -> Int {
+        text.reduce(0) { $0 + width(of: $1) }
+    }
+
+    static func width(of character: Character) -> Int {
+        guard let first = character.unicodeScalars.first else { return 0 }
+        if character.unicodeScalars.count > 1, character.unicodeScalars.contains(where: { $0.properties.isEmojiPresentation }) { return 2 }
+        switch first.properties.generalCategory {
+        case .nonspacingMark, .enclosingMark, .format, .control: return 0
+        default: break
+        }
+        return isWide(first) ? 2 : 1
+    }
+
+    /// East Asian Wide and Fullwidth ranges (Unicode UAX #11), and emoji shown as pictures.
+    static func isWide(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+             0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F,
+             0x1F900...0x1F9FF, 0x20000...0x3FFFD:
+            return true
+        default:
+            return scalar.properties.isEmojiPresentation
+        }
+    }
+
+    /// `text` cut to at most `width` columns, ending in "…" when cut.
+    static func truncate(_ text: String, _ width: Int) -> String {
+        guard Self.width(text) > width else { return text }
+        var out = ""
+        var used = 0
+        for character in text {
+            let next = Self.width(of: character)
+            if used + next > width - 1 { break }
+            out.append(character)
+            used += next
+        }
+        return out + "…"
+    }
+
+    /// `text` cut to `width - 1` columns and filled with spaces to `width` (one space always
+    /// separates it from the next column); `right` fills on the left instead.
+    static func pad(_ text: String, _ width: Int, right: Bool = false) -> String {
+        let clipped = truncate(text, max(1, width - 1))
+        let fill = String(repeating: " ", count: max(0, width - Self.width(clipped)))
+        return right ? fill + clipped : clipped + fill
+    }
+}

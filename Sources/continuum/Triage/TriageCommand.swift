@@ -8,10 +8,13 @@ import ContinuumJSON
 struct TriageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "triage",
-        abstract: "Work the front-door queue: read referrals, decide, step up, step down, close.",
+        abstract: "Work the front-door queue: read referrals, decide, step up, step down, escalate, close.",
         discussion: """
-            With no subcommand, starts an interactive session: the queue, pick a case by number, \
-            read it, decide with a rationale, and back to a refreshed queue (q leaves).
+            With no subcommand, starts an interactive session: the queue a screen at a time, most \
+            urgent first; open a case by its number or id, or from your caseload or a search; every \
+            action your role may take on it (decide, note, step up or down, escalate, close, record a \
+            milestone, assign; approvals for managers); back to a refreshed queue (q leaves). See \
+            docs/triage.md.
 
             Connects to --server (or $CONTINUUM_SERVER, default http://127.0.0.1:8080) with a \
             practitioner or manager token (--token or $CONTINUUM_TOKEN). Exit codes: 65 the \
@@ -23,7 +26,8 @@ struct TriageCommand: AsyncParsableCommand {
               continuum triage queue
               continuum triage decide C-JB3HJTFTRE --accept --rationale "Agree: consent given, medium-impact factors"
             """,
-        subcommands: [Queue.self, Show.self, Decide.self, StepUp.self, StepDown.self, Close.self, Assign.self, Record.self,
+        subcommands: [Queue.self, Cases.self, Find.self, Show.self, Decide.self, StepUp.self, StepDown.self, Escalate.self, Reclassify.self,
+                      Close.self, Assign.self, Record.self,
                       Approvals.self, Approve.self, Reject.self, Matches.self, Link.self, Different.self, Unlink.self,
                       Review.self, Migrate.self]
     )
@@ -37,7 +41,17 @@ struct TriageCommand: AsyncParsableCommand {
     struct Queue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Referrals awaiting a decision, most urgent first (immediate risk, then nearest deadline).",
-            discussion: "Overdue rows are marked OVERDUE (in red on a terminal; never coloured with NO_COLOR).\n\nExamples:\n  continuum triage queue\n  continuum triage queue --limit 20\n  continuum triage queue --json | jq '.[] | select(.overdue)'"
+            discussion: """
+                A heading gives how many wait and how many are overdue. Each referral shows the child (name and age), \
+                the referrer, the recommendation, the deadline and time left; a third line its flags: RISK, RE-REFERRAL, \
+                APPROVAL PENDING, and "joined open case at LEVEL" for a referral about a child whose case is open (decide \
+                it with `decide --noted`, or move the case). Overdue rows are in red on a terminal (never with NO_COLOR).
+
+                Examples:
+                  continuum triage queue
+                  continuum triage queue --limit 20
+                  continuum triage queue --json | jq '.items[] | select(.overdue)'
+                """
         )
         @OptionGroup var connection: ConnectionOptions
         @Flag(name: .long, help: "Print the rows as a JSON array, for scripts.") var json = false
@@ -52,7 +66,7 @@ struct TriageCommand: AsyncParsableCommand {
             let client = try connection.client()
             let queue = try await talk { () throws(ClientError) in try await client.queue(limit: limit) }
             if json {
-                Console.out(try JSONValueEncoder().encode(queue.items).serialized(pretty: true))
+                Console.out(try JSONValueEncoder().encode(queue).serialized(pretty: true))
             } else {
                 Console.out(Render.queue(queue))
             }
@@ -61,11 +75,11 @@ struct TriageCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "A case: referrals, the recommendation and its rules, consent, clocks and the timeline.",
-            discussion: "Example:\n  continuum triage show C-JB3HJTFTRE"
+            abstract: "A case: referrals, the recommendation and its rules, consent, clocks, the moves you can make, the timeline.",
+            discussion: "CASE is a case id in any case (c-jb3hjtftre), or a referral id (R-…), which opens the referral's case.\n\nExample:\n  continuum triage show C-JB3HJTFTRE"
         )
         @OptionGroup var connection: ConnectionOptions
-        @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
+        @Argument(help: ArgumentHelp("The case id (or a referral's id).", valueName: "CASE")) var caseId: String
         @Flag(name: .long, help: "Print the case as JSON.") var json = false
 
         func run() async throws {
@@ -77,32 +91,40 @@ struct TriageCommand: AsyncParsableCommand {
 
     struct Decide: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Record the front-door decision: accept the recommendation or choose another level.",
+            abstract: "Record the front-door decision on a referral: accept, choose a level, or note it on an open case.",
             discussion: """
-                Choosing another level needs --override-reason and, in the Surrey pathway, a manager's approval \
-                (the answer then gives the approval id).
+                Choosing another level than the recommendation needs --override-reason and, in the Surrey pathway, a \
+                manager's approval (the answer then gives the approval id).
+
+                A referral that joined a case already open is a decision about the referral, not an order to move the \
+                case: --noted records it at the case's current level (with --override-reason when it recommends a higher \
+                level); --level asks for a move to that level under the pathway's rules and approvals; --accept notes it \
+                when the recommendation is at or below the case's level (a joining referral never lowers a case by itself) \
+                and asks for the move up when it is higher.
 
                 Examples:
                   continuum triage decide C-JB3HJTFTRE --accept --rationale "Agree with FD-TGT-01"
                   continuum triage decide C-JB3HJTFTRE --level intensive-support --override-reason "Third incident this year" --rationale "Pattern of escalation"
+                  continuum triage decide C-JB3HJTFTRE --noted --rationale "GP letter: known to the allocated worker, no change"
                 """
         )
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
         @Flag(name: .long, help: "Accept the recommended level.") var accept = false
-        @Option(name: .long, help: ArgumentHelp("Choose this level instead.", valueName: "LEVEL")) var level: String?
+        @Flag(name: .long, help: "Note a referral that joined an open case at the case's level (no move).") var noted = false
+        @Option(name: .long, help: ArgumentHelp("Choose this level instead (any case).", valueName: "LEVEL")) var level: String?
         @Option(name: .long, help: ArgumentHelp("Why the recommendation is not followed (with --level).", valueName: "TEXT")) var overrideReason: String?
         @Option(name: .long, help: ArgumentHelp("Why: recorded on the case (required).", valueName: "TEXT")) var rationale: String
 
         func validate() throws {
-            guard accept != (level != nil) else { throw ValidationError("give either --accept or --level LEVEL") }
-            if accept, overrideReason != nil { throw ValidationError("--override-reason goes with --level, not --accept") }
+            guard [accept, level != nil, noted].filter({ $0 }).count == 1 else { throw ValidationError("give one of --accept, --level LEVEL or --noted") }
+            if accept, overrideReason != nil { throw ValidationError("--override-reason goes with --level or --noted, not --accept") }
             _ = try command()
         }
 
         func command() throws -> DecisionCommand {
             try CommandFlags.build { () throws(InvalidCommand) in
-                try DecisionCommand(accept: accept, level: level, overrideReason: overrideReason, rationale: rationale)
+                try DecisionCommand(accept: accept, level: level, overrideReason: overrideReason, rationale: rationale, noted: noted)
             }
         }
 
@@ -114,11 +136,11 @@ struct TriageCommand: AsyncParsableCommand {
         }
     }
 
-    /// The arguments step-up and step-down share.
+    /// The arguments step-up, step-down, escalate and reclassify share.
     struct Move: ParsableArguments {
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
-        @Option(name: .long, help: ArgumentHelp("The level to move to.", valueName: "LEVEL")) var to: String
+        @Option(name: .long, help: ArgumentHelp("The level to move to (any case); `triage show CASE` lists the moves there are.", valueName: "LEVEL")) var to: String
         @Option(name: .long, help: ArgumentHelp("Why (required).", valueName: "TEXT")) var rationale: String
 
         func validate() throws { _ = try command(.stepUp) }
@@ -157,21 +179,46 @@ struct TriageCommand: AsyncParsableCommand {
         func run() async throws { try await move.run(.stepDown) }
     }
 
+    struct Escalate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Escalate an open case on significant harm (child in need to child protection; to looked after), as the pathway allows.",
+            discussion: "Example:\n  continuum triage escalate C-JB3HJTFTRE --to child-protection --rationale \"Strategy discussion: section 47 threshold met\""
+        )
+        @OptionGroup var move: Move
+
+        func run() async throws { try await move.run(.escalate) }
+    }
+
+    struct Reclassify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a case's legal basis within one service (Families First: targeted Family Help and section 17).",
+            discussion: "The case keeps its workers.\n\nExample:\n  continuum triage reclassify C-JB3HJTFTRE --to family-help-cin --rationale \"Assessed as a child in need\""
+        )
+        @OptionGroup var move: Move
+
+        func run() async throws { try await move.run(.reclassify) }
+    }
+
     struct Close: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Close a case with a CIN census closure reason (RC1 to RC9).",
-            discussion: "Example:\n  continuum triage close C-JB3HJTFTRE --reason RC8 --rationale \"No further action after the assessment\""
+            discussion: """
+                The pathway says which reasons each level allows (`triage show CASE` lists them). The codes, any case:
+                \(ClosureReason.explained)
+
+                Example:
+                  continuum triage close C-JB3HJTFTRE --reason RC8 --rationale "No further action after the assessment"
+                """
         )
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
-        @Option(name: .long, help: ArgumentHelp("RC1 to RC9 (CIN census).", valueName: "CODE")) var reason: String
+        @Option(name: .long, help: ArgumentHelp("RC1 to RC9 (CIN census; any case).", valueName: "CODE")) var reason: String
         @Option(name: .long, help: ArgumentHelp("Why (required).", valueName: "TEXT")) var rationale: String
 
         func validate() throws { _ = try command() }
 
         func command() throws -> TransitionCommand {
-            guard let code = ClosureReason(rawValue: reason) else { throw ValidationError("--reason must be RC1 to RC9, not \"\(reason)\"") }
-            return try CommandFlags.build { () throws(InvalidCommand) in try TransitionCommand(kind: .close, to: nil, reason: code, rationale: rationale) }
+            try CommandFlags.build { () throws(InvalidCommand) in try TransitionCommand(kind: "close", to: nil, reason: reason, rationale: rationale) }
         }
 
         func run() async throws {
@@ -270,7 +317,12 @@ struct TriageCommand: AsyncParsableCommand {
             abstract: "Record a milestone (assessment completed, strategy discussion, conference held, review held).",
             discussion: """
                 The pathway's statutory clocks stop on milestones: recording "assessment-completed" stops the 45-working-day \
-                assessment clock, judged on the --at date.
+                assessment clock, judged on the --at date. MILESTONE is one of the case's pathway's milestone ids (any case); \
+                `triage show CASE` and the interactive session list those the case can record now, with their meaning. In the \
+                shipped pathways: assessment-completed (single assessment authorised), strategy-discussion (s47 enquiry \
+                initiated), section-47-started, initial-conference-held, cp-review-held, lac-review-held; Families First adds \
+                legal-planning-meeting, letter-before-proceedings, fgdm-offered, fgdm-not-in-best-interests (a manager \
+                approves it), pre-proceedings-review-held and court-application (after an FGDM offer or that decision).
 
                 Example:
                   continuum triage record C-JB3HJTFTRE assessment-completed --at 2026-12-14 --rationale "Single assessment signed off"
@@ -476,6 +528,8 @@ enum CommandFlags {
         case .findings: "--findings"
         case .referralId: "--referral"
         case .role: "--role"
+        case .kind: "the command"
+        case .noted: "--noted"
         }
     }
 }

@@ -72,7 +72,13 @@ struct CaseStateMachineTests {
             for to in levels where to != from {
                 for kind in [TransitionKind.stepUp, .stepDown, .escalate]
                 where !definition.transitions.contains(where: { $0.from == from && $0.to == to && $0.kind == kind }) {
-                    guard case .noSuchTransition(let f, let t, let k, let allowed)? = refusal(.moved(kind: kind, to: to, by: manager, at: received, rationale: "r"), state) else {
+                    let refused = refusal(.moved(kind: kind, to: to, by: manager, at: received, rationale: "r"), state)
+                    // The move exists as another kind: the refusal names that kind and its transition.
+                    if let other = definition.transitions.first(where: { $0.from == from && $0.to == to }) {
+                        #expect(refused == .wrongKind(from: from, to: to, asked: kind, actual: other.kind, transition: other.id))
+                        continue
+                    }
+                    guard case .noSuchTransition(let f, let t, let k, let allowed)? = refused else {
                         Issue.record("\(kind.rawValue) \(from) → \(to) was not refused")
                         continue
                     }
