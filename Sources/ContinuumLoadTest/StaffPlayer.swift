@@ -18,7 +18,7 @@ struct StaffPlayer: Sendable {
         let clock = ContinuousClock()
         while clock.now < end {
             let started = clock.now
-            // The 50 most urgent, as the triage session reads them (not the whole backlog).
+            // The 50 most urgent: more than the triage session reads for a screen (not the whole backlog).
             let queue = try? await client.exchange(.GET, "/v1/queue?limit=50")
             recorder.record("queue", status: queue?.status ?? 0, latency: clock.now - started)
             let items: [JSONValue] = { if case .array(let items)? = queue?.json?["items"] { items } else { [] } }()

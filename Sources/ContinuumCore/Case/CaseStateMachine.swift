@@ -292,6 +292,7 @@ public struct CaseStateMachine: Sendable {
 
     private func transition(from: String, to: String, kind: TransitionKind?, actor: Actor) throws(CaseTransitionError) -> PathwayTransition {
         guard definition.level(to) != nil else { throw .unknownLevel(to) }
+        if let kind, from == to { throw .alreadyAtLevel(to, kind: kind, allowed: allowedMoves(from: from)) }
         let candidates = definition.transitions.filter { $0.from == from && $0.to == to && (kind == nil || $0.kind == kind) }
         guard let rule = candidates.first else {
             // The move exists as another kind (child in need to child protection is an

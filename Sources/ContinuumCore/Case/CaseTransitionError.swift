@@ -35,6 +35,8 @@ public enum CaseTransitionError: Error, Sendable, Hashable, CustomStringConverti
     case clockNotMapped(String)
     /// The move exists, as another kind of transition.
     case wrongKind(from: String, to: String, asked: TransitionKind, actual: TransitionKind, transition: String)
+    /// A move to the level the case is at already.
+    case alreadyAtLevel(String, kind: TransitionKind, allowed: [String])
     /// A joined referral is noted at the case's current level, not another.
     case notedAtAnotherLevel(String, current: String)
 
@@ -74,6 +76,9 @@ public enum CaseTransitionError: Error, Sendable, Hashable, CustomStringConverti
         case .clockNotMapped(let clock): "the migration does not say what becomes of the running clock \"\(clock)\""
         case .wrongKind(let from, let to, let asked, let actual, let transition):
             "from \"\(from)\" to \"\(to)\" is \(actual == .escalate ? "an" : "a") \(actual.rawValue) (transition \(transition)), not a \(asked.rawValue): use \(actual.rawValue)"
+        case .alreadyAtLevel(let level, let kind, let allowed):
+            "the case is at \"\(level)\" already: a \(kind.rawValue) goes to another level; from \"\(level)\" the pathway allows: "
+                + (allowed.isEmpty ? "nothing" : allowed.joined(separator: ", "))
         case .notedAtAnotherLevel(let level, let current):
             "a joined referral is noted at the case's level \"\(current)\", not \"\(level)\"; to move the case, decide the level it goes to"
         }

@@ -188,7 +188,7 @@ struct StaffRoutes: Sendable {
 
     static func field(of refusal: CaseTransitionError, level: CommandField) -> CommandField? {
         switch refusal {
-        case .noSuchTransition, .notAFrontDoorOutcome, .consentMissing, .unknownLevel, .notedAtAnotherLevel: level
+        case .noSuchTransition, .notAFrontDoorOutcome, .consentMissing, .unknownLevel, .notedAtAnotherLevel, .alreadyAtLevel: level
         case .wrongKind: .kind
         case .closureReasonNotAllowed: .reason
         case .overrideReasonMissing: .overrideReason

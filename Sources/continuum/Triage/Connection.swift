@@ -45,4 +45,12 @@ enum Style {
     static func red(_ text: String) -> String { enabled ? "\u{1B}[31m\(text)\u{1B}[0m" : text }
     static func bold(_ text: String) -> String { enabled ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
     static func dim(_ text: String) -> String { enabled ? "\u{1B}[2m\(text)\u{1B}[0m" : text }
+
+    /// The text without the styles above (to measure or re-wrap it).
+    static func strip(_ text: String) -> String {
+        guard text.contains("\u{1B}[") else { return text }
+        var out = text
+        for code in ["\u{1B}[31m", "\u{1B}[1m", "\u{1B}[2m", "\u{1B}[0m"] { out = out.replacingOccurrences(of: code, with: "") }
+        return out
+    }
 }

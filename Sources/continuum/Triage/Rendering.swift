@@ -113,7 +113,9 @@ enum Render {
         let people = record.people
         let level = record.level.map { "\($0) (\(record.levelTitle ?? ""))" } ?? "not decided"
         lines.append(Style.bold("Case \(record.caseId)") + ": \(record.phase.rawValue)" + (record.closureReason.map { ", closed \($0.rawValue) (\($0.title))" } ?? ""))
-        lines.append("  level: \(level)   pathway: \(record.pathway ?? "unknown")")
+        let pathway = "pathway: \(record.pathway ?? "unknown")"
+        let levelLine = "  level: \(level)"
+        lines += Columns.width(levelLine) + 3 + Columns.width(pathway) <= width ? [levelLine + "   " + pathway] : [levelLine, "  " + pathway]
         func worker(_ worker: CaseWorker?) -> String {
             worker.map { person($0.id, people) + ($0.qualification.map { ", \($0.rawValue)" } ?? "") } ?? "nobody"
         }
@@ -140,7 +142,9 @@ enum Render {
         }
         if let decision = record.referrals.last?.decision {
             lines.append("")
-            lines.append(Style.bold("Recommendation: \(decision.level) (\(decision.levelTitle))"))
+            // On an open case the recommendation is the latest referral's, not the case's level.
+            let heading = record.phase == .awaitingDecision ? "Recommendation" : "Latest referral's recommendation"
+            lines.append(Style.bold("\(heading): \(decision.level) (\(decision.levelTitle))"))
             for citation in decision.rationale {
                 lines.append(contentsOf: wrap("\(citation.rule): \(citation.description)", indent: "  "))
             }
@@ -193,8 +197,11 @@ enum Render {
         }
         // Anything still wider than 80 columns (a long agency name, say) is wrapped at its indent.
         return lines.flatMap { line -> [String] in
-            guard Columns.width(line) > width, !line.contains("\u{1B}") else { return [line] }
-            return wrap(String(line.drop { $0 == " " }), indent: String(line.prefix { $0 == " " }))
+            let plain = Style.strip(line)
+            guard Columns.width(plain) > width else { return [line] }
+            let wrapped = wrap(String(plain.drop { $0 == " " }), indent: String(plain.prefix { $0 == " " }))
+            // A line bold throughout stays bold; a partly styled one is wrapped plain.
+            return line.hasPrefix("\u{1B}[1m") && line.hasSuffix("\u{1B}[0m") && !plain.isEmpty ? wrapped.map(Style.bold) : wrapped
         }.joined(separator: "\n")
     }
 
