@@ -328,6 +328,38 @@ struct TriageSessionTests {
         }
     }
 
+    @Test("a referral that joined an open case: the session offers note and move, and a move decides the referral")
+    func joinedReferral() async throws {
+        try await TestServer.with { server in
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("J-1", child: 1))))
+            _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner,
+                                      json: .object(["accept": .bool(true), "rationale": .string("Agree")]))
+            // Significant harm: this referral recommends child protection.
+            let harm = try TestFixtures.referral("J-2", child: 1).setting("immediateRisk", .bool(true))
+                .setting("concerns", .array([.object(["factor": .string("16A"), "impact": .string("high")])]))
+            _ = try await server.refer(harm)
+            let terminal = try Self.session(server, token: server.practitioner)
+            #expect(await terminal.waitFor("> "))
+            #expect(terminal.screen.contains("joined open case at targeted-support"))
+            terminal.type("1\n")
+            #expect(await terminal.waitFor("Action for \(caseId): "))
+            #expect(terminal.screen.contains("[n] note at targeted-support") && terminal.screen.contains("[l] move the case (decides the referral)"))
+            #expect(terminal.screen.contains("[a] accept child-protection"))
+            let mark = terminal.screen.count
+            terminal.type("l\n")
+            #expect(await terminal.waitFor("Level (number or name", after: mark))
+            terminal.type("child-protection\n")
+            #expect(await terminal.waitFor("Rationale: ", after: mark))
+            terminal.type("Strategy discussion: section 47\n")
+            #expect(await terminal.waitFor("[y/N]", after: mark))
+            terminal.type("y\n")
+            #expect(await terminal.waitFor("is open at child-protection", after: mark))
+            #expect(await terminal.waitFor("0 waiting", after: mark), "the referral is decided")
+            terminal.type("q\n")
+            #expect(await terminal.wait() == 0)
+        }
+    }
+
     @Test("a manager opens approvals, picks one and approves it from the session")
     func managerApproves() async throws {
         try await TestServer.with { server in

@@ -180,7 +180,10 @@ final class InteractiveSession {
             guard confirm("Accept \(what) for \(caseId)?") else { return .cancelled }
             return await send(try? DecisionCommand(accept: true, level: nil, overrideReason: nil, rationale: rationale)) { command throws(ClientError) in try await self.client.decide(caseId, command) }
         case .choose:
-            guard let level = choose("Level", options.outcomes.map { ($0, Self.levelNote($0, record)) }) else { return .cancelled }
+            // A new case: the front door's outcomes. A joined referral: the levels the case can move to.
+            let targets = options.note ? options.moves.map { ($0.to, "\($0.kind.rawValue)" + ($0.needsApproval ? ", a manager approves" : "")) }
+                : options.outcomes.map { ($0, Self.levelNote($0, record)) }
+            guard let level = choose("Level", targets) else { return .cancelled }
             let reason = level != record.recommendation && level != record.level ? ask("Override reason (why not \(record.recommendation ?? "the recommendation"))", "override") : nil
             if level != record.recommendation && level != record.level && reason == nil { return .quit }
             guard let rationale = ask("Rationale", "rationale") else { return .quit }
@@ -288,6 +291,7 @@ final class InteractiveSession {
         if options.note {
             actions.append(Action(key: "n", label: "note at \(record.level ?? "level")", kind: .note))
             if recommendationHigher(record) { actions.append(Action(key: "a", label: "accept \(record.recommendation ?? "")", kind: .accept)) }
+            if !options.moves.isEmpty { actions.append(Action(key: "l", label: "move the case (decides the referral)", kind: .choose)) }
         }
         for (key, kind, label) in [("u", TransitionKind.stepUp, "step up"), ("d", .stepDown, "step down"), ("e", .escalate, "escalate"), ("x", .reclassify, "reclassify")]
             where !options.moves(kind).isEmpty {
