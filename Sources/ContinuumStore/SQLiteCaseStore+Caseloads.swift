@@ -102,6 +102,7 @@ extension SQLiteCaseStore {
             let child = search.child
             let keys = try ChildKeys.keys(for: child, vault)
             guard !keys.isEmpty else { return ChildSearchPage(total: 0, items: []) }
+            // The referrals sharing the most keys first (``ChildMatcher/candidateSQL(keys:)``).
             let ids = try String.fetchAll(db.cachedStatement(sql: ChildMatcher.candidateSQL(keys: keys.count)), arguments: StatementArguments(keys))
             let records = try ChildMatcher.Record.fetch(ids, vault, db)
             let wanted = ChildIdentity(child: child)

@@ -3,6 +3,7 @@ import ContinuumJSON
 import ContinuumStore
 import ContinuumTesting
 import Foundation
+import NIOHTTP1
 import Testing
 
 /// The front door as staff live in it (issue 23), over HTTP against a real server: joined
@@ -188,6 +189,26 @@ struct FrontDoorAPITests {
 
             let me = try await server.get("/v1/me", token: sam.secret)
             #expect(me.json?["name"] == .string("Sam Patel") && me.json?["role"] == .string("practitioner"))
+        }
+    }
+
+    @Test("a search by names finds the child among more than 200 children sharing its family name and date of birth")
+    func searchAmongMany() async throws {
+        try await TestServer.with { server in
+            // 210 children called Example, born the same day (the fixture's), each with a given name of its own.
+            var body: [UInt8] = []
+            for child in 0..<210 { body += try TestFixtures.referral("N-\(child)", child: child).serializedBytes() + [0x0A] }
+            let batch = try await server.request(.POST, "/v1/referrals/batch", token: server.partnerA, contentType: "application/x-ndjson", body: body)
+            #expect(batch.status == 200, "\(batch.text.prefix(300))")
+            // The child whose referral id sorts last: any order but "most keys shared" (by id, as
+            // the index gives them) would leave it out of the first 200 candidates.
+            let lines = batch.lines.filter { $0["referralId"] != nil }
+            #expect(lines.count == 210)
+            let last = try #require(lines.indices.max { (lines[$0]["referralId"]?.stringValue ?? "") < (lines[$1]["referralId"]?.stringValue ?? "") })
+            let given = "Child" + TestFixtures.letters(last)
+            let found = try await server.get("/v1/children/search?givenName=\(given)&familyName=Example&dateOfBirth=2018-03-14", token: server.practitioner)
+            #expect(found.json?["total"] == .integer(1), "\(found.text)")
+            #expect(found.json?.lookup("items.0.child.givenName") == .string(given))
         }
     }
 }

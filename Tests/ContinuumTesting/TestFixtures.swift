@@ -78,7 +78,7 @@ public enum TestFixtures {
     }
 
     /// 0 → "a", 25 → "z", 26 → "ba": names differ in letters, which is what child matching compares.
-    static func letters(_ number: Int) -> String {
+    public static func letters(_ number: Int) -> String {
         var number = number
         var text = ""
         repeat {

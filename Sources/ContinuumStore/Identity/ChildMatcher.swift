@@ -27,9 +27,15 @@ enum ChildMatcher {
     /// are few; this bounds the work a referral can cause whatever the data.
     static let maximumCandidates = 200
 
-    /// The lookup: distinct referrals sharing any of `keys` hashed keys, through `child_keys_key`.
+    /// The lookup: referrals sharing any of `keys` hashed keys, through `child_keys_key`, those
+    /// sharing the most first (then the latest). A common family name with a birth date can
+    /// share one key with hundreds of children; the child itself shares them all (its NHS
+    /// number and every name part), so the limit never drops it in favour of namesakes.
     static func candidateSQL(keys: Int) -> String {
-        "SELECT DISTINCT referral_id FROM child_keys WHERE key IN (\(IdentityTables.placeholders(keys))) LIMIT \(maximumCandidates)"
+        """
+        SELECT referral_id FROM child_keys WHERE key IN (\(IdentityTables.placeholders(keys)))
+        GROUP BY referral_id ORDER BY COUNT(*) DESC, MAX(received_at) DESC LIMIT \(maximumCandidates)
+        """
     }
 
     /// - Parameter keys: the child's keyed hashes (``ChildKeys/keys(for:_:)``).
