@@ -14,6 +14,12 @@ public protocol ReferralIntake: Sendable {
     /// (`replayed`); with another body it throws ``StoreError/messageIdConflict(messageId:referralId:)``.
     func submit(_ referral: Referral, partnerId: String, actor: Actor, receivedAt: Timestamp) async throws -> Submission
     func referralStatus(_ referralId: String) async throws -> (status: ReferralStatus, partnerId: String)
+    /// A partner's own referral as its referrer sees it (nil: none, or another partner's).
+    func partnerReferral(_ referralId: String, partnerId: String) async throws -> PartnerReferral?
+    /// A partner's own referral found by the partner's `messageId`.
+    func partnerReferral(messageId: String, partnerId: String) async throws -> PartnerReferral?
+    /// A page of a partner's own referrals, newest first.
+    func partnerReferrals(partnerId: String, since: Timestamp?, status: ReferralStatus.Status?, cursor: String?, limit: Int) async throws -> PartnerReferralPage
 }
 
 /// What front-door staff and managers do to cases. Commands arrive valid (``DecisionCommand``

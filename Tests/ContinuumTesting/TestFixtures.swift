@@ -151,3 +151,11 @@ extension JSONValue {
         return []
     }
 }
+
+extension JSONValue {
+    /// An object's member names, sorted (empty for anything else).
+    public var objectKeys: [String] {
+        if case .object(let members) = self { return members.keys.sorted() }
+        return []
+    }
+}

@@ -70,6 +70,7 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
         switch field {
         case .date: "$.on"
         case .level, .reason, .to, .partner, .qualification, .milestone, .noted: "$.\(field.rawValue)"
+        case .cursor: "cursor"
         }
     }
 

@@ -22,6 +22,37 @@ struct PartnerRoutes: Sendable {
         router.get("/v1/referrals/:referralId") { request, context in
             try await status(request, referralId: context.parameters.require("referralId"))
         }
+        router.get("/v1/referrals") { request, _ in
+            let principal = try await access.require(request, [.partner], action: "list its referrals")
+            let query = request.uri.queryParameters
+            var problems: [JSONProblem] = []
+            var since: Timestamp?
+            if let text = query.get("since").map({ String($0) }) {
+                // A date is its first moment (UTC); a time is as given.
+                since = Timestamp(rfc3339: text) ?? CalendarDate(text).map { Timestamp(secondsSinceEpoch: Int64($0.daysSinceEpoch) * 86_400) }
+                if since == nil { problems.append(JSONProblem(path: "since", message: "must be a date (YYYY-MM-DD) or an RFC 3339 time, not \"\(text)\"")) }
+            }
+            var status: ReferralStatus.Status?
+            if let text = query.get("status").map({ String($0) }) {
+                status = Codes.parse(text, as: ReferralStatus.Status.self)
+                if status == nil {
+                    problems.append(JSONProblem(path: "status", message: Codes.unknown("status", text, among: ReferralStatus.Status.allCases.map(\.rawValue))))
+                }
+            }
+            let limit = try StaffRoutes.limit(request, default: QueuePage.defaultLimit)
+            if !problems.isEmpty { throw APIProblem.badRequest("Invalid query", problems) }
+            let page = try await store.partnerReferrals(partnerId: principal.partnerId ?? principal.tokenId, since: since, status: status,
+                                                       cursor: query.get("cursor").map { String($0) }, limit: limit)
+            return try HTTPBodies.json(page)
+        }
+        router.get("/v1/referrals/by-message/:messageId") { request, context in
+            let principal = try await access.require(request, [.partner], action: "find its referrals")
+            let messageId = try context.parameters.require("messageId")
+            guard let found = try await store.partnerReferral(messageId: messageId, partnerId: principal.partnerId ?? principal.tokenId) else {
+                throw APIProblem.notFound("no referral with messageId \"\(messageId)\" for this token")
+            }
+            return try HTTPBodies.json(found)
+        }
     }
 
     func submit(_ request: Request) async throws -> Response {
@@ -191,12 +222,11 @@ struct PartnerRoutes: Sendable {
             try await store.recordAccess([AccessRead(caseId: found.status.caseId, view: .referral)], by: principal, at: configuration.now())
             return try HTTPBodies.json(found.status)
         }
-        guard found.partnerId == (principal.partnerId ?? principal.tokenId) else {
+        // The referrer's own view: what was decided about this referral, never the case (issue 24).
+        guard found.partnerId == (principal.partnerId ?? principal.tokenId),
+              let view = try await store.partnerReferral(referralId, partnerId: found.partnerId) else {
             throw APIProblem.notFound("no referral \"\(referralId)\" for this token")
         }
-        // The case is the council's record of the child, not the partner's: no case id.
-        guard case .object(var fields) = try JSONValueEncoder().encode(found.status) else { return try HTTPBodies.json(found.status) }
-        fields["caseId"] = nil
-        return HTTPBodies.json(.object(fields))
+        return try HTTPBodies.json(view)
     }
 }

@@ -169,6 +169,10 @@ enum Schema {
                 """)
             try createCaseloadIndexes(db)
         }
+        migrator.registerMigration("v10-partner-referrals") { db in
+            // A partner's own referrals, newest first (issue 24).
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS referrals_partner ON referrals(partner_id, received_at)")
+        }
         return migrator
     }
 
@@ -260,6 +264,7 @@ enum Schema {
                 UNIQUE (partner_id, message_id)
             );
             CREATE INDEX referrals_case ON referrals(case_id);
+            CREATE INDEX referrals_partner ON referrals(partner_id, received_at);
 
             CREATE TABLE child_keys (
                 key TEXT NOT NULL,

@@ -108,7 +108,7 @@ public enum CommandProblem: Sendable, Hashable, CustomStringConvertible {
 
     /// The command's field the problem is about.
     public enum Field: String, Sendable, Hashable {
-        case level, reason, to, date, partner, qualification, milestone, noted
+        case level, reason, to, date, partner, qualification, milestone, noted, cursor
     }
 
     public var field: Field {
