@@ -53,7 +53,7 @@ public struct ContinuumServer: Sendable {
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let metrics = ServerMetrics()
         let watcher = ClockWatcher(store: store, interval: configuration.clockCheckInterval, now: configuration.now, logger: logger)
-        var services: [any Service] = [watcher]
+        var services: [any Service] = [watcher, WebhookDispatcher(store: store, settings: configuration.webhooks, now: configuration.now, logger: logger)]
         if let checkpoints = configuration.checkpoints {
             let problems = try await CheckpointWriter.check(store, checkpoints)
             guard problems.isEmpty else { throw ServerError.logBehindCheckpoint(problems) }

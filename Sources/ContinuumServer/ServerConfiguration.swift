@@ -40,6 +40,8 @@ public struct ServerConfiguration: Sendable {
     /// `/metrics` reads the queue and overdue-clock counts from the database at most this often;
     /// scrapes in between are answered from memory.
     public var gaugeRefreshInterval: Duration = .seconds(15)
+    /// Partners' webhooks: how often the outbox is read, and how deliveries are retried.
+    public var webhooks = WebhookSettings()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, maxBodyBytes: Int = 1 << 20, maxBatchBytes: Int = 16 << 20,
                 rateLimitPerSecond: Double = 50, rateLimitBurst: Double = 100, clockCheckInterval: Duration = .seconds(60),
@@ -81,4 +83,21 @@ public enum SystemClock {
         let whole = seconds.rounded(.down)
         return Timestamp(secondsSinceEpoch: Int64(whole), milliseconds: min(999, Int((seconds - whole) * 1000)))
     }
+}
+
+/// How webhook deliveries are sent and retried (docs/partners.md).
+public struct WebhookSettings: Sendable {
+    /// How often the outbox is read for deliveries due.
+    public var pollInterval: Duration = .seconds(1)
+    /// The first retry's delay; each next one doubles it, up to ``maximumDelay``, with jitter.
+    public var firstRetry: Duration = .seconds(30)
+    public var maximumDelay: Duration = .seconds(3600)
+    /// After this long a delivery still failing goes to the dead-letter list.
+    public var giveUpAfter: Duration = .seconds(24 * 3600)
+    /// One attempt's limit (connect, send, answer).
+    public var timeout: Duration = .seconds(10)
+    /// Off: deliveries wait in the outbox (a server that must not send).
+    public var enabled = true
+
+    public init() {}
 }

@@ -146,7 +146,20 @@ public protocol DataProtection: Sendable {
 }
 
 /// Everything a router service needs of its store.
-public typealias CaseStore = ReferralIntake & StaffActions & CaseReads & TokenStore & IndicatorSource & StoreMaintenance & PathwayMigrations
+/// Partners' endpoints and the outbox of deliveries to them (issue 24; docs/partners.md).
+public protocol WebhookStore: Sendable {
+    func addWebhook(partnerId: String, url: String, secret: [UInt8]?, allowHTTP: Bool, at: Timestamp) async throws -> (info: WebhookInfo, secret: [UInt8])
+    func webhooks(partnerId: String?) async throws -> [WebhookInfo]
+    func removeWebhook(_ webhookId: String, at: Timestamp) async throws
+    /// Deliveries due at `now`, oldest first.
+    func dueDeliveries(now: Timestamp, limit: Int) async throws -> [DueDelivery]
+    /// One attempt's result: delivered, or failed with its next attempt (nil: given up).
+    func recordAttempt(_ deliveryId: String, delivered: Bool, error: String?, nextAttempt: Timestamp?, at: Timestamp) async throws
+    func deliveries(status: DeliveryInfo.Status?, limit: Int) async throws -> [DeliveryInfo]
+    func retryDelivery(_ deliveryId: String, at: Timestamp) async throws
+}
+
+public typealias CaseStore = ReferralIntake & StaffActions & CaseReads & TokenStore & IndicatorSource & StoreMaintenance & PathwayMigrations & WebhookStore
     & DataProtection
 
 extension PathwayMigrations {

@@ -133,8 +133,13 @@ public final class SQLiteCaseStore: CaseStore {
         // A token or an erasure holds no personal data; a case's event is sealed under its key.
         let key: DataKey? = body.caseEvent == nil ? nil : try projector.vault.key(for: caseId, db)
         let encoded = try EncodedBody(body, sealedWith: key, vault: projector.vault)
+        // Partners' endpoints hear of decisions and closures through an outbox written in this
+        // transaction (issue 24); without an endpoint nothing more is read.
+        let notify = try body.caseEvent != nil && Self.webhooksActive(db)
+        let before = notify ? try? projector.state(of: caseId, db) : nil
         let event = try EventLog.append(encoded, caseId: caseId, actor: actor, at: at, db)
         let transition = try projector.apply(event, encoded, db)
+        if notify { try enqueueWebhooks(event, before: before, after: transition.state, db) }
         return (event, transition)
     }
 

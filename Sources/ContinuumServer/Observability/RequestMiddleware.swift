@@ -71,6 +71,7 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
         case .date: "$.on"
         case .level, .reason, .to, .partner, .qualification, .milestone, .noted: "$.\(field.rawValue)"
         case .cursor: "cursor"
+        case .secret: "$.secret"
         }
     }
 
@@ -79,7 +80,7 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
         switch error {
         case .messageIdConflict:
             APIProblem(.conflict, title: "messageId already used", detail: error.description, errors: [.init(path: "$.messageId", message: error.description)])
-        case .caseNotFound, .noSuchCase, .referralNotCase, .referralNotFound, .approvalNotFound, .tokenNotFound, .matchNotFound:
+        case .caseNotFound, .noSuchCase, .referralNotCase, .referralNotFound, .webhookNotFound, .deliveryNotRetryable, .approvalNotFound, .tokenNotFound, .matchNotFound:
             APIProblem.notFound(error.description)
         case .matchResolved:
             APIProblem(.conflict, title: "Already decided", detail: error.description)
@@ -97,6 +98,8 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
             APIProblem.badRequest("Invalid request", [.init(path: Self.jsonPath(problem.field), message: problem.description)])
         case .personalDataErased:
             APIProblem(.conflict, title: "Personal data erased", detail: error.description)
+        case .webhookURLRefused:
+            APIProblem.badRequest("Webhook URL refused", [.init(path: "$.url", message: error.description)])
         case .database, .chainBroken, .projectionBroken, .pathwayVersionMissing, .accessLogBroken, .masterKeyRequired, .wrongMasterKey,
              .keyRotationUnfinished, .keyDamaged:
             APIProblem(.serviceUnavailable, title: "Store unavailable", detail: "the record store cannot complete the request; try again shortly")

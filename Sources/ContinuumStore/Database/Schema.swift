@@ -173,6 +173,10 @@ enum Schema {
             // A partner's own referrals, newest first (issue 24).
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS referrals_partner ON referrals(partner_id, received_at)")
         }
+        migrator.registerMigration("v11-webhooks") { db in
+            // Partners' endpoints and the outbox (issue 24): records, not projections.
+            try WebhookTables.create(db)
+        }
         return migrator
     }
 

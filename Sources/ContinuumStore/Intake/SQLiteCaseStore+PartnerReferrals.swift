@@ -71,6 +71,10 @@ extension SQLiteCaseStore {
 
     /// One referral as its referrer sees it, from its row and its case's history.
     func partnerView(_ row: Row, _ db: Database) throws -> PartnerReferral {
+        try partnerViewAndHistory(row, db).view
+    }
+
+    func partnerViewAndHistory(_ row: Row, _ db: Database) throws -> (view: PartnerReferral, history: ReferralHistory) {
         let referralId: String = row["referral_id"]
         let receivedAt = try StoredValues.timestamp(row, "received_at", table: "referrals", id: referralId)
         let decision = try (row["decision"] as String?).map { try JSONParser().parse($0).decode(Decision.self) }
@@ -87,8 +91,8 @@ extension SQLiteCaseStore {
         }
         let words = PartnerWording.describe(status: status, outcome: outcome, tier: history.level.flatMap { definition.level($0)?.tier },
                                             due: decision?.deadlines.first { $0.clock == "referral-decision" }?.due)
-        return PartnerReferral(referralId: referralId, messageId: row["message_id"], receivedAt: receivedAt, status: status, decision: decision,
-                               outcome: outcome, summary: words.summary, nextSteps: words.nextSteps)
+        return (PartnerReferral(referralId: referralId, messageId: row["message_id"], receivedAt: receivedAt, status: status, decision: decision,
+                                outcome: outcome, summary: words.summary, nextSteps: words.nextSteps), history)
     }
 
     /// What the front door decided about one referral, read from its case's history replayed
@@ -116,11 +120,13 @@ extension SQLiteCaseStore {
             if history.decidedAt == nil {
                 guard !state.decisionOutstanding, state.phase == .open || state.phase == .closed else { continue }
                 history.decidedAt = event.at
+                history.decidedSequence = event.sequence
                 history.level = state.phase == .open ? state.level : nil
                 history.pathway = state.pathway
             }
             if history.closedAt == nil, state.phase == .closed {
                 history.closedAt = event.at
+                history.closedSequence = event.sequence
                 history.closure = state.closure
             }
         }
@@ -129,6 +135,8 @@ extension SQLiteCaseStore {
 
     struct ReferralHistory {
         var decidedAt: Timestamp?
+        var decidedSequence: Int64?
+        var closedSequence: Int64?
         var level: String?
         var pathway: String?
         var joined = false

@@ -49,6 +49,12 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case keyDamaged(String)
     /// The case's personal data was erased under the retention schedule: nothing can be added.
     case personalDataErased(String)
+    /// No endpoint (still registered) has this id.
+    case webhookNotFound(String)
+    /// The delivery is not on the dead-letter list (or its endpoint was removed).
+    case deliveryNotRetryable(String)
+    /// A webhook URL that deliveries may not go to, and why.
+    case webhookURLRefused(url: String, reason: String)
 
     public var description: String {
         switch self {
@@ -81,6 +87,9 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
             "a master key rotation from key \(from) to key \(to) stopped part-way; run `continuum keys rotate` again with both keys to finish it"
         case .keyDamaged(let keyId): "the key or sealed data of \(keyId) does not open (damaged or edited outside Continuum)"
         case .personalDataErased(let caseId): "case \(caseId)'s personal data was erased under the retention schedule; nothing can be added to it"
+        case .webhookNotFound(let id): "no registered webhook \"\(id)\"; `continuum partner webhook list` shows them"
+        case .deliveryNotRetryable(let id): "delivery \(id) is not on the failed list (or its endpoint was removed); `continuum partner deliveries --failed` shows it"
+        case .webhookURLRefused(let url, let reason): "webhook URL \"\(url)\" refused: \(reason)"
         }
     }
 }
@@ -108,7 +117,7 @@ public enum CommandProblem: Sendable, Hashable, CustomStringConvertible {
 
     /// The command's field the problem is about.
     public enum Field: String, Sendable, Hashable {
-        case level, reason, to, date, partner, qualification, milestone, noted, cursor
+        case level, reason, to, date, partner, qualification, milestone, noted, cursor, secret
     }
 
     public var field: Field {

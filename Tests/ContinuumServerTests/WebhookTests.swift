@@ -1,0 +1,152 @@
+import ContinuumAPI
+import ContinuumCore
+import ContinuumJSON
+import ContinuumServer
+import ContinuumStore
+import ContinuumTesting
+import Foundation
+import Logging
+import Testing
+
+/// Outcome push (issue 24): signed deliveries from the outbox, at least once, retried, parked,
+/// surviving a restart, to the right partner only, never following a redirect.
+@Suite("Webhooks")
+struct WebhookTests {
+    /// Fast polling and immediate retries: the test clock does not move unless a test moves it.
+    static func fast(_ configuration: inout ServerConfiguration) {
+        configuration.webhooks.pollInterval = .milliseconds(30)
+        configuration.webhooks.firstRetry = .zero
+    }
+
+    @Test("each change is delivered once, signed; partner B's endpoint never hears of A's referral")
+    func deliveredOnceSigned() async throws {
+        let receiverA = try await WebhookReceiver.start()
+        let receiverB = try await WebhookReceiver.start()
+        defer { receiverA.stop(); receiverB.stop() }
+        try await TestServer.with(adjust: Self.fast) { server in
+            let (_, secretA) = try await server.store.addWebhook(partnerId: "partner-a", url: receiverA.url, secret: nil, allowHTTP: true, at: TestServer.start)
+            _ = try await server.store.addWebhook(partnerId: "partner-b", url: receiverB.url, secret: nil, allowHTTP: true, at: TestServer.start)
+            let sent = try await server.refer(try TestFixtures.referral("WH-1", child: 1))
+            let referralId = try #require(sent.json?["referralId"]?.stringValue)
+            let caseId = try #require(try await server.caseId(of: sent))
+            _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner,
+                                      json: .object(["accept": .bool(true), "rationale": .string("Private staff reasoning")]))
+            #expect(await receiverA.wait(for: 1))
+            _ = try await server.post("/v1/cases/\(caseId)/transitions", token: server.practitioner,
+                                      json: .object(["kind": .string("close"), "reason": .string("RC7"), "rationale": .string("Done")]))
+            #expect(await receiverA.wait(for: 2))
+            try await Task.sleep(for: .milliseconds(300))   // time for a duplicate to show, if one would
+            let requests = receiverA.requests
+            #expect(requests.map { $0.headers["continuum-event"] } == ["referral.decided", "case.closed"])
+            #expect(Set(requests.compactMap { $0.headers["continuum-delivery"] }).count == 2)
+            #expect(requests.allSatisfy { WebhookReceiver.verify($0, secret: secretA) }, "signatures verify")
+            #expect(!WebhookReceiver.verify(requests[0], secret: Array(repeating: 7, count: 32)))
+            let body = try JSONParser().parse(requests[1].body).value()
+            #expect(body["event"] == .string("case.closed") && body.lookup("referral.referralId") == .string(referralId))
+            #expect(body.lookup("referral.outcome.closureMeaning") == .string("Services ceased for any other reason, including child no longer in need"))
+            #expect(!requests[0].body.contains("Private staff reasoning") && !requests[0].body.contains(caseId) && !requests[0].body.contains("Childb"))
+            #expect(receiverB.requests.isEmpty, "partner B hears nothing of partner A's referral")
+            let delivered = try await server.store.deliveries(status: .delivered, limit: 10)
+            #expect(delivered.count == 2 && delivered.allSatisfy { $0.partnerId == "partner-a" })
+        }
+    }
+
+    @Test("an endpoint that fails 5 times then recovers gets the event, with the same delivery id every time")
+    func retriedUntilRecovered() async throws {
+        let receiver = try await WebhookReceiver.start(answers: [500, 500, 503, 500, 502])
+        defer { receiver.stop() }
+        try await TestServer.with(adjust: Self.fast) { server in
+            _ = try await server.store.addWebhook(partnerId: "partner-a", url: receiver.url, secret: nil, allowHTTP: true, at: TestServer.start)
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("WR-1", child: 1))))
+            _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner, json: .object(["accept": .bool(true), "rationale": .string("ok")]))
+            #expect(await receiver.wait(for: 6))
+            let ids = Set(receiver.requests.compactMap { $0.headers["continuum-delivery"] })
+            #expect(ids.count == 1)
+            let delivery = try #require(try await server.store.deliveries(status: .delivered, limit: 10).first)
+            #expect(delivery.attempts == 6 && ids.contains(delivery.deliveryId))
+        }
+    }
+
+    @Test("a dead endpoint's delivery goes to the failed list after the retry period; retry delivers it")
+    func deadLetterAndRetry() async throws {
+        let receiver = try await WebhookReceiver.start()
+        receiver.answer(always: 500)
+        defer { receiver.stop() }
+        try await TestServer.with(adjust: Self.fast) { server in
+            _ = try await server.store.addWebhook(partnerId: "partner-a", url: receiver.url, secret: nil, allowHTTP: true, at: TestServer.start)
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("WD-1", child: 1))))
+            _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner, json: .object(["accept": .bool(true), "rationale": .string("ok")]))
+            #expect(await receiver.wait(for: 3))
+            // A day later it is still failing: the next failure parks it.
+            server.clock.advance(seconds: 24 * 3600 + 1)
+            var failed: [DeliveryInfo] = []
+            for _ in 0..<200 where failed.isEmpty {
+                failed = try await server.store.deliveries(status: .failed, limit: 10)
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            let parked = try #require(failed.first)
+            #expect(parked.lastError == "answered 500")
+            let listed = try await ServerProcess.runAsync(["partner", "deliveries", "--failed", "--database", server.store.path])
+            #expect(listed.status == 0 && listed.stdout.contains(parked.deliveryId), "\(listed.stdout)\(listed.stderr)")
+            let before = receiver.requests.count
+            receiver.answerOK()
+            let retried = try await ServerProcess.runAsync(["partner", "deliveries", "retry", parked.deliveryId, "--database", server.store.path])
+            #expect(retried.status == 0, "\(retried.stderr)")
+            #expect(await receiver.wait(for: before + 1))
+            #expect(receiver.requests.last?.headers["continuum-delivery"] == parked.deliveryId)
+            var done = false
+            for _ in 0..<200 where !done {
+                done = try await server.store.deliveries(status: .delivered, limit: 10).contains { $0.deliveryId == parked.deliveryId }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            #expect(done)
+        }
+    }
+
+    @Test("a change committed while nothing is sent is delivered by the next server on the same database")
+    func survivesRestart() async throws {
+        let receiver = try await WebhookReceiver.start()
+        defer { receiver.stop() }
+        try await TestServer.with(adjust: { $0.webhooks.enabled = false }) { server in
+            _ = try await server.store.addWebhook(partnerId: "partner-a", url: receiver.url, secret: nil, allowHTTP: true, at: TestServer.start)
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("WS-1", child: 1))))
+            _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner, json: .object(["accept": .bool(true), "rationale": .string("ok")]))
+            try await Task.sleep(for: .milliseconds(200))
+            let waiting = try await server.store.deliveries(status: .pending, limit: 10)
+            #expect(receiver.requests.isEmpty && waiting.count == 1)
+            // A second server on the same database, as after a restart, sends it.
+            var configuration = ServerConfiguration(port: 0, now: server.clock.now)
+            Self.fast(&configuration)
+            let restarted = ContinuumServer(store: server.store, pathway: try TestFixtures.surrey(), configuration: configuration, logger: Logger(label: "restarted"))
+            let running = Task { try await restarted.run() }
+            defer { running.cancel() }
+            #expect(await receiver.wait(for: 1))
+            #expect(receiver.requests.first?.headers["continuum-event"] == "referral.decided")
+        }
+    }
+
+    @Test("redirects are not followed; http, link-local and metadata URLs are refused at registration")
+    func targets() async throws {
+        let first = try await WebhookReceiver.start()
+        let other = try await WebhookReceiver.start()
+        defer { first.stop(); other.stop() }
+        first.redirect(to: "http://localhost:\(other.port)/hook")
+        try await TestServer.with(adjust: Self.fast) { server in
+            _ = try await server.store.addWebhook(partnerId: "partner-a", url: first.url, secret: nil, allowHTTP: true, at: TestServer.start)
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("WT-1", child: 1))))
+            _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner, json: .object(["accept": .bool(true), "rationale": .string("ok")]))
+            #expect(await first.wait(for: 2))
+            #expect(other.requests.isEmpty, "the redirect was not followed")
+            let pending = try await server.store.deliveries(status: .pending, limit: 10)
+            #expect(pending.first?.lastError == "answered 302 (a redirect, not followed)")
+            for (url, allowHTTP, words) in [("http://partner.example/hook", false, "only https://"), ("https://169.254.169.254/latest", false, "link-local or metadata"),
+                                            ("http://[fe80::1]/x", true, "link-local or metadata"), ("ftp://partner.example/", false, "must start with https://")] {
+                await #expect {
+                    _ = try await server.store.addWebhook(partnerId: "partner-a", url: url, secret: nil, allowHTTP: allowHTTP, at: TestServer.start)
+                } throws: { ($0 as? StoreError)?.description.contains(words) ?? false }
+            }
+            let cli = try await ServerProcess.runAsync(["partner", "webhook", "add", "--partner", "partner-b", "--url", "http://127.0.0.1:1/x", "--database", server.store.path])
+            #expect(cli.status == 65 && cli.stderr.contains("--allow-http"))
+        }
+    }
+}
