@@ -117,3 +117,31 @@ public struct WebhookBody: Sendable, Hashable, Codable {
         self.referral = referral
     }
 }
+
+/// `POST /v1/admin/webhooks`: `{"partnerId": …, "url": …, "secret": HEX?, "allowHttp": false}`.
+public struct WebhookRequest: Sendable, Hashable, Codable {
+    public var partnerId: String
+    public var url: String
+    /// The signing secret as hex (16 bytes or more); made by the service when absent.
+    public var secret: String?
+    public var allowHttp: Bool?
+
+    public init(partnerId: String, url: String, secret: String? = nil, allowHttp: Bool? = nil) {
+        self.partnerId = partnerId
+        self.url = url
+        self.secret = secret
+        self.allowHttp = allowHttp
+    }
+}
+
+/// The answer to a registration: the endpoint, and the secret (hex) when the service made it,
+/// shown this once.
+public struct WebhookCreated: Sendable, Hashable, Codable {
+    public var webhook: WebhookInfo
+    public var secret: String?
+
+    public init(webhook: WebhookInfo, secret: String?) {
+        self.webhook = webhook
+        self.secret = secret
+    }
+}

@@ -45,6 +45,7 @@ public struct ContinuumServer: Sendable {
         OperationalRoutes(store: store, metrics: metrics, configuration: configuration, pathways: pathways).register(on: router)
         PartnerRoutes(store: store, batchTurns: KeyedTurns(), access: access, configuration: configuration, metrics: metrics, logger: logger).register(on: router)
         StaffRoutes(store: store, access: access, configuration: configuration, logger: logger).register(on: router)
+        AdminRoutes(store: store, access: access, configuration: configuration, logger: logger).register(on: router)
         return router
     }
 

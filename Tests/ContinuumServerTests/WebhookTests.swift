@@ -6,6 +6,7 @@ import ContinuumStore
 import ContinuumTesting
 import Foundation
 import Logging
+import NIOHTTP1
 import Testing
 
 /// Outcome push (issue 24): signed deliveries from the outbox, at least once, retried, parked,
@@ -16,6 +17,18 @@ struct WebhookTests {
     static func fast(_ configuration: inout ServerConfiguration) {
         configuration.webhooks.pollInterval = .milliseconds(30)
         configuration.webhooks.firstRetry = .zero
+    }
+
+    /// The deliveries with `status` once `done` holds of them (the dispatcher records an attempt
+    /// just after the receiver answers), or what they are after 10 s.
+    static func deliveries(_ server: TestServer, _ status: DeliveryInfo.Status, until done: ([DeliveryInfo]) -> Bool) async throws -> [DeliveryInfo] {
+        var found: [DeliveryInfo] = []
+        for _ in 0..<400 {
+            found = try await server.store.deliveries(status: status, limit: 100)
+            if done(found) { break }
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        return found
     }
 
     @Test("each change is delivered once, signed; partner B's endpoint never hears of A's referral")
@@ -46,7 +59,7 @@ struct WebhookTests {
             #expect(body.lookup("referral.outcome.closureMeaning") == .string("Services ceased for any other reason, including child no longer in need"))
             #expect(!requests[0].body.contains("Private staff reasoning") && !requests[0].body.contains(caseId) && !requests[0].body.contains("Childb"))
             #expect(receiverB.requests.isEmpty, "partner B hears nothing of partner A's referral")
-            let delivered = try await server.store.deliveries(status: .delivered, limit: 10)
+            let delivered = try await Self.deliveries(server, .delivered) { $0.count >= 2 }
             #expect(delivered.count == 2 && delivered.allSatisfy { $0.partnerId == "partner-a" })
         }
     }
@@ -62,7 +75,7 @@ struct WebhookTests {
             #expect(await receiver.wait(for: 6))
             let ids = Set(receiver.requests.compactMap { $0.headers["continuum-delivery"] })
             #expect(ids.count == 1)
-            let delivery = try #require(try await server.store.deliveries(status: .delivered, limit: 10).first)
+            let delivery = try #require(try await Self.deliveries(server, .delivered) { !$0.isEmpty }.first)
             #expect(delivery.attempts == 6 && ids.contains(delivery.deliveryId))
         }
     }
@@ -79,12 +92,7 @@ struct WebhookTests {
             #expect(await receiver.wait(for: 3))
             // A day later it is still failing: the next failure parks it.
             server.clock.advance(seconds: 24 * 3600 + 1)
-            var failed: [DeliveryInfo] = []
-            for _ in 0..<200 where failed.isEmpty {
-                failed = try await server.store.deliveries(status: .failed, limit: 10)
-                try await Task.sleep(for: .milliseconds(25))
-            }
-            let parked = try #require(failed.first)
+            let parked = try #require(try await Self.deliveries(server, .failed) { !$0.isEmpty }.first)
             #expect(parked.lastError == "answered 500")
             let listed = try await ServerProcess.runAsync(["partner", "deliveries", "--failed", "--database", server.store.path])
             #expect(listed.status == 0 && listed.stdout.contains(parked.deliveryId), "\(listed.stdout)\(listed.stderr)")
@@ -94,12 +102,7 @@ struct WebhookTests {
             #expect(retried.status == 0, "\(retried.stderr)")
             #expect(await receiver.wait(for: before + 1))
             #expect(receiver.requests.last?.headers["continuum-delivery"] == parked.deliveryId)
-            var done = false
-            for _ in 0..<200 where !done {
-                done = try await server.store.deliveries(status: .delivered, limit: 10).contains { $0.deliveryId == parked.deliveryId }
-                try await Task.sleep(for: .milliseconds(25))
-            }
-            #expect(done)
+            #expect(try await Self.deliveries(server, .delivered) { $0.contains { $0.deliveryId == parked.deliveryId } }.contains { $0.deliveryId == parked.deliveryId })
         }
     }
 
@@ -137,7 +140,7 @@ struct WebhookTests {
             _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner, json: .object(["accept": .bool(true), "rationale": .string("ok")]))
             #expect(await first.wait(for: 2))
             #expect(other.requests.isEmpty, "the redirect was not followed")
-            let pending = try await server.store.deliveries(status: .pending, limit: 10)
+            let pending = try await Self.deliveries(server, .pending) { $0.first?.lastError != nil }
             #expect(pending.first?.lastError == "answered 302 (a redirect, not followed)")
             for (url, allowHTTP, words) in [("http://partner.example/hook", false, "only https://"), ("https://169.254.169.254/latest", false, "link-local or metadata"),
                                             ("http://[fe80::1]/x", true, "link-local or metadata"), ("ftp://partner.example/", false, "must start with https://")] {
@@ -147,6 +150,48 @@ struct WebhookTests {
             }
             let cli = try await ServerProcess.runAsync(["partner", "webhook", "add", "--partner", "partner-b", "--url", "http://127.0.0.1:1/x", "--database", server.store.path])
             #expect(cli.status == 65 && cli.stderr.contains("--allow-http"))
+        }
+    }
+
+    @Test("the admin API registers, lists and removes endpoints; a step-down to early help and a joined referral are told")
+    func adminAndEvents() async throws {
+        let receiver = try await WebhookReceiver.start()
+        defer { receiver.stop() }
+        try await TestServer.with(adjust: Self.fast) { server in
+            let refused = try await server.post("/v1/admin/webhooks", token: server.practitioner,
+                                                json: .object(["partnerId": .string("partner-a"), "url": .string(receiver.url), "allowHttp": .bool(true)]))
+            #expect(refused.status == 403)
+            let badURL = try await server.post("/v1/admin/webhooks", token: server.admin, json: .object(["partnerId": .string("partner-a"), "url": .string("http://x.example/")]))
+            #expect(badURL.status == 400 && badURL.json?.lookup("errors.0.path") == .string("$.url"))
+            let created = try await server.post("/v1/admin/webhooks", token: server.admin,
+                                                json: .object(["partnerId": .string("partner-a"), "url": .string(receiver.url), "allowHttp": .bool(true)]))
+            #expect(created.status == 201, "\(created.text)")
+            let secretHex = try #require(created.json?["secret"]?.stringValue)
+            let secret = stride(from: 0, to: secretHex.count, by: 2).compactMap { UInt8(String(Array(secretHex)[$0...$0 + 1]), radix: 16) }
+            #expect(try await server.get("/v1/admin/webhooks", token: server.admin).json?.items.count == 1)
+
+            // A manager places the child at child in need; a second referral joins; a step-down to targeted support follows.
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("WE-1", child: 1))))
+            _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.manager,
+                                      json: .object(["level": .string("child-in-need"), "overrideReason": .string("History"), "rationale": .string("Assessed")]))
+            _ = try await server.refer(try TestFixtures.referral("WE-2", child: 1))
+            _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner, json: .object(["noted": .bool(true), "rationale": .string("Known")]))
+            _ = try await server.post("/v1/cases/\(caseId)/transitions", token: server.manager,
+                                      json: .object(["kind": .string("step-down"), "to": .string("targeted-support"), "rationale": .string("Better")]))
+            #expect(await receiver.wait(for: 5))
+            try await Task.sleep(for: .milliseconds(200))
+            let events = receiver.requests.map { ($0.headers["continuum-event"] ?? "", (try? JSONParser().parse($0.body).value())?.lookup("referral.messageId")?.stringValue ?? "") }
+            #expect(events.count == 5, "\(events)")
+            #expect(events.contains { $0 == ("referral.decided", "WE-1") } && events.contains { $0 == ("referral.decided", "WE-2") })
+            #expect(events.contains { $0 == ("referral.joined-case", "WE-2") } && !events.contains { $0 == ("referral.joined-case", "WE-1") })
+            #expect(events.filter { $0.0 == "case.stepped-down-to-early-help" }.count == 2)
+            #expect(receiver.requests.allSatisfy { WebhookReceiver.verify($0, secret: secret) })
+
+            let id = try #require(try await server.get("/v1/admin/webhooks", token: server.admin).json?.items.first?["webhookId"]?.stringValue)
+            #expect(try await server.request(.DELETE, "/v1/admin/webhooks/\(id)", token: server.admin).status == 204)
+            #expect(try await Self.deliveries(server, .delivered) { $0.count >= 5 }.count == 5)
+            #expect(try await server.get("/v1/admin/deliveries?status=delivered", token: server.admin).json?.items.count == 5)
+            #expect(try await server.get("/v1/admin/deliveries?status=sent", token: server.admin).status == 400)
         }
     }
 }
