@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import ContinuumAPI
 import ContinuumCore
 import ContinuumJSON
@@ -6,6 +7,7 @@ import ContinuumStore
 import ContinuumTesting
 import Foundation
 import Logging
+import NIOCore
 import NIOHTTP1
 import Testing
 
@@ -193,5 +195,57 @@ struct WebhookTests {
             #expect(try await server.get("/v1/admin/deliveries?status=delivered", token: server.admin).json?.items.count == 5)
             #expect(try await server.get("/v1/admin/deliveries?status=sent", token: server.admin).status == 400)
         }
+    }
+
+    @Test("SIGKILL after the commit, before the delivery succeeds: the restarted server delivers it, same delivery id")
+    func killedBetweenCommitAndDelivery() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-webhook-kill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = folder.appendingPathComponent("continuum.sqlite").path
+        let receiver = try await WebhookReceiver.start()
+        receiver.answer(always: 500)
+        defer { receiver.stop() }
+        func token(_ arguments: [String]) throws -> String {
+            let made = try ServerProcess.run(["token", "create"] + arguments + ["--database", database])
+            try #require(made.status == 0, "\(made.stderr)")
+            return made.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let partner = try token(["--role", "partner", "--partner", "kill-test"])
+        let practitioner = try token(["--role", "practitioner"])
+        let added = try ServerProcess.run(["partner", "webhook", "add", "--partner", "kill-test", "--url", receiver.url, "--allow-http", "--database", database])
+        try #require(added.status == 0, "\(added.stderr)")
+
+        let first = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("first.log"))
+        let sent = try await Self.call(first.port, .POST, "/v1/referrals", token: partner, body: try TestFixtures.referral("WK-1", child: 1))
+        let referralId = try #require(sent.json?["referralId"]?.stringValue)
+        let queue = try await Self.call(first.port, .GET, "/v1/queue", token: practitioner, body: nil)
+        let caseId = try #require(queue.json?["items"]?.items.first?["caseId"]?.stringValue)
+        let decided = try await Self.call(first.port, .POST, "/v1/cases/\(caseId)/decisions", token: practitioner,
+                                          body: .object(["accept": .bool(true), "rationale": .string("ok")]))
+        #expect(decided.status == 201)
+        // The first attempt fails (500); the next is 15 to 30 s away. Killed now, nothing is lost.
+        #expect(await receiver.wait(for: 1))
+        first.kill()
+        receiver.answerOK()
+        let second = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("second.log"))
+        defer { second.stop() }
+        #expect(await receiver.wait(for: 2, timeout: .seconds(90)))
+        let requests = receiver.requests
+        #expect(Set(requests.compactMap { $0.headers["continuum-delivery"] }).count == 1, "the same delivery, sent again")
+        #expect(requests.last.map { (try? JSONParser().parse($0.body).value())?.lookup("referral.referralId") } == .string(referralId))
+    }
+
+    static func call(_ port: Int, _ method: HTTPMethod, _ path: String, token: String, body: JSONValue?) async throws -> TestServer.Answer {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body.serializedBytes()))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return TestServer.Answer(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
     }
 }
