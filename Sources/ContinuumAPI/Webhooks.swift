@@ -145,3 +145,21 @@ public struct WebhookCreated: Sendable, Hashable, Codable {
         self.secret = secret
     }
 }
+
+/// Hex text for webhook secrets (how they are shown once and given back).
+public enum HexText {
+    public static func encode(_ bytes: [UInt8]) -> String { bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
+
+    /// The bytes of hex text (either case); nil if it is not hex.
+    public static func decode(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2)
+        for index in stride(from: 0, to: digits.count, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[index...index + 1], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
+    }
+}

@@ -155,6 +155,6 @@ public enum WebhookSignature {
 
     public static func hex(secret: [UInt8], timestamp: Int64, body: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Array("\(timestamp).\(body)".utf8), using: SymmetricKey(data: secret))
-        return mac.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return HexText.encode(Array(mac))
     }
 }

@@ -21,7 +21,7 @@ struct AdminRoutes: Sendable {
             let body = try HTTPBodies.decode(WebhookRequest.self, from: buffer, limit: configuration.maxBodyBytes)
             var secret: [UInt8]?
             if let hex = body.secret {
-                guard let bytes = Self.bytes(hex), bytes.count >= 16 else {
+                guard let bytes = HexText.decode(hex), bytes.count >= 16 else {
                     throw APIProblem.badRequest("Invalid webhook", [JSONProblem(path: "$.secret", message: "must be hex of 16 bytes or more")])
                 }
                 secret = bytes
@@ -32,7 +32,7 @@ struct AdminRoutes: Sendable {
             let (info, key) = try await store.addWebhook(partnerId: body.partnerId, url: body.url, secret: secret, allowHTTP: body.allowHttp ?? false,
                                                          at: configuration.now())
             logger.notice("webhook registered", metadata: ["webhook": .string(info.webhookId), "partner": .string(info.partnerId), "token": .string(principal.tokenId)])
-            return try HTTPBodies.json(WebhookCreated(webhook: info, secret: secret == nil ? Self.hex(key) : nil), status: .created)
+            return try HTTPBodies.json(WebhookCreated(webhook: info, secret: secret == nil ? HexText.encode(key) : nil), status: .created)
         }
         router.get("/v1/admin/webhooks") { request, _ in
             _ = try await access.require(request, [.admin], action: "list partners' webhooks")
@@ -66,17 +66,4 @@ struct AdminRoutes: Sendable {
             return Response(status: .accepted)
         }
     }
-
-    static func bytes(_ hex: String) -> [UInt8]? {
-        let digits = Array(hex.utf8)
-        guard digits.count % 2 == 0 else { return nil }
-        var bytes: [UInt8] = []
-        for index in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[index...index + 1], as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(byte)
-        }
-        return bytes
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() }
 }

@@ -55,7 +55,7 @@ struct PartnerCommand: AsyncParsableCommand {
                 let store = try database.open(pathways: try pathway.loadSet())
                 do {
                     let (info, key) = try await store.addWebhook(partnerId: partner, url: url, secret: secret, allowHTTP: allowHttp, at: Clock.nowForStore)
-                    if secretFile == nil { Console.out(key.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()) }
+                    if secretFile == nil { Console.out(HexText.encode(key)) }
                     Console.error("continuum: registered \(info.webhookId) for \(partner), key \(info.keyId)" + (secretFile == nil ? "; the secret above is shown only this once" : ""))
                 } catch let error as StoreError {
                     Console.error("continuum: \(error)")
