@@ -82,6 +82,30 @@ struct WebhookTests {
         }
     }
 
+    @Test("a slow endpoint delays neither referrals nor another partner's deliveries")
+    func slowEndpointIsolated() async throws {
+        let slow = try await WebhookReceiver.start()
+        let prompt = try await WebhookReceiver.start()
+        slow.answer(after: .seconds(8))
+        defer { slow.stop(); prompt.stop() }
+        try await TestServer.with(adjust: Self.fast) { server in
+            _ = try await server.store.addWebhook(partnerId: "partner-a", url: slow.url, secret: nil, allowHTTP: true, at: TestServer.start)
+            _ = try await server.store.addWebhook(partnerId: "partner-b", url: prompt.url, secret: nil, allowHTTP: true, at: TestServer.start)
+            let caseA = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("SL-A", child: 1))))
+            _ = try await server.post("/v1/cases/\(caseA)/decisions", token: server.practitioner, json: .object(["accept": .bool(true), "rationale": .string("ok")]))
+            #expect(await slow.wait(for: 1), "partner A's endpoint is now holding its delivery")
+            let referralB = try await server.refer(try TestFixtures.referral("SL-B", child: 2), token: server.partnerB)
+            #expect(referralB.status == 201)
+            let caseB = try #require(try await server.caseId(of: referralB))
+            _ = try await server.post("/v1/cases/\(caseB)/decisions", token: server.practitioner, json: .object(["accept": .bool(true), "rationale": .string("ok")]))
+            #expect(await prompt.wait(for: 1))
+            // Ordering, not timing: when B's endpoint is told, A's delivery has not been answered yet.
+            let aStill = try await server.store.deliveries(status: .pending, limit: 10).filter { $0.partnerId == "partner-a" }
+            #expect(aStill.count == 1 && aStill.first?.attempts == 0, "partner B was told while A's endpoint still held its delivery")
+            #expect(slow.requests.count == 1, "A's delivery is in flight once, not sent twice")
+        }
+    }
+
     @Test("a dead endpoint's delivery goes to the failed list after the retry period; retry delivers it")
     func deadLetterAndRetry() async throws {
         let receiver = try await WebhookReceiver.start()

@@ -16,6 +16,7 @@ public final class WebhookReceiver: Sendable {
     private let received = Mutex<[Received]>([])
     private let script = Mutex<[Int]>([])
     private let redirect = Mutex<String?>(nil)
+    private let pause = Mutex<Duration>(.zero)
     public let port: Int
     private let task: Task<Void, any Error>
 
@@ -30,6 +31,8 @@ public final class WebhookReceiver: Sendable {
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
             guard let receiver = holder.receiver.withLock({ $0 }) else { return Response(status: .serviceUnavailable) }
             receiver.received.withLock { $0.append(Received(headers: headers, body: String(buffer: body))) }
+            let wait = receiver.pause.withLock { $0 }
+            if wait > .zero { try? await Task.sleep(for: wait) }
             if let target = receiver.redirect.withLock({ $0 }) {
                 return Response(status: .found, headers: [.location: target])
             }
@@ -63,6 +66,8 @@ public final class WebhookReceiver: Sendable {
     /// From now, answer every request with this status.
     public func answer(always status: Int) { script.withLock { $0 = Array(repeating: status, count: 10_000) } }
     public func answerOK() { script.withLock { $0 = [] } }
+    /// From now, take this long to answer (a slow endpoint).
+    public func answer(after delay: Duration) { pause.withLock { $0 = delay } }
     /// From now, answer with a redirect to `url`.
     public func redirect(to url: String) { redirect.withLock { $0 = url } }
 
