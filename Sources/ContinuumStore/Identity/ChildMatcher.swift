@@ -27,15 +27,19 @@ enum ChildMatcher {
     /// are few; this bounds the work a referral can cause whatever the data.
     static let maximumCandidates = 200
 
+    /// Rows read per key at most (the latest): bounds the lookup whatever one key is shared by.
+    static let rowsPerKey = 1000
+
     /// The lookup: referrals sharing any of `keys` hashed keys, through `child_keys_key`, those
-    /// sharing the most first (then the latest). A common family name with a birth date can
-    /// share one key with hundreds of children; the child itself shares them all (its NHS
-    /// number and every name part), so the limit never drops it in favour of namesakes.
+    /// sharing the most first. A common family name with a birth date can share one key with
+    /// hundreds of children; the child itself shares them all (its NHS number and every name
+    /// part), so the limit never drops it in favour of namesakes. Each key reads at most
+    /// ``rowsPerKey`` rows (its latest), so the work per referral stays bounded even when a
+    /// hostile sender makes thousands of namesakes (issue 22).
     static func candidateSQL(keys: Int) -> String {
-        """
-        SELECT referral_id FROM child_keys WHERE key IN (\(IdentityTables.placeholders(keys)))
-        GROUP BY referral_id ORDER BY COUNT(*) DESC, MAX(received_at) DESC LIMIT \(maximumCandidates)
-        """
+        let perKey = Array(repeating: "SELECT referral_id FROM (SELECT referral_id FROM child_keys WHERE key = ? ORDER BY received_at DESC LIMIT \(rowsPerKey))",
+                           count: max(1, keys)).joined(separator: " UNION ALL ")
+        return "SELECT referral_id FROM (\(perKey)) GROUP BY referral_id ORDER BY COUNT(*) DESC, referral_id LIMIT \(maximumCandidates)"
     }
 
     /// - Parameter keys: the child's keyed hashes (``ChildKeys/keys(for:_:)``).
