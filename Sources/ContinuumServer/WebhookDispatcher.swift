@@ -83,13 +83,11 @@ struct WebhookDispatcher: Service {
     /// Sends one delivery; the failure's words, or nil when the endpoint answered 2xx.
     func send(_ delivery: DueDelivery) async throws -> String? {
         // The URL is checked again on each attempt, on what its name resolves to now.
-        let target: (scheme: String, host: String)
         do {
-            target = try WebhookTarget.check(delivery.url, allowHTTP: delivery.allowHTTP)
+            try WebhookTarget.check(delivery.url, allowHTTP: delivery.allowHTTP)
         } catch let error as StoreError {
             return "refused: \(error)"
         }
-        _ = target
         let timestamp = now().secondsSinceEpoch
         var request = HTTPClientRequest(url: delivery.url)
         request.method = .POST

@@ -87,7 +87,7 @@ extension SQLiteCaseStore {
                 WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND w.removed_at IS NULL
                 ORDER BY d.next_attempt_at, d.rowid LIMIT ?
                 """, arguments: [now.description, limit]).compactMap { row in
-                guard let event = WebhookEvent(rawValue: row["event"]), let secret = Hex.decode(row["secret"]) else { return nil }
+                guard let event = WebhookEvent(rawValue: row["event"]), let secret = HexText.decode(row["secret"]) else { return nil }
                 return DueDelivery(deliveryId: row["delivery_id"], webhookId: row["webhook_id"], url: row["url"], allowHTTP: row["allow_http"],
                                    keyId: row["key_id"], secret: secret, event: event, body: row["body"], attempts: row["attempts"],
                                    createdAt: try StoredValues.timestamp(row, "created_at", table: "webhook_deliveries", id: row["delivery_id"]))
