@@ -20,6 +20,8 @@ public final class SQLiteCaseStore: CaseStore {
     let commits: GroupCommit
     let projector: Projector
     let tokenCache = TokenCache()
+    /// Set when this file is a router's replica of a shared store (``SharedLog``; issue 17).
+    let replica: Replica?
 
     /// Opens (creating when missing, with its folder) and migrates the database.
     ///
@@ -37,11 +39,18 @@ public final class SQLiteCaseStore: CaseStore {
     /// - Throws: ``StoreError/pathwayVersionMissing(_:loaded:)`` when a case is on a version
     ///   `pathways` lacks (a migrated database opened without the new version's file);
     ///   ``StoreError/wrongMasterKey(expected:given:)`` for another database's key.
-    public init(path: String, pathways: PathwaySet, masterKey: MasterKey?, upgrading: (String) -> Void = { _ in }) throws(StoreError) {
+    /// - Parameter sharedLog: makes this file a replica of a store several routers share
+    ///   (PostgreSQL): writes are appended there before they commit here, and other routers'
+    ///   writes are replayed here before each write and read. Opening catches up with it.
+    public init(path: String, pathways: PathwaySet, masterKey: MasterKey?, sharedLog: (any SharedLog)? = nil,
+                upgrading: (String) -> Void = { _ in }) throws(StoreError) {
         self.path = path
         self.pathways = pathways
         let vault = PersonalDataVault(master: masterKey)
-        projector = Projector(versions: pathways, vault: vault)
+        let projector = Projector(versions: pathways, vault: vault)
+        self.projector = projector
+        let replica: Replica? = if let sharedLog { Replica(log: sharedLog, projector: projector, tokenCache: tokenCache) } else { nil }
+        self.replica = replica
         let folder = (path as NSString).deletingLastPathComponent
         do {
             // Children's personal data: the folder we create is the owner's alone (0700), and the
@@ -51,6 +60,7 @@ public final class SQLiteCaseStore: CaseStore {
             if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             }
+            if replica != nil { try Self.discardStaleReplica(path, upgrading: upgrading) }
             if !FileManager.default.fileExists(atPath: path) {
                 guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
                     throw StoreError.database(path: path, message: "cannot create the file (check the folder exists and can be written)")
@@ -69,9 +79,26 @@ public final class SQLiteCaseStore: CaseStore {
             }
             pool = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator().migrate(pool)
-            try pool.write { db in try vault.unlock(db) }
-            let projector = self.projector
-            if masterKey != nil, try pool.read(PersonalDataUpgrade.isPending) {
+            if let replica {
+                // A replica is new or current here (``discardStaleReplica``): its projections
+                // are made current before the log is replayed into them.
+                if try pool.read(Schema.projectionsStale) {
+                    try pool.write { db in
+                        _ = try projector.rebuild(db)
+                        try Schema.markProjectionsCurrent(db)
+                    }
+                }
+                // Catch up with the shared log (every event replayed into the projections on a
+                // new replica), then bind the master key there as a write of its own.
+                try pool.write { db in try replica.prepare(db, path: path) }
+                if let events = try? replica.log.tail(after: pool.read(Replica.position)).events.count, events > 1_000 {
+                    upgrading("catching up with \(replica.log.location): replaying \(events) events into this router's replica (once; about 10 minutes per million referrals)")
+                }
+                try Self.writeReplicated(pool, replica) { db in try vault.unlock(db) }
+            } else {
+                try pool.write { db in try vault.unlock(db) }
+            }
+            if masterKey != nil, replica == nil, try pool.read(PersonalDataUpgrade.isPending) {
                 try PersonalDataUpgrade.run(pool, projector: projector, upgrading: upgrading)
             }
             let stale = try pool.read { db -> (stale: Bool, events: Int) in
@@ -98,7 +125,54 @@ public final class SQLiteCaseStore: CaseStore {
         } catch {
             throw .database(path: path, message: Self.explain(error))
         }
-        commits = GroupCommit(writer: pool)
+        commits = GroupCommit(writer: pool, replica: replica)
+    }
+
+    /// A replica written by an earlier version (projections of another shape) is deleted, not
+    /// upgraded: it is a cache, and replaying the shared log into a new one is the upgrade.
+    private static func discardStaleReplica(_ path: String, upgrading: (String) -> Void) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        let queue = try DatabaseQueue(path: path)
+        try Schema.migrator().migrate(queue)
+        let stale = try queue.read { db -> Bool in
+            try try Schema.projectionsStale(db) && (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0) > 0
+        }
+        guard stale else { return }
+        upgrading("the replica \(path) was made by an earlier version: replacing it with a new one, replayed from the shared log")
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            try FileManager.default.removeItem(atPath: file)
+        }
+    }
+
+    /// One write bracketed by the replica, retried on conflicts, outside the group commit (opening).
+    private static func writeReplicated(_ pool: DatabasePool, _ replica: Replica, _ work: (Database) throws -> Void) throws {
+        for attempt in 0... {
+            do {
+                try pool.write { db in
+                    try replica.begin(db)
+                    try work(db)
+                    try replica.end(db)
+                }
+                return
+            } catch let error as SharedLogError {
+                guard case .conflict = error, attempt < GroupCommit.maximumConflicts else { throw StoreError.unavailable(error.description) }
+            }
+        }
+    }
+
+    /// On a replica: catches up when the shared log has moved on, so a read here sees what was
+    /// written through any router (a partner's read after its submission through another).
+    public func catchUp() async throws {
+        guard let replica else { return }
+        let head: ReplicaPosition
+        do {
+            head = try await replica.log.head()
+        } catch {
+            throw StoreError.unavailable(error.description)
+        }
+        if replica.isBehind(head) {
+            _ = try await write { _ in true }
+        }
     }
 
     static func explain(_ error: any Error) -> String {
@@ -118,6 +192,7 @@ public final class SQLiteCaseStore: CaseStore {
     }
 
     func read<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await catchUp()
         do {
             return try await pool.read(work)
         } catch let error as StoreError {

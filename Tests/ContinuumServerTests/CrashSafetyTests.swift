@@ -16,7 +16,8 @@ struct CrashSafetyTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-crash-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let database = folder.appendingPathComponent("continuum.sqlite").path
+        let database = try TestStore.make(in: folder)
+        defer { TestStore.drop(database) }
         let created = try ServerProcess.run(["token", "create", "--role", "partner", "--partner", "crash-test", "--database", database])
         try #require(created.status == 0, "token create failed: \(created.stderr)")
         let token = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)

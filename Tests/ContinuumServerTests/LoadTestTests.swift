@@ -21,7 +21,8 @@ struct LoadTestTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-load-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let database = folder.appendingPathComponent("continuum.sqlite").path
+        let database = try TestStore.make(in: folder)
+        defer { TestStore.drop(database) }
         let partner = try ServerProcess.run(["token", "create", "--role", "partner", "--partner", "load", "--database", database]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let staff = try ServerProcess.run(["token", "create", "--role", "practitioner", "--database", database]).stdout
@@ -39,7 +40,7 @@ struct LoadTestTests {
         #expect(submit["statuses"]?["201"] == .integer(120), "\(String(describing: submit["statuses"]))")
         #expect(report["operations"]?.items.contains { $0["operation"]?.stringValue == "transition" } == true)
         // Every acknowledged referral is in the database, once.
-        let store = try SQLiteCaseStore(path: database, pathway: try TestFixtures.surrey(), masterKey: TestFixtures.masterKey)
+        let store = try TestStore.open(database, in: folder)
         let rebuilt = try await store.rebuild()
         #expect(rebuilt.referrals == 120)
         #expect(try await store.verifyChain().events > 240)

@@ -410,7 +410,7 @@ struct AuditCommandTests {
             for index in 0..<6 {
                 cases.append(try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("AU-\(index)", child: index)))))
             }
-            let database = server.folder.appendingPathComponent("continuum.sqlite").path
+            let database = server.database
             let first = try await ServerProcess.runAsync(["audit", "sample", "--size", "3", "--seed", "7", "--database", database])
             let again = try await ServerProcess.runAsync(["audit", "sample", "--size", "3", "--seed", "7", "--database", database])
             #expect(first.status == 0 && first.stdout == again.stdout)
@@ -443,11 +443,11 @@ struct BoardPackTests {
             _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner,
                                       json: .object(["accept": .bool(true), "rationale": .string("Agree")]))
             let out = server.folder.appendingPathComponent("board")
-            let report = try await ServerProcess.runAsync(["report", "--database", server.folder.appendingPathComponent("continuum.sqlite").path,
+            let report = try await ServerProcess.runAsync(["report", "--database", server.database,
                                                            "--from", "2026-01-01", "--to", "2026-12-31", "--out", out.path])
             #expect(report.status == 0, "\(report.stderr)")
             // The table on stdout: counts whole, shares to one decimal.
-            let table = try await ServerProcess.runAsync(["report", "--database", server.folder.appendingPathComponent("continuum.sqlite").path,
+            let table = try await ServerProcess.runAsync(["report", "--database", server.database,
                                                           "--from", "2026-01-01", "--to", "2026-12-31"])
             let lines = table.stdout.split(separator: "\n")
             #expect(lines.contains { $0.hasPrefix("referrals ") && $0.contains(" 1 count") }, "\(table.stdout)")

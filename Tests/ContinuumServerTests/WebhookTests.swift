@@ -226,7 +226,8 @@ struct WebhookTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-webhook-kill-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let database = folder.appendingPathComponent("continuum.sqlite").path
+        let database = try TestStore.make(in: folder)
+        defer { TestStore.drop(database) }
         let receiver = try await WebhookReceiver.start()
         receiver.answer(always: 500)
         defer { receiver.stop() }

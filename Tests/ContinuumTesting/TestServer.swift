@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import ContinuumCore
 import ContinuumJSON
+import ContinuumPostgres
 import ContinuumServer
 import ContinuumStore
 import Foundation
@@ -23,11 +24,15 @@ public final class TestServer: Sendable {
     public let clock: TestClock
     public let logs: LogCapture
     public let folder: URL
+    /// What `--database` names for this server's store: its SQLite file, or its PostgreSQL
+    /// database's URL (``TestStore``). Commands run beside the server take it.
+    public let database: String
     /// Tokens: partner "partner-a", partner "partner-b", and one per staff role.
     public let partnerA: String, partnerB: String, practitioner: String, manager: String, planner: String, admin: String
 
-    private init(port: Int, store: SQLiteCaseStore, clock: TestClock, logs: LogCapture, folder: URL, tokens: [String]) {
+    private init(port: Int, store: SQLiteCaseStore, clock: TestClock, logs: LogCapture, folder: URL, database: String, tokens: [String]) {
         self.port = port
+        self.database = database
         self.store = store
         self.clock = clock
         self.logs = logs
@@ -55,7 +60,13 @@ public final class TestServer: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let pathways = try versions?() ?? PathwaySet(single: try TestFixtures.surrey())
-        let store = try SQLiteCaseStore(path: folder.appendingPathComponent("continuum.sqlite").path, pathways: pathways, masterKey: TestFixtures.masterKey)
+        let database = try TestStore.make(in: folder)
+        defer { TestStore.drop(database) }
+        // On PostgreSQL the server's replica is the folder's continuum.sqlite.
+        let sharedLog = try PostgresLocation.isURL(database) ? PostgresSharedLog(try PostgresLocation(database)) : nil
+        defer { sharedLog?.shutdown() }
+        let store = try SQLiteCaseStore(path: folder.appendingPathComponent("continuum.sqlite").path, pathways: pathways, masterKey: TestFixtures.masterKey,
+                                        sharedLog: sharedLog)
         let clock = TestClock(start)
         var tokens: [String] = []
         for (role, partner) in [(Role.partner, "partner-a"), (.partner, "partner-b"), (.practitioner, nil), (.manager, nil), (.planner, nil), (.admin, nil)] {
@@ -80,7 +91,7 @@ public final class TestServer: Sendable {
             if case .failure(let error) = await running.result { throw error }
             throw TestServerError.didNotStart
         }
-        let test = TestServer(port: port, store: store, clock: clock, logs: logs, folder: folder, tokens: tokens)
+        let test = TestServer(port: port, store: store, clock: clock, logs: logs, folder: folder, database: database, tokens: tokens)
         do {
             let result = try await body(test)
             running.cancel()

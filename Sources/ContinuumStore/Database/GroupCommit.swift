@@ -8,8 +8,13 @@ import Synchronization
 /// gets the error, while the rest of the batch commits. A caller resumes only after the
 /// transaction holding its write has committed (with `synchronous=FULL`, after the fsync), so
 /// an acknowledgement always means durable.
+///
+/// On a replica of a shared store, ``Replica`` brackets each transaction: it catches up first
+/// and, before the commit, appends to the shared log; when another router appended first the
+/// transaction rolls back and the whole batch runs again on the caught-up replica.
 final class GroupCommit: Sendable {
     private let writer: any DatabaseWriter
+    private let replica: Replica?
     private let state = Mutex(Pending())
     /// Upper bound on writes per transaction, to bound the wait of the first one in a batch.
     private let maximumBatch: Int
@@ -26,8 +31,12 @@ final class GroupCommit: Sendable {
         let abort: @Sendable (any Error) -> Void
     }
 
-    init(writer: any DatabaseWriter, maximumBatch: Int = 256) {
+    /// Conflicts with other routers a batch may meet before its writers are told to retry.
+    static let maximumConflicts = 100
+
+    init(writer: any DatabaseWriter, replica: Replica? = nil, maximumBatch: Int = 256) {
         self.writer = writer
+        self.replica = replica
         self.maximumBatch = maximumBatch
     }
 
@@ -75,11 +84,30 @@ final class GroupCommit: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
-            do {
-                let answers = try await writer.write { db in batch.map { $0.run(db) } }
-                for answer in answers { answer() }
-            } catch {
-                for job in batch { job.abort(error) }
+            let replica = self.replica
+            var conflicts = 0
+            while true {
+                do {
+                    let answers = try await writer.write { db in
+                        try replica?.begin(db)
+                        let answers = batch.map { $0.run(db) }
+                        try replica?.end(db)
+                        return answers
+                    }
+                    for answer in answers { answer() }
+                } catch let error as SharedLogError {
+                    if case .conflict = error, conflicts < Self.maximumConflicts {
+                        // Another router committed first: run the batch again on the caught-up
+                        // replica, after a short random pause so two routers do not collide again.
+                        conflicts += 1
+                        try? await Task.sleep(for: .microseconds(Int.random(in: 0...(200 * min(conflicts, 20)))))
+                        continue
+                    }
+                    for job in batch { job.abort(StoreError.unavailable("the shared log kept moving: \(error)")) }
+                } catch {
+                    for job in batch { job.abort(error) }
+                }
+                break
             }
         }
     }

@@ -270,6 +270,17 @@ struct Projector: Sendable {
     /// Drops every projection and replays the whole log into new ones; returns the events
     /// replayed. Used by `continuum rebuild` and by a migration that adds a projection. Needs
     /// the master key: children are indexed under keyed hashes, and pending changes sealed.
+    /// Projects one event read back from the log: what `rebuild` does for each, and what a
+    /// replica of a shared store does for each event another router appended.
+    func replay(_ event: EventRecord, _ body: EncodedBody, _ db: Database) throws {
+        switch event.body {
+        // Token events keep the tokens table honest (audit verify); no case projection follows them.
+        case .token: break
+        case .erasure(let erasure): try Self.projectErasure(erasure, event: event, db)
+        default: try apply(event, body, db)
+        }
+    }
+
     func rebuild(_ db: Database) throws -> Int64 {
         if vault.master == nil,
            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE type NOT IN ('token-created', 'token-revoked'))") == true {
@@ -281,12 +292,7 @@ struct Projector: Sendable {
         let rows = try Row.fetchCursor(db, sql: "SELECT * FROM events ORDER BY sequence")
         while let row = try rows.next() {
             let (event, body) = try EventLog.decodeWithBody(row, vault, db)
-            switch event.body {
-            // Token events keep the tokens table honest (audit verify); no case projection follows them.
-            case .token: break
-            case .erasure(let erasure): try Self.projectErasure(erasure, event: event, db)
-            default: try apply(event, body, db)
-            }
+            try replay(event, body, db)
             count += 1
         }
         return count

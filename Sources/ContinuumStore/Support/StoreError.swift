@@ -21,6 +21,12 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidCommand(CommandProblem)
     /// The database file cannot be opened or written.
     case database(path: String, message: String)
+    /// The shared database (PostgreSQL) does not answer: try again shortly (issue 17).
+    case unavailable(String)
+    /// A local replica file belongs to another shared database (delete it; it is only a cache).
+    case replicaOfAnotherStore(path: String)
+    /// What the embedded store can do that a shared store cannot yet (named in the message).
+    case notOnSharedStore(String)
     /// The event log does not match its hashes (`sequence` is the first bad entry).
     case chainBroken(sequence: Int64, reason: String)
     case tokenNotFound(String)
@@ -68,6 +74,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .refused(let error): error.description
         case .invalidCommand(let problem): problem.description
         case .database(let path, let message): "database \(path): \(message)"
+        case .unavailable(let reason): "the database does not answer (\(reason)); try again shortly"
+        case .replicaOfAnotherStore(let path):
+            "the replica \(path) was made from another database; delete it (it is only a cache, rebuilt from the database on the next start)"
+        case .notOnSharedStore(let what): "\(what) is not yet supported on a shared (PostgreSQL) store; run it on the embedded SQLite store"
         case .chainBroken(let sequence, let reason): "event log broken at event E\(sequence): \(reason)"
         case .tokenNotFound(let id): "no token \"\(id)\""
         case .matchNotFound(let id): "no possible match \"\(id)\""

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ContinuumPostgres
 import ContinuumStore
 import Foundation
 
@@ -75,6 +76,10 @@ struct KeysCommand: ParsableCommand {
             guard next.id != old.id else {
                 Console.error("continuum: --new \(new) is the key in use (key id \(old.id)); make a new one with `continuum keys init --out FILE`")
                 throw Exit.usage
+            }
+            if try database.location().isShared {
+                Console.error("continuum: keys rotate: \(StoreError.notOnSharedStore("rotating the master key"))")
+                throw Exit.unavailable
             }
             do {
                 let report = try KeyRotation.rotate(database: database.database, from: old, to: next) { done, total in

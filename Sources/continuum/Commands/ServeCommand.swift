@@ -141,7 +141,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let server = ContinuumServer(store: store, pathways: versions, configuration: configuration, logger: logger)
         let host = self.host
-        let path = database.database
+        let path = database.displayName
         do {
             try await server.run { port in
                 // The one line scripts wait for; stdout so `make run` and tests can read the port.

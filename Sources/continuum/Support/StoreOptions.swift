@@ -1,13 +1,21 @@
 import ArgumentParser
 import ContinuumCore
+import ContinuumPostgres
 import ContinuumServer
 import ContinuumStore
 import Foundation
 
-/// `--database PATH` and `--master-key FILE`, shared by every command that opens the store.
+/// `--database PATH|URL`, `--replica PATH` and `--master-key FILE`, shared by every command
+/// that opens the store.
 struct DatabaseOption: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The SQLite database file (created when missing).", valueName: "PATH"))
+    @Option(name: .long, help: ArgumentHelp("The SQLite database file (created when missing), or a PostgreSQL database as postgres://user[:password]@host[:port]/db[?sslmode=…] "
+                                            + "(password from the URL or $PGPASSWORD). Default $CONTINUUM_DATABASE, else data/continuum.sqlite.",
+                                            valueName: "PATH|URL"))
     var database: String = DatabaseOption.defaultPath
+
+    @Option(name: .long, help: ArgumentHelp("On PostgreSQL: where this process keeps its replica of the projections, so a restart catches up from where it stopped "
+                                            + "(default $CONTINUUM_REPLICA, else a temporary file removed at exit).", valueName: "PATH"))
+    var replica: String?
 
     @Option(name: .customLong("master-key"),
             help: ArgumentHelp("The master key file that unlocks children's personal data (default $CONTINUUM_MASTER_KEY_FILE; `continuum keys init` makes one).",
@@ -37,6 +45,26 @@ struct DatabaseOption: ParsableArguments {
         }
     }
 
+    /// `--replica`, else `$CONTINUUM_REPLICA`.
+    var replicaPath: String? {
+        replica ?? ProcessInfo.processInfo.environment["CONTINUUM_REPLICA"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// What `--database` names; exits 64 (usage) for a `postgres://` URL that is not valid.
+    func location() throws -> StoreLocation {
+        do {
+            return try StoreLocation(database)
+        } catch {
+            Console.error("continuum: \(error)")
+            throw Exit.usage
+        }
+    }
+
+    /// The database as it may be printed: a path, or the URL without its password.
+    var displayName: String {
+        (try? StoreLocation(database).description) ?? "(an invalid postgres:// URL)"
+    }
+
     /// `$CONTINUUM_DATABASE`, else `data/continuum.sqlite` in the current folder.
     static var defaultPath: String {
         ProcessInfo.processInfo.environment["CONTINUUM_DATABASE"] ?? "data/continuum.sqlite"
@@ -47,12 +75,15 @@ struct DatabaseOption: ParsableArguments {
     /// - Parameter purpose: what needs the personal data (the master key is then required);
     ///   nil opens without one when none is given (indicators, tokens, `audit verify`).
     func open(pathways: PathwaySet, keyFor purpose: String? = nil) throws -> any CaseStore {
-        let key = try loadMasterKey(for: purpose)
+        let location = try self.location()
+        // A shared store's replica is built by replaying the log, whose personal data is sealed:
+        // every command needs the key there, not only those that show personal data.
+        let key = try loadMasterKey(for: purpose ?? (location.isShared ? "opening a PostgreSQL store (this process replays its log)" : nil))
         do {
-            return try SQLiteCaseStore(path: database, pathways: pathways, masterKey: key) { Console.error("continuum: \($0)") }
+            return try location.open(pathways: pathways, masterKey: key, replica: replicaPath) { Console.error("continuum: \($0)") }
         } catch {
             Console.error("continuum: cannot open the database: \(error)")
-            if let path = masterKeyPath, case .wrongMasterKey = error { Console.error("continuum: the key file given was \(path)") }
+            if let path = masterKeyPath, case .wrongMasterKey? = error as? StoreError { Console.error("continuum: the key file given was \(path)") }
             throw Exit.forStore(error)
         }
     }

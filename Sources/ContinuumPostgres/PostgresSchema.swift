@@ -1,0 +1,69 @@
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// The PostgreSQL schema, as versioned migrations applied at start by one router at a time
+/// (under an advisory lock) and frozen once shipped, like the SQLite store's.
+///
+/// The tables are the store's records; the projections live in each router's replica:
+/// - `events`: the hash-chained log, column for column as SQLite has it;
+/// - `record_changes`: the records beside the log (tokens, data keys, key store, access log,
+///   webhooks and their outbox), as an ordered feed of rows (``ReplicatedTables``);
+/// - `referral_messages`: one row per partner and messageId, unique: the backstop against two
+///   referrals for one message;
+/// - `log_head`: one row, where the log ends; appends lock it, which serialises them across
+///   every router (one chain);
+/// - `continuum_meta`: this database's store id.
+enum PostgresSchema {
+    /// The advisory lock key migrations hold ("continuum" in ASCII, folded to 63 bits).
+    static let migrationLock: Int64 = 0x636F_6E74_696E_7575
+
+    static let migrations: [(version: String, sql: [String])] = [
+        ("v1", [
+            """
+            CREATE TABLE events (
+                sequence BIGINT PRIMARY KEY,
+                case_id TEXT NOT NULL,
+                type TEXT NOT NULL,
+                actor_id TEXT NOT NULL,
+                actor_role TEXT NOT NULL,
+                at TEXT NOT NULL,
+                body TEXT NOT NULL,
+                previous_hash TEXT NOT NULL,
+                hash TEXT NOT NULL,
+                legacy_hash TEXT
+            )
+            """,
+            "CREATE INDEX events_case ON events (case_id, sequence)",
+            "CREATE TABLE record_changes (sequence BIGINT PRIMARY KEY, tbl TEXT NOT NULL, key TEXT NOT NULL, row TEXT)",
+            "CREATE TABLE referral_messages (partner_id TEXT NOT NULL, message_id TEXT NOT NULL, referral_id TEXT NOT NULL, PRIMARY KEY (partner_id, message_id))",
+            "CREATE TABLE log_head (id INTEGER PRIMARY KEY CHECK (id = 1), events BIGINT NOT NULL, changes BIGINT NOT NULL)",
+            "INSERT INTO log_head (id, events, changes) VALUES (1, 0, 0)",
+            "CREATE TABLE continuum_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "INSERT INTO continuum_meta (name, value) VALUES ('store_id', md5(random()::text || clock_timestamp()::text))",
+        ]),
+    ]
+
+    /// Applies the migrations this database lacks, holding the advisory lock so that routers
+    /// starting together apply each once. Blocking (runs before the store opens).
+    static func migrate(_ connection: PostgresConnection, logger: Logger) throws {
+        _ = try connection.query("SELECT pg_advisory_lock(\(migrationLock))", logger: logger).wait()
+        defer { _ = try? connection.query("SELECT pg_advisory_unlock(\(migrationLock))", logger: logger).wait() }
+        _ = try connection.query("CREATE TABLE IF NOT EXISTS continuum_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+                                 logger: logger).wait()
+        let applied = Set(try connection.query("SELECT version FROM continuum_migrations", logger: logger).wait().rows.map { try $0.decode(String.self) })
+        for migration in migrations where !applied.contains(migration.version) {
+            _ = try connection.query("BEGIN", logger: logger).wait()
+            do {
+                for statement in migration.sql {
+                    _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
+                }
+                _ = try connection.query("INSERT INTO continuum_migrations (version) VALUES (\(migration.version))", logger: logger).wait()
+                _ = try connection.query("COMMIT", logger: logger).wait()
+            } catch {
+                _ = try? connection.query("ROLLBACK", logger: logger).wait()
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import ContinuumStore
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// The shared log on PostgreSQL (issue 17; docs/postgresql.md): what every router's replica
+/// catches up from and appends to.
+///
+/// Appends and catch-ups come from inside a replica's SQLite write transaction, on GRDB's writer
+/// queue; they run on one dedicated connection through PostgresNIO's future API and wait for the
+/// answer there (`wait()`), so they never hold a Swift concurrency thread. Everything else
+/// (`head`, `audit verify`, `store copy`, leadership) goes through the connection pool.
+public final class PostgresSharedLog: SharedLog {
+    public let location: String
+    public let storeId: String
+    let target: PostgresLocation
+    let client: PostgresClient
+    let logger: Logger
+    private let writer = Mutex<PostgresConnection?>(nil)
+    private let running: Task<Void, Never>
+    /// How long a blocking call waits for the database before answering "unavailable".
+    static let timeout: TimeAmount = .seconds(10)
+
+    /// Connects, applies the schema's migrations (one router at a time) and reads the store id.
+    /// - Throws: ``SharedLogError/unavailable(_:)`` when the database cannot be reached.
+    public init(_ target: PostgresLocation, logger: Logger = Logger(label: "continuum.postgres")) throws(SharedLogError) {
+        self.target = target
+        self.location = target.description
+        self.logger = logger
+        var configuration = PostgresClient.Configuration(host: target.host, port: target.port, username: target.user, password: target.password,
+                                                         database: target.database, tls: target.clientTLS())
+        configuration.options.connectTimeout = .seconds(3)
+        configuration.options.maximumConnections = 8
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        running = Task.detached { await client.run() }
+        do {
+            let connection = try Self.connect(target, logger: logger)
+            writer.withLock { $0 = connection }
+            try PostgresSchema.migrate(connection, logger: logger)
+            let rows = try connection.query("SELECT value FROM continuum_meta WHERE name = 'store_id'", logger: logger).wait().rows
+            guard let id = try rows.first?.decode(String.self) else { throw SharedLogError.damaged("continuum_meta has no store_id") }
+            storeId = id
+        } catch {
+            running.cancel()
+            throw Self.explain(error)
+        }
+    }
+
+    deinit {
+        running.cancel()
+        if let connection = writer.withLock({ $0 }) { connection.close().whenComplete { _ in _ = connection } }
+    }
+
+    /// Closes the connections (the pool ends with its run task).
+    public func shutdown() {
+        running.cancel()
+        if let connection = writer.withLock({ connection in defer { connection = nil }; return connection }) {
+            _ = try? connection.close().wait()
+        }
+    }
+
+    static func connect(_ target: PostgresLocation, logger: Logger) throws -> PostgresConnection {
+        var configuration = PostgresConnection.Configuration(host: target.host, port: target.port, username: target.user, password: target.password,
+                                                             database: target.database, tls: try target.tls())
+        configuration.options.connectTimeout = .seconds(3)
+        return try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1, logger: logger).wait()
+    }
+
+    /// Runs `work` on the writer connection, connecting (again) when there is none or it closed;
+    /// a connection that failed is dropped, so the next call reconnects.
+    private func withWriter<T>(_ work: (PostgresConnection) throws -> T) throws(SharedLogError) -> T {
+        do {
+            let connection: PostgresConnection
+            if let open = writer.withLock({ $0 }), !open.isClosed {
+                connection = open
+            } else {
+                connection = try Self.connect(target, logger: logger)
+                writer.withLock { $0 = connection }
+            }
+            do {
+                return try work(connection)
+            } catch let error as SharedLogError {
+                throw error
+            } catch {
+                let explained = Self.explain(error)
+                if case .unavailable = explained {
+                    writer.withLock { $0 = nil }
+                    connection.close().whenComplete { _ in _ = connection }
+                }
+                throw explained
+            }
+        } catch let error as SharedLogError {
+            throw error
+        } catch {
+            throw Self.explain(error)
+        }
+    }
+
+    private func run(_ connection: PostgresConnection, _ query: PostgresQuery) throws -> PostgresQueryResult {
+        let future = connection.query(query, logger: logger)
+        // A database that stops answering (paused, a network partition) must not hang the writer.
+        let timeout = connection.eventLoop.scheduleTask(in: Self.timeout) { connection.close().whenComplete { _ in _ = connection } }
+        defer { timeout.cancel() }
+        return try future.wait()
+    }
+
+    // MARK: SharedLog
+
+    public func tail(after position: ReplicaPosition) throws(SharedLogError) -> SharedLogTail {
+        try withWriter { connection in
+            // The common case, one router or none of the others writing: one cheap read.
+            let head = try Self.position(try run(connection, "SELECT events, changes FROM log_head WHERE id = 1"))
+            if head == position { return SharedLogTail(events: [], changes: []) }
+            // Events and changes from one snapshot, so every key an event needs is there.
+            _ = try run(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            do {
+                let events = try run(connection, """
+                    SELECT sequence, case_id, type, actor_id, actor_role, at, body, previous_hash, hash, coalesce(legacy_hash, '')
+                    FROM events WHERE sequence > \(position.events) ORDER BY sequence
+                    """).rows.map { row in
+                    let (sequence, caseId, type, actorId, actorRole, at, body, previous, hash, legacy) =
+                        try row.decode((Int64, String, String, String, String, String, String, String, String, String).self)
+                    return SharedEvent(sequence: sequence, caseId: caseId, type: type, actorId: actorId, actorRole: actorRole, at: at, body: body,
+                                       previousHash: previous, hash: hash, legacyHash: legacy.isEmpty ? nil : legacy)
+                }
+                let changes = try run(connection, """
+                    SELECT sequence, tbl, key, coalesce(row, ''), row IS NULL FROM record_changes WHERE sequence > \(position.changes) ORDER BY sequence
+                    """).rows.map { row in
+                    let (sequence, table, key, text, deleted) = try row.decode((Int64, String, String, String, Bool).self)
+                    return RowChange(sequence: sequence, table: table, key: key, row: deleted ? nil : text)
+                }
+                _ = try run(connection, "COMMIT")
+                return SharedLogTail(events: events, changes: changes)
+            } catch {
+                _ = try? run(connection, "ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    public func append(_ append: SharedLogAppend) throws(SharedLogError) {
+        let events = append.events
+        let changes = append.changes
+        let messages = append.messages
+        let end = append.end
+        try withWriter { connection in
+            // One statement, so one round trip and one commit (durable: synchronous_commit is
+            // left on): lock the head row, check it still ends where the replica read it, insert,
+            // move the head. Under a concurrent append the lock waits, re-reads the head, finds
+            // it moved, and inserts nothing: a conflict, which the replica retries after catching up.
+            let result = try run(connection, """
+                WITH head AS (SELECT events, changes FROM log_head WHERE id = 1 FOR UPDATE),
+                ok AS (SELECT 1 FROM head WHERE events = \(append.after.events) AND changes = \(append.after.changes)),
+                new_events AS (
+                    INSERT INTO events (sequence, case_id, type, actor_id, actor_role, at, body, previous_hash, hash, legacy_hash)
+                    SELECT s, c, t, ai, ar, a, b, p, h, NULLIF(l, '')
+                    FROM unnest(\(events.map(\.sequence))::BIGINT[], \(events.map(\.caseId))::TEXT[], \(events.map(\.type))::TEXT[],
+                                \(events.map(\.actorId))::TEXT[], \(events.map(\.actorRole))::TEXT[], \(events.map(\.at))::TEXT[],
+                                \(events.map(\.body))::TEXT[], \(events.map(\.previousHash))::TEXT[], \(events.map(\.hash))::TEXT[],
+                                \(events.map { $0.legacyHash ?? "" })::TEXT[]) AS e(s, c, t, ai, ar, a, b, p, h, l)
+                    WHERE EXISTS (SELECT 1 FROM ok)
+                    RETURNING 1
+                ),
+                new_changes AS (
+                    INSERT INTO record_changes (sequence, tbl, key, row)
+                    SELECT s, t, k, CASE WHEN d THEN NULL ELSE r END
+                    FROM unnest(\(changes.map(\.sequence))::BIGINT[], \(changes.map(\.table))::TEXT[], \(changes.map(\.key))::TEXT[],
+                                \(changes.map { $0.row ?? "" })::TEXT[], \(changes.map { $0.row == nil })::BOOLEAN[]) AS r(s, t, k, r, d)
+                    WHERE EXISTS (SELECT 1 FROM ok)
+                    RETURNING 1
+                ),
+                new_messages AS (
+                    INSERT INTO referral_messages (partner_id, message_id, referral_id)
+                    SELECT p, m, r FROM unnest(\(messages.map(\.partnerId))::TEXT[], \(messages.map(\.messageId))::TEXT[],
+                                               \(messages.map(\.referralId))::TEXT[]) AS m(p, m, r)
+                    WHERE EXISTS (SELECT 1 FROM ok)
+                    RETURNING 1
+                )
+                UPDATE log_head SET events = \(end.events), changes = \(end.changes)
+                WHERE id = 1 AND EXISTS (SELECT 1 FROM ok)
+                RETURNING (SELECT count(*) FROM new_events), (SELECT count(*) FROM new_changes), (SELECT count(*) FROM new_messages)
+                """)
+            guard result.rows.isEmpty else { return }
+            let found = try Self.position(try run(connection, "SELECT events, changes FROM log_head WHERE id = 1"))
+            throw SharedLogError.conflict(expected: append.after, found: found)
+        }
+    }
+
+    public func head() async throws(SharedLogError) -> ReplicaPosition {
+        do {
+            let rows = try await client.query("SELECT events, changes FROM log_head WHERE id = 1", logger: logger)
+            for try await (events, changes) in rows.decode((Int64, Int64).self) {
+                return ReplicaPosition(events: events, changes: changes)
+            }
+            throw SharedLogError.damaged("log_head has no row")
+        } catch let error as SharedLogError {
+            throw error
+        } catch {
+            throw Self.explain(error)
+        }
+    }
+
+    static func position(_ result: PostgresQueryResult) throws -> ReplicaPosition {
+        guard let row = result.rows.first else { throw SharedLogError.damaged("log_head has no row") }
+        let (events, changes) = try row.decode((Int64, Int64).self)
+        return ReplicaPosition(events: events, changes: changes)
+    }
+
+    /// A database failure in words, as unavailable (try again) or damaged (a person must look).
+    /// PostgresNIO keeps server details out of its descriptions; the SQLSTATE and the server's
+    /// message (never the query's values) are what we show.
+    static func explain(_ error: any Error) -> SharedLogError {
+        if let error = error as? SharedLogError { return error }
+        guard let error = error as? PSQLError else { return .unavailable(String(describing: type(of: error))) }
+        guard error.code == .server, let state = error.serverInfo?[.sqlState] else {
+            return .unavailable("\(error.code)")
+        }
+        let message = error.serverInfo?[.message] ?? "no message"
+        // Connection exceptions (08), operator intervention (57: shutting down, cannot connect
+        // now), insufficient resources (53): the database will be back.
+        if state.hasPrefix("08") || state.hasPrefix("57") || state.hasPrefix("53") {
+            return .unavailable("\(message) (SQLSTATE \(state))")
+        }
+        return .damaged("\(message) (SQLSTATE \(state))")
+    }
+}

@@ -1,0 +1,54 @@
+import ContinuumCore
+import ContinuumPostgres
+import ContinuumStore
+import Foundation
+import Logging
+import NIOPosix
+import PostgresNIO
+
+/// Which store the end-to-end suite runs on (issue 17): SQLite files by default; PostgreSQL when
+/// `CONTINUUM_TEST_POSTGRES` holds a cluster's admin URL (`make test` starts a throwaway cluster
+/// and runs the server suite a second time with it). The same tests run on both.
+public enum TestStore {
+    /// The test cluster's admin URL, when the suite runs on PostgreSQL.
+    public static var postgresAdmin: String? {
+        ProcessInfo.processInfo.environment["CONTINUUM_TEST_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Whether the suite runs on PostgreSQL.
+    public static var isPostgres: Bool { postgresAdmin != nil }
+
+    /// A new, empty database for one test: an SQLite file in `folder`, or a new database on the
+    /// test cluster (its URL).
+    public static func make(in folder: URL) throws -> String {
+        guard let admin = postgresAdmin else { return folder.appendingPathComponent("continuum.sqlite").path }
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try administer(admin, "CREATE DATABASE \(name)")
+        var location = try PostgresLocation(admin)
+        location.database = name
+        return "postgres://\(location.user)@\(location.host):\(location.port)/\(name)?sslmode=disable"
+    }
+
+    /// Opens a database ``make(in:)`` made, as a command would (on PostgreSQL, with a new replica
+    /// in `folder`), with Surrey's pathway and the test master key.
+    public static func open(_ database: String, in folder: URL) throws -> SQLiteCaseStore {
+        let replica = folder.appendingPathComponent("replica-\(UUID().uuidString).sqlite").path
+        return try StoreLocation(database).open(pathways: PathwaySet(single: try TestFixtures.surrey()), masterKey: TestFixtures.masterKey, replica: replica)
+    }
+
+    /// Drops a database ``make(in:)`` made on the cluster (an SQLite file goes with its folder).
+    public static func drop(_ database: String) {
+        guard let admin = postgresAdmin, PostgresLocation.isURL(database), let location = try? PostgresLocation(database) else { return }
+        try? administer(admin, "DROP DATABASE IF EXISTS \(location.database) WITH (FORCE)")
+    }
+
+    private static func administer(_ admin: String, _ statement: String) throws {
+        let location = try PostgresLocation(admin)
+        let configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user, password: location.password,
+                                                             database: location.database, tls: .disable)
+        let logger = Logger(label: "continuum.tests.postgres")
+        let connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger).wait()
+        defer { _ = try? connection.close().wait() }
+        _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
+    }
+}
