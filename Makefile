@@ -9,7 +9,8 @@ RECEIVED_AT ?= 2026-11-26T12:00:00Z
 BUILD_PACKAGES := libjson-c-dev pkg-config libsqlite3-dev
 # The tamper test edits a database with the sqlite3 shell, as an attacker with the file could.
 # chromium renders the board pack in a test (headless).
-TEST_PACKAGES := sqlite3 chromium
+# postgresql: a throwaway cluster for the server suite's second run, on PostgreSQL (issue 17).
+TEST_PACKAGES := sqlite3 chromium postgresql
 BENCH_PACKAGES := wrk
 HOST ?= 127.0.0.1
 PORT ?= 8080
@@ -33,7 +34,7 @@ define apt_install
 	fi
 endef
 
-.PHONY: help deps run examples test build-checked bench fuzz docs check clean
+.PHONY: help deps run examples test test-postgres build-checked bench fuzz docs check clean
 
 help:
 	@echo "make run       build continuum and start the router service on $(HOST):$(PORT) (database $(DATABASE), master key $(MASTER_KEY), made on first start)"
@@ -80,8 +81,20 @@ test: deps
 	$(call apt_install,$(TEST_PACKAGES))
 	@$(MAKE) --no-print-directory build-checked BUILD_FLAGS=--build-tests
 	$(SWIFT) test
+	@$(MAKE) --no-print-directory test-postgres
 	@$(MAKE) --no-print-directory build-checked BUILD_FLAGS="-c release --build-tests"
 	$(SWIFT) test -c release --skip-build --filter ContinuumSimulatorTests
+
+# The end-to-end suite again, on PostgreSQL: a throwaway cluster (initdb into a temporary
+# folder as an unprivileged user, a free loopback port), stopped and removed afterwards, pass
+# or fail. The suite's multi-router tests run only here.
+test-postgres:
+	$(call apt_install,postgresql)
+	@cluster=$$(mktemp -u /tmp/continuum-pg-XXXXXX); \
+	url=$$(scripts/postgres-cluster.sh start $$cluster) || exit $$?; \
+	trap "scripts/postgres-cluster.sh stop $$cluster" EXIT; \
+	echo "make test: the server suite on PostgreSQL ($$url)"; \
+	CONTINUUM_TEST_POSTGRES="$$url" $(SWIFT) test --skip-build --filter ContinuumServerTests
 
 # `swift build $(BUILD_FLAGS)`, failing on any compiler warning in our own code.
 build-checked:

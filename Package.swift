@@ -234,6 +234,7 @@ let package = Package(
                 "ContinuumCore",
                 "ContinuumJSON",
                 "ContinuumTesting",
+                "ContinuumPostgres",
                 "ContinuumLoadTest",
                 "ContinuumSimulator",
                 "continuum",

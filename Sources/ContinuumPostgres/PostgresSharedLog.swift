@@ -1,3 +1,4 @@
+import ContinuumCore
 import ContinuumStore
 import Logging
 import NIOCore
@@ -19,6 +20,9 @@ public final class PostgresSharedLog: SharedLog {
     let client: PostgresClient
     let logger: Logger
     private let writer = Mutex<PostgresConnection?>(nil)
+    /// The connections holding duties' advisory locks (session locks: released when they close).
+    private let duties = Mutex<[RouterDuty: PostgresConnection]>([:])
+    public let kind = "postgresql"
     private let running: Task<Void, Never>
     /// How long a blocking call waits for the database before answering "unavailable".
     static let timeout: TimeAmount = .seconds(10)
@@ -33,7 +37,11 @@ public final class PostgresSharedLog: SharedLog {
                                                          database: target.database, tls: target.clientTLS())
         configuration.options.connectTimeout = .seconds(3)
         configuration.options.maximumConnections = 8
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool logs each failed connection attempt at info: during an outage, several a
+        // second. Its own log says warnings only; the router's 503s and /healthz say the rest.
+        var poolLogger = logger
+        poolLogger.logLevel = .warning
+        let client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
         self.client = client
         running = Task.detached { await client.run() }
         do {
@@ -52,11 +60,15 @@ public final class PostgresSharedLog: SharedLog {
     deinit {
         running.cancel()
         if let connection = writer.withLock({ $0 }) { connection.close().whenComplete { _ in _ = connection } }
+        for connection in duties.withLock({ Array($0.values) }) { connection.close().whenComplete { _ in _ = connection } }
     }
 
     /// Closes the connections (the pool ends with its run task).
     public func shutdown() {
         running.cancel()
+        for connection in duties.withLock({ held in defer { held = [:] }; return Array(held.values) }) {
+            _ = try? connection.close().wait()
+        }
         if let connection = writer.withLock({ connection in defer { connection = nil }; return connection }) {
             _ = try? connection.close().wait()
         }
@@ -191,15 +203,115 @@ public final class PostgresSharedLog: SharedLog {
 
     public func head() async throws(SharedLogError) -> ReplicaPosition {
         do {
-            let rows = try await client.query("SELECT events, changes FROM log_head WHERE id = 1", logger: logger)
-            for try await (events, changes) in rows.decode((Int64, Int64).self) {
-                return ReplicaPosition(events: events, changes: changes)
+            let client = self.client
+            let logger = self.logger
+            // A read must not hang on a database that stopped answering: 503 after 3 s.
+            return try await Self.withTimeout(.seconds(3)) {
+                let rows = try await client.query("SELECT events, changes FROM log_head WHERE id = 1", logger: logger)
+                for try await (events, changes) in rows.decode((Int64, Int64).self) {
+                    return ReplicaPosition(events: events, changes: changes)
+                }
+                throw SharedLogError.damaged("log_head has no row")
             }
-            throw SharedLogError.damaged("log_head has no row")
         } catch let error as SharedLogError {
             throw error
         } catch {
             throw Self.explain(error)
+        }
+    }
+
+    public func verifyChain() async throws(SharedLogError) -> (events: Int64, lastHash: String) {
+        var expected: Int64 = 1
+        var previous = EventRecord.genesisHash
+        let page: Int64 = 10_000
+        do {
+            while true {
+                let rows = try await client.query("""
+                    SELECT sequence, case_id, actor_id, actor_role, at, body, previous_hash, hash FROM events
+                    WHERE sequence >= \(expected) ORDER BY sequence LIMIT \(page)
+                    """, logger: logger)
+                var read: Int64 = 0
+                for try await (sequence, caseId, actorId, actorRole, at, body, storedPrevious, hash)
+                    in rows.decode((Int64, String, String, String, String, String, String, String).self) {
+                    guard sequence == expected else { throw SharedLogError.damaged("event E\(expected) is missing (next stored is E\(sequence))") }
+                    guard storedPrevious == previous else { throw SharedLogError.damaged("E\(sequence)'s previous hash does not match the hash of E\(sequence - 1)") }
+                    guard let role = Role(rawValue: actorRole), let time = Timestamp(rfc3339: at) else {
+                        throw SharedLogError.damaged("E\(sequence)'s actor role or time is malformed")
+                    }
+                    let text = EventRecord.canonicalText(sequence: sequence, caseId: caseId, actor: Actor(id: actorId, role: role), at: time, body: body)
+                    guard EventRecord.chainHash(previousHash: previous, canonicalText: text) == hash else {
+                        throw SharedLogError.damaged("E\(sequence)'s content does not match its hash (edited after it was written)")
+                    }
+                    previous = hash
+                    expected += 1
+                    read += 1
+                }
+                if read < page { break }
+            }
+            let head = try await self.head()
+            // Other routers may append while the walk runs: the head may only be further on.
+            guard head.events >= expected - 1 else {
+                throw SharedLogError.damaged("log_head says \(head.events) events; the chain holds \(expected - 1)")
+            }
+            return (expected - 1, previous)
+        } catch let error as SharedLogError {
+            throw error
+        } catch {
+            throw Self.explain(error)
+        }
+    }
+
+    /// Advisory lock keys of the duties (beside the migrations' lock).
+    static func lockKey(_ duty: RouterDuty) -> Int64 {
+        switch duty {
+        case .clockWatcher: PostgresSchema.migrationLock + 1
+        case .webhookDispatcher: PostgresSchema.migrationLock + 2
+        }
+    }
+
+    public func lead(_ duty: RouterDuty) async -> Bool {
+        let logger = self.logger
+        if let held = duties.withLock({ $0[duty] }) {
+            // Still ours while the session lives: a query proves it (a restarted database or
+            // a cut connection ended the session, and with it the lock).
+            if !held.isClosed, (try? await Self.withTimeout(.seconds(3), { _ = try await held.query("SELECT 1", logger: logger) })) != nil {
+                return true
+            }
+            duties.withLock { $0[duty] = nil }
+            try? await held.close()
+        }
+        do {
+            var configuration = PostgresConnection.Configuration(host: target.host, port: target.port, username: target.user, password: target.password,
+                                                                 database: target.database, tls: try target.tls())
+            configuration.options.connectTimeout = .seconds(3)
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 2, logger: logger)
+            var taken = false
+            for try await granted in try await connection.query("SELECT pg_try_advisory_lock(\(Self.lockKey(duty)))", logger: logger).decode(Bool.self) {
+                taken = granted
+            }
+            if taken {
+                duties.withLock { $0[duty] = connection }
+                logger.notice("this router now performs a duty", metadata: ["duty": .string(duty.rawValue)])
+            } else {
+                try? await connection.close()
+            }
+            return taken
+        } catch {
+            return false
+        }
+    }
+
+    /// `work`, or ``SharedLogError/unavailable(_:)`` when it has not finished within `limit`.
+    static func withTimeout<T: Sendable>(_ limit: Duration, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T.self) { group in
+            group.addTask { try await work() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                throw SharedLogError.unavailable("no answer within \(limit)")
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next() else { throw SharedLogError.unavailable("no answer") }
+            return first
         }
     }
 

@@ -25,6 +25,9 @@ struct ClockWatcher: Service {
     static let batchSize = 200
 
     func check() async {
+        // On a shared store one router records breaches; another takes over within an
+        // interval of its death (its lock goes with its connection).
+        guard await store.mayPerform(.clockWatcher) else { return }
         do {
             let logger = logger
             let breaches = try await store.recordBreaches(at: now(), batchSize: Self.batchSize) { total in

@@ -36,6 +36,11 @@ struct WebhookDispatcher: Service {
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 do {
+                    // One router delivers at a time on a shared store (no delivery sent twice by two).
+                    guard await store.mayPerform(.webhookDispatcher) else {
+                        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.pollInterval) }
+                        continue
+                    }
                     let due = try await store.dueDeliveries(now: now(), limit: 500)
                     for (webhookId, deliveries) in Dictionary(grouping: due, by: \.webhookId) {
                         guard busy.start(webhookId) else { continue }

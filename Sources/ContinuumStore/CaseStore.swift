@@ -159,8 +159,40 @@ public protocol WebhookStore: Sendable {
     func retryDelivery(_ deliveryId: String, at: Timestamp) async throws
 }
 
+/// Several routers on one store (issue 17): work that one of them does at a time, and whether
+/// the store answers.
+public protocol RouterCoordination: Sendable {
+    /// Whether this process may do `duty` now: always on the embedded store; on a shared store,
+    /// while it holds the duty's lock (taken here when free; released when the process dies, so
+    /// another router takes over at its next call). Ask before each round of the duty.
+    func mayPerform(_ duty: RouterDuty) async -> Bool
+    /// The store's kind and whether its database answers (`/healthz`).
+    func health() async -> StoreHealth
+}
+
+/// Work one router does at a time.
+public enum RouterDuty: String, Sendable, CaseIterable {
+    /// Recording clock breaches (``StaffActions/recordBreaches(at:batchSize:progress:)``).
+    case clockWatcher = "clock-watcher"
+    /// Delivering partners' webhooks.
+    case webhookDispatcher = "webhook-dispatcher"
+}
+
+/// What `/healthz` says of the store.
+public struct StoreHealth: Sendable, Hashable {
+    /// `sqlite` or `postgresql`.
+    public var kind: String
+    /// Whether the database answered (nil: answering; else why not).
+    public var problem: String?
+
+    public init(kind: String, problem: String?) {
+        self.kind = kind
+        self.problem = problem
+    }
+}
+
 public typealias CaseStore = ReferralIntake & StaffActions & CaseReads & TokenStore & IndicatorSource & StoreMaintenance & PathwayMigrations & WebhookStore
-    & DataProtection
+    & DataProtection & RouterCoordination
 
 extension PathwayMigrations {
     /// ``migrate(_:dryRun:actor:at:progress:)`` without progress reports.

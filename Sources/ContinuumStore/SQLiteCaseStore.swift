@@ -135,7 +135,7 @@ public final class SQLiteCaseStore: CaseStore {
         let queue = try DatabaseQueue(path: path)
         try Schema.migrator().migrate(queue)
         let stale = try queue.read { db -> Bool in
-            try try Schema.projectionsStale(db) && (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0) > 0
+            try Schema.projectionsStale(db) && (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0) > 0
         }
         guard stale else { return }
         upgrading("the replica \(path) was made by an earlier version: replacing it with a new one, replayed from the shared log")
@@ -228,6 +228,30 @@ public final class SQLiteCaseStore: CaseStore {
 
     /// Checks the whole hash chain of the event log, and the access log's (`continuum audit verify`).
     public func verifyChain() async throws -> ChainReport {
+        let report = try await verifyLocalChain()
+        if let replica {
+            // The shared database's own chain, walked there: the replica holds what it read, and
+            // a row edited in the database after this router read it shows only there.
+            let remote: (events: Int64, lastHash: String)
+            do {
+                remote = try await replica.log.verifyChain()
+            } catch {
+                switch error {
+                case .damaged(let reason): throw StoreError.chainBroken(sequence: 0, reason: "in \(replica.log.location): \(reason)")
+                default: throw StoreError.unavailable(error.description)
+                }
+            }
+            guard remote.events >= report.events else {
+                throw StoreError.chainBroken(sequence: remote.events + 1, reason: "\(replica.log.location) holds \(remote.events) events; this router's replica read \(report.events)")
+            }
+            if remote.events == report.events, remote.lastHash != report.lastHash {
+                throw StoreError.chainBroken(sequence: remote.events, reason: "\(replica.log.location) ends with another hash than this router's replica read")
+            }
+        }
+        return report
+    }
+
+    private func verifyLocalChain() async throws -> ChainReport {
         try await read { db in
             var report = try EventLog.verify(db)
             (report.accessEntries, report.accessLastHash) = try AccessLog.verify(db)
@@ -254,6 +278,23 @@ public final class SQLiteCaseStore: CaseStore {
             let cases = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases") ?? 0
             let referrals = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM referrals") ?? 0
             return RebuildReport(events: count, cases: cases, referrals: referrals)
+        }
+    }
+}
+
+extension SQLiteCaseStore {
+    public func mayPerform(_ duty: RouterDuty) async -> Bool {
+        guard let replica else { return true }
+        return await replica.log.lead(duty)
+    }
+
+    public func health() async -> StoreHealth {
+        guard let replica else { return StoreHealth(kind: "sqlite", problem: nil) }
+        do {
+            _ = try await replica.log.head()
+            return StoreHealth(kind: replica.log.kind, problem: nil)
+        } catch {
+            return StoreHealth(kind: replica.log.kind, problem: error.description)
         }
     }
 }

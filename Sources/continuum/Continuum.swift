@@ -18,6 +18,6 @@ struct Continuum: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [CheckCommand.self, RouteCommand.self, GraphCommand.self, ServeCommand.self, TokenCommand.self,
                       AuditCommand.self, RebuildCommand.self, TriageCommand.self, SimulateCommand.self,
-                      LoadTestCommand.self, ReportCommand.self, PathwayCommand.self, SarCommand.self, RetentionCommand.self, KeysCommand.self, PartnerCommand.self]
+                      LoadTestCommand.self, ReportCommand.self, PathwayCommand.self, SarCommand.self, RetentionCommand.self, KeysCommand.self, PartnerCommand.self, StoreCommand.self]
     )
 }

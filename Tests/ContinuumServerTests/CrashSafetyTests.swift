@@ -22,7 +22,7 @@ struct CrashSafetyTests {
         try #require(created.status == 0, "token create failed: \(created.stderr)")
         let token = created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
 
-        let first = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("first.log"))
+        let first = try ServerProcess(arguments: ["--database", database, "--replica", folder.appendingPathComponent("replica.sqlite").path, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("first.log"))
         let shared = Shared()
         let clients = 8
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -55,7 +55,7 @@ struct CrashSafetyTests {
         let stored = shared.acknowledged.withLock { $0 }
         #expect(stored.count >= 150)
 
-        let second = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("second.log"))
+        let second = try ServerProcess(arguments: ["--database", database, "--replica", folder.appendingPathComponent("replica.sqlite").path, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("second.log"))
         for (messageId, referralId) in stored {
             let client = Int(messageId.split(separator: "-")[1]) ?? 0
             let index = Int(messageId.split(separator: "-")[2]) ?? 0

@@ -241,7 +241,7 @@ struct WebhookTests {
         let added = try ServerProcess.run(["partner", "webhook", "add", "--partner", "kill-test", "--url", receiver.url, "--allow-http", "--database", database])
         try #require(added.status == 0, "\(added.stderr)")
 
-        let first = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("first.log"))
+        let first = try ServerProcess(arguments: ["--database", database, "--replica", folder.appendingPathComponent("replica.sqlite").path, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("first.log"))
         let sent = try await Self.call(first.port, .POST, "/v1/referrals", token: partner, body: try TestFixtures.referral("WK-1", child: 1))
         let referralId = try #require(sent.json?["referralId"]?.stringValue)
         let queue = try await Self.call(first.port, .GET, "/v1/queue", token: practitioner, body: nil)
@@ -253,7 +253,7 @@ struct WebhookTests {
         #expect(await receiver.wait(for: 1))
         first.kill()
         receiver.answerOK()
-        let second = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("second.log"))
+        let second = try ServerProcess(arguments: ["--database", database, "--replica", folder.appendingPathComponent("replica.sqlite").path, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("second.log"))
         defer { second.stop() }
         #expect(await receiver.wait(for: 2, timeout: .seconds(90)))
         let requests = receiver.requests

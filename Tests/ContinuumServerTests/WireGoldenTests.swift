@@ -107,7 +107,7 @@ struct IdNames {
 }
 
 /// The session: each exchange is written as `METHOD path as ROLE -> STATUS` and the body.
-private struct Script {
+struct Script {
     let server: TestServer
     var names = IdNames()
     var transcript = ""

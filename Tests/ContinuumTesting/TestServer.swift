@@ -52,7 +52,8 @@ public final class TestServer: Sendable {
     ///   - adjust: changes to the server's configuration (limits under test); by default the
     ///     failed-authentication limit is off and `/metrics` reads the store on every scrape.
     ///   - versions: the pathway versions to serve (by default Surrey's alone).
-    public static func with<T: Sendable>(rateLimit: Double = 0, rateBurst: Double? = nil, maxBodyBytes: Int = 1 << 20, realTime: Bool = false,
+    ///   - sqlite: on SQLite even when the suite runs on PostgreSQL (a source for `store copy`).
+    public static func with<T: Sendable>(rateLimit: Double = 0, rateBurst: Double? = nil, maxBodyBytes: Int = 1 << 20, realTime: Bool = false, sqlite: Bool = false,
                                          versions: (@Sendable () throws -> PathwaySet)? = nil,
                                          adjust: @Sendable (inout ServerConfiguration) -> Void = { _ in },
                                          _ body: @Sendable (TestServer) async throws -> T) async throws -> T {
@@ -60,7 +61,7 @@ public final class TestServer: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let pathways = try versions?() ?? PathwaySet(single: try TestFixtures.surrey())
-        let database = try TestStore.make(in: folder)
+        let database = sqlite ? folder.appendingPathComponent("continuum.sqlite").path : try TestStore.make(in: folder)
         defer { TestStore.drop(database) }
         // On PostgreSQL the server's replica is the folder's continuum.sqlite.
         let sharedLog = try PostgresLocation.isURL(database) ? PostgresSharedLog(try PostgresLocation(database)) : nil

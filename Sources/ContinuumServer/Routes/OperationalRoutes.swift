@@ -21,8 +21,21 @@ struct OperationalRoutes: Sendable {
         router.get("/healthz") { _, _ in
             // `pathway`: the version in force today, routing new referrals; `pathways`: every version loaded.
             let today = UKTime.londonDate(of: configuration.now())
-            return HTTPBodies.json(.object(["status": .string("ok"), "pathway": .string(pathways.inForce(on: today).definition.reference),
-                                            "pathways": .array(pathways.references.map(JSONValue.string))]))
+            // `store`: its kind, and whether its database answers; a database that does not
+            // makes the router unhealthy (503), so a load balancer sends requests elsewhere.
+            let health = await store.health()
+            var store: [String: JSONValue] = ["kind": .string(health.kind), "status": .string(health.problem == nil ? "ok" : "unavailable")]
+            if let problem = health.problem { store["problem"] = .string(problem) }
+            let body = JSONValue.object(["status": .string(health.problem == nil ? "ok" : "unavailable"),
+                                         "pathway": .string(pathways.inForce(on: today).definition.reference),
+                                         "pathways": .array(pathways.references.map(JSONValue.string)), "store": .object(store)])
+            guard health.problem == nil else {
+                var response = HTTPBodies.json(body)
+                response.status = .serviceUnavailable
+                response.headers[.retryAfter] = "2"
+                return response
+            }
+            return HTTPBodies.json(body)
         }
         router.get("/metrics") { request, _ in
             if let secret = configuration.metricsToken {

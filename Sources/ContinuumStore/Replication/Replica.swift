@@ -188,6 +188,11 @@ final class Replica: Sendable {
         let condition = columns.map { "\($0) = ?" }.joined(separator: " AND ")
         let arguments = StatementArguments(try columns.map { try databaseValue(members[$0] ?? .null, table: table) })
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE \(condition)", arguments: arguments) else { return nil }
+        return try json(row, table: table)
+    }
+
+    /// A row as a JSON object of its columns.
+    static func json(_ row: Row, table: String) throws -> String {
         var object: [String: JSONValue] = [:]
         for (column, value) in row {
             switch value.storage {

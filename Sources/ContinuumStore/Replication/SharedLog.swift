@@ -141,6 +141,14 @@ public protocol SharedLog: Sendable {
     func append(_ append: SharedLogAppend) throws(SharedLogError)
     /// Where the log ends now.
     func head() async throws(SharedLogError) -> ReplicaPosition
+    /// Whether this process holds `duty`'s lock (taken now when free; held until the process
+    /// or its connection dies).
+    func lead(_ duty: RouterDuty) async -> Bool
+    /// Walks the whole chain in the shared database (every hash recomputed from the stored
+    /// text, no key needed): how many events, and the last hash.
+    func verifyChain() async throws(SharedLogError) -> (events: Int64, lastHash: String)
+    /// The database's kind, for `/healthz` (`postgresql`).
+    var kind: String { get }
 }
 
 /// The records beside the log, with their key columns: what a replica sends to the shared log
