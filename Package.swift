@@ -224,6 +224,11 @@ let package = Package(
             dependencies: ["ContinuumAPI", "ContinuumStore", "ContinuumCore", "ContinuumJSON", "ContinuumTesting", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "ContinuumPostgresTests",
+            dependencies: ["ContinuumPostgres"],
+            swiftSettings: swiftSettings
+        ),
         // End to end: the real server on a loopback port over a real SQLite file, through HTTP.
         .testTarget(
             name: "ContinuumServerTests",

@@ -40,7 +40,7 @@ start)
     # fsync stays on (acknowledged means durable, as in production); more connections for two
     # routers and the tests' databases.
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=128MB" start >/dev/null 2>>"$dir/pg_ctl.log" \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=1000 -c shared_buffers=128MB" start >/dev/null 2>>"$dir/pg_ctl.log" \
         || { cat "$dir/pg_ctl.log" "$dir/server.log" >&2; exit 70; }
     echo "$port" > "$dir/port"
     echo "postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
@@ -51,7 +51,7 @@ pause)
 resume)
     port=$(cat "$dir/port")
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=300 -c shared_buffers=128MB" start >/dev/null 2>>"$dir/pg_ctl.log" \
+        -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=1000 -c shared_buffers=128MB" start >/dev/null 2>>"$dir/pg_ctl.log" \
         || { cat "$dir/pg_ctl.log" "$dir/server.log" >&2; exit 70; }
     ;;
 stop)

@@ -1,6 +1,8 @@
 -- wrk script: POST /v1/referrals with a new messageId and a new child on every request, so
 -- every request is a real, durable, routed referral (not an idempotent replay).
--- Environment: CONTINUUM_TOKEN (a partner token), CONTINUUM_TEMPLATE (referral JSON file).
+-- Environment: CONTINUUM_TOKEN (a partner token), CONTINUUM_TEMPLATE (referral JSON file),
+-- CONTINUUM_PREFIX (letters; optional): set apart the messages and children of two wrk runs at
+-- once (two routers on one database).
 
 local counter = 0
 local thread_id = 0
@@ -39,9 +41,10 @@ end
 
 function request()
   counter = counter + 1
-  local id = "WRK-" .. thread_id .. "-" .. counter
-  local name = "Bench" .. letters(thread_id) .. "x" .. letters(counter)
-  local family = "Family" .. letters(thread_id) .. "x" .. letters(counter)
+  local prefix = os.getenv("CONTINUUM_PREFIX") or ""
+  local id = "WRK-" .. prefix .. thread_id .. "-" .. counter
+  local name = "Bench" .. prefix .. letters(thread_id) .. "x" .. letters(counter)
+  local family = "Family" .. prefix .. letters(thread_id) .. "x" .. letters(counter)
   local body = template:gsub("__MESSAGE_ID__", id):gsub("__GIVEN_NAME__", name):gsub("__FAMILY_NAME__", family)
   return wrk.format("POST", "/v1/referrals", headers, body)
 end

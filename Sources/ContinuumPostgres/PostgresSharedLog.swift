@@ -20,6 +20,8 @@ public final class PostgresSharedLog: SharedLog {
     let client: PostgresClient
     let logger: Logger
     private let writer = Mutex<PostgresConnection?>(nil)
+    /// Whether the writer connection is in a transaction holding the appenders' lock (``lock(after:)``).
+    private let locked = Mutex(false)
     /// The connections holding duties' advisory locks (session locks: released when they close).
     private let duties = Mutex<[RouterDuty: PostgresConnection]>([:])
     public let kind = "postgresql"
@@ -36,7 +38,7 @@ public final class PostgresSharedLog: SharedLog {
         var configuration = PostgresClient.Configuration(host: target.host, port: target.port, username: target.user, password: target.password,
                                                          database: target.database, tls: target.clientTLS())
         configuration.options.connectTimeout = .seconds(3)
-        configuration.options.maximumConnections = 8
+        configuration.options.maximumConnections = 4
         // The pool logs each failed connection attempt at info: during an outage, several a
         // second. Its own log says warnings only; the router's 503s and /healthz say the rest.
         var poolLogger = logger
@@ -99,6 +101,7 @@ public final class PostgresSharedLog: SharedLog {
             } catch {
                 let explained = Self.explain(error)
                 if case .unavailable = explained {
+                    locked.withLock { $0 = false }
                     writer.withLock { $0 = nil }
                     connection.close().whenComplete { _ in _ = connection }
                 }
@@ -123,34 +126,63 @@ public final class PostgresSharedLog: SharedLog {
 
     public func tail(after position: ReplicaPosition) throws(SharedLogError) -> SharedLogTail {
         try withWriter { connection in
-            // The common case, one router or none of the others writing: one cheap read.
+            // The common case, no other router writing: one cheap read.
             let head = try Self.position(try run(connection, "SELECT events, changes FROM log_head WHERE id = 1"))
             if head == position { return SharedLogTail(events: [], changes: []) }
             // Events and changes from one snapshot, so every key an event needs is there.
             _ = try run(connection, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             do {
-                let events = try run(connection, """
-                    SELECT sequence, case_id, type, actor_id, actor_role, at, body, previous_hash, hash, coalesce(legacy_hash, '')
-                    FROM events WHERE sequence > \(position.events) ORDER BY sequence
-                    """).rows.map { row in
-                    let (sequence, caseId, type, actorId, actorRole, at, body, previous, hash, legacy) =
-                        try row.decode((Int64, String, String, String, String, String, String, String, String, String).self)
-                    return SharedEvent(sequence: sequence, caseId: caseId, type: type, actorId: actorId, actorRole: actorRole, at: at, body: body,
-                                       previousHash: previous, hash: hash, legacyHash: legacy.isEmpty ? nil : legacy)
-                }
-                let changes = try run(connection, """
-                    SELECT sequence, tbl, key, coalesce(row, ''), row IS NULL FROM record_changes WHERE sequence > \(position.changes) ORDER BY sequence
-                    """).rows.map { row in
-                    let (sequence, table, key, text, deleted) = try row.decode((Int64, String, String, String, Bool).self)
-                    return RowChange(sequence: sequence, table: table, key: key, row: deleted ? nil : text)
-                }
+                let tail = try readTail(connection, after: position)
                 _ = try run(connection, "COMMIT")
-                return SharedLogTail(events: events, changes: changes)
+                return tail
             } catch {
                 _ = try? run(connection, "ROLLBACK")
                 throw error
             }
         }
+    }
+
+    public func lock(after position: ReplicaPosition) throws(SharedLogError) -> SharedLogTail {
+        try withWriter { connection in
+            _ = try run(connection, "BEGIN")
+            locked.withLock { $0 = true }
+            do {
+                // Held until the append commits: no other router appends meanwhile, so nothing
+                // read below can be overtaken.
+                let head = try Self.position(try run(connection, "SELECT events, changes FROM log_head WHERE id = 1 FOR UPDATE"))
+                if head == position { return SharedLogTail(events: [], changes: []) }
+                return try readTail(connection, after: position)
+            } catch {
+                _ = try? run(connection, "ROLLBACK")
+                locked.withLock { $0 = false }
+                throw error
+            }
+        }
+    }
+
+    public func unlock() {
+        guard locked.withLock({ held in defer { held = false }; return held }) else { return }
+        _ = try? withWriter { connection in _ = try run(connection, "ROLLBACK") }
+    }
+
+    /// Everything after `position`, in the caller's transaction.
+    private func readTail(_ connection: PostgresConnection, after position: ReplicaPosition) throws -> SharedLogTail {
+        let events = try run(connection, """
+            SELECT sequence, case_id, type, actor_id, actor_role, at, body, previous_hash, hash, coalesce(legacy_hash, '')
+            FROM events WHERE sequence > \(position.events) ORDER BY sequence
+            """).rows.map { row in
+            let (sequence, caseId, type, actorId, actorRole, at, body, previous, hash, legacy) =
+                try row.decode((Int64, String, String, String, String, String, String, String, String, String).self)
+            return SharedEvent(sequence: sequence, caseId: caseId, type: type, actorId: actorId, actorRole: actorRole, at: at, body: body,
+                               previousHash: previous, hash: hash, legacyHash: legacy.isEmpty ? nil : legacy)
+        }
+        let changes = try run(connection, """
+            SELECT sequence, tbl, key, coalesce(row, ''), row IS NULL FROM record_changes WHERE sequence > \(position.changes) ORDER BY sequence
+            """).rows.map { row in
+            let (sequence, table, key, text, deleted) = try row.decode((Int64, String, String, String, Bool).self)
+            return RowChange(sequence: sequence, table: table, key: key, row: deleted ? nil : text)
+        }
+        return SharedLogTail(events: events, changes: changes)
     }
 
     public func append(_ append: SharedLogAppend) throws(SharedLogError) {
@@ -195,6 +227,16 @@ public final class PostgresSharedLog: SharedLog {
                 WHERE id = 1 AND EXISTS (SELECT 1 FROM ok)
                 RETURNING (SELECT count(*) FROM new_events), (SELECT count(*) FROM new_changes), (SELECT count(*) FROM new_messages)
                 """)
+            // Under the lock, the statement ran inside the lock's transaction: commit it.
+            let held = locked.withLock { held in defer { held = false }; return held }
+            if held {
+                guard !result.rows.isEmpty else {
+                    _ = try? run(connection, "ROLLBACK")
+                    throw SharedLogError.damaged("the log moved while its lock was held")
+                }
+                _ = try run(connection, "COMMIT")
+                return
+            }
             guard result.rows.isEmpty else { return }
             let found = try Self.position(try run(connection, "SELECT events, changes FROM log_head WHERE id = 1"))
             throw SharedLogError.conflict(expected: append.after, found: found)

@@ -71,11 +71,15 @@ public final class SQLiteCaseStore: CaseStore {
             }
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
+            // A replica's commits need no fsync of their own: what it holds is durable in the
+            // shared database before it commits, and a tail lost with a crash is read again
+            // (its position is in the same transactions). NORMAL in WAL mode cannot corrupt.
+            let synchronous = replica == nil ? "FULL" : "NORMAL"
             configuration.prepareDatabase { db in
                 // FULL: a commit returns only after the WAL is fsynced (durability before any 2xx).
                 // secure_delete: a deleted row's bytes are zeroed, so a destroyed data key (an
                 // erasure) leaves nothing in the file's free pages; temp_store: sorts stay in memory.
-                try db.execute(sql: "PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY")
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous); PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY")
             }
             pool = try DatabasePool(path: path, configuration: configuration)
             try Schema.migrator().migrate(pool)
@@ -149,9 +153,14 @@ public final class SQLiteCaseStore: CaseStore {
         for attempt in 0... {
             do {
                 try pool.write { db in
-                    try replica.begin(db)
-                    try work(db)
-                    try replica.end(db)
+                    do {
+                        try replica.begin(db)
+                        try work(db)
+                        try replica.end(db)
+                    } catch {
+                        replica.abandon()
+                        throw error
+                    }
                 }
                 return
             } catch let error as SharedLogError {

@@ -133,7 +133,7 @@ struct SharedStoreTests {
             for client in 0..<6 {
                 group.addTask {
                     var index = 0
-                    while !stop.withLock { $0 } {
+                    while !stop.withLock({ $0 }) {
                         let messageId = "SK-\(client)-\(index)"
                         let body = try TestFixtures.referral(messageId, child: client * 10_000 + index)
                         index += 1

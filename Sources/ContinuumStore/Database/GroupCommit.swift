@@ -89,10 +89,15 @@ final class GroupCommit: Sendable {
             while true {
                 do {
                     let answers = try await writer.write { db in
-                        try replica?.begin(db)
-                        let answers = batch.map { $0.run(db) }
-                        try replica?.end(db)
-                        return answers
+                        do {
+                            try replica?.begin(db)
+                            let answers = batch.map { $0.run(db) }
+                            try replica?.end(db)
+                            return answers
+                        } catch {
+                            replica?.abandon()
+                            throw error
+                        }
                     }
                     for answer in answers { answer() }
                 } catch let error as SharedLogError {

@@ -18,6 +18,12 @@ final class Replica: Sendable {
     /// The position as of the last commit this process saw (a hint for ``isBehind(_:)``; the
     /// table `replica_state` is the truth, read in each transaction).
     private let known = Mutex(ReplicaPosition.start)
+    /// How the next transaction starts: whether the shared log may have moved on since this
+    /// replica read it, and until when another router's appends count as recent.
+    private let outlook = Mutex<(behind: Bool, contendedUntil: ContinuousClock.Instant)>((true, .now))
+    /// How long after a conflict transactions take the lock first instead of appending
+    /// optimistically: two routers both writing would otherwise keep running batches twice.
+    static let contentionWindow: Duration = .seconds(1)
 
     init(log: any SharedLog, projector: Projector, tokenCache: TokenCache) {
         self.log = log
@@ -58,18 +64,33 @@ final class Replica: Sendable {
         return ReplicaPosition(events: row["events"], changes: row["changes"])
     }
 
-    /// Whether the shared log has moved past what this process last saw.
+    /// Whether the shared log has moved past what this process last saw; when it has, the next
+    /// transaction reads the tail first.
     func isBehind(_ head: ReplicaPosition) -> Bool {
-        known.withLock { $0 } != head
+        let behind = known.withLock { $0 } != head
+        if behind { outlook.withLock { $0.behind = true } }
+        return behind
     }
 
     // MARK: In the write transaction
 
-    /// Applies what other routers appended since this replica's position (blocking).
+    /// Applies what other routers appended since this replica's position (blocking). A router
+    /// that alone writes reads nothing here: its append finds out, by a conflict, if another
+    /// wrote meanwhile. After a conflict it reads the tail; while others write too, it takes the
+    /// appenders' lock first, so the batch runs once.
     func begin(_ db: Database) throws {
         let position = try Self.position(db)
-        let tail = try mapped { () throws(SharedLogError) in try log.tail(after: position) }
+        let (behind, contended) = outlook.withLock { ($0.behind, ContinuousClock.now < $0.contendedUntil) }
+        let tail: SharedLogTail
+        if contended {
+            tail = try mapped { () throws(SharedLogError) in try log.lock(after: position) }
+        } else if behind {
+            tail = try mapped { () throws(SharedLogError) in try log.tail(after: position) }
+        } else {
+            tail = SharedLogTail(events: [], changes: [])
+        }
         if !tail.isEmpty { try apply(tail, from: position, db) }
+        outlook.withLock { $0.behind = false }
         // What applying the tail changed is the shared log's already: nothing of it goes back.
         try db.execute(sql: "DELETE FROM replica_outbox")
         known.withLock { $0 = ReplicaPosition(events: tail.events.last?.sequence ?? position.events, changes: tail.changes.last?.sequence ?? position.changes) }
@@ -89,11 +110,24 @@ final class Replica: Sendable {
         let messages = try Row.fetchAll(db, sql: "SELECT partner_id, message_id, referral_id FROM referrals WHERE received_sequence > ?", arguments: [position.events])
             .map { MessageClaim(partnerId: $0["partner_id"], messageId: $0["message_id"], referralId: $0["referral_id"]) }
         let append = SharedLogAppend(after: position, events: events, changes: changes, messages: messages)
-        guard !append.isEmpty else { return }
-        try mapped { () throws(SharedLogError) in try log.append(append) }
+        guard !append.isEmpty else {
+            log.unlock()
+            return
+        }
+        do {
+            try mapped { () throws(SharedLogError) in try log.append(append) }
+        } catch let error as SharedLogError {
+            outlook.withLock { $0 = (true, ContinuousClock.now + Self.contentionWindow) }
+            throw error
+        }
         try db.execute(sql: "DELETE FROM replica_outbox")
         try db.execute(sql: "UPDATE replica_state SET events = ?, changes = ?", arguments: [append.end.events, append.end.changes])
         known.withLock { $0 = append.end }
+    }
+
+    /// The transaction failed or rolled back: the lock, if taken, is given back.
+    func abandon() {
+        log.unlock()
     }
 
     private func mapped<T>(_ work: () throws(SharedLogError) -> T) throws -> T {

@@ -134,11 +134,17 @@ public protocol SharedLog: Sendable {
     var location: String { get }
     /// This shared database's id, made when it was first set up: a replica of another is discarded.
     var storeId: String { get }
-    /// Everything after `position`, oldest first. Blocking.
+    /// Everything after `position`, oldest first, from one snapshot. Blocking.
     func tail(after position: ReplicaPosition) throws(SharedLogError) -> SharedLogTail
+    /// Takes the appenders' lock (held until ``append(_:)`` commits or ``unlock()``) and returns
+    /// everything after `position`: the next append cannot conflict. For a router that met
+    /// another's appends lately; otherwise appends are optimistic (no lock until the append).
+    func lock(after position: ReplicaPosition) throws(SharedLogError) -> SharedLogTail
     /// Appends and commits (durable when it returns), or throws ``SharedLogError/conflict(expected:found:)``
-    /// when the log no longer ends at `append.after`. Blocking.
+    /// when the log no longer ends at `append.after` (never while the lock is held). Blocking.
     func append(_ append: SharedLogAppend) throws(SharedLogError)
+    /// Gives the lock back without appending (a transaction with nothing to append, or one that failed).
+    func unlock()
     /// Where the log ends now.
     func head() async throws(SharedLogError) -> ReplicaPosition
     /// Whether this process holds `duty`'s lock (taken now when free; held until the process
