@@ -177,6 +177,15 @@ enum Schema {
             // Partners' endpoints and the outbox (issue 24): records, not projections.
             try WebhookTables.create(db)
         }
+        migrator.registerMigration("v12-referrals-by-sequence") { db in
+            // The referrals a range of events received (issue 17: what a replica's transaction
+            // claims in the shared log, what `store copy` reads per part): without it, a scan of
+            // every referral per transaction. A database that has not been rebuilt since v4 gets
+            // the column, and the index, from its pending rebuild.
+            if try db.columns(in: "referrals").contains(where: { $0.name == "received_sequence" }) {
+                try db.execute(sql: "CREATE INDEX IF NOT EXISTS referrals_received_sequence ON referrals(received_sequence)")
+            }
+        }
         return migrator
     }
 
@@ -211,6 +220,7 @@ enum Schema {
         try createQueueOrderIndex(db)
         try createCaseloadIndexes(db)
         try IdentityTables.create(db)
+        try db.execute(sql: "CREATE INDEX IF NOT EXISTS referrals_received_sequence ON referrals(received_sequence)")
         try db.execute(sql: "CREATE TABLE erasures (case_id TEXT PRIMARY KEY, event_id TEXT NOT NULL, erased_at TEXT NOT NULL, rule TEXT NOT NULL)")
     }
 
