@@ -112,6 +112,10 @@ struct HostileClientTests {
     @Test("a token has a limited number of requests under way at once")
     func concurrencyPerToken() async throws {
         try await TestServer.with(adjust: { $0.concurrentRequestsPerToken = 1 }) { server in
+            // The token is looked up before its slot is taken: a read first puts it in the token
+            // cache, so the slow request holds its slot well within the wait below (on a busy
+            // machine, a first lookup on PostgreSQL can take longer than the wait).
+            _ = try await server.get("/v1/referrals", token: server.partnerA)
             let slow = try RawConnection(port: server.port)
             defer { slow.close() }
             try slow.send("POST /v1/referrals HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(server.partnerA)\r\n"

@@ -240,7 +240,7 @@ struct IdentityMatchingTests {
             }
             try db.execute(sql: """
                 DROP TABLE match_reviews; DROP TABLE identity_links; DROP TABLE identity_distinctions;
-                ALTER TABLE referrals DROP COLUMN received_sequence; DELETE FROM child_keys;
+                DROP INDEX referrals_received_sequence; ALTER TABLE referrals DROP COLUMN received_sequence; DELETE FROM child_keys;
                 DELETE FROM grdb_migrations WHERE identifier = 'v4-identity';
                 """)
         }
