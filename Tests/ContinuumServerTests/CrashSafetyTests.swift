@@ -33,7 +33,7 @@ struct CrashSafetyTests {
                         let messageId = "CR-\(client)-\(index)"
                         let body = try TestFixtures.referral(messageId, child: client * 10_000 + index)
                         index += 1
-                        guard let answer = try? await Self.post(port: first.port, token: token, body: body) else { continue }
+                        guard let answer = try? await TestServer.call(port: first.port, .POST, "/v1/referrals", token: token, body: body) else { continue }
                         if answer.status == 201, let referralId = answer.json?["referralId"]?.stringValue {
                             shared.acknowledged.withLock { $0[messageId] = referralId }
                         }
@@ -59,7 +59,7 @@ struct CrashSafetyTests {
         for (messageId, referralId) in stored {
             let client = Int(messageId.split(separator: "-")[1]) ?? 0
             let index = Int(messageId.split(separator: "-")[2]) ?? 0
-            let again = try await Self.post(port: second.port, token: token, body: try TestFixtures.referral(messageId, child: client * 10_000 + index))
+            let again = try await TestServer.call(port: second.port, .POST, "/v1/referrals", token: token, body: try TestFixtures.referral(messageId, child: client * 10_000 + index))
             // 200 with the same id: it was stored, and resending does not store it twice.
             #expect(again.status == 200, "\(messageId) was acknowledged but is missing after the crash")
             #expect(again.json?["referralId"]?.stringValue == referralId)
@@ -75,16 +75,5 @@ struct CrashSafetyTests {
     final class Shared: Sendable {
         let acknowledged = Mutex<[String: String]>([:])  // messageId → referralId
         let stop = Atomic<Bool>(false)
-    }
-
-    static func post(port: Int, token: String, body: JSONValue) async throws -> TestServer.Answer {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/referrals")
-        request.method = .POST
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(bytes: body.serializedBytes()))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        return TestServer.Answer(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
     }
 }

@@ -56,18 +56,6 @@ struct SharedStoreTests {
         return (String(id), made.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
-    static func call(_ port: Int, _ method: HTTPMethod, _ path: String, token: String, body: JSONValue? = nil) async throws -> TestServer.Answer {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body.serializedBytes()))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 4 << 20)
-        return TestServer.Answer(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
-    }
 
     @Test("replays sent to both routers at once give one referral; the same child sent to both at once gets one case")
     func replaysAndOneChild() async throws {
@@ -82,8 +70,8 @@ struct SharedStoreTests {
                     for index in 0..<10 {
                         let messageId = "SR-\(client)-\(index)"
                         let body = try TestFixtures.referral(messageId, child: client * 100 + index)
-                        async let first = Self.call(ports[0], .POST, "/v1/referrals", token: routers.partner, body: body)
-                        async let second = Self.call(ports[1], .POST, "/v1/referrals", token: routers.partner, body: body)
+                        async let first = TestServer.call(port: ports[0], .POST, "/v1/referrals", token: routers.partner, body: body)
+                        async let second = TestServer.call(port: ports[1], .POST, "/v1/referrals", token: routers.partner, body: body)
                         let both = try await [first, second]
                         answers.withLock { $0[messageId] = both }
                     }
@@ -96,21 +84,21 @@ struct SharedStoreTests {
             let ids = Set(pair.compactMap { $0.json?["referralId"]?.stringValue })
             #expect(ids.count == 1, "\(messageId) got two referral ids: \(ids)")
         }
-        let page = try await Self.call(ports[0], .GET, "/v1/referrals?limit=200", token: routers.partner)
+        let page = try await TestServer.call(port: ports[0], .GET, "/v1/referrals?limit=200", token: routers.partner)
         #expect(page.json?["items"]?.items.count == 60, "\(page.text.prefix(300))")
 
         // The same child, two messages, one to each router at once: one case.
         for child in 0..<8 {
             let body = try TestFixtures.referral("SC-A-\(child)", child: 5_000 + child)
             let other = try TestFixtures.referral("SC-B-\(child)", child: 5_000 + child)
-            async let first = Self.call(ports[0], .POST, "/v1/referrals", token: routers.partner, body: body)
-            async let second = Self.call(ports[1], .POST, "/v1/referrals", token: routers.partner, body: other)
+            async let first = TestServer.call(port: ports[0], .POST, "/v1/referrals", token: routers.partner, body: body)
+            async let second = TestServer.call(port: ports[1], .POST, "/v1/referrals", token: routers.partner, body: other)
             let pair = try await [first, second]
             #expect(pair.allSatisfy { $0.status == 201 }, "\(pair.map(\.text))")
             var cases: Set<String> = []
             for answer in pair {
                 let referralId = try #require(answer.json?["referralId"]?.stringValue)
-                let read = try await Self.call(ports[1], .GET, "/v1/referrals/\(referralId)", token: routers.practitioner)
+                let read = try await TestServer.call(port: ports[1], .GET, "/v1/referrals/\(referralId)", token: routers.practitioner)
                 cases.insert(try #require(read.json?["caseId"]?.stringValue, "\(read.text)"))
             }
             #expect(cases.count == 1, "child \(child) has two open cases: \(cases)")
@@ -139,7 +127,7 @@ struct SharedStoreTests {
                         index += 1
                         // Half the clients use router A until it dies, then B.
                         let port = client % 2 == 0 && !killed.withLock { $0 } ? ports[0] : ports[1]
-                        guard let answer = try? await Self.call(port, .POST, "/v1/referrals", token: partner, body: body) else { continue }
+                        guard let answer = try? await TestServer.call(port: port, .POST, "/v1/referrals", token: partner, body: body) else { continue }
                         if answer.status == 201, let referralId = answer.json?["referralId"]?.stringValue {
                             acknowledged.withLock { $0[messageId] = referralId }
                         }
@@ -161,11 +149,11 @@ struct SharedStoreTests {
         let stored = acknowledged.withLock { $0 }
         #expect(stored.count >= 200)
         for (messageId, referralId) in stored {
-            let read = try await Self.call(routers.a.port, .GET, "/v1/referrals/by-message/\(messageId)", token: routers.partner)
+            let read = try await TestServer.call(port: routers.a.port, .GET, "/v1/referrals/by-message/\(messageId)", token: routers.partner)
             #expect(read.status == 200 && read.json?["referralId"]?.stringValue == referralId, "\(messageId) acknowledged but not readable after the crash: \(read.status)")
         }
         // Exactly once: as many referrals as distinct acknowledged or stored messages, never two per message.
-        let page = try await Self.call(routers.b.port, .GET, "/v1/referrals?limit=1000", token: routers.partner)
+        let page = try await TestServer.call(port: routers.b.port, .GET, "/v1/referrals?limit=1000", token: routers.partner)
         let messages = page.json?["items"]?.items.compactMap { $0["messageId"]?.stringValue } ?? []
         #expect(messages.count == Set(messages).count, "a message stored twice")
         #expect(Set(messages).isSuperset(of: stored.keys))
@@ -179,13 +167,13 @@ struct SharedStoreTests {
         defer { routers.stop() }
         let doomed = try Self.token(["--role", "partner", "--partner", "doomed"], routers.database)
         for port in [routers.a.port, routers.b.port] {
-            #expect(try await Self.call(port, .GET, "/v1/referrals", token: doomed.secret).status == 200)
+            #expect(try await TestServer.call(port: port, .GET, "/v1/referrals", token: doomed.secret).status == 200)
         }
         let revoked = try ServerProcess.run(["token", "revoke", doomed.id, "--database", routers.database])
         try #require(revoked.status == 0, "\(revoked.stderr)")
         let start = ContinuousClock.now
         for port in [routers.a.port, routers.b.port] {
-            while try await Self.call(port, .GET, "/v1/referrals", token: doomed.secret).status != 401 {
+            while try await TestServer.call(port: port, .GET, "/v1/referrals", token: doomed.secret).status != 401 {
                 try #require(ContinuousClock.now - start < .seconds(2), "router on \(port) still accepts a revoked token after 2 s")
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -265,7 +253,7 @@ struct DatabaseOutageTests {
                     while !stop.withLock({ $0 }), ContinuousClock.now < deadline {
                         let messageId = "OU-\(client)-\(index)"
                         index += 1
-                        guard let answer = try? await SharedStoreTests.call(port, .POST, "/v1/referrals", token: partner,
+                        guard let answer = try? await TestServer.call(port: port, .POST, "/v1/referrals", token: partner,
                                                                             body: try TestFixtures.referral(messageId, child: client * 10_000 + index)) else { continue }
                         statuses.withLock { $0[answer.status, default: 0] += 1 }
                         if answer.status == 503, answer.headers.first(name: "retry-after") == nil { missingRetryAfter.withLock { $0 += 1 } }
@@ -281,7 +269,7 @@ struct DatabaseOutageTests {
                 _ = try Self.cluster("pause", clusterFolder)
                 phase.withLock { $0 = 1 }
                 try await Task.sleep(for: .seconds(2))
-                let health = try? await SharedStoreTests.call(port, .GET, "/healthz", token: partner)
+                let health = try? await TestServer.call(port: port, .GET, "/healthz", token: partner)
                 #expect(health?.status == 503 && health?.json?["store"]?["status"]?.stringValue == "unavailable", "\(health?.text ?? logs())")
                 _ = try Self.cluster("resume", clusterFolder)
                 phase.withLock { $0 = 2 }
@@ -298,10 +286,10 @@ struct DatabaseOutageTests {
         #expect(seen[503, default: 0] > 0, "the outage was not seen: \(seen)")
         #expect(seen.keys.allSatisfy { $0 < 500 || $0 == 503 }, "a 5xx other than 503: \(seen)")
         #expect(missingRetryAfter.withLock { $0 } == 0, "a 503 without Retry-After")
-        let health = try await SharedStoreTests.call(port, .GET, "/healthz", token: partner)
+        let health = try await TestServer.call(port: port, .GET, "/healthz", token: partner)
         #expect(health.status == 200 && health.json?["store"]?["kind"]?.stringValue == "postgresql")
         for (messageId, referralId) in acknowledged.withLock({ $0 }) {
-            let read = try await SharedStoreTests.call(routers.b.port, .GET, "/v1/referrals/by-message/\(messageId)", token: partner)
+            let read = try await TestServer.call(port: routers.b.port, .GET, "/v1/referrals/by-message/\(messageId)", token: partner)
             #expect(read.status == 200 && read.json?["referralId"]?.stringValue == referralId, "\(messageId) acknowledged, then lost in the outage")
         }
         let verify = try ServerProcess.run(["audit", "verify", "--database", database])
@@ -349,7 +337,7 @@ struct StoreCopyTests {
             for (path, token) in [("/v1/indicators?from=2026-01-01&to=2026-12-31", server.manager), ("/v1/referrals?limit=100", server.partnerA),
                                   ("/v1/referrals?limit=100", server.partnerB), ("/v1/admin/webhooks", server.admin), ("/v1/me", server.practitioner)] {
                 let here = try await server.get(path, token: token)
-                let there = try await SharedStoreTests.call(router.port, .GET, path, token: token)
+                let there = try await TestServer.call(port: router.port, .GET, path, token: token)
                 #expect(here.status == 200 && there.status == 200, "\(path): \(here.status) / \(there.status) \(there.text.prefix(200))")
                 #expect(here.json == there.json, "\(path) answers differently on the copy")
                 compared += 1

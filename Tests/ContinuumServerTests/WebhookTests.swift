@@ -242,11 +242,11 @@ struct WebhookTests {
         try #require(added.status == 0, "\(added.stderr)")
 
         let first = try ServerProcess(arguments: ["--database", database, "--replica", folder.appendingPathComponent("replica.sqlite").path, "--rate-limit", "0"], stderrFile: folder.appendingPathComponent("first.log"))
-        let sent = try await Self.call(first.port, .POST, "/v1/referrals", token: partner, body: try TestFixtures.referral("WK-1", child: 1))
+        let sent = try await TestServer.call(port: first.port, .POST, "/v1/referrals", token: partner, body: try TestFixtures.referral("WK-1", child: 1))
         let referralId = try #require(sent.json?["referralId"]?.stringValue)
-        let queue = try await Self.call(first.port, .GET, "/v1/queue", token: practitioner, body: nil)
+        let queue = try await TestServer.call(port: first.port, .GET, "/v1/queue", token: practitioner)
         let caseId = try #require(queue.json?["items"]?.items.first?["caseId"]?.stringValue)
-        let decided = try await Self.call(first.port, .POST, "/v1/cases/\(caseId)/decisions", token: practitioner,
+        let decided = try await TestServer.call(port: first.port, .POST, "/v1/cases/\(caseId)/decisions", token: practitioner,
                                           body: .object(["accept": .bool(true), "rationale": .string("ok")]))
         #expect(decided.status == 201)
         // The first attempt fails (500); the next is 15 to 30 s away. Killed now, nothing is lost.
@@ -261,16 +261,4 @@ struct WebhookTests {
         #expect(requests.last.map { (try? JSONParser().parse($0.body).value())?.lookup("referral.referralId") } == .string(referralId))
     }
 
-    static func call(_ port: Int, _ method: HTTPMethod, _ path: String, token: String, body: JSONValue?) async throws -> TestServer.Answer {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-        request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body.serializedBytes()))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        return TestServer.Answer(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
-    }
 }

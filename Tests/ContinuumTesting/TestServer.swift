@@ -140,6 +140,20 @@ public final class TestServer: Sendable {
         return Answer(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
     }
 
+    /// A request to a `continuum serve` process a test started on loopback (JSON body, if any).
+    public static func call(port: Int, _ method: HTTPMethod, _ path: String, token: String?, body: JSONValue? = nil) async throws -> Answer {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = method
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body.serializedBytes()))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 4 << 20)
+        return Answer(status: Int(response.status.code), headers: response.headers, body: Array(bytes.readableBytesView))
+    }
+
     public func get(_ path: String, token: String?) async throws -> Answer {
         try await request(.GET, path, token: token)
     }
