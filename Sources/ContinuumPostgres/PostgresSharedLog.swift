@@ -249,10 +249,7 @@ public final class PostgresSharedLog: SharedLog {
             let logger = self.logger
             // A read must not hang on a database that stopped answering: 503 after 3 s.
             return try await Self.withTimeout(.seconds(3)) {
-                let rows = try await client.query("SELECT events, changes FROM log_head WHERE id = 1", logger: logger)
-                for try await (events, changes) in rows.decode((Int64, Int64).self) {
-                    return ReplicaPosition(events: events, changes: changes)
-                }
+                for try await position in try await client.execute(HeadStatement(), logger: logger) { return position }
                 throw SharedLogError.damaged("log_head has no row")
             }
         } catch let error as SharedLogError {
@@ -370,7 +367,8 @@ public final class PostgresSharedLog: SharedLog {
         if let error = error as? SharedLogError { return error }
         guard let error = error as? PSQLError else { return .unavailable(String(describing: type(of: error))) }
         guard error.code == .server, let state = error.serverInfo?[.sqlState] else {
-            return .unavailable("\(error.code)")
+            // Connection failures carry the socket's error (refused, timed out, TLS): no data.
+            return .unavailable(error.underlying.map { "\(error.code): \($0)" } ?? "\(error.code)")
         }
         let message = error.serverInfo?[.message] ?? "no message"
         // Connection exceptions (08), operator intervention (57: shutting down, cannot connect
@@ -379,5 +377,19 @@ public final class PostgresSharedLog: SharedLog {
             return .unavailable("\(message) (SQLSTATE \(state))")
         }
         return .damaged("\(message) (SQLSTATE \(state))")
+    }
+}
+
+/// Where the log ends: asked before every read a router serves, so prepared once per pooled
+/// connection rather than parsed each time.
+struct HeadStatement: PostgresPreparedStatement {
+    static let sql = "SELECT events, changes FROM log_head WHERE id = 1"
+    typealias Row = ReplicaPosition
+
+    func makeBindings() throws -> PostgresBindings { PostgresBindings() }
+
+    func decodeRow(_ row: PostgresRow) throws -> ReplicaPosition {
+        let (events, changes) = try row.decode((Int64, Int64).self)
+        return ReplicaPosition(events: events, changes: changes)
     }
 }

@@ -44,7 +44,10 @@ public enum StoreLocation: Sendable, CustomStringConvertible {
             do {
                 log = try PostgresSharedLog(location, logger: logger)
             } catch {
-                throw StoreError.unavailable("\(location): \(error)")
+                switch error {
+                case .unavailable(let reason): throw StoreError.unavailable("\(location): \(reason)")
+                default: throw StoreError.database(path: location.description, message: error.description)
+                }
             }
             let path = try replica ?? TemporaryReplicas.make()
             return try SQLiteCaseStore(path: path, pathways: pathways, masterKey: masterKey, sharedLog: log, upgrading: upgrading)
