@@ -311,11 +311,35 @@ final class Locked<Value: Sendable>: Sendable {
 /// A council's move (issue 17): `store copy` from a live SQLite store to PostgreSQL.
 @Suite("store copy", .enabled(if: TestStore.isPostgres))
 struct StoreCopyTests {
-    @Test("store copy of the wire session's log (17 event kinds) from a running server: the chain arrives whole, audit verify agrees, the API answers the same; a second copy is refused")
+    @Test("store copy of a log of 22 event kinds from a running server: the chain arrives whole, audit verify agrees, the API answers the same; a second copy is refused")
     func copyToPostgres() async throws {
         try await TestServer.with(sqlite: true) { server in
             var script = Script(server: server)
             try await script.run()
+            // More kinds than the session writes: escalate, a joined referral noted, clock
+            // breaches, a revoked token, and an erasure.
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("SC-1", child: 9_001))))
+            let placed = try await server.post("/v1/cases/\(caseId)/decisions", token: server.manager,
+                                               json: .object(["level": .string("child-in-need"), "overrideReason": .string("History"), "rationale": .string("Assessed")]))
+            #expect(placed.status == 201, "\(placed.text)")
+            let escalated = try await server.post("/v1/cases/\(caseId)/transitions", token: server.practitioner,
+                                                  json: .object(["kind": .string("escalate"), "to": .string("child-protection"), "rationale": .string("Section 47")]))
+            #expect(escalated.status == 201, "\(escalated.text)")
+            #expect(try await server.refer(try TestFixtures.referral("SC-2", child: 9_001)).status == 201)
+            let noted = try await server.post("/v1/cases/\(caseId)/decisions", token: server.practitioner,
+                                              json: .object(["accept": .bool(true), "rationale": .string("Known to the team")]))
+            #expect(noted.status == 201, "\(noted.text)")
+            #expect(try await server.store.recordBreaches(at: TestFixtures.at("2027-06-01T10:00:00Z")) > 0)
+            let spare = try await server.store.createToken(role: .planner, partnerId: nil, name: nil, at: TestServer.start)
+            try await server.store.revokeToken(spare.info.tokenId, at: TestServer.start)
+            let erased = try await server.store.applyRetention(asOf: try #require(CalendarDate("2070-01-01")), actor: Actor(id: "test", role: .admin),
+                                                               at: TestFixtures.at("2027-06-01T10:00:00Z"))
+            #expect(!erased.events.isEmpty, "nothing past retention")
+            let kinds = Set(try WireGoldenTests.events(in: server.store.path).compactMap { row -> String? in
+                guard case .array(let columns)? = try? JSONParser().parse(row).value() else { return nil }
+                return columns[2].stringValue
+            })
+            #expect(kinds.count >= 22, "\(kinds.sorted())")
             let target = try TestStore.make(in: server.folder)
             defer { TestStore.drop(target) }
             // Copied while the server runs (a consistent snapshot of its WAL).
