@@ -78,6 +78,7 @@ let package = Package(
             dependencies: [
                 "ContinuumAPI",
                 "ContinuumCore",
+                "ContinuumJSON",
                 "ContinuumStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -1,4 +1,5 @@
 import ContinuumCore
+import ContinuumJSON
 import ContinuumStore
 import Logging
 import NIOCore
@@ -293,6 +294,29 @@ public final class PostgresSharedLog: SharedLog {
                 throw SharedLogError.damaged("log_head says \(head.events) events; the chain holds \(expected - 1)")
             }
             return (expected - 1, previous)
+        } catch let error as SharedLogError {
+            throw error
+        } catch {
+            throw Self.explain(error)
+        }
+    }
+
+    /// The latest row of every record in `tables` (deleted ones left out), read from the feed.
+    public func currentRecords(in tables: [String]) async throws -> [(table: String, key: String, row: [String: JSONValue])] {
+        do {
+            let rows = try await client.query("""
+                SELECT tbl, key, coalesce(row, ''), row IS NULL FROM (
+                    SELECT DISTINCT ON (tbl, key) tbl, key, row FROM record_changes WHERE tbl = ANY(\(tables)) ORDER BY tbl, key, sequence DESC
+                ) latest
+                """, logger: logger)
+            var records: [(table: String, key: String, row: [String: JSONValue])] = []
+            for try await (table, key, text, deleted) in rows.decode((String, String, String, Bool).self) where !deleted {
+                guard case .object(let members)? = try? JSONParser().parse(text).value() else {
+                    throw SharedLogError.damaged("a \(table) record is not a JSON object")
+                }
+                records.append((table, key, members))
+            }
+            return records
         } catch let error as SharedLogError {
             throw error
         } catch {

@@ -35,9 +35,9 @@ struct SharedStoreTests {
         }
 
         /// A router keeping its replica in the folder (a restart catches up from where it stopped).
-        static func router(_ name: String, _ database: String, _ folder: URL) throws -> ServerProcess {
+        static func router(_ name: String, _ database: String, _ folder: URL, masterKey: String? = nil) throws -> ServerProcess {
             try ServerProcess(arguments: ["--database", database, "--replica", folder.appendingPathComponent("replica-\(name).sqlite").path,
-                                          "--rate-limit", "0", "--max-concurrent-per-token", "0"],
+                                          "--rate-limit", "0", "--max-concurrent-per-token", "0"] + (masterKey.map { ["--master-key", $0] } ?? []),
                               stderrFile: folder.appendingPathComponent("\(name).log"))
         }
 
@@ -178,6 +178,36 @@ struct SharedStoreTests {
                 try await Task.sleep(for: .milliseconds(50))
             }
         }
+    }
+
+    @Test("keys rotate on PostgreSQL: every data key re-wrapped in the shared records; the new key opens the store, the old one is refused")
+    func keyRotation() async throws {
+        var routers = try Routers.start("shared-rotate")
+        defer { routers.stop() }
+        let sent = try await TestServer.call(port: routers.a.port, .POST, "/v1/referrals", token: routers.partner, body: try TestFixtures.referral("KR-1", child: 1))
+        let referralId = try #require(sent.json?["referralId"]?.stringValue)
+        routers.a.stop()
+        routers.b.stop()
+        let newKey = routers.folder.appendingPathComponent("new.key").path
+        try #require(try ServerProcess.run(["keys", "init", "--out", newKey]).status == 0)
+        let rotated = try ServerProcess.run(["keys", "rotate", "--new", newKey, "--database", routers.database])
+        #expect(rotated.status == 0 && rotated.stdout.contains("re-wrapped"), "\(rotated.stdout) \(rotated.stderr)")
+        let old = try ServerProcess.run(["audit", "verify", "--database", routers.database])
+        #expect(old.status == 78, "the old key no longer opens the store: \(old.stderr)")
+        let verified = try ServerProcess.run(["audit", "verify", "--database", routers.database, "--master-key", newKey])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        // A router with the new key (its replica kept from before) reads the child's record.
+        routers.a = try ServerProcess(arguments: ["--database", routers.database, "--master-key", newKey,
+                                                  "--replica", routers.folder.appendingPathComponent("replica-a.sqlite").path],
+                                      stderrFile: routers.folder.appendingPathComponent("a-new-key.log"))
+        routers.b = try Routers.router("b2", routers.database, routers.folder, masterKey: newKey)
+        let read = try await TestServer.call(port: routers.b.port, .GET, "/v1/referrals/\(referralId)", token: routers.practitioner)
+        let caseId = try #require(read.json?["caseId"]?.stringValue, "\(read.text.prefix(300))")
+        let record = try await TestServer.call(port: routers.b.port, .GET, "/v1/cases/\(caseId)", token: routers.practitioner)
+        let name = try TestFixtures.referral("KR-1", child: 1).lookup("child.givenName")
+        #expect(record.status == 200 && record.json?.lookup("referrals.0.message.child.givenName") == name, "\(record.text.prefix(400))")
+        let again = try ServerProcess.run(["keys", "rotate", "--new", newKey, "--database", routers.database, "--master-key", newKey])
+        #expect(again.status == 64, "the key in use is refused as the new one")
     }
 
     @Test("one router at a time holds a duty (clock watcher, webhooks); another takes it over when the holder goes")

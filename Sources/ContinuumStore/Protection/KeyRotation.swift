@@ -14,6 +14,19 @@ public enum KeyRotation {
         public var total: Int
         /// The database was under the new key already: nothing to do.
         public var alreadyDone: Bool
+
+        public init(rewrapped: Int, total: Int, alreadyDone: Bool) {
+            (self.rewrapped, self.total, self.alreadyDone) = (rewrapped, total, alreadyDone)
+        }
+    }
+
+    /// One data key's wrapping under `new` instead of `old` (the key itself is unchanged, so
+    /// nothing it sealed is touched). For a store whose records are not in one SQLite file.
+    /// - Throws: ``StoreError/keyDamaged(_:)`` when the wrapping does not open under `old`.
+    public static func rewrap(_ wrapped: String, keyId: String, from old: MasterKey, to new: MasterKey) throws -> String {
+        let unwrapping = PersonalDataVault(master: old), wrapping = PersonalDataVault(master: new)
+        let key = try unwrapping.unwrap(wrapped, keyId: keyId, masterId: old.id, master: old)
+        return try wrapping.wrap(key, keyId: keyId, master: new)
     }
 
     /// Rotates the database at `path` from `old` to `new`.

@@ -25,8 +25,6 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case unavailable(String)
     /// A local replica file belongs to another shared database (delete it; it is only a cache).
     case replicaOfAnotherStore(path: String)
-    /// What the embedded store can do that a shared store cannot yet (named in the message).
-    case notOnSharedStore(String)
     /// The event log does not match its hashes (`sequence` is the first bad entry).
     case chainBroken(sequence: Int64, reason: String)
     case tokenNotFound(String)
@@ -77,7 +75,6 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unavailable(let reason): "the database does not answer (\(reason)); try again shortly"
         case .replicaOfAnotherStore(let path):
             "the replica \(path) was made from another database; delete it (it is only a cache, rebuilt from the database on the next start)"
-        case .notOnSharedStore(let what): "\(what) is not yet supported on a shared (PostgreSQL) store; run it on the embedded SQLite store"
         case .chainBroken(let sequence, let reason): "event log broken at event E\(sequence): \(reason)"
         case .tokenNotFound(let id): "no token \"\(id)\""
         case .matchNotFound(let id): "no possible match \"\(id)\""

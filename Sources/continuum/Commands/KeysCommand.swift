@@ -4,7 +4,7 @@ import ContinuumStore
 import Foundation
 
 /// `continuum keys`: the master key that unlocks children's personal data (issue 20).
-struct KeysCommand: ParsableCommand {
+struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
         abstract: "Create and rotate the master key that unlocks children's personal data.",
@@ -46,7 +46,7 @@ struct KeysCommand: ParsableCommand {
         }
     }
 
-    struct Rotate: ParsableCommand {
+    struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Re-wrap every data key under a new master key; no event is rewritten.",
             discussion: """
@@ -64,7 +64,7 @@ struct KeysCommand: ParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The new master key file (from `keys init`).", valueName: "FILE"))
         var new: String
 
-        func run() throws {
+        func run() async throws {
             guard let old = try database.loadMasterKey(for: "keys rotate (the current key)") else { throw Exit.configuration }
             let next: MasterKey
             do {
@@ -77,13 +77,16 @@ struct KeysCommand: ParsableCommand {
                 Console.error("continuum: --new \(new) is the key in use (key id \(old.id)); make a new one with `continuum keys init --out FILE`")
                 throw Exit.usage
             }
-            if try database.location().isShared {
-                Console.error("continuum: keys rotate: \(StoreError.notOnSharedStore("rotating the master key"))")
-                throw Exit.unavailable
-            }
             do {
-                let report = try KeyRotation.rotate(database: database.database, from: old, to: next) { done, total in
-                    Console.error("continuum: \(done) of \(total) keys under the new master key")
+                let progress: (Int, Int) -> Void = { done, total in Console.error("continuum: \(done) of \(total) keys under the new master key") }
+                let report: KeyRotation.Report
+                switch try database.location() {
+                case .sqlite(let path):
+                    report = try KeyRotation.rotate(database: path, from: old, to: next, progress: progress)
+                case .postgres(let location):
+                    let log = try PostgresSharedLog(location)
+                    defer { log.shutdown() }
+                    report = try await SharedKeyRotation.rotate(log, from: old, to: next, progress: progress)
                 }
                 if report.alreadyDone {
                     Console.out("continuum: the database is under master key \(next.id) already; nothing to do")
