@@ -25,6 +25,14 @@ public final class PostgresSharedLog: SharedLog {
     private let locked = Mutex(false)
     /// The connections holding duties' advisory locks (session locks: released when they close).
     private let duties = Mutex<[RouterDuty: PostgresConnection]>([:])
+    /// When each duty's lock was last proved held (by a query) or last tried and not taken: a
+    /// duty asked every poll costs a query at most every ``dutyRecheck``.
+    private let dutyChecks = Mutex<[RouterDuty: (held: Bool, at: ContinuousClock.Instant)]>([:])
+    /// How often a held duty's connection is proved alive, and a duty held elsewhere tried again
+    /// (a router takes over a dead one's duties within this, well inside the minute asked).
+    static let dutyRecheck: Duration = .seconds(10)
+    /// How long a read waits for the database before answering 503.
+    static let readTimeout: Duration = .seconds(5)
     public let kind = "postgresql"
     private let running: Task<Void, Never>
     /// How long a blocking call waits for the database before answering "unavailable".
@@ -40,6 +48,8 @@ public final class PostgresSharedLog: SharedLog {
                                                          database: target.database, tls: target.clientTLS())
         configuration.options.connectTimeout = .seconds(3)
         configuration.options.maximumConnections = 4
+        // One kept open: a read after a quiet spell does not wait for a connection to be made.
+        configuration.options.minimumConnections = 1
         // The pool logs each failed connection attempt at info: during an outage, several a
         // second. Its own log says warnings only; the router's 503s and /healthz say the rest.
         var poolLogger = logger
@@ -249,7 +259,7 @@ public final class PostgresSharedLog: SharedLog {
             let client = self.client
             let logger = self.logger
             // A read must not hang on a database that stopped answering: 503 after 3 s.
-            return try await Self.withTimeout(.seconds(3)) {
+            return try await Self.withTimeout(Self.readTimeout) {
                 for try await position in try await client.execute(HeadStatement(), logger: logger) { return position }
                 throw SharedLogError.damaged("log_head has no row")
             }
@@ -334,6 +344,16 @@ public final class PostgresSharedLog: SharedLog {
 
     public func lead(_ duty: RouterDuty) async -> Bool {
         let logger = self.logger
+        if let last = dutyChecks.withLock({ $0[duty] }), ContinuousClock.now - last.at < Self.dutyRecheck {
+            if !last.held { return false }
+            if let held = duties.withLock({ $0[duty] }), !held.isClosed { return true }
+        }
+        let taken = await tryLead(duty, logger: logger)
+        dutyChecks.withLock { $0[duty] = (taken, .now) }
+        return taken
+    }
+
+    private func tryLead(_ duty: RouterDuty, logger: Logger) async -> Bool {
         if let held = duties.withLock({ $0[duty] }) {
             // Still ours while the session lives: a query proves it (a restarted database or
             // a cut connection ended the session, and with it the lock).

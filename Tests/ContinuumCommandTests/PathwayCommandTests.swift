@@ -36,8 +36,8 @@ struct PathwayCommandTests {
     func migrate() throws {
         let folder = try CommandRunner.temporaryFolder()
         let database = folder.appendingPathComponent("continuum.sqlite").path
-        // `rebuild` creates the database on surrey.
-        let created = try CommandRunner.run(["rebuild", "--database", database])
+        // `token create` sets the database up (commands that read one never create it).
+        let created = try CommandRunner.run(["token", "create", "--role", "admin", "--database", database])
         #expect(created.status == 0, "\(created.stderr)")
         let arguments = ["pathway", "migrate", "--database", database, "--to", "Pathways/families-first.json", "--mapping", Self.mapping, "--json"]
         let dry = try CommandRunner.run(arguments + ["--dry-run"])

@@ -11,7 +11,8 @@ struct RetentionCommandTests {
     @Test("--dry-run --json prints the report's fields; a bad date is 64")
     func dryRun() throws {
         let database = try CommandRunner.temporaryFolder().appendingPathComponent("continuum.sqlite").path
-        #expect(try CommandRunner.run(["rebuild", "--database", database]).status == 0)
+        // Set up by `token create` (the commands that read a store never create one).
+        #expect(try CommandRunner.run(["token", "create", "--role", "admin", "--database", database]).status == 0)
         let report = try CommandRunner.run(["retention", "apply", "--database", database, "--as-of", "2033-01-01", "--dry-run", "--json"])
         #expect(report.status == 0, "\(report.stderr)")
         let value = try JSONParser().parse(Array(report.stdout.utf8)).value()
@@ -33,7 +34,8 @@ struct RetentionCommandTests {
         let again = try CommandRunner.run(["keys", "init", "--out", other])
         #expect(again.status == 73 && again.stderr.contains("never overwritten"))
 
-        // Bound to the tests' key (CONTINUUM_MASTER_KEY_FILE) on first use.
+        // Created by `token create`, bound to the tests' key (CONTINUUM_MASTER_KEY_FILE) on first use.
+        #expect(try CommandRunner.run(["token", "create", "--role", "admin", "--database", database]).status == 0)
         #expect(try CommandRunner.run(["retention", "apply", "--database", database, "--dry-run"]).status == 0)
         // What the database holds (SQLite may move a page on close: the contents are compared).
         func contents() throws -> [String] {

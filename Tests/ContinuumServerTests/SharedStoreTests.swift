@@ -227,9 +227,9 @@ struct SharedStoreTests {
         #expect(await !second.lead(.clockWatcher))
         #expect(await second.lead(.webhookDispatcher), "duties are held apart")
         first.shutdown()
-        // The server ends the holder's session (and its lock) just after the socket closes;
-        // a router asks again at its next round (a minute for the clock watcher).
-        let deadline = ContinuousClock.now + .seconds(10)
+        // The server ends the holder's session (and its lock) just after the socket closes; a
+        // router that was refused tries again after `dutyRecheck` (10 s), well inside a minute.
+        let deadline = ContinuousClock.now + .seconds(30)
         var taken = await second.lead(.clockWatcher)
         while !taken, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))

@@ -86,9 +86,12 @@ struct WebhookTests {
     func slowEndpointIsolated() async throws {
         let slow = try await WebhookReceiver.start()
         let prompt = try await WebhookReceiver.start()
-        slow.answer(after: .seconds(8))
+        // Long enough that B's round (a referral, a decision, a delivery) ends first on a busy
+        // machine, on either store; the delivery timeout is raised past it, so A's attempt is
+        // still under way (not timed out) when B is told.
+        slow.answer(after: .seconds(30))
         defer { slow.stop(); prompt.stop() }
-        try await TestServer.with(adjust: Self.fast) { server in
+        try await TestServer.with(adjust: { Self.fast(&$0); $0.webhooks.timeout = .seconds(60) }) { server in
             _ = try await server.store.addWebhook(partnerId: "partner-a", url: slow.url, secret: nil, allowHTTP: true, at: TestServer.start)
             _ = try await server.store.addWebhook(partnerId: "partner-b", url: prompt.url, secret: nil, allowHTTP: true, at: TestServer.start)
             let caseA = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("SL-A", child: 1))))

@@ -120,7 +120,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "continuum")
         let versions = try pathway.loadSet()
-        let store = try database.open(pathways: versions, keyFor: "serve")
+        let store = try database.open(pathways: versions, keyFor: "serve", creating: true)
         var configuration = ServerConfiguration(host: host, port: port, maxBodyBytes: maxBody, maxBatchBytes: maxBody * 16,
                                                 rateLimitPerSecond: rateLimit, rateLimitBurst: rateBurst)
         configuration.indicatorTargets = try ReportCommand.loadTargets(targets)

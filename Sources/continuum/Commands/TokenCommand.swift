@@ -63,12 +63,13 @@ struct TokenCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try database.open(pathways: try pathway.loadSet())
+            let store = try database.open(pathways: try pathway.loadSet(), creating: true)
             let role = Role(rawValue: role) ?? .partner
             let created = try await store.createToken(role: role, partnerId: partner, name: name,
                                                       qualification: qualification.flatMap(Qualification.init(rawValue:)), at: Clock.nowForStore)
             Console.out(created.secret)
-            Console.error("continuum: created token \(created.info.tokenId) (\(role.rawValue)\(partner.map { ", partner \($0)" } ?? "")); it is shown only this once")
+            Console.error("continuum: created token \(created.info.tokenId) (\(role.rawValue)\(partner.map { ", partner \($0)" } ?? "")) in \(database.displayName); "
+                          + "it is shown only this once")
         }
     }
 

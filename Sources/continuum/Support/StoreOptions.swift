@@ -74,8 +74,18 @@ struct DatabaseOption: ParsableArguments {
     /// database's). Commands use it through its protocols (``CaseStore``), as the server does.
     /// - Parameter purpose: what needs the personal data (the master key is then required);
     ///   nil opens without one when none is given (indicators, tokens, `audit verify`).
-    func open(pathways: PathwaySet, keyFor purpose: String? = nil) throws -> any CaseStore {
+    /// - Parameter creating: whether this command sets a store up (`serve`, `token create`): it
+    ///   creates a missing SQLite file and says so. Every other command refuses one (exit 66
+    ///   naming the path), so a mistyped path is never a new, empty store that looks like success.
+    func open(pathways: PathwaySet, keyFor purpose: String? = nil, creating: Bool = false) throws -> any CaseStore {
         let location = try self.location()
+        if case .sqlite(let path) = location, !FileManager.default.fileExists(atPath: path) {
+            guard creating else {
+                Console.error("continuum: no database at \(path) (check --database or $CONTINUUM_DATABASE; `continuum serve` or `continuum token create` creates one)")
+                throw Exit.noInput
+            }
+            Console.error("continuum: creating the database \(path)")
+        }
         // A shared store's replica is built by replaying the log, whose personal data is sealed:
         // every command needs the key there, not only those that show personal data.
         let key = try loadMasterKey(for: purpose ?? (location.isShared ? "opening a PostgreSQL store (this process replays its log)" : nil))
