@@ -42,6 +42,11 @@ enum PostgresSchema {
             "CREATE TABLE continuum_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
             "INSERT INTO continuum_meta (name, value) VALUES ('store_id', md5(random()::text || clock_timestamp()::text))",
         ]),
+        // Only a record's latest version is kept (PostgresSharedLog.append scrubs the older
+        // ones): found by this index.
+        ("v2-record-versions", [
+            "CREATE INDEX record_changes_record ON record_changes (tbl, key, sequence)",
+        ]),
     ]
 
     /// Applies the migrations this database lacks, holding the advisory lock so that routers

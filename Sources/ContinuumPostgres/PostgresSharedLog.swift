@@ -219,6 +219,16 @@ public final class PostgresSharedLog: SharedLog {
                     WHERE EXISTS (SELECT 1 FROM ok)
                     RETURNING 1
                 ),
+                -- Only a record's latest version is kept: an erased data key, or a key's wrapping
+                -- under a rotated-out master key, must not stay readable in the feed's history.
+                -- A replica reading the history applies every change before any event, so a
+                -- version emptied here (read as a deletion) never leaves it without a key it needs.
+                scrubbed AS (
+                    UPDATE record_changes old SET row = NULL
+                    FROM unnest(\(changes.map(\.sequence))::BIGINT[], \(changes.map(\.table))::TEXT[], \(changes.map(\.key))::TEXT[]) AS c(s, t, k)
+                    WHERE EXISTS (SELECT 1 FROM ok) AND old.tbl = c.t AND old.key = c.k AND old.sequence < c.s AND old.row IS NOT NULL
+                    RETURNING 1
+                ),
                 new_changes AS (
                     INSERT INTO record_changes (sequence, tbl, key, row)
                     SELECT s, t, k, CASE WHEN d THEN NULL ELSE r END
@@ -236,7 +246,8 @@ public final class PostgresSharedLog: SharedLog {
                 )
                 UPDATE log_head SET events = \(end.events), changes = \(end.changes)
                 WHERE id = 1 AND EXISTS (SELECT 1 FROM ok)
-                RETURNING (SELECT count(*) FROM new_events), (SELECT count(*) FROM new_changes), (SELECT count(*) FROM new_messages)
+                RETURNING (SELECT count(*) FROM new_events), (SELECT count(*) FROM new_changes), (SELECT count(*) FROM new_messages),
+                          (SELECT count(*) FROM scrubbed)
                 """)
             // Under the lock, the statement ran inside the lock's transaction: commit it.
             let held = locked.withLock { held in defer { held = false }; return held }

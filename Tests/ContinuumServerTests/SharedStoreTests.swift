@@ -208,6 +208,27 @@ struct SharedStoreTests {
         #expect(record.status == 200 && record.json?.lookup("referrals.0.message.child.givenName") == name, "\(record.text.prefix(400))")
         let again = try ServerProcess.run(["keys", "rotate", "--new", newKey, "--database", routers.database, "--master-key", newKey])
         #expect(again.status == 64, "the key in use is refused as the new one")
+        // No wrapping under the old key is left in PostgreSQL's history of the records.
+        let oldId = try MasterKey.load(from: TestFixtures.masterKeyPath).id
+        #expect(try TestStore.count(routers.database, "SELECT count(*) FROM record_changes WHERE tbl = 'data_keys' AND row LIKE '%\(oldId)%'") == 0)
+        #expect(try TestStore.count(routers.database, "SELECT count(*) FROM record_changes WHERE tbl = 'data_keys' AND row IS NOT NULL") > 0)
+    }
+
+    @Test("an erasure on PostgreSQL leaves no version of the erased keys in the shared records (crypto-shredding holds)")
+    func erasureScrubsTheRecords() async throws {
+        try await TestServer.with { server in
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("ER-1", child: 1))))
+            let closed = try await server.post("/v1/cases/\(caseId)/transitions", token: server.manager,
+                                               json: .object(["kind": .string("close"), "reason": .string("RC8"), "rationale": .string("NFA")]))
+            #expect(closed.status == 201, "\(closed.text)")
+            let keyed = "SELECT count(*) FROM record_changes WHERE tbl = 'data_keys' AND key LIKE '%\(caseId)%' AND row IS NOT NULL"
+            #expect(try TestStore.count(server.database, keyed) == 1, "the case's key is recorded")
+            let erased = try await server.store.applyRetention(asOf: try #require(CalendarDate("2070-01-01")), actor: Actor(id: "test", role: .admin),
+                                                               at: TestFixtures.at("2027-01-01T10:00:00Z"))
+            #expect(erased.events.count == 1)
+            #expect(try TestStore.count(server.database, keyed) == 0, "an erased key's earlier versions are gone from the feed")
+            #expect(try TestStore.count(server.database, "SELECT count(*) FROM record_changes WHERE tbl = 'data_keys' AND row IS NULL") >= 2)
+        }
     }
 
     @Test("one router at a time holds a duty (clock watcher, webhooks); another takes it over when the holder goes")

@@ -42,6 +42,17 @@ public enum TestStore {
         try? administer(admin, "DROP DATABASE IF EXISTS \(location.database) WITH (FORCE)")
     }
 
+    /// A count from a test database on the cluster (what PostgreSQL itself holds).
+    public static func count(_ database: String, _ sql: String) throws -> Int64 {
+        let location = try PostgresLocation(database)
+        let configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user, password: location.password,
+                                                             database: location.database, tls: .disable)
+        let logger = Logger(label: "continuum.tests.postgres")
+        let connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger).wait()
+        defer { _ = try? connection.close().wait() }
+        return try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait().rows.first?.decode(Int64.self) ?? 0
+    }
+
     private static func administer(_ admin: String, _ statement: String) throws {
         let location = try PostgresLocation(admin)
         let configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user, password: location.password,
