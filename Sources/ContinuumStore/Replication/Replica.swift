@@ -125,9 +125,13 @@ final class Replica: Sendable {
         known.withLock { $0 = append.end }
     }
 
-    /// The transaction failed or rolled back: the lock, if taken, is given back.
+    /// The transaction failed or rolled back: the lock, if taken, is given back, and what it
+    /// had caught up is gone with it, so the next read or write reads the tail again (its append
+    /// may even have reached the shared log before the answer was lost).
     func abandon() {
         log.unlock()
+        outlook.withLock { $0.behind = true }
+        known.withLock { $0 = .start }
     }
 
     private func mapped<T>(_ work: () throws(SharedLogError) -> T) throws -> T {
