@@ -30,17 +30,16 @@ errors() { awk '/Non-2xx or 3xx responses:/ { print $5 } /Socket errors:/ { prin
 "$BIN" keys init --out "$work/master.key" > /dev/null
 export CONTINUUM_MASTER_KEY_FILE="$work/master.key"
 
-# Starts `continuum serve` on DATABASE with REPLICA; prints its port.
+# Starts `continuum serve` on DATABASE; sets `port`. (Not in a $(…): the server's pid must
+# reach `servers`, so that the trap stops it.)
 start() {
   local name=$1 database=$2
   "$BIN" serve --port 0 --database "$database" --replica "$work/$name-replica.sqlite" --rate-limit 0 --max-concurrent-per-token 0 \
     > "$work/$name.out" 2> "$work/$name.log" &
   servers+=($!)
   for _ in $(seq 200); do grep -q "listening on" "$work/$name.out" 2>/dev/null && break; sleep 0.1; done
-  local port
   port=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\).*/\1/p' "$work/$name.out")
   [ -n "$port" ] || { echo "server $name did not start" >&2; cat "$work/$name.log" >&2; exit 1; }
-  echo "$port"
 }
 
 # wrk against PORT with TOKEN, writing FILE; PREFIX sets its messages and children apart.
@@ -57,7 +56,7 @@ row "store" "req/s" "p50 ms" "p99 ms" "errors"
 
 sqlite="$work/bench.sqlite"
 token=$("$BIN" token create --role partner --partner bench --database "$sqlite" 2>/dev/null)
-port=$(start sqlite "$sqlite")
+start sqlite "$sqlite"
 drive "$port" "$token" "$work/sqlite.txt" "" "$CONNECTIONS" 2
 row "SQLite, one router" "$(rate "$work/sqlite.txt")" "$(percentile 50% "$work/sqlite.txt")" "$(percentile 99% "$work/sqlite.txt")" "$(errors "$work/sqlite.txt")"
 drive "$port" "$token" "$work/sqlite-light.txt" "l" "$LIGHT" 2
@@ -68,7 +67,7 @@ base=${admin%/postgres*}
 psql -q "$admin" -c "CREATE DATABASE bench1" -c "CREATE DATABASE bench2"
 one="$base/bench1?sslmode=disable"
 token=$("$BIN" token create --role partner --partner bench --database "$one" 2>/dev/null)
-port=$(start pg-one "$one")
+start pg-one "$one"
 drive "$port" "$token" "$work/pg1.txt" "" "$CONNECTIONS" 2
 row "PostgreSQL, one router" "$(rate "$work/pg1.txt")" "$(percentile 50% "$work/pg1.txt")" "$(percentile 99% "$work/pg1.txt")" "$(errors "$work/pg1.txt")"
 drive "$port" "$token" "$work/pg1-light.txt" "l" "$LIGHT" 2
@@ -76,8 +75,8 @@ row "PostgreSQL, one router, -c$LIGHT" "$(rate "$work/pg1-light.txt")" "$(percen
 
 two="$base/bench2?sslmode=disable"
 token=$("$BIN" token create --role partner --partner bench --database "$two" 2>/dev/null)
-port_a=$(start pg-a "$two")
-port_b=$(start pg-b "$two")
+start pg-a "$two"; port_a=$port
+start pg-b "$two"; port_b=$port
 drive "$port_a" "$token" "$work/pg2a.txt" "a" $((CONNECTIONS / 2)) 1 &
 wrk_a=$!
 drive "$port_b" "$token" "$work/pg2b.txt" "b" $((CONNECTIONS / 2)) 1
