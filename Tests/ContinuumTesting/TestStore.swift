@@ -44,22 +44,21 @@ public enum TestStore {
 
     /// A count from a test database on the cluster (what PostgreSQL itself holds).
     public static func count(_ database: String, _ sql: String) throws -> Int64 {
+        try run(database, sql).first?.decode(Int64.self) ?? 0
+    }
+
+    private static func administer(_ admin: String, _ statement: String) throws {
+        _ = try run(admin, statement)
+    }
+
+    /// Runs one statement on its own connection (blocking: the tests' set-up and checks).
+    private static func run(_ database: String, _ sql: String) throws -> [PostgresRow] {
         let location = try PostgresLocation(database)
         let configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user, password: location.password,
                                                              database: location.database, tls: .disable)
         let logger = Logger(label: "continuum.tests.postgres")
         let connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger).wait()
         defer { _ = try? connection.close().wait() }
-        return try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait().rows.first?.decode(Int64.self) ?? 0
-    }
-
-    private static func administer(_ admin: String, _ statement: String) throws {
-        let location = try PostgresLocation(admin)
-        let configuration = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user, password: location.password,
-                                                             database: location.database, tls: .disable)
-        let logger = Logger(label: "continuum.tests.postgres")
-        let connection = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 0, logger: logger).wait()
-        defer { _ = try? connection.close().wait() }
-        _ = try connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).wait()
+        return try connection.query(PostgresQuery(unsafeSQL: sql), logger: logger).wait().rows
     }
 }
