@@ -95,10 +95,11 @@ public final class SQLiteCaseStore: CaseStore {
                 // Catch up with the shared log (every event replayed into the projections on a
                 // new replica), then bind the master key there as a write of its own.
                 try pool.write { db in try replica.prepare(db, path: path) }
-                if let events = try? replica.log.tail(after: pool.read(Replica.position)).events.count, events > 1_000 {
-                    upgrading("catching up with \(replica.log.location): replaying \(events) events into this router's replica (once; about 10 minutes per million referrals)")
-                }
-                try Self.writeReplicated(pool, replica) { db in try vault.unlock(db) }
+                try Self.writeReplicated(pool, replica, announce: { events in
+                    if events > 1_000 {
+                        upgrading("catching up with \(replica.log.location): replaying \(events) events into this router's replica (once; about 10 minutes per million referrals)")
+                    }
+                }, { db in try vault.unlock(db) })
             } else {
                 try pool.write { db in try vault.unlock(db) }
             }
@@ -149,12 +150,13 @@ public final class SQLiteCaseStore: CaseStore {
     }
 
     /// One write bracketed by the replica, retried on conflicts, outside the group commit (opening).
-    private static func writeReplicated(_ pool: DatabasePool, _ replica: Replica, _ work: (Database) throws -> Void) throws {
+    /// - Parameter announce: told how many events the catch-up replays, before it replays them.
+    private static func writeReplicated(_ pool: DatabasePool, _ replica: Replica, announce: (Int) -> Void, _ work: (Database) throws -> Void) throws {
         for attempt in 0... {
             do {
                 try pool.write { db in
                     do {
-                        try replica.begin(db)
+                        try replica.begin(db, announce: announce)
                         try work(db)
                         try replica.end(db)
                     } catch {

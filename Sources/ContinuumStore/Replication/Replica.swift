@@ -78,7 +78,8 @@ final class Replica: Sendable {
     /// that alone writes reads nothing here: its append finds out, by a conflict, if another
     /// wrote meanwhile. After a conflict it reads the tail; while others write too, it takes the
     /// appenders' lock first, so the batch runs once.
-    func begin(_ db: Database) throws {
+    /// - Parameter announce: told how many events the catch-up replays, before it replays them.
+    func begin(_ db: Database, announce: (Int) -> Void = { _ in }) throws {
         let position = try Self.position(db)
         let (behind, contended) = outlook.withLock { ($0.behind, ContinuousClock.now < $0.contendedUntil) }
         let tail: SharedLogTail
@@ -89,7 +90,10 @@ final class Replica: Sendable {
         } else {
             tail = SharedLogTail(events: [], changes: [])
         }
-        if !tail.isEmpty { try apply(tail, from: position, db) }
+        if !tail.isEmpty {
+            announce(tail.events.count)
+            try apply(tail, from: position, db)
+        }
         outlook.withLock { $0.behind = false }
         // What applying the tail changed is the shared log's already: nothing of it goes back.
         try db.execute(sql: "DELETE FROM replica_outbox")
@@ -194,9 +198,9 @@ final class Replica: Sendable {
             }
             try insert.execute(arguments: [event.sequence, event.caseId, event.type, event.actorId, event.actorRole, event.at, event.body,
                                            event.previousHash, event.hash, event.legacyHash])
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM events WHERE sequence = ?"), arguments: [event.sequence]) else {
-                throw StoreError.chainBroken(sequence: event.sequence, reason: "not stored")
-            }
+            // The row as stored, for the log's one decoder (no read back per replayed event).
+            let row = Row(["sequence": event.sequence, "case_id": event.caseId, "type": event.type, "actor_id": event.actorId, "actor_role": event.actorRole,
+                           "at": event.at, "body": event.body, "previous_hash": event.previousHash, "hash": event.hash, "legacy_hash": event.legacyHash])
             let (record, body) = try EventLog.decodeWithBody(row, projector.vault, db)
             try projector.replay(record, body, db)
             (sequence, previous) = (event.sequence, event.hash)
