@@ -55,7 +55,14 @@ let package = Package(
         // phases and event kinds. The server encodes them, the client decodes the same ones.
         .target(
             name: "ContinuumAPI",
-            dependencies: ["ContinuumCore", "ContinuumJSON"],
+            dependencies: ["ContinuumCensus", "ContinuumCore", "ContinuumJSON"],
+            swiftSettings: swiftSettings
+        ),
+        // The children in need census (issue 18), pure: episodes from the log's census facts, the
+        // DfE's XML, the validation rules and the data-quality list.
+        .target(
+            name: "ContinuumCensus",
+            dependencies: ["ContinuumCore"],
             swiftSettings: swiftSettings
         ),
         // The system of record: the hash-chained event log, projections, tokens, on SQLite (GRDB).
@@ -63,6 +70,7 @@ let package = Package(
             name: "ContinuumStore",
             dependencies: [
                 "ContinuumAPI",
+                "ContinuumCensus",
                 "ContinuumCore",
                 "ContinuumJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -93,6 +101,7 @@ let package = Package(
         .target(
             name: "ContinuumServer",
             dependencies: [
+                "ContinuumCensus",
                 "ContinuumAPI",
                 "ContinuumCore",
                 "ContinuumJSON",
@@ -150,6 +159,7 @@ let package = Package(
         .executableTarget(
             name: "continuum",
             dependencies: [
+                "ContinuumCensus",
                 "ContinuumAPI",
                 "ContinuumCore",
                 "ContinuumJSON",
@@ -222,7 +232,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ContinuumStoreTests",
-            dependencies: ["ContinuumAPI", "ContinuumStore", "ContinuumCore", "ContinuumJSON", "ContinuumTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ContinuumAPI", "ContinuumCensus", "ContinuumStore", "ContinuumCore", "ContinuumJSON", "ContinuumTesting", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -256,7 +266,7 @@ let package = Package(
         // Runs the built `continuum` binary as a user would: exit codes, stdout, stderr.
         .testTarget(
             name: "ContinuumCommandTests",
-            dependencies: ["continuum", "ContinuumJSON", "ContinuumTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["continuum", "ContinuumCore", "ContinuumJSON", "ContinuumStore", "ContinuumTesting", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Golden"],
             swiftSettings: swiftSettings
         ),

@@ -31,4 +31,6 @@ public enum EventKind: String, Sendable, Hashable, Codable, CaseIterable {
     case tokenRevoked = "token-revoked"
     /// A child's personal data erased under the retention schedule (issue 20).
     case personalDataErased = "personal-data-erased"
+    /// Staff added or corrected the child's census details (issue 18).
+    case childDetails = "child-details"
 }

@@ -81,22 +81,56 @@ public struct TransitionRequest: StaffRequest {
 }
 
 /// `POST /v1/cases/{caseId}/milestones`: `{"milestone": "assessment-completed", "on": "2026-12-01", "rationale": …}`
-/// (`on` defaults to today).
+/// (`on` defaults to today). A census milestone also takes its codes (docs/census.md):
+/// `factors` and `primaryNeed` with an assessment, `category` with a child protection plan's
+/// start or review, `outcome` with a pre-proceedings step decision.
 public struct MilestoneRequest: StaffRequest {
     public var milestone: String
     public var on: String?
     public var rationale: String
+    public var factors: [String]?
+    public var primaryNeed: String?
+    public var category: String?
+    public var outcome: String?
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case milestone, on, rationale }
+    enum CodingKeys: String, CodingKey, CaseIterable { case milestone, on, rationale, factors, primaryNeed, category, outcome }
 
     public static let invalidTitle = "Invalid milestone"
 
     public init(_ command: MilestoneCommand) {
         (milestone, on, rationale) = (command.milestone, command.on?.description, command.rationale.text)
+        factors = command.census?.factors?.map(\.rawValue)
+        primaryNeed = command.census?.primaryNeed?.rawValue
+        category = command.census?.category?.rawValue
+        outcome = command.census?.outcome?.rawValue
     }
 
     public func command() throws(InvalidCommand) -> MilestoneCommand {
-        try MilestoneCommand(milestone: milestone, on: on, rationale: rationale)
+        try MilestoneCommand(milestone: milestone, on: on, rationale: rationale, factors: factors, primaryNeed: primaryNeed, category: category, outcome: outcome)
+    }
+}
+
+/// `PATCH /v1/cases/{caseId}/child`: `{"upn": …, "ethnicity": "WBRI", "sex": "F", "rationale": …}`,
+/// the child's census details added or corrected (any of the three).
+public struct ChildDetailsRequest: StaffRequest {
+    public var upn: String?
+    public var ethnicity: String?
+    public var sex: String?
+    public var rationale: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case upn, ethnicity, sex, rationale }
+
+    public static let invalidTitle = "Invalid child details"
+
+    public init(_ command: ChildDetailsCommand) {
+        upn = command.details.upn?.value
+        ethnicity = command.details.ethnicity?.rawValue
+        sex = command.details.sex?.rawValue
+        rationale = command.rationale.text
+    }
+
+    public func command() throws(InvalidCommand) -> ChildDetailsCommand {
+        try ChildDetailsCommand(upn: upn, ethnicity: ethnicity, sex: sex, rationale: rationale)
     }
 }
 

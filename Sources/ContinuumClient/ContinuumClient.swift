@@ -96,6 +96,11 @@ public struct ContinuumClient: Sendable {
         try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/milestones", body: MilestoneRequest(command))
     }
 
+    /// The child's census details added or corrected on a case.
+    public func recordChildDetails(_ caseId: String, _ command: ChildDetailsCommand) async throws(ClientError) -> ChangeOutcome {
+        try await send(.PATCH, "/v1/cases/\(try Self.segment(caseId, "case id"))/child", body: ChildDetailsRequest(command))
+    }
+
     /// A manager's case-file audit grade and findings.
     public func grade(_ caseId: String, _ command: AuditCommand) async throws(ClientError) -> ChangeOutcome {
         try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/audits", body: AuditRequest(command))

@@ -66,7 +66,14 @@ extension SQLiteCaseStore {
             }
             // Midday UTC on the day: its London date is that day in summer and winter alike.
             let when = Timestamp(secondsSinceEpoch: Int64(date.daysSinceEpoch) * 86_400 + 43_200)
-            return .milestone(milestone, by: actor, at: when, rationale: rationale)
+            return .milestone(milestone, by: actor, at: when, rationale: rationale, census: command.census)
+        }
+    }
+
+    /// Records staff's addition or correction of the child's census details on the case.
+    public func recordChildDetails(caseId: String, _ command: ChildDetailsCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome {
+        try await change(caseId: caseId, actor: actor, at: at) { _, _ in
+            .childDetailsRecorded(command.details, by: actor, at: at, rationale: command.rationale.text)
         }
     }
 

@@ -3,6 +3,9 @@ import ArgumentParser
 /// `continuum`: the early help referral pathway router.
 @main
 struct Continuum: AsyncParsableCommand {
+    /// The release, as `--version` prints it and the census header names it.
+    static let version = "0.1.0"
+
     static let configuration = CommandConfiguration(
         commandName: "continuum",
         abstract: "Early help referral pathway router for children's services.",
@@ -15,9 +18,10 @@ struct Continuum: AsyncParsableCommand {
             70 event log check failed, 73 cannot write output, 77 not permitted (token refused), \
             78 master key missing or not this database's.
             """,
-        version: "0.1.0",
+        version: Continuum.version,
         subcommands: [CheckCommand.self, RouteCommand.self, GraphCommand.self, ServeCommand.self, TokenCommand.self,
                       AuditCommand.self, RebuildCommand.self, TriageCommand.self, SimulateCommand.self,
-                      LoadTestCommand.self, ReportCommand.self, PathwayCommand.self, SarCommand.self, RetentionCommand.self, KeysCommand.self, PartnerCommand.self, StoreCommand.self]
+                      LoadTestCommand.self, ReportCommand.self, PathwayCommand.self, SarCommand.self, RetentionCommand.self, KeysCommand.self, PartnerCommand.self, StoreCommand.self,
+                      CensusCommand.self]
     )
 }

@@ -23,7 +23,11 @@ public enum CaseEvent: Sendable, Hashable, Codable {
     case consentRecorded(Consent, by: Actor, at: Timestamp)
     /// A milestone happened (assessment completed, strategy discussion held, …) at `at`, which
     /// may be before it was recorded; clocks it stops are judged on that date.
-    case milestone(String, by: Actor, at: Timestamp, rationale: String? = nil)
+    /// `census` holds the codes a census milestone takes (an assessment's factors and primary
+    /// need, a plan's category of abuse, a pre-proceedings outcome): absent on older events.
+    case milestone(String, by: Actor, at: Timestamp, rationale: String? = nil, census: MilestoneCensus? = nil)
+    /// Staff added or corrected the child's census details (UPN, ethnicity, sex).
+    case childDetailsRecorded(ChildDetails, by: Actor, at: Timestamp, rationale: String)
     /// A running clock passed its due date.
     case clockBreached(clock: String, at: Timestamp)
     /// A manager's case-file audit: a grade and the findings (qualitative evidence for the board).
@@ -76,6 +80,7 @@ public enum CaseEvent: Sendable, Hashable, Codable {
         case .unlinkRequested: "unlink"
         case .pathwayMigrated: "pathway-migrated"
         case .migrationReviewRequested: "migration-review"
+        case .childDetailsRecorded: "child-details"
         }
     }
 }

@@ -64,11 +64,14 @@ public struct MilestoneOption: Sendable, Hashable, Codable {
     public var title: String
     /// Recorded by this role, it waits for a manager's approval.
     public var needsApproval: Bool
+    /// The census codes it takes (an assessment's factors and primary need, …); absent when none.
+    public var takes: [CensusDetail]?
 
-    public init(id: String, title: String, needsApproval: Bool) {
+    public init(id: String, title: String, needsApproval: Bool, takes: [CensusDetail]? = nil) {
         self.id = id
         self.title = title
         self.needsApproval = needsApproval
+        self.takes = takes.flatMap { $0.isEmpty ? nil : $0 }
     }
 }
 
@@ -107,7 +110,7 @@ extension CaseStateMachine {
             if let required = milestone.requiresAny, !required.contains(where: recorded.contains) { return nil }
             let waits = milestone.needsApproval && role != .manager
             if waits, state.pending != nil { return nil }
-            return MilestoneOption(id: milestone.id, title: milestone.title, needsApproval: waits)
+            return MilestoneOption(id: milestone.id, title: milestone.title, needsApproval: waits, takes: milestone.census?.takes)
         }
         options.assign = true
         options.approve = role == .manager && state.pending != nil

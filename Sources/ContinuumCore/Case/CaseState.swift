@@ -113,7 +113,7 @@ public struct PendingChange: Sendable, Hashable, Codable {
         case unlink(referralId: String)
         /// A milestone that takes effect with a manager's approval (FGDM judged not in the
         /// child's best interests), on the day it happened.
-        case milestone(String, at: Timestamp)
+        case milestone(String, at: Timestamp, census: MilestoneCensus? = nil)
     }
 
     public var change: Change
@@ -131,7 +131,7 @@ extension PendingChange.Change {
         case .move(let kind, let to, _): "a \(kind.rawValue) to \(to)"
         case .close(let reason, _): "closure (\(reason.rawValue))"
         case .unlink(let referralId): "unlinking \(referralId)"
-        case .milestone(let id, _): "milestone \(id)"
+        case .milestone(let id, _, _): "milestone \(id)"
         }
     }
 }

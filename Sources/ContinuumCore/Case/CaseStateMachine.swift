@@ -138,7 +138,7 @@ public struct CaseStateMachine: Sendable {
                 guard state.joinedReferralOutstanding, state.level == level else { throw .wrongPhase(state.phase, action: "note the referral at \"\(level)\"") }
                 next.note(at: at)
             case .unlink(let referralId): next.unlink(referralId)
-            case .milestone(let id, let happened):
+            case .milestone(let id, let happened, _):
                 guard !state.hasEnded else { throw .wrongPhase(state.phase, action: "record a milestone") }
                 next.recordMilestone(id, at: happened)
             }
@@ -154,20 +154,30 @@ public struct CaseStateMachine: Sendable {
             try permit(actor, [.practitioner, .manager], "record consent")
             next.state.consent = consent
 
-        case .milestone(let id, let actor, let at, let rationale):
+        case .milestone(let id, let actor, let at, let rationale, let census):
             guard let milestone = definition.milestones.first(where: { $0.id == id }) else { throw .unknownMilestone(id) }
             guard state.phase == .open || state.phase == .awaitingDecision else { throw .wrongPhase(state.phase, action: "record a milestone") }
             try permit(actor, [.practitioner, .manager], "record a milestone")
+            let takes = milestone.census?.takes ?? []
+            if let given = census?.given, let extra = given.first(where: { !takes.contains($0) }) {
+                throw .censusDetailNotTaken(extra, milestone: id, takes: takes)
+            }
             if milestone.rationaleRequired ?? false { try requireRationale(rationale ?? "") }
             if let required = milestone.requiresAny, !required.contains(where: { (state.milestones ?? []).contains($0) }) {
                 throw .milestoneRequires(id, anyOf: required)
             }
             if milestone.needsApproval && actor.role != .manager {
                 try requireNoPending(state)
-                next.requestApproval(PendingChange(change: .milestone(id, at: at), requestedBy: actor, requestedAt: at, rationale: rationale ?? ""))
+                next.requestApproval(PendingChange(change: .milestone(id, at: at, census: census), requestedBy: actor, requestedAt: at, rationale: rationale ?? ""))
             } else {
                 next.recordMilestone(id, at: at)
             }
+
+        case .childDetailsRecorded(let details, let actor, _, let rationale):
+            try requireRationale(rationale)
+            guard state.phase != .new && state.phase != .merged else { throw .wrongPhase(state.phase, action: "record the child's details") }
+            try permit(actor, [.practitioner, .manager], "record the child's details")
+            guard !details.isEmpty else { throw .childDetailsMissing }
 
         case .assigned(let worker, let actor, _, let role, let qualification):
             guard state.phase == .open || state.phase == .awaitingDecision else { throw .wrongPhase(state.phase, action: "assign") }

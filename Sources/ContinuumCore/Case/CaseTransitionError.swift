@@ -37,6 +37,11 @@ public enum CaseTransitionError: Error, Sendable, Hashable, CustomStringConverti
     case wrongKind(from: String, to: String, asked: TransitionKind, actual: TransitionKind, transition: String)
     /// A move to the level the case is at already.
     case alreadyAtLevel(String, kind: TransitionKind, allowed: [String])
+    /// A census code given with a milestone that does not record it (a category of abuse with
+    /// an assessment); `takes` lists what the milestone does take.
+    case censusDetailNotTaken(CensusDetail, milestone: String, takes: [CensusDetail])
+    /// A change of the child's details that changes nothing.
+    case childDetailsMissing
     /// A joined referral is noted at the case's current level, not another.
     case notedAtAnotherLevel(String, current: String)
 
@@ -44,6 +49,9 @@ public enum CaseTransitionError: Error, Sendable, Hashable, CustomStringConverti
         switch self {
         case .unknownLevel(let level): "unknown level \"\(level)\""
         case .unknownMilestone(let milestone): "unknown milestone \"\(milestone)\""
+        case .censusDetailNotTaken(let detail, let milestone, let takes):
+            "milestone \"\(milestone)\" does not record \(detail.rawValue)" + (takes.isEmpty ? "; it takes no census codes" : "; it takes \(takes.map(\.rawValue).joined(separator: ", "))")
+        case .childDetailsMissing: "give at least one of upn, ethnicity and sex"
         case .unknownClock(let clock): "no running clock \"\(clock)\""
         case .noSuchTransition(let from, let to, let kind, let allowed):
             "the pathway has no \(kind.rawValue) from \"\(from)\" to \"\(to)\"; from \"\(from)\" it allows: "

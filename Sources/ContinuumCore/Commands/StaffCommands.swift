@@ -20,6 +20,7 @@ public struct RequiredText: Sendable, Hashable, CustomStringConvertible {
 /// The part of a staff command a problem is about.
 public enum CommandField: String, Sendable, Hashable, CaseIterable {
     case rationale, level, overrideReason, accept, to, reason, milestone, on, grade, findings, worker, referralId, role, kind, noted
+    case factors, primaryNeed, category, outcome, upn, ethnicity, sex
 }
 
 /// One thing wrong with a staff command, and where.
@@ -153,23 +154,89 @@ public enum TransitionCommand: Sendable, Hashable {
     }
 }
 
-/// A pathway milestone that happened on a day (today when not given).
+/// A pathway milestone that happened on a day (today when not given), with the census codes
+/// a census milestone takes (whether this milestone takes them is the pathway's to say: the
+/// state machine checks it).
 public struct MilestoneCommand: Sendable, Hashable {
     public let milestone: String
     public let on: CalendarDate?
     public let rationale: RequiredText
+    public let census: MilestoneCensus?
 
-    /// - Parameter on: `YYYY-MM-DD`, or nil for today.
-    public init(milestone: String, on: String?, rationale: String?) throws(InvalidCommand) {
+    /// - Parameters:
+    ///   - on: `YYYY-MM-DD`, or nil for today.
+    ///   - factors: `FactorsIdentifiedAtAssessment` codes; `primaryNeed` `N1`-`N9`; `category`
+    ///     of abuse `NEG`, `PHY`, `SAB`, `EMO`, `MUL`; pre-proceedings `outcome` `A`, `B`, `C`.
+    public init(milestone: String, on: String?, rationale: String?, factors: [String]? = nil, primaryNeed: String? = nil,
+                category: String? = nil, outcome: String? = nil) throws(InvalidCommand) {
         var check = CommandChecker()
         let name = check.required(milestone, .milestone, "name the milestone")
         let rationale = check.required(rationale, .rationale, "a rationale is required")
         let date = on.flatMap { CalendarDate($0) }
         if on != nil, date == nil { check.fail(.on, "must be a date, YYYY-MM-DD") }
+        var census = MilestoneCensus()
+        if let factors {
+            var parsed: [AssessmentFactor] = []
+            for code in factors {
+                if let factor = Codes.parse(code, as: AssessmentFactor.self) {
+                    if !parsed.contains(factor) { parsed.append(factor) }
+                } else {
+                    check.fail(.factors, Codes.unknown("assessment factor", code, among: AssessmentFactor.allCases.map(\.rawValue)))
+                }
+            }
+            if parsed.isEmpty, check.problems.allSatisfy({ $0.field != .factors }) {
+                check.fail(.factors, "give at least one factor, or \"21\" for no factors identified")
+            }
+            if parsed.contains(.noFactors), parsed.count > 1 {
+                check.fail(.factors, "\"21\" (no factors identified) cannot be combined with other factors")
+            }
+            census.factors = parsed
+        }
+        census.primaryNeed = Self.code(primaryNeed, .primaryNeed, "primary need code", &check)
+        census.category = Self.code(category, .category, "category of abuse", &check)
+        census.outcome = Self.code(outcome, .outcome, "pre-proceedings outcome", &check)
         (self.milestone, self.on, self.rationale) = try check.finish { () -> (String, CalendarDate?, RequiredText)? in
             guard let name, let rationale else { return nil }
             return (name.text, date, rationale)
         }
+        self.census = census.isEmpty ? nil : census
+    }
+
+    private static func code<Code: CensusCode>(_ text: String?, _ field: CommandField, _ what: String, _ check: inout CommandChecker) -> Code? {
+        guard let text else { return nil }
+        guard let code = Codes.parse(text, as: Code.self) else {
+            check.fail(field, Codes.unknown(what, text, among: Code.allCases.map(\.rawValue)))
+            return nil
+        }
+        return code
+    }
+}
+
+/// Staff adding or correcting the child's census details on a case.
+public struct ChildDetailsCommand: Sendable, Hashable {
+    public let details: ChildDetails
+    public let rationale: RequiredText
+
+    public init(upn: String?, ethnicity: String?, sex: String?, rationale: String?) throws(InvalidCommand) {
+        var check = CommandChecker()
+        let rationale = check.required(rationale, .rationale, "a rationale is required")
+        var details = ChildDetails()
+        if let upn {
+            let trimmed = String(upn.trimmingWhitespace).uppercased()
+            details.upn = UPN(trimmed)
+            if details.upn == nil { check.fail(.upn, "is not a unique pupil number: \(UPN.validate(trimmed) ?? "")") }
+        }
+        if let ethnicity {
+            details.ethnicity = Codes.parse(ethnicity, as: Ethnicity.self)
+            if details.ethnicity == nil { check.fail(.ethnicity, Codes.unknown("CIN census ethnicity", ethnicity, among: Ethnicity.allCases.map(\.rawValue))) }
+        }
+        if let sex {
+            details.sex = Codes.parse(sex, as: Sex.self)
+            if details.sex == nil { check.fail(.sex, Codes.unknown("CIN census sex", sex, among: Sex.allCases.map(\.rawValue))) }
+        }
+        if upn == nil, ethnicity == nil, sex == nil { check.fail(.upn, "give at least one of upn, ethnicity and sex") }
+        self.details = details
+        self.rationale = try check.finish { rationale }
     }
 }
 

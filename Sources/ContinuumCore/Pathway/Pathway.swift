@@ -27,12 +27,14 @@ public struct Pathway: Sendable, Hashable, Codable {
     public var inputs: [FactInput]
     public var criteria: [DecisionTable]
     public var clocks: [ClockDefinition]
+    /// The council's children in need census settings (issue 18): its LA code.
+    public var census: CensusSettings?
 
     /// Working days for this pathway's clocks (loaded from ``calendar``; weekends only until then).
     public var workingDays: WorkingDayCalendar = .weekendsOnly
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case format, id, version, effectiveFrom, title, source, calendar, intake, levels, milestones, transitions, inputs, criteria, clocks
+        case format, id, version, effectiveFrom, title, source, calendar, intake, levels, milestones, transitions, inputs, criteria, clocks, census
     }
 
     /// `id@version`, as decisions cite it.
@@ -91,7 +93,14 @@ public struct Level: Sendable, Hashable, Codable {
     /// How long a child's record is kept once it has reached this level (the longest rule of any
     /// level reached applies). Absent: no end is set (`check` warns).
     public var retention: RetentionRule?
-    public enum CodingKeys: String, CodingKey, CaseIterable { case id, title, tier, description, heldBy, consentRequired, caseRoles, retention }
+    /// Whether a child at this level is a child in need for the CIN census (children's social
+    /// care: section 17, section 47, looked after). Targeted early help, non-statutory Family
+    /// Help and universal help are not. `continuum check` asks every level to say.
+    public var census: Bool?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case id, title, tier, description, heldBy, consentRequired, caseRoles, retention, census }
+
+    /// Whether the level is within the census: as it says, else statutory levels are.
+    public var withinCensus: Bool { census ?? (tier == .statutory) }
 }
 
 /// A retention period: N years after the case closed, or until the child's Nth birthday.
@@ -180,11 +189,14 @@ public struct Milestone: Sendable, Hashable, Codable {
     public var approval: Bool?
     /// Where the rule comes from.
     public var source: String?
-    public enum CodingKeys: String, CodingKey, CaseIterable { case id, title, requiresAny, rationaleRequired, approval, source }
+    /// What it records in the CIN census (an assessment authorised, a plan started, …).
+    public var census: CensusItem?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case id, title, requiresAny, rationaleRequired, approval, source, census }
 
-    public init(id: String, title: String) {
+    public init(id: String, title: String, census: CensusItem? = nil) {
         self.id = id
         self.title = title
+        self.census = census
     }
 
     public var needsApproval: Bool { approval ?? false }

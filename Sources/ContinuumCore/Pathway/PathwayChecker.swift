@@ -70,6 +70,7 @@ private struct Checker {
         for index in pathway.criteria.indices { checkTable(index) }
         checkGraph()
         checkClocks()
+        checkCensus()
         if let today {
             if let years = pathway.workingDays.coveredYears {
                 if years.upperBound < today.adding(months: 12).year {
@@ -494,6 +495,38 @@ private struct Checker {
         default:
             if trigger.levels != nil || trigger.milestone != nil {
                 error(path, rule: clock, "\"\(trigger.event.rawValue)\" takes no levels or milestone")
+            }
+        }
+    }
+
+    /// The CIN census (issue 18): every level says whether it is within the census, universal
+    /// help never is, the LA code has three digits, and the census's main items have milestones.
+    mutating func checkCensus() {
+        for (index, level) in pathway.levels.enumerated() {
+            switch (level.census, level.tier) {
+            case (nil, _):
+                warning("$.levels[\(index)].census", rule: level.id,
+                        "say whether level \"\(level.id)\" is within the children in need census (\"census\": true or false); read as \(level.withinCensus) from its tier")
+            case (true?, .universal):
+                error("$.levels[\(index)].census", rule: level.id, "universal help is not a referral to children's social care; a universal level cannot be within the census")
+            case (true?, .earlyHelp):
+                warning("$.levels[\(index)].census", rule: level.id, "early help is within the census only under section 17; check that \"\(level.id)\" is")
+            case (false?, .statutory):
+                warning("$.levels[\(index)].census", rule: level.id, "statutory level \"\(level.id)\" is outside the census: its children will be missing from the return")
+            default:
+                break
+            }
+        }
+        if let la = pathway.census?.la, !CensusSettings.isLACode(la) {
+            error("$.census.la", "\"\(la)\" is not a three-digit LA code (Surrey is 936)")
+        }
+        let items = pathway.milestones.compactMap(\.census)
+        if !items.isEmpty, !pathway.levels.contains(where: \.withinCensus) {
+            error("$.milestones", "milestones record census items, but no level is within the census")
+        }
+        if pathway.levels.contains(where: \.withinCensus) {
+            for required in [CensusItem.assessmentAuthorised, .s47Started, .initialConference, .cpPlanStarted] where !items.contains(required) {
+                warning("$.milestones", "no milestone records the census item \"\(required.rawValue)\": the children in need census will lack it")
             }
         }
     }

@@ -95,9 +95,15 @@ public struct Child: Sendable, Hashable, Codable, FieldObject {
     /// Family names the child has been known by before (a name before a change of family or an
     /// adoption): identity matching finds earlier referrals under them (docs/identity.md).
     public var previousNames: [String]?
+    /// The unique pupil number (CIN census `UPN`), when the referrer knows it.
+    public var upn: UPN?
+    /// CIN census `Ethnicity` code.
+    public var ethnicity: Ethnicity?
+    /// CIN census `Sex`. A message may give the v1 `gender` code instead (``censusSex`` maps it).
+    public var sex: Sex?
 
     public enum CodingKeys: String, CodingKey, CaseIterable {
-        case givenName, familyName, dateOfBirth, expectedDateOfBirth, gender, nhsNumber, postcode, disabilities, previousNames
+        case givenName, familyName, dateOfBirth, expectedDateOfBirth, gender, nhsNumber, postcode, disabilities, previousNames, upn, ethnicity, sex
     }
 
     /// At most this many previous names: enough for real histories, and it bounds the keys.
@@ -105,7 +111,7 @@ public struct Child: Sendable, Hashable, Codable, FieldObject {
 
     public init(givenName: String, familyName: String, dateOfBirth: CalendarDate? = nil, expectedDateOfBirth: CalendarDate? = nil,
                 gender: Gender? = nil, nhsNumber: NHSNumber? = nil, postcode: Postcode? = nil, disabilities: [Disability]? = nil,
-                previousNames: [String]? = nil) {
+                previousNames: [String]? = nil, upn: UPN? = nil, ethnicity: Ethnicity? = nil, sex: Sex? = nil) {
         self.givenName = givenName
         self.familyName = familyName
         self.dateOfBirth = dateOfBirth
@@ -115,7 +121,13 @@ public struct Child: Sendable, Hashable, Codable, FieldObject {
         self.postcode = postcode
         self.disabilities = disabilities
         self.previousNames = previousNames
+        self.upn = upn
+        self.ethnicity = ethnicity
+        self.sex = sex
     }
+
+    /// The census `Sex`: `sex` when given, else what the v1 `gender` code means; nil when neither was sent.
+    public var censusSex: Sex? { sex ?? gender.map(Sex.init(gender:)) }
 
     /// Whether the child is not yet born (an `expectedDateOfBirth` was given).
     public var isUnborn: Bool { dateOfBirth == nil }
@@ -195,10 +207,22 @@ public struct Child: Sendable, Hashable, Codable, FieldObject {
                 }
             }
         }
+        let upnText = fields.text(.upn, length: 1...64, required: false)
+        var upn: UPN?
+        if let upnText {
+            upn = UPN(upnText)
+            if upn == nil { fields.problem(.upn, "is not a unique pupil number: \(UPN.validate(upnText) ?? "")") }
+        }
+        let ethnicity = fields.code(.ethnicity, Ethnicity.self, field: "CIN census Ethnicity", required: false)
+        let sex = fields.code(.sex, Sex.self, field: "CIN census Sex", required: false)
+        if let sex, let gender, Sex(gender: gender) != sex {
+            fields.problem(.sex, "\"\(sex.rawValue)\" contradicts gender \"\(gender.rawValue)\" (which means \"\(Sex(gender: gender).rawValue)\"); send sex alone")
+        }
         try fields.finish()
         guard let givenName, let familyName else { throw MessageInvalid([]) }
         self.init(givenName: givenName, familyName: familyName, dateOfBirth: dateOfBirth, expectedDateOfBirth: expected,
-                  gender: gender, nhsNumber: nhsNumber, postcode: postcode, disabilities: disabilities, previousNames: previousNames)
+                  gender: gender, nhsNumber: nhsNumber, postcode: postcode, disabilities: disabilities, previousNames: previousNames,
+                  upn: upn, ethnicity: ethnicity, sex: sex)
     }
 }
 

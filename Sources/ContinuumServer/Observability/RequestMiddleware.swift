@@ -100,6 +100,8 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
             APIProblem(.conflict, title: "Personal data erased", detail: error.description)
         case .webhookURLRefused:
             APIProblem.badRequest("Webhook URL refused", [.init(path: "$.url", message: error.description)])
+        case .censusLAMissing, .censusLAInvalid:
+            APIProblem.badRequest("Census LA code", [.init(path: "la", message: error.description)])
         case .unavailable:
             APIProblem(.serviceUnavailable, title: "Store unavailable", detail: "the database does not answer; try again shortly",
                        headers: [.retryAfter: "2"])

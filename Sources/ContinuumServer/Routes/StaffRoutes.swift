@@ -1,4 +1,5 @@
 import ContinuumAPI
+import ContinuumCensus
 import ContinuumCore
 import ContinuumJSON
 import ContinuumStore
@@ -97,12 +98,31 @@ struct StaffRoutes: Sendable {
             log("milestone", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
         }
+        router.patch("/v1/cases/:caseId/child") { request, context in
+            let principal = try await access.require(request, Self.staff, action: "record a child's census details")
+            let (caseId, command) = try await caseCommand(ChildDetailsRequest.self, request, context)
+            let outcome = try await refusals(ChildDetailsRequest.self, level: .upn) {
+                try await store.recordChildDetails(caseId: caseId, command, actor: principal.actor, at: configuration.now())
+            }
+            log("child-details", outcome, principal)
+            return try HTTPBodies.json(outcome, status: .created)
+        }
         router.post("/v1/cases/:caseId/audits") { request, context in
             let principal = try await access.require(request, [.manager], action: "grade case-file audits")
             let (caseId, command) = try await caseCommand(AuditRequest.self, request, context)
             let outcome = try await store.recordAudit(caseId: caseId, command, actor: principal.actor, at: configuration.now())
             log("audited", outcome, principal)
             return try HTTPBodies.json(outcome, status: .created)
+        }
+        router.get("/v1/census/quality") { request, _ in
+            _ = try await access.require(request, [.manager], action: "read the census data-quality list")
+            let text: String? = request.uri.queryParameters.get("year").map { String($0) }
+            guard let text, let year = CensusYear(text) else {
+                throw APIProblem.badRequest("Invalid census year", [JSONProblem(path: "year", message: text.map { "\"\($0)\" is not a collection year; give it as 2026-27" }
+                    ?? "required: the collection year, e.g. year=2026-27")])
+            }
+            let report = try await store.census(year: year, la: nil)
+            return try HTTPBodies.json(CensusQuality(report.census, issues: report.issues))
         }
         router.get("/v1/indicators") { request, _ in
             _ = try await access.require(request, [.manager, .planner], action: "read the indicators")
@@ -196,6 +216,13 @@ struct StaffRoutes: Sendable {
         case .rationaleMissing: .rationale
         case .notQualified, .workerMissing: .worker
         case .caseRoleNotAtLevel: .role
+        case .censusDetailNotTaken(let detail, _, _):
+            switch detail {
+            case .factors: .factors
+            case .primaryNeed: .primaryNeed
+            case .category: .category
+            case .outcome: .outcome
+            }
         default: nil
         }
     }

@@ -213,10 +213,12 @@ enum Schema {
 
     /// Every projection table: all of them are recreated from the log by `continuum rebuild`.
     static let projectionTables = ["cases", "referrals", "child_keys", "clocks"] + IndicatorFactTable.tables + IdentityTables.tables + ["erasures"]
+        + CensusFactTable.tables
 
     static func createProjections(_ db: Database) throws {
         try createCaseProjections(db)
         try IndicatorFactTable.create(db)
+        try CensusFactTable.create(db)
         try createQueueOrderIndex(db)
         try createCaseloadIndexes(db)
         try IdentityTables.create(db)

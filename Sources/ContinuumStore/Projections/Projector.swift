@@ -15,7 +15,8 @@ struct Projector: Sendable {
     /// The projections this projector writes: raise it whenever a change alters what they hold,
     /// and every store rebuilds them from the log once, on its next start.
     /// 5: cases carry their pathway version, lead and co-worker (issue 15).
-    static let version = 5
+    /// 6: the census facts (issue 18).
+    static let version = 6
 
     init(versions: PathwaySet, vault: PersonalDataVault) {
         self.versions = versions
@@ -171,10 +172,12 @@ struct Projector: Sendable {
                 try insert.execute(arguments: [event.caseId, clock.clock, clock.from.description, clock.due.description, clock.breached])
             }
         }
+        let version = next.pathway.flatMap { machines[$0] }?.pathway ?? versions.latest
         let facts = IndicatorFact.derive(from: event, before: state, transition: CaseTransition(state: next, effects: transition.effects),
-                                         linkedCases: linkedCases,
-                                         calendar: (next.pathway.flatMap { machines[$0] }?.pathway ?? versions.latest).calendar)
+                                         linkedCases: linkedCases, calendar: version.calendar)
         try IndicatorFactTable.insert(facts.fact, facts.clockStops, db)
+        try CensusFactTable.insert(CensusFactTable.rows(for: event, before: state, after: next, pathway: version.definition, linkedCases: linkedCases),
+                                   sequence: event.sequence, caseId: event.caseId, db)
     }
 
     // MARK: Identity (docs/identity.md)

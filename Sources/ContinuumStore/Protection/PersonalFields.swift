@@ -23,14 +23,15 @@ enum PersonalFields {
     /// Personal members of a referral's message (`referral.message`), member within member.
     private static let messageMembers: [(String, [String])] = [
         ("referrer", ["name", "email", "phone"]),
-        ("child", ["givenName", "familyName", "dateOfBirth", "expectedDateOfBirth", "nhsNumber", "postcode", "previousNames"]),
+        ("child", ["givenName", "familyName", "dateOfBirth", "expectedDateOfBirth", "nhsNumber", "postcode", "previousNames", "upn", "ethnicity"]),
     ]
     /// Personal members at the top of the message. Household members are third parties: names,
     /// relationships and dates of birth together.
     private static let messageTopMembers = ["household", "summary", "consentNotSoughtReason"]
 
-    /// Free text staff write, wherever it appears in a change or a case state.
-    static let freeTextMembers: Set<String> = ["rationale", "overrideReason", "findings"]
+    /// Free text staff write, and the child's identifiers staff record (a UPN, an ethnicity:
+    /// issue 18), wherever they appear in a change or a case state.
+    static let freeTextMembers: Set<String> = ["rationale", "overrideReason", "findings", "upn", "ethnicity"]
 
     /// A region to seal: where it is in the stored value, and its personal members under it.
     struct Region {
@@ -186,7 +187,7 @@ enum PersonalFields {
         switch member {
         case "dateOfBirth", "expectedDateOfBirth": .string("1900-01-01")
         case "childKeys": .array([])
-        case "email", "phone", "nhsNumber", "postcode", "previousNames", "household", "detail": nil
+        case "email", "phone", "nhsNumber", "postcode", "previousNames", "household", "detail", "upn", "ethnicity": nil
         default: .string("erased")
         }
     }

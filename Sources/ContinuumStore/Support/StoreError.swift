@@ -57,6 +57,10 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case webhookNotFound(String)
     /// The delivery is not on the dead-letter list (or its endpoint was removed).
     case deliveryNotRetryable(String)
+    /// The census needs the council's LA code: neither `--la` nor the pathway's `census.la` gives it.
+    case censusLAMissing(pathway: String)
+    /// Not a three-digit LA code.
+    case censusLAInvalid(String)
     /// A webhook URL that deliveries may not go to, and why.
     case webhookURLRefused(url: String, reason: String)
 
@@ -97,6 +101,9 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .webhookNotFound(let id): "no registered webhook \"\(id)\"; `continuum partner webhook list` shows them"
         case .deliveryNotRetryable(let id): "delivery \(id) is not on the failed list (or its endpoint was removed); `continuum partner deliveries --failed` shows it"
         case .webhookURLRefused(let url, let reason): "webhook URL \"\(url)\" refused: \(reason)"
+        case .censusLAMissing(let pathway):
+            "the census needs the council's three-digit LA code: give --la (Surrey is 936), or set \"census\": {\"la\": …} in pathway \(pathway)"
+        case .censusLAInvalid(let la): "\"\(la)\" is not a three-digit LA code (Surrey is 936)"
         }
     }
 }

@@ -211,13 +211,38 @@ final class InteractiveSession {
         case .milestone:
             guard let id = choose("Milestone", options.milestones.map { ($0.id, $0.title + ($0.needsApproval ? " (a manager approves)" : "")) }) else { return .cancelled }
             guard let day = prompt("Day it happened (YYYY-MM-DD, Enter for today): ") else { return .quit }
+            // The census codes the milestone takes (docs/census.md); Enter leaves one out.
+            var codes: [CensusDetail: String] = [:]
+            for detail in options.milestones.first(where: { $0.id == id })?.takes ?? [] {
+                guard let answer = prompt(Self.censusPrompt(detail)) else { return .quit }
+                if !answer.isEmpty { codes[detail] = answer }
+            }
             guard let rationale = ask("Rationale (what happened)", "rationale") else { return .quit }
-            guard let command = try? MilestoneCommand(milestone: id, on: day.isEmpty ? nil : day, rationale: rationale) else {
-                Console.out(Style.red("Not recorded: the day must be a date, YYYY-MM-DD, not \"\(TerminalText.clean(day))\""))
+            let command: MilestoneCommand
+            do {
+                command = try MilestoneCommand(milestone: id, on: day.isEmpty ? nil : day, rationale: rationale,
+                                               factors: codes[.factors].map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } },
+                                               primaryNeed: codes[.primaryNeed], category: codes[.category], outcome: codes[.outcome])
+            } catch {
+                Console.out(Style.red("Not recorded: " + error.problems.map { "\($0.field == .on ? "the day" : $0.field.rawValue): \($0.message)" }.joined(separator: "; ")))
                 return .refused
             }
             guard confirm("Record \(id) on \(caseId)?") else { return .cancelled }
             return await send(command) { command throws(ClientError) in try await self.client.recordMilestone(caseId, command) }
+        case .childDetails:
+            Console.out("The child's census details: Enter leaves one as it is.")
+            guard let upn = prompt("UPN (13 characters): "), let ethnicity = prompt("Ethnicity (census code, e.g. WBRI; NOBT not yet obtained): "),
+                  let sex = prompt("Sex (M, F or U): ") else { return .quit }
+            guard let rationale = ask("Where the details come from", "rationale") else { return .quit }
+            let command: ChildDetailsCommand
+            do {
+                command = try ChildDetailsCommand(upn: upn.isEmpty ? nil : upn, ethnicity: ethnicity.isEmpty ? nil : ethnicity, sex: sex.isEmpty ? nil : sex, rationale: rationale)
+            } catch {
+                Console.out(Style.red("Not recorded: " + error.problems.map { "\($0.field.rawValue): \($0.message)" }.joined(separator: "; ")))
+                return .refused
+            }
+            guard confirm("Record these details on \(caseId)?") else { return .cancelled }
+            return await send(command) { command throws(ClientError) in try await self.client.recordChildDetails(caseId, command) }
         case .assign:
             guard let worker = ask("Worker (a staff token's id or name; \"me\" for you)", "worker") else { return .quit }
             let named = worker.lowercased() == "me" ? me.tokenId : worker
@@ -273,7 +298,7 @@ final class InteractiveSession {
 
     struct Action {
         enum Kind {
-            case accept, choose, note, move(TransitionKind), close, milestone, assign, approve(Bool), migrate
+            case accept, choose, note, move(TransitionKind), close, milestone, childDetails, assign, approve(Bool), migrate
         }
         var key: String
         var label: String
@@ -300,12 +325,25 @@ final class InteractiveSession {
         if !options.closeReasons.isEmpty { actions.append(Action(key: "c", label: "close", kind: .close)) }
         if !options.milestones.isEmpty { actions.append(Action(key: "r", label: "record milestone", kind: .milestone)) }
         if options.assign { actions.append(Action(key: "w", label: "assign", kind: .assign)) }
+        if record.phase == .open || record.phase == .awaitingDecision || record.phase == .closed {
+            actions.append(Action(key: "i", label: "child's census details", kind: .childDetails))
+        }
         if options.approve {
             actions.append(Action(key: "v", label: "approve", kind: .approve(true)))
             actions.append(Action(key: "j", label: "reject", kind: .approve(false)))
         }
         if record.migrationReview != nil { actions.append(Action(key: "m", label: "move to \(record.migrationReview?.to ?? "new version")", kind: .migrate)) }
         return actions
+    }
+
+    /// The question for one census code a milestone takes.
+    static func censusPrompt(_ detail: CensusDetail) -> String {
+        switch detail {
+        case .factors: "Factors identified at assessment (census codes, comma-separated; 21 for none; Enter to leave out): "
+        case .primaryNeed: "Primary need (N1 abuse or neglect ... N9 not in need; Enter to leave out): "
+        case .category: "Category of abuse (NEG, PHY, SAB, EMO, MUL; Enter to leave out): "
+        case .outcome: "Pre-proceedings outcome (A, B or C; Enter to leave out): "
+        }
     }
 
     static func recommendationHigher(_ record: CaseRecord) -> Bool {

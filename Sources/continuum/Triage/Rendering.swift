@@ -269,7 +269,7 @@ enum Render {
             case .move(let kind, let to, _): "\(kind.rawValue) to \(to)"
             case .close(let reason, _): "close \(reason.rawValue) (\(reason.title))"
             case .unlink(let referralId): "unlink \(referralId)"
-            case .milestone(let id, let at): "milestone \(id) (\(at.londonDate))"
+            case .milestone(let id, let at, _): "milestone \(id) (\(at.londonDate))"
             }
             let override: String? = switch change.change {
             case .decision(_, let reason), .noted(_, let reason): reason

@@ -27,7 +27,7 @@ struct TriageCommand: AsyncParsableCommand {
               continuum triage decide C-JB3HJTFTRE --accept --rationale "Agree: consent given, medium-impact factors"
             """,
         subcommands: [Queue.self, Cases.self, Find.self, Show.self, Decide.self, StepUp.self, StepDown.self, Escalate.self, Reclassify.self,
-                      Close.self, Assign.self, Record.self,
+                      Close.self, Assign.self, Record.self, Child.self,
                       Approvals.self, Approve.self, Reject.self, Matches.self, Link.self, Different.self, Unlink.self,
                       Review.self, Migrate.self]
     )
@@ -324,8 +324,14 @@ struct TriageCommand: AsyncParsableCommand {
                 legal-planning-meeting, letter-before-proceedings, fgdm-offered, fgdm-not-in-best-interests (a manager \
                 approves it), pre-proceedings-review-held and court-application (after an FGDM offer or that decision).
 
-                Example:
+                The children in need census (docs/census.md) reads its codes from the milestones that record them: \
+                an assessment's completion takes --factors and --primary-need, a child protection plan's start or \
+                review --category, a pre-proceedings step decision --outcome.
+
+                Examples:
                   continuum triage record C-JB3HJTFTRE assessment-completed --at 2026-12-14 --rationale "Single assessment signed off"
+                  continuum triage record C-JB3HJTFTRE assessment-completed --factors 3B,4B --primary-need N1 --rationale "Signed off"
+                  continuum triage record C-JB3HJTFTRE cp-plan-started --category EMO --rationale "Conference decided a plan"
                 """
         )
         @OptionGroup var connection: ConnectionOptions
@@ -333,17 +339,58 @@ struct TriageCommand: AsyncParsableCommand {
         @Argument(help: ArgumentHelp("The pathway's milestone id (e.g. assessment-completed).", valueName: "MILESTONE")) var milestone: String
         @Option(name: .long, help: ArgumentHelp("The day it happened (default today).", valueName: "YYYY-MM-DD")) var at: String?
         @Option(name: .long, help: ArgumentHelp("Why / what happened (required).", valueName: "TEXT")) var rationale: String
+        @Option(name: .long, help: ArgumentHelp("Census factors identified at assessment, comma-separated (21: none).", valueName: "CODES"))
+        var factors: String?
+        @Option(name: .long, help: ArgumentHelp("Census primary need, N1 to N9.", valueName: "CODE")) var primaryNeed: String?
+        @Option(name: .long, help: ArgumentHelp("Category of abuse: NEG, PHY, SAB, EMO or MUL.", valueName: "CODE")) var category: String?
+        @Option(name: .long, help: ArgumentHelp("Pre-proceedings outcome: A, B or C.", valueName: "CODE")) var outcome: String?
 
         func validate() throws { _ = try command() }
 
         func command() throws -> MilestoneCommand {
-            try CommandFlags.build { () throws(InvalidCommand) in try MilestoneCommand(milestone: milestone, on: at, rationale: rationale) }
+            let factors = factors.map { $0.split(separator: ",").map(String.init) }
+            return try CommandFlags.build { () throws(InvalidCommand) in
+                try MilestoneCommand(milestone: milestone, on: at, rationale: rationale, factors: factors, primaryNeed: primaryNeed, category: category, outcome: outcome)
+            }
         }
 
         func run() async throws {
             let client = try connection.client()
             let command = try command()
             let outcome = try await talk { () throws(ClientError) in try await client.recordMilestone(caseId, command) }
+            Console.out(Render.outcome(outcome))
+        }
+    }
+
+    struct Child: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add or correct the child's census details on a case: UPN, ethnicity, sex.",
+            discussion: """
+                Recorded as an event on the case (the referral as received is never changed); the children in need census \
+                uses the latest. Ethnicity is a CIN census code (WBRI, WIRI, ..., REFU refused, NOBT not yet obtained); sex \
+                is M, F or U.
+
+                Example:
+                  continuum triage child C-JB3HJTFTRE --upn A950000178301 --ethnicity WBRI --rationale "From the school's record"
+                """
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
+        @Option(name: .long, help: ArgumentHelp("The unique pupil number (13 characters).", valueName: "UPN")) var upn: String?
+        @Option(name: .long, help: ArgumentHelp("The census ethnicity code.", valueName: "CODE")) var ethnicity: String?
+        @Option(name: .long, help: ArgumentHelp("M, F or U.", valueName: "CODE")) var sex: String?
+        @Option(name: .long, help: ArgumentHelp("Where the details come from (required).", valueName: "TEXT")) var rationale: String
+
+        func validate() throws { _ = try command() }
+
+        func command() throws -> ChildDetailsCommand {
+            try CommandFlags.build { () throws(InvalidCommand) in try ChildDetailsCommand(upn: upn, ethnicity: ethnicity, sex: sex, rationale: rationale) }
+        }
+
+        func run() async throws {
+            let client = try connection.client()
+            let command = try command()
+            let outcome = try await talk { () throws(ClientError) in try await client.recordChildDetails(caseId, command) }
             Console.out(Render.outcome(outcome))
         }
     }
@@ -530,6 +577,13 @@ enum CommandFlags {
         case .role: "--role"
         case .kind: "the command"
         case .noted: "--noted"
+        case .factors: "--factors"
+        case .primaryNeed: "--primary-need"
+        case .category: "--category"
+        case .outcome: "--outcome"
+        case .upn: "--upn"
+        case .ethnicity: "--ethnicity"
+        case .sex: "--sex"
         }
     }
 }

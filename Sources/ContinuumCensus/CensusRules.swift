@@ -1,0 +1,115 @@
+import ContinuumCore
+
+/// One thing in the return that breaks a census validation rule: which child (by LA child id,
+/// never by name), which rule, and what to record to fix it.
+public struct CensusIssue: Sendable, Hashable, Codable {
+    /// DfE rules fail the return (`error`) or ask the council to check (`query`).
+    public enum Severity: String, Sendable, Hashable, Codable {
+        case error, query
+    }
+
+    public var laChildId: String
+    /// The case to record the fix on.
+    public var caseId: String?
+    /// The DfE rule number where the rule is the DfE's (`8610`); Continuum's own checks of the
+    /// same data are named `CNT-…` (docs/census.md lists both).
+    public var rule: String
+    public var severity: Severity
+    public var message: String
+    /// What to record in Continuum to fix it.
+    public var fix: String
+
+    public enum CodingKeys: String, CodingKey, CaseIterable { case laChildId, caseId, rule, severity, message, fix }
+}
+
+/// The validation rules the data Continuum records can break, checked against a return.
+public enum CensusRules {
+    public static func check(_ census: CensusReturn) -> [CensusIssue] {
+        var issues: [CensusIssue] = []
+        let reference = census.year.referenceDate
+        for child in census.children {
+            let id = child.laChildId
+            let firstCase = child.episodes.first?.caseId
+            func issue(_ rule: String, _ severity: CensusIssue.Severity, _ caseId: String?, _ message: String, _ fix: String) {
+                issues.append(CensusIssue(laChildId: id, caseId: caseId, rule: rule, severity: severity, message: message, fix: fix))
+            }
+            let record = child.record
+            if record.erased {
+                issue("CNT-ERASED", .error, firstCase, "The child's personal data was erased under the retention schedule, but an episode falls in this census year.",
+                      "Check the retention rule of the case's levels: a record within the census period should not be erased.")
+            }
+            if record.dateOfBirth == nil && record.expectedDateOfBirth == nil && !record.erased {
+                issue("8525", .error, firstCase, "Either Date of Birth or Expected Date of Birth must be provided.", "Record the child's date of birth on a referral for the case.")
+            }
+            if let born = record.dateOfBirth, born > reference {
+                issue("8520", .error, firstCase, "Date of Birth (\(born)) is after the census reference date (\(reference)).", "Correct the child's date of birth.")
+            }
+            if record.upn == nil && child.upnUnknown == nil {
+                issue("CNT-UPN", .error, firstCase, "No UPN is recorded for a child aged six or over, and no UPN unknown reason applies.",
+                      "Record the child's UPN on the case: `continuum triage child CASE --upn …` (or PATCH /v1/cases/{id}/child).")
+            }
+            if record.ethnicity == nil || record.ethnicity == .notObtained {
+                issue("CNT-ETHNICITY", .query, firstCase, "Ethnicity is not recorded: the return says NOBT (information not yet obtained).",
+                      "Record the child's ethnicity code on the case: `continuum triage child CASE --ethnicity …`.")
+            }
+            if record.sex == nil {
+                issue("CNT-SEX", .query, firstCase, "Sex is not recorded: the return says U (unknown).", "Record the child's sex on the case: `continuum triage child CASE --sex M|F|U`.")
+            }
+            for episode in child.episodes {
+                let caseId = episode.caseId
+                if !episode.referralNFA && episode.primaryNeed == nil && episode.assessments.contains(where: { $0.authorised != nil }) {
+                    issue("8610", .error, caseId, "Primary Need code is missing for a referral which led to further action.",
+                          "Record the primary need (N1-N9) with the assessment's completion.")
+                }
+                if !episode.referralNFA && episode.primaryNeed == nil && !episode.assessments.contains(where: { $0.authorised != nil }) && episode.closureDate != nil {
+                    issue("8610", .error, caseId, "Primary Need code is missing for a referral which led to further action: the episode closed before any assessment was authorised.",
+                          "Record the assessment's completion, with its primary need, on the day it was authorised.")
+                }
+                for assessment in episode.assessments {
+                    if let authorised = assessment.authorised, authorised < assessment.start {
+                        issue("8608", .error, caseId, "Assessment Start Date (\(assessment.start)) cannot be later than its End Date (\(authorised)).",
+                              "Correct the date of the assessment's completion.")
+                    }
+                    if assessment.authorised != nil && (assessment.factors ?? []).isEmpty {
+                        issue("CNT-FACTORS", .error, caseId, "A completed assessment (authorised \(assessment.authorised?.description ?? "")) has no factors identified at assessment.",
+                              "Record the assessment's factors (\"21\" when none) with its completion.")
+                    }
+                    if let factors = assessment.factors, factors.contains(.noFactors), factors.count > 1 {
+                        issue("8869", .error, caseId, "The assessment factors code \"21\" cannot be used in conjunction with any other assessment factors.",
+                              "Record the assessment's factors again without \"21\".")
+                    }
+                    if assessment.authorised == nil, let closed = episode.closureDate {
+                        issue("CNT-ASSESSMENT-OPEN", .query, caseId, "The episode closed on \(closed) with an assessment started \(assessment.start) and never authorised.",
+                              "Record the assessment's completion, or check that the episode should have closed.")
+                    }
+                }
+                if episode.referralNFA || episode.closureReason == .noFurtherActionAfterAssessment || episode.closureReason == .referredToEarlyHelp {
+                    if !episode.cinPlans.isEmpty || !episode.section47s.isEmpty || !episode.plans.isEmpty {
+                        issue("2990", .error, caseId,
+                              "Activity is recorded against a case marked as 'Case closed after assessment, no further action' or 'case closed after assessment, referred to early help'.",
+                              "Close the case with the reason that fits what happened (RC7 when services were given).")
+                    }
+                }
+                for plan in episode.plans {
+                    if plan.end == plan.start {
+                        issue("8840", .error, caseId, "Child Protection Plan cannot start and end on the same day (\(plan.start)).",
+                              "Correct the plan's start, or record its end on the day it ended.")
+                    }
+                    if plan.initialCategory == nil {
+                        issue("CNT-CATEGORY", .error, caseId, "The child protection plan started \(plan.start) has no initial category of abuse.",
+                              "Record the plan's start again with its category of abuse (NEG, PHY, SAB, EMO or MUL).")
+                    }
+                }
+                for enquiry in episode.section47s where episode.closureDate != nil && enquiry.dateOfInitialCPC == nil && !enquiry.conferenceNotRequired {
+                    issue("CNT-S47-OUTCOME", .query, caseId, "The section 47 enquiry started \(enquiry.start) has neither an initial conference nor \"conference not required\".",
+                          "Record the conference, or that none was required.")
+                }
+                for (item, day) in episode.misplaced {
+                    issue("CNT-SEQUENCE", .error, caseId, "\"\(item.rawValue)\" on \(day) does not fit the episode (nothing open for it to record against).",
+                          "Record the step it follows first (a section 47 enquiry before its conference, a plan before its review), or check the case's level.")
+                }
+            }
+        }
+        return issues
+    }
+}

@@ -1,0 +1,336 @@
+import ContinuumAPI
+import ContinuumCensus
+import ContinuumCore
+import ContinuumJSON
+import ContinuumStore
+import ContinuumTesting
+import Foundation
+import Testing
+
+/// The children in need census from a log with children through every path (issue 18): each
+/// child's record checked element by element, and each rule the data can break provoked.
+@Suite("Census")
+struct CensusTests {
+    static let manager = StoreFixture.manager, practitioner = StoreFixture.practitioner
+    static func day(_ text: String) -> CalendarDate { CalendarDate(text) ?? CalendarDate(daysSinceEpoch: 0) }
+    static func at(_ text: String) -> Timestamp { TestFixtures.at(text + "T10:00:00Z") }
+
+    struct Log {
+        let fixture: StoreFixture
+        var store: SQLiteCaseStore { fixture.store }
+
+        func submit(_ id: String, child: Int, example: String, on date: String, set: [(String, JSONValue?)] = []) async throws -> Submission {
+            var value = try TestFixtures.referral(id, child: child, from: example).setting("sentAt", .string(date + "T09:00:00Z"))
+            for (path, member) in set { value = value.setting(path, member) }
+            let received = CensusTests.at(date)
+            return try await store.submit(try StoreFixture.referral(value, receivedAt: received), partnerId: "partner-a", actor: StoreFixture.partner, receivedAt: received)
+        }
+
+        func decide(_ caseId: String, _ level: String?, on date: String) async throws {
+            _ = try await store.decide(caseId: caseId, level: level, rationale: "Decided", overrideReason: level == nil ? nil : "Census test", actor: manager, at: at(date))
+        }
+
+        func move(_ caseId: String, _ kind: TransitionKind, _ to: String, on date: String) async throws {
+            _ = try await store.transition(caseId: caseId, kind: kind, to: to, reason: nil, rationale: "Moved", actor: manager, at: at(date))
+        }
+
+        func close(_ caseId: String, _ reason: ClosureReason, on date: String) async throws {
+            _ = try await store.transition(caseId: caseId, kind: .close, to: nil, reason: reason, rationale: "Closed", actor: manager, at: at(date))
+        }
+
+        func record(_ caseId: String, _ milestone: String, on date: String, factors: [String]? = nil, need: String? = nil, category: String? = nil,
+                    outcome: String? = nil) async throws {
+            let command = try MilestoneCommand(milestone: milestone, on: date, rationale: "Recorded", factors: factors, primaryNeed: need, category: category, outcome: outcome)
+            _ = try await store.recordMilestone(caseId: caseId, command, actor: practitioner, at: at(date))
+        }
+    }
+
+    static func child(_ census: CensusReturn, case caseId: String) throws -> CensusChild {
+        try #require(census.children.first { $0.episodes.contains { $0.caseId == caseId } })
+    }
+
+    @Test("every path of the Surrey pathway: NFA, assessment only, CIN plan, s47 without conference, conference without plan, two CP plans, unborn")
+    func everyPath() async throws {
+        let log = Log(fixture: try StoreFixture())
+        // A: recommended for child protection, closed at the front door: a referral with no further action.
+        let a = try await log.submit("A", child: 1, example: "school-neglect-immediate-risk", on: "2026-11-26")
+        try await log.close(a.caseId, .noFurtherActionAfterAssessment, on: "2026-11-26")
+        // Z: recommended targeted support, closed at the front door: a contact, not in the census.
+        let z = try await log.submit("Z", child: 26, example: "police-domestic-abuse", on: "2026-11-26")
+        try await log.close(z.caseId, .noFurtherActionAfterAssessment, on: "2026-11-26")
+        // Y: targeted support only: early help, not in the census.
+        let y = try await log.submit("Y", child: 25, example: "police-domestic-abuse", on: "2026-11-26")
+        try await log.decide(y.caseId, nil, on: "2026-11-27")
+        // B: assessment only, with UPN, ethnicity and sex from the referral; closed RC8.
+        let b = try await log.submit("B", child: 2, example: "police-domestic-abuse", on: "2026-11-26",
+                                     set: [("child.upn", .string("A950000178301")), ("child.ethnicity", .string("WBRI")), ("child.sex", .string("F")), ("child.gender", nil)])
+        try await log.decide(b.caseId, "child-in-need", on: "2026-11-27")
+        try await log.record(b.caseId, "assessment-completed", on: "2026-12-10", factors: ["3B", "4B"], need: "N5")
+        try await log.close(b.caseId, .noFurtherActionAfterAssessment, on: "2026-12-11")
+        // C: CIN plan, then a step-down to targeted support: the episode closes RC7, the plan ends.
+        let c = try await log.submit("C", child: 3, example: "police-domestic-abuse", on: "2026-11-26")
+        try await log.decide(c.caseId, "child-in-need", on: "2026-11-27")
+        try await log.record(c.caseId, "assessment-completed", on: "2026-12-07", factors: ["3B"], need: "N4")
+        try await log.record(c.caseId, "cin-plan-started", on: "2026-12-08")
+        try await log.move(c.caseId, .stepDown, "targeted-support", on: "2027-02-01")
+        // D: s47 without a conference, then step-down to CIN and closure RC7.
+        let d = try await log.submit("D", child: 4, example: "school-neglect-immediate-risk", on: "2026-11-26")
+        try await log.decide(d.caseId, nil, on: "2026-11-26")
+        try await log.record(d.caseId, "strategy-discussion", on: "2026-11-27")
+        try await log.record(d.caseId, "conference-not-required", on: "2026-12-04")
+        try await log.record(d.caseId, "assessment-completed", on: "2026-12-04", factors: ["16A"], need: "N1")
+        try await log.move(d.caseId, .stepDown, "child-in-need", on: "2026-12-05")
+        try await log.close(d.caseId, .servicesCeased, on: "2027-01-15")
+        // E: a conference without a plan; step-down to targeted support: RC7 (an enquiry followed the assessment).
+        let e = try await log.submit("E", child: 5, example: "police-domestic-abuse", on: "2026-11-26")
+        try await log.decide(e.caseId, "child-protection", on: "2026-11-26")
+        try await log.record(e.caseId, "strategy-discussion", on: "2026-11-27")
+        try await log.record(e.caseId, "assessment-completed", on: "2026-12-08", factors: ["16A"], need: "N1")
+        try await log.record(e.caseId, "initial-conference-held", on: "2026-12-15")
+        try await log.move(e.caseId, .stepDown, "child-in-need", on: "2026-12-16")
+        try await log.move(e.caseId, .stepDown, "targeted-support", on: "2026-12-17")
+        // F: a CP plan with reviews (the category changes), ended, and a second plan still open.
+        let f = try await log.submit("F", child: 6, example: "school-neglect-immediate-risk", on: "2026-11-26")
+        try await log.decide(f.caseId, nil, on: "2026-11-26")
+        try await log.record(f.caseId, "strategy-discussion", on: "2026-11-27")
+        try await log.record(f.caseId, "assessment-completed", on: "2026-12-08", factors: ["16A", "17A"], need: "N1")
+        try await log.record(f.caseId, "initial-conference-held", on: "2026-12-14")
+        try await log.record(f.caseId, "cp-plan-started", on: "2026-12-14", category: "NEG")
+        try await log.record(f.caseId, "cp-review-held", on: "2027-03-01", category: "MUL")
+        try await log.record(f.caseId, "cp-plan-ended", on: "2027-03-02")
+        try await log.record(f.caseId, "cp-plan-started", on: "2027-03-20", category: "EMO")
+        // I: assessed, then stepped down to targeted support with nothing more: RC9, referred to early help.
+        let i = try await log.submit("I", child: 9, example: "police-domestic-abuse", on: "2026-11-26")
+        try await log.decide(i.caseId, "child-in-need", on: "2026-11-27")
+        try await log.record(i.caseId, "assessment-completed", on: "2026-12-03", factors: ["21"], need: "N9")
+        try await log.move(i.caseId, .stepDown, "targeted-support", on: "2026-12-04")
+        // G: an unborn child, accepted for CIN; no assessment yet at the reference date.
+        let g = try await log.submit("G", child: 7, example: "health-visitor-unborn", on: "2026-11-26")
+        try await log.decide(g.caseId, nil, on: "2026-11-27")
+        // H: assessed without a primary need or factors, and a CP plan without its category: errors to fix.
+        let h = try await log.submit("H", child: 8, example: "school-neglect-immediate-risk", on: "2026-11-26")
+        try await log.decide(h.caseId, nil, on: "2026-11-26")
+        try await log.record(h.caseId, "assessment-completed", on: "2026-12-01")
+        try await log.record(h.caseId, "cp-plan-started", on: "2026-12-02")
+        // A later correction of B's ethnicity by staff, as an event.
+        let details = try ChildDetailsCommand(upn: nil, ethnicity: "wirI", sex: nil, rationale: "Corrected from the school's record")
+        _ = try await log.store.recordChildDetails(caseId: b.caseId, details, actor: Self.practitioner, at: Self.at("2026-12-20"))
+
+        let year = try #require(CensusYear("2026-27"))
+        let report = try await log.store.census(year: year, la: nil)
+        let census = report.census
+        #expect(census.la == "936")
+        let ids = Set(census.children.flatMap { $0.episodes.map(\.caseId) })
+        #expect(ids == Set([a, b, c, d, e, f, g, h, i].map(\.caseId)), "Y and Z (early help and a contact) are not in the return")
+
+        let childA = try Self.child(census, case: a.caseId)
+        let nfa = try #require(childA.episodes.first)
+        #expect(nfa.referralNFA && nfa.referralDate == Self.day("2026-11-26") && nfa.closureDate == Self.day("2026-11-26") && nfa.closureReason == .noFurtherActionAfterAssessment)
+        #expect(nfa.referralSource == .schools && nfa.assessments.isEmpty && childA.upnUnknown == "UN7")
+
+        let childB = try Self.child(census, case: b.caseId)
+        #expect(childB.record.upn?.value == "A950000178301" && childB.record.ethnicity == .whiteIrish && childB.record.sex == .female)
+        #expect(childB.laChildId == b.caseId.filter { $0 != "-" })
+        let assessed = try #require(childB.episodes.first)
+        #expect(assessed.referralSource == .police && assessed.primaryNeed == .familyDysfunction && assessed.closureReason == .noFurtherActionAfterAssessment)
+        #expect(assessed.assessments == [.init(start: Self.day("2026-11-27"), authorised: Self.day("2026-12-10"), factors: [.domesticAbuseParent, .mentalHealthParent])])
+
+        let plan = try #require(try Self.child(census, case: c.caseId).episodes.first)
+        #expect(plan.cinPlans == [.init(start: Self.day("2026-12-08"), end: Self.day("2027-02-01"))])
+        #expect(plan.closureDate == Self.day("2027-02-01") && plan.closureReason == .servicesCeased)
+
+        let enquiry = try #require(try Self.child(census, case: d.caseId).episodes.first)
+        #expect(enquiry.section47s == [.init(start: Self.day("2026-11-27"), conferenceTarget: Self.day("2026-12-18"), dateOfInitialCPC: nil, conferenceNotRequired: true)])
+        #expect(enquiry.closureReason == .servicesCeased && enquiry.closureDate == Self.day("2027-01-15") && enquiry.plans.isEmpty)
+
+        let conference = try #require(try Self.child(census, case: e.caseId).episodes.first)
+        #expect(conference.dateOfInitialCPC == Self.day("2026-12-15") && conference.plans.isEmpty)
+        #expect(conference.closureReason == .servicesCeased && conference.closureDate == Self.day("2026-12-17"))
+
+        let plans = try #require(try Self.child(census, case: f.caseId).episodes.first)
+        #expect(plans.plans.count == 2)
+        #expect(plans.plans.first == .init(start: Self.day("2026-12-14"), end: Self.day("2027-03-02"), initialCategory: .neglect, latestCategory: .multiple,
+                                           previousPlans: 0, reviews: [Self.day("2027-03-01")]))
+        #expect(plans.plans.last?.previousPlans == 1 && plans.plans.last?.end == nil && plans.plans.last?.initialCategory == .emotional)
+        #expect(plans.closureDate == nil)
+
+        let earlyHelp = try #require(try Self.child(census, case: i.caseId).episodes.first)
+        #expect(earlyHelp.closureReason == .referredToEarlyHelp && earlyHelp.closureDate == Self.day("2026-12-04") && earlyHelp.primaryNeed == .notInNeed)
+
+        let unborn = try Self.child(census, case: g.caseId)
+        #expect(unborn.record.dateOfBirth == nil && unborn.record.expectedDateOfBirth != nil && unborn.upnUnknown == "UN1")
+
+        // The XML, element by element for child B.
+        let xml = CensusXML.document(census, generatedAt: "2027-04-02T09:00:00", release: "test")
+        let expected = """
+              <Child>
+                <ChildIdentifiers>
+                  <LAchildID>\(childB.laChildId)</LAchildID>
+                  <UPN>A950000178301</UPN>
+                  <PersonBirthDate>2018-03-14</PersonBirthDate>
+                  <Sex>F</Sex>
+                </ChildIdentifiers>
+                <ChildCharacteristics>
+                  <Ethnicity>WIRI</Ethnicity>
+                  <Disabilities>
+                    <Disability>NONE</Disability>
+                  </Disabilities>
+                </ChildCharacteristics>
+                <CINdetails>
+                  <CINreferralDate>2026-11-26</CINreferralDate>
+                  <ReferralSource>6</ReferralSource>
+                  <PrimaryNeedCode>N5</PrimaryNeedCode>
+                  <CINclosureDate>2026-12-11</CINclosureDate>
+                  <ReasonForClosure>RC8</ReasonForClosure>
+                  <ReferralNFA>false</ReferralNFA>
+                  <Assessments>
+                    <AssessmentActualStartDate>2026-11-27</AssessmentActualStartDate>
+                    <AssessmentAuthorisationDate>2026-12-10</AssessmentAuthorisationDate>
+                    <FactorsIdentifiedAtAssessment>
+                      <AssessmentFactors>3B</AssessmentFactors>
+                      <AssessmentFactors>4B</AssessmentFactors>
+                    </FactorsIdentifiedAtAssessment>
+                  </Assessments>
+                </CINdetails>
+              </Child>
+
+          """
+        #expect(xml.contains(expected), "\(xml)")
+        #expect(xml.hasPrefix("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Message>\n  <Header>"))
+        #expect(xml.contains("<LEA>936</LEA>") && xml.contains("<ReferenceDate>2027-03-31</ReferenceDate>") && xml.contains("<Year>2027</Year>"))
+        #expect(xml.contains("<InitialCPCtarget>2026-12-18</InitialCPCtarget>") && xml.contains("<ICPCnotRequired>true</ICPCnotRequired>"))
+        #expect(xml.contains("<NumberOfPreviousCPP>1</NumberOfPreviousCPP>") && xml.contains("<CPPreviewDate>2027-03-01</CPPreviewDate>"))
+        #expect(!xml.contains("Child") || !xml.contains("Oliver"), "no names in the return")
+
+        // The data-quality list: H's missing codes, by rule and LA child id, never a name.
+        let hChild = try Self.child(census, case: h.caseId)
+        let hRules = Set(report.issues.filter { $0.laChildId == hChild.laChildId }.map(\.rule))
+        #expect(hRules.isSuperset(of: ["8610", "CNT-FACTORS", "CNT-CATEGORY"]))
+        #expect(report.issues.filter { $0.laChildId == childB.laChildId }.isEmpty, "B's record is complete")
+        #expect(report.errors > 0)
+        #expect(report.issues.allSatisfy { !$0.message.contains("Child") || !$0.message.contains("Example") })
+    }
+
+    @Test("Families First: targeted Family Help is not in the census, a reclassification to section 17 is (5D), pre-proceedings with FGDM")
+    func familiesFirst() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-census-\(UUID().uuidString)")
+        let store = try SQLiteCaseStore(path: folder.appendingPathComponent("ff.sqlite").path, pathway: try TestFixtures.familiesFirst(), masterKey: TestFixtures.masterKey)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func submit(_ id: String, child: Int) async throws -> Submission {
+            let value = try TestFixtures.referral(id, child: child).setting("sentAt", .string("2027-05-03T09:00:00Z"))
+            return try await store.submit(try StoreFixture.referral(value, receivedAt: Self.at("2027-05-03")), partnerId: "p", actor: StoreFixture.partner, receivedAt: Self.at("2027-05-03"))
+        }
+        func record(_ caseId: String, _ milestone: String, _ date: String, outcome: String? = nil, need: String? = nil, factors: [String]? = nil) async throws {
+            _ = try await store.recordMilestone(caseId: caseId, try MilestoneCommand(milestone: milestone, on: date, rationale: "Recorded", factors: factors, primaryNeed: need, outcome: outcome),
+                                                actor: Self.manager, at: Self.at(date))
+        }
+        // T: targeted Family Help only. R: targeted, then reclassified to s17 a month later.
+        let t = try await submit("T", child: 1)
+        _ = try await store.decide(caseId: t.caseId, level: "family-help-targeted", rationale: "Targeted", overrideReason: "Test", actor: Self.manager, at: Self.at("2027-05-04"))
+        let r = try await submit("R", child: 2)
+        _ = try await store.decide(caseId: r.caseId, level: "family-help-targeted", rationale: "Targeted", overrideReason: "Test", actor: Self.manager, at: Self.at("2027-05-04"))
+        _ = try await store.transition(caseId: r.caseId, kind: .reclassify, to: "family-help-cin", reason: nil, rationale: "In need", actor: Self.manager, at: Self.at("2027-06-07"))
+        // P: section 17, then pre-proceedings with an FGDM offered and facilitated.
+        let p = try await submit("P", child: 3)
+        _ = try await store.decide(caseId: p.caseId, level: "family-help-cin", rationale: "In need", overrideReason: "Test", actor: Self.manager, at: Self.at("2027-05-04"))
+        try await record(p.caseId, "assessment-completed", "2027-06-01", need: "N1", factors: ["16A"])
+        _ = try await store.transition(caseId: p.caseId, kind: .stepUp, to: "pre-proceedings", reason: nil, rationale: "Legal gateway", actor: Self.manager, at: Self.at("2027-07-01"))
+        try await record(p.caseId, "legal-planning-meeting", "2027-07-01")
+        try await record(p.caseId, "letter-before-proceedings", "2027-07-05")
+        try await record(p.caseId, "fgdm-offered", "2027-07-05")
+        try await record(p.caseId, "pre-proceedings-meeting", "2027-07-12")
+        try await record(p.caseId, "fgdm-facilitated", "2027-07-20")
+        try await record(p.caseId, "pre-proceedings-review-held", "2027-08-20")
+        try await record(p.caseId, "pre-proceedings-review-held", "2027-09-20")
+        try await record(p.caseId, "pre-proceedings-decision", "2027-10-01", outcome: "A")
+
+        let report = try await store.census(year: try #require(CensusYear("2027-28")), la: "936")
+        #expect(Set(report.census.children.flatMap { $0.episodes.map(\.caseId) }) == [r.caseId, p.caseId])
+        let reclassified = try #require(try Self.child(report.census, case: r.caseId).episodes.first)
+        #expect(reclassified.referralDate == Self.day("2027-06-07") && reclassified.referralSource == .laEarlyHelp)
+        let proceedings = try #require(try Self.child(report.census, case: p.caseId).episodes.first?.preProceedings.first)
+        var expected = CINEpisode.PreProceedings(start: Self.day("2027-07-01"), fgdmOffered: true, fgdmFacilitated: true, reviewMeetings: 2)
+        expected.letterBeforeProceedings = Self.day("2027-07-05")
+        expected.initialMeeting = Self.day("2027-07-12")
+        expected.stepDecision = Self.day("2027-10-01")
+        expected.outcome = .endedConcernsReduced
+        #expect(proceedings == expected)
+        let xml = CensusXML.document(report.census, generatedAt: "2028-04-02T09:00:00", release: "test")
+        #expect(xml.contains("""
+                    <PreProceedingsandFGDM>
+                      <PPStartDate>2027-07-01</PPStartDate>
+                      <LBPSentDate>2027-07-05</LBPSentDate>
+                      <FGDMMeetingOffer>true</FGDMMeetingOffer>
+                      <FGDMMeetingFac>true</FGDMMeetingFac>
+                      <InitialPPMeetingDate>2027-07-12</InitialPPMeetingDate>
+                      <ReviewMeetingsCount>2</ReviewMeetingsCount>
+                      <StepDecisionDate>2027-10-01</StepDecisionDate>
+                      <PPOutcome>A</PPOutcome>
+                    </PreProceedingsandFGDM>
+            """))
+    }
+
+    @Test("the rules the data can break, each provoked")
+    func rules() throws {
+        let year = try #require(CensusYear("2026-27"))
+        func episode(_ build: (inout CINEpisode) -> Void) -> CINEpisode {
+            var episode = CINEpisode(caseId: "C-1", referralDate: Self.day("2026-06-01"), referralSource: .police, referralNFA: false)
+            build(&episode)
+            return episode
+        }
+        func rules(_ record: CensusChildRecord, _ episodes: [CINEpisode], upnUnknown: String? = nil) -> Set<String> {
+            Set(CensusRules.check(CensusReturn(year: year, la: "936", children: [CensusChild(laChildId: "C1", record: record, upnUnknown: upnUnknown, episodes: episodes)])).map(\.rule))
+        }
+        let born = CensusChildRecord(dateOfBirth: Self.day("2015-01-01"), sex: .male, ethnicity: .whiteBritish, upn: UPN("A950000178301"))
+        #expect(rules(born, [episode { _ in }]).isEmpty)
+        #expect(rules(CensusChildRecord(sex: .male, ethnicity: .whiteBritish, upn: UPN("A950000178301")), [episode { _ in }]).contains("8525"))
+        var future = born
+        future.dateOfBirth = Self.day("2027-04-01")
+        #expect(rules(future, [episode { _ in }]).contains("8520"))
+        var noUPN = born
+        noUPN.upn = nil
+        #expect(rules(noUPN, [episode { _ in }]).contains("CNT-UPN"))
+        #expect(rules(CensusChildRecord(dateOfBirth: Self.day("2015-01-01"), upn: UPN("A950000178301")), [episode { _ in }]) == ["CNT-ETHNICITY", "CNT-SEX"])
+        #expect(rules(born, [episode { $0.assessments = [.init(start: Self.day("2026-06-02"), authorised: Self.day("2026-07-01"), factors: [.neglect])] }]) == ["8610"])
+        #expect(rules(born, [episode {
+            $0.primaryNeed = .abuseOrNeglect
+            $0.assessments = [.init(start: Self.day("2026-07-02"), authorised: Self.day("2026-07-01"), factors: [.neglect, .noFactors])]
+        }]) == ["8608", "8869"])
+        #expect(rules(born, [episode {
+            $0.referralNFA = true
+            $0.closureDate = Self.day("2026-06-01")
+            $0.section47s = [.init(start: Self.day("2026-06-01"), conferenceTarget: Self.day("2026-06-22"), dateOfInitialCPC: nil, conferenceNotRequired: true)]
+        }]).contains("2990"))
+        #expect(rules(born, [episode {
+            $0.primaryNeed = .abuseOrNeglect
+            $0.plans = [.init(start: Self.day("2026-07-01"), end: Self.day("2026-07-01"), initialCategory: .neglect, latestCategory: .neglect, previousPlans: 0, reviews: [])]
+        }]) == ["8840"])
+        #expect(rules(born, [episode {
+            $0.closureDate = Self.day("2026-09-01")
+            $0.closureReason = .servicesCeased
+            $0.primaryNeed = .abuseOrNeglect
+            $0.section47s = [.init(start: Self.day("2026-06-01"), conferenceTarget: Self.day("2026-06-22"), dateOfInitialCPC: nil, conferenceNotRequired: false)]
+            $0.misplaced = [(.cpReview, Self.day("2026-08-01"))]
+        }]) == ["CNT-S47-OUTCOME", "CNT-SEQUENCE"])
+    }
+
+    @Test("census codes are checked when recorded: a wrong code names the field and the codes allowed")
+    func codesChecked() async throws {
+        #expect(throws: InvalidCommand.self) { try MilestoneCommand(milestone: "cp-plan-started", on: nil, rationale: "x", category: "BAD") }
+        do {
+            _ = try MilestoneCommand(milestone: "assessment-completed", on: nil, rationale: "x", factors: ["21", "3B"], primaryNeed: "N0")
+            Issue.record("accepted")
+        } catch {
+            #expect(error.problems.map(\.field) == [.factors, .primaryNeed])
+            #expect(error.description.contains("N1, N2"))
+        }
+        let log = Log(fixture: try StoreFixture())
+        let b = try await log.submit("B", child: 2, example: "police-domestic-abuse", on: "2026-11-26")
+        try await log.decide(b.caseId, "child-in-need", on: "2026-11-27")
+        // A category of abuse with an assessment: the pathway says it takes factors and a primary need.
+        await #expect(throws: StoreError.self) { try await log.record(b.caseId, "assessment-completed", on: "2026-12-01", category: "NEG") }
+        #expect(throws: InvalidCommand.self) { try ChildDetailsCommand(upn: "B950000178301", ethnicity: nil, sex: nil, rationale: "x") }
+        #expect(UPN("A950000178301") != nil && UPN("H243278544154") != nil && UPN("R247962919251") == nil)
+        #expect(CensusYear("2026-27")?.referenceDate == Self.day("2027-03-31") && CensusYear("2026-28") == nil && CensusYear("26-27") == nil)
+    }
+}
