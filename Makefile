@@ -22,6 +22,9 @@ MASTER_KEY ?= data/master.key
 # the file to build it anew (after changing the bench's mix, say).
 REPORT_BENCH_REFERRALS ?= 1000000
 REPORT_BENCH_DATABASE ?= .build/report-bench/log-v2-$(REPORT_BENCH_REFERRALS).sqlite
+# The census bench's log (issue 18): a large council's year, about a million events; built once, kept.
+CENSUS_BENCH_REFERRALS ?= 230000
+CENSUS_BENCH_DATABASE ?= .build/census-bench/log-v1-$(CENSUS_BENCH_REFERRALS).sqlite
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # Installs the listed Debian packages that are not installed yet.
@@ -120,6 +123,9 @@ bench: deps
 	@echo
 	$(SWIFT) build -c release --product report-bench
 	REPORT_BENCH_REFERRALS=$(REPORT_BENCH_REFERRALS) REPORT_BENCH_DATABASE=$(REPORT_BENCH_DATABASE) .build/release/report-bench
+	@echo
+	$(SWIFT) build -c release --product census-bench
+	CENSUS_BENCH_REFERRALS=$(CENSUS_BENCH_REFERRALS) CENSUS_BENCH_DATABASE=$(CENSUS_BENCH_DATABASE) .build/release/census-bench
 
 fuzz: deps
 	$(SWIFT) build --product continuum

@@ -193,6 +193,13 @@ let package = Package(
             path: "Benchmarks/report-bench",
             swiftSettings: swiftSettings
         ),
+        // `make bench`: the children in need census over a large council's year (issue 18's goal).
+        .executableTarget(
+            name: "census-bench",
+            dependencies: ["ContinuumAPI", "ContinuumCensus", "ContinuumCore", "ContinuumStore", "ContinuumSimulator", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Benchmarks/census-bench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ContinuumJSONTests",
             dependencies: ["ContinuumJSON"],

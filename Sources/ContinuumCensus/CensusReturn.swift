@@ -64,6 +64,7 @@ public struct CINEpisode: Sendable, Hashable {
         hasher.combine(referralDate)
     }
 
+    /// `Assessments`: started, authorised, with the factors identified.
     public struct Assessment: Sendable, Hashable {
         public var start: CalendarDate
         public var authorised: CalendarDate?
@@ -74,6 +75,7 @@ public struct CINEpisode: Sendable, Hashable {
         }
     }
 
+    /// `CINPlanDates`: a child in need plan, open while `end` is nil.
     public struct DateRange: Sendable, Hashable {
         public var start: CalendarDate
         public var end: CalendarDate?
@@ -81,6 +83,7 @@ public struct CINEpisode: Sendable, Hashable {
         public init(start: CalendarDate, end: CalendarDate?) { (self.start, self.end) = (start, end) }
     }
 
+    /// `Section47`: an enquiry and what ended it.
     public struct Section47: Sendable, Hashable {
         public var start: CalendarDate
         /// `InitialCPCtarget`: 15 working days after the start, on the pathway's calendar.
@@ -93,6 +96,7 @@ public struct CINEpisode: Sendable, Hashable {
         }
     }
 
+    /// `ChildProtectionPlans`: a plan, its categories of abuse and reviews.
     public struct ProtectionPlan: Sendable, Hashable {
         public var start: CalendarDate
         public var end: CalendarDate?
@@ -107,6 +111,7 @@ public struct CINEpisode: Sendable, Hashable {
         }
     }
 
+    /// `PreProceedingsandFGDM` (2026-27): pre-proceedings under the Public Law Outline.
     public struct PreProceedings: Sendable, Hashable {
         public var start: CalendarDate
         public var letterBeforeProceedings: CalendarDate?

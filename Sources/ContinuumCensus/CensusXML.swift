@@ -149,25 +149,9 @@ struct XMLWriter {
         guard let value else { return }
         indent()
         text += "<\(name)>"
-        text += Self.escaped(value)
+        text += MarkupText.escaped(value)
         text += "</\(name)>\n"
     }
 
     private mutating func indent() { text += String(repeating: "  ", count: depth) }
-
-    static func escaped(_ value: String) -> String {
-        guard value.utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return value }
-        var out = ""
-        for character in value {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
 }

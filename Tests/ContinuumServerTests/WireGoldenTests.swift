@@ -207,6 +207,17 @@ struct Script {
         _ = try await call(.GET, "/v1/queue", s.partnerA, "partner-a")
         _ = try await call(.GET, "/v1/queue", nil, "nobody")
         _ = try await call(.GET, "/healthz", nil, "nobody")
+
+        // The census (issue 18): codes on milestones, the child's details corrected, the quality list.
+        _ = try await call(.POST, "/v1/cases/\(urgentCase)/milestones", s.practitioner, "practitioner", json: .object([
+            "milestone": .string("assessment-completed"), "factors": .array([.string("16A"), .string("3A")]), "primaryNeed": .string("N1"), "rationale": .string("Signed off")]))
+        _ = try await call(.POST, "/v1/cases/\(urgentCase)/milestones", s.practitioner, "practitioner", json: .object([
+            "milestone": .string("cp-plan-started"), "category": .string("NEG"), "rationale": .string("Conference decided a plan")]))
+        _ = try await call(.POST, "/v1/cases/\(urgentCase)/milestones", s.practitioner, "practitioner", json: .object([
+            "milestone": .string("cp-plan-started"), "category": .string("XYZ"), "rationale": .string("Wrong code")]))
+        _ = try await call(.PATCH, "/v1/cases/\(urgentCase)/child", s.practitioner, "practitioner", json: .object([
+            "upn": .string("A950000178301"), "ethnicity": .string("WBRI"), "sex": .string("F"), "rationale": .string("School record")]))
+        _ = try await call(.GET, "/v1/census/quality?year=2026-27", s.manager, "manager")
     }
 
     @discardableResult

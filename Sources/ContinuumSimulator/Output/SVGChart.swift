@@ -1,3 +1,4 @@
+import ContinuumCore
 /// Small, self-contained SVG line charts (no scripts, no external fonts or assets), for
 /// planners' reports. Hand-written because the charts are simple and no Swift charting
 /// library in reach writes SVG on Linux.
@@ -83,19 +84,7 @@ public struct SVGChart: Sendable {
     static func f(_ value: Double) -> String { String((value * 10).rounded() / 10) }
 
     /// Text safe inside XML or HTML content and attribute values.
-    public static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    public static func escape(_ text: String) -> String { MarkupText.escaped(text) }
 }
 
 #if canImport(Glibc)

@@ -11,7 +11,9 @@ import GRDB
 /// `kind`: 1 a referral (`code` its source, `detail` the earlier cases of the same child);
 /// 2 the case at a level (`level`, `flag` within the census, `code` the tier); 3 closed (`code`
 /// the reason, `flag` at the front door, `flag2` recommended for a census level); 4 a census
-/// milestone (`code` the item, `detail` its codes). Days count from 1970-01-01 (London).
+/// milestone (`code` the item, `detail` its codes); 5 staff corrected the child's details
+/// (nothing else: the details are sealed in the event, read only for children in a return).
+/// Days count from 1970-01-01 (London).
 enum CensusFactTable {
     static func create(_ db: Database) throws {
         try db.execute(sql: """
@@ -72,6 +74,7 @@ enum CensusFactTable {
         if let recorded, let item = pathway.milestones.first(where: { $0.id == recorded.id })?.census {
             rows.append(Row(day: UKTime.londonDate(of: recorded.at), kind: 4, code: item.rawValue, detail: encode(recorded.codes)))
         }
+        if case .childDetailsRecorded? = event.body.change { rows.append(Row(day: day, kind: 5)) }
         return rows
     }
 
