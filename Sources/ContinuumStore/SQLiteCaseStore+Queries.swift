@@ -207,7 +207,7 @@ extension SQLiteCaseStore {
     /// case, not the events.
     public func indicators(from: CalendarDate, to: CalendarDate, targets: IndicatorTargets) async throws -> IndicatorReport {
         let calculator = IndicatorCalculator(pathways: pathways, targets: targets)
-        let warming = Task.detached(priority: .utility) { [pool] in await IndicatorFactTable.warm(pool) }
+        let warming = Task.detached(priority: .utility) { [pool] in await PageWarming.warm(pool, tables: IndicatorFactTable.tables) }
         defer { warming.cancel() }
         // Seconds of work on a large log: it stops when the request's task is cancelled (the
         // client gone, the server stopping), checked every 4,096 facts (issue 22).

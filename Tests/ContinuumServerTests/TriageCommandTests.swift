@@ -328,6 +328,52 @@ struct TriageSessionTests {
         }
     }
 
+    @Test("census codes: triage record --factors --primary-need, a wrong code named by flag, triage child, and the session asks for the codes")
+    func censusCodes() async throws {
+        try await TestServer.with { server in
+            let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("CC-1", child: 1))))
+            _ = try await server.post("/v1/cases/\(caseId)/decisions", token: server.manager,
+                                      json: .object(["level": .string("child-in-need"), "overrideReason": .string("History"), "rationale": .string("Assessed")]))
+            let wrong = try await TriageCommandTests.triage(server, ["record", caseId, "assessment-completed", "--primary-need", "N10", "--rationale", "x"])
+            #expect(wrong.status == 64 && wrong.stderr.contains("--primary-need") && wrong.stderr.contains("N1, N2"), "\(wrong.stderr)")
+            let notTaken = try await TriageCommandTests.triage(server, ["record", caseId, "assessment-completed", "--category", "NEG", "--rationale", "x"])
+            #expect(notTaken.status == 65 && notTaken.stderr.contains("takes factors, primaryNeed"), "\(notTaken.stderr)")
+            let child = try await TriageCommandTests.triage(server, ["child", caseId, "--upn", "a950000178301", "--ethnicity", "wbri", "--rationale", "School record"])
+            #expect(child.status == 0, "\(child.stderr)")
+            let badUPN = try await TriageCommandTests.triage(server, ["child", caseId, "--upn", "B950000178301", "--rationale", "x"])
+            #expect(badUPN.status == 64 && badUPN.stderr.contains("--upn") && badUPN.stderr.contains("check letter"))
+
+            let terminal = try Self.session(server, token: server.practitioner)
+            #expect(await terminal.waitFor("> "))
+            terminal.type("\(caseId)\n")
+            #expect(await terminal.waitFor("Action for \(caseId): "))
+            #expect(terminal.screen.contains("[i] child's census details"))
+            let mark = terminal.screen.count
+            terminal.type("r\n")
+            #expect(await terminal.waitFor("(number or name", after: mark))
+            terminal.type("assessment-completed\n")
+            #expect(await terminal.waitFor("Day it happened", after: mark))
+            terminal.type("\n")
+            #expect(await terminal.waitFor("Factors identified at assessment", after: mark))
+            terminal.type("3B, 4B\n")
+            #expect(await terminal.waitFor("Primary need", after: mark))
+            terminal.type("n1\n")
+            #expect(await terminal.waitFor("Rationale", after: mark))
+            terminal.type("Signed off\n")
+            #expect(await terminal.waitFor("[y/N]", after: mark))
+            terminal.type("y\n")
+            #expect(await terminal.waitFor("> ", after: mark))
+            terminal.type("q\n")
+            #expect(await terminal.wait() == 0)
+            let record = try await server.get("/v1/cases/\(caseId)", token: server.practitioner)
+            let milestone = record.json?["events"]?.items.last { $0["type"] == .string("milestone") }
+            #expect(milestone?.lookup("detail.milestone.census.primaryNeed") == .string("N1"), "\(record.text)")
+            #expect(milestone?.lookup("detail.milestone.census.factors") == .array([.string("3B"), .string("4B")]))
+            let details = record.json?["events"]?.items.last { $0["type"] == .string("child-details") }
+            #expect(details?.lookup("detail.childDetailsRecorded._0.ethnicity") == .string("WBRI"), "\(record.text)")
+        }
+    }
+
     @Test("a referral that joined an open case: the session offers note and move, and a move decides the referral")
     func joinedReferral() async throws {
         try await TestServer.with { server in

@@ -112,6 +112,14 @@ struct CensusTests {
         try await log.decide(h.caseId, nil, on: "2026-11-26")
         try await log.record(h.caseId, "assessment-completed", on: "2026-12-01")
         try await log.record(h.caseId, "cp-plan-started", on: "2026-12-02")
+        // J: closed after assessment, then referred again (the same NHS number): a new case, the
+        // same LA child id, two episodes under one child.
+        let j = try await log.submit("J", child: 10, example: "police-domestic-abuse", on: "2026-11-26")
+        try await log.decide(j.caseId, "child-in-need", on: "2026-11-27")
+        try await log.record(j.caseId, "assessment-completed", on: "2026-12-01", factors: ["3B"], need: "N5")
+        try await log.close(j.caseId, .noFurtherActionAfterAssessment, on: "2026-12-02")
+        let j2 = try await log.submit("J2", child: 10, example: "police-domestic-abuse", on: "2027-01-11")
+        try await log.decide(j2.caseId, "child-in-need", on: "2027-01-12")
         // A later correction of B's ethnicity by staff, as an event.
         let details = try ChildDetailsCommand(upn: nil, ethnicity: "wirI", sex: nil, rationale: "Corrected from the school's record")
         _ = try await log.store.recordChildDetails(caseId: b.caseId, details, actor: Self.practitioner, at: Self.at("2026-12-20"))
@@ -121,7 +129,7 @@ struct CensusTests {
         let census = report.census
         #expect(census.la == "936")
         let ids = Set(census.children.flatMap { $0.episodes.map(\.caseId) })
-        #expect(ids == Set([a, b, c, d, e, f, g, h, i].map(\.caseId)), "Y and Z (early help and a contact) are not in the return")
+        #expect(ids == Set([a, b, c, d, e, f, g, h, i, j, j2].map(\.caseId)), "Y and Z (early help and a contact) are not in the return")
 
         let childA = try Self.child(census, case: a.caseId)
         let nfa = try #require(childA.episodes.first)
@@ -156,6 +164,10 @@ struct CensusTests {
 
         let earlyHelp = try #require(try Self.child(census, case: i.caseId).episodes.first)
         #expect(earlyHelp.closureReason == .referredToEarlyHelp && earlyHelp.closureDate == Self.day("2026-12-04") && earlyHelp.primaryNeed == .notInNeed)
+
+        let twice = try Self.child(census, case: j2.caseId)
+        #expect(j2.caseId != j.caseId && twice.laChildId == j.caseId.filter { $0 != "-" })
+        #expect(twice.episodes.map(\.caseId) == [j.caseId, j2.caseId] && twice.episodes.map(\.referralDate) == [Self.day("2026-11-26"), Self.day("2027-01-11")])
 
         let unborn = try Self.child(census, case: g.caseId)
         #expect(unborn.record.dateOfBirth == nil && unborn.record.expectedDateOfBirth != nil && unborn.upnUnknown == "UN1")
@@ -268,6 +280,19 @@ struct CensusTests {
                       <PPOutcome>A</PPOutcome>
                     </PreProceedingsandFGDM>
             """))
+    }
+
+    @Test("a large return is written in parts, joined in order")
+    func largeReturn() throws {
+        let year = try #require(CensusYear("2026-27"))
+        let children = (0..<20_500).map { index in
+            CensusChild(laChildId: "C\(100_000 + index)", record: CensusChildRecord(dateOfBirth: Self.day("2015-01-01"), sex: .male, ethnicity: .whiteBritish),
+                        upnUnknown: nil, episodes: [CINEpisode(caseId: "C-\(index)", referralDate: Self.day("2026-06-01"), referralSource: .police, referralNFA: false)])
+        }
+        let xml = CensusXML.document(CensusReturn(year: year, la: "936", children: children), generatedAt: "2027-04-01T09:00:00", release: "test")
+        let ids = xml.split(separator: "\n").filter { $0.contains("<LAchildID>") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(ids == children.map { "<LAchildID>\($0.laChildId)</LAchildID>" })
+        #expect(xml.hasSuffix("    </Child>\n  </Children>\n</Message>\n"))
     }
 
     @Test("the rules the data can break, each provoked")

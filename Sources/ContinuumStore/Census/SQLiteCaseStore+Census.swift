@@ -26,10 +26,25 @@ extension SQLiteCaseStore {
         guard CensusSettings.isLACode(la) else { throw StoreError.censusLAInvalid(la) }
         let builder = CensusBuilder(year: year, calendar: definition.workingDays)
         let vault = projector.vault
-        let (history, census) = try await read { db in
-            let history = try Self.censusHistory(through: year.referenceDate, db)
-            return (history, builder.build(history.history, la: la))
+        // The facts in two halves of the log, read on two connections at once (turning about
+        // 800,000 rows into values is most of the reading), then joined in log order.
+        let bounds: [Int64?] = try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT min(sequence), max(sequence) FROM census_facts") else { return [] }
+            return [row[0], row[1]]
         }
+        var runs: [FactRun] = []
+        if bounds.count == 2, let low = bounds[0], let high = bounds[1] {
+            let middle = low + (high - low) / 2
+            let last = year.referenceDate
+            runs = try await withThrowingTaskGroup(of: (Int, FactRun).self) { group in
+                for (part, range) in [(low, middle), (middle + 1, high)].enumerated() {
+                    group.addTask { (part, try await self.read { db in try Self.readFacts(range.0...range.1, through: last, db) }) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }.sorted { $0.0 < $1.0 }.map(\.1)
+            }
+        }
+        let history = Self.censusHistory(joining: runs)
+        let census = builder.build(history.history, la: la)
         // Each child's characteristics: an envelope opened per child (AES-GCM and a parse), the
         // bulk of the work on a large return, so in parts on concurrent read connections.
         let children = census.children.map(\.laChildId)
@@ -42,7 +57,7 @@ extension SQLiteCaseStore {
                     try await self.read { db in
                         var found: [String: CensusChildRecord] = [:]
                         for child in part {
-                            found[child] = try Self.childRecord(cases: history.casesOf[child] ?? [], corrected: history.corrected, vault, db)
+                            found[child] = try Self.childRecord(cases: history.casesOf[child] ?? [], history, vault, db)
                         }
                         return found
                     }
@@ -54,57 +69,106 @@ extension SQLiteCaseStore {
         return CensusReport(census: complete, issues: CensusRules.check(complete))
     }
 
-    /// Every case's census facts through `last`, in log order, and the LA child id of each:
-    /// the cases of one child (linked by identity matching) share the id of the child's first case.
-    static func censusHistory(through last: CalendarDate, _ db: Database) throws -> CensusRead {
+    /// One stretch of the log's census facts: its cases in order of first appearance, each
+    /// with its facts in log order, latest referral and the earlier cases its referrals link to.
+    struct FactRun: Sendable {
         var order: [String] = []
-        var facts: [String: [CensusFact]] = [:]
-        var parent: [String: String] = [:]
-        func root(_ id: String) -> String {
-            var node = id
-            while let next = parent[node], next != node { node = next }
-            var step = id
-            while let next = parent[step], next != node { parent[step] = node; step = next }
-            return node
-        }
-        let cursor = try Row.fetchCursor(db, sql: """
-            SELECT sequence, case_id, day, kind, level, code, detail, flag, flag2 FROM census_facts WHERE day <= ? ORDER BY sequence
-            """, arguments: [last.daysSinceEpoch])
-        var firstSeen: [String: Int] = [:]
-        var corrected: Set<String> = []
+        var facts: [[CensusFact]] = []
+        var latest: [Int64?] = []
+        var links: [(at: Int, cases: [String])] = []
+        var corrected: [String] = []
+    }
+
+    /// The census facts with keys in `range` and days through `last`.
+    static func readFacts(_ range: ClosedRange<Int64>, through last: CalendarDate, _ db: Database) throws -> FactRun {
+        var run = FactRun()
+        var index: [String: Int] = [:]
+        let cursor = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT sequence, case_id, day, kind, level, code, detail, flag, flag2 FROM census_facts
+            WHERE sequence BETWEEN ? AND ? AND day <= ? ORDER BY sequence
+            """), arguments: [range.lowerBound, range.upperBound, last.daysSinceEpoch])
         while let row = try cursor.next() {
             let caseId: String = row[1]
             let kind: Int = row[3]
             if kind == 5 {
-                corrected.insert(caseId)
+                run.corrected.append(caseId)
                 continue
             }
-            if facts[caseId] == nil {
-                facts[caseId] = []
-                firstSeen[caseId] = order.count
-                order.append(caseId)
-                parent[caseId] = caseId
+            let at: Int
+            if let known = index[caseId] {
+                at = known
+            } else {
+                at = run.order.count
+                index[caseId] = at
+                run.order.append(caseId)
+                run.facts.append([])
+                run.latest.append(nil)
             }
-            let fact = try CensusFactTable.fact(kind: kind, day: CalendarDate(daysSinceEpoch: row[2]), level: row[4], code: row[5], detail: kind == 1 ? nil : row[6],
-                                                flag: row[7], flag2: row[8], sequence: row[0])
-            facts[caseId, default: []].append(fact)
-            if kind == 1, let linked = row[6] as String? {
-                for other in linked.split(separator: ",").map(String.init) where parent[other] != nil {
-                    // Union by first appearance: the child's id is its earliest case's.
-                    let (a, b) = (root(caseId), root(other))
-                    if a != b {
-                        if (firstSeen[a] ?? 0) < (firstSeen[b] ?? 0) { parent[b] = a } else { parent[a] = b }
-                    }
+            let sequence: Int64 = row[0]
+            run.facts[at].append(try CensusFactTable.fact(kind: kind, day: CalendarDate(daysSinceEpoch: row[2]), level: row[4], code: row[5],
+                                                          detail: kind == 1 ? nil : row[6], flag: row[7], flag2: row[8], sequence: sequence))
+            guard kind == 1 else { continue }
+            run.latest[at] = sequence
+            if let linked = row[6] as String? { run.links.append((at, linked.split(separator: ",").map(String.init))) }
+        }
+        return run
+    }
+
+    /// The stretches joined in log order: every case's facts, and the LA child id of each (the
+    /// cases of one child, linked by identity matching, share the id of the child's first case).
+    static func censusHistory(joining runs: [FactRun]) -> CensusRead {
+        // Cases by index in order of first appearance: arrays, not dictionaries, past the lookup.
+        var index: [String: Int] = [:]
+        var order: [String] = []
+        var facts: [[CensusFact]] = []
+        var parent: [Int] = []
+        var latest: [Int64?] = []
+        var corrected: Set<String> = []
+        func root(_ start: Int) -> Int {
+            var node = start
+            while parent[node] != node { node = parent[node] }
+            var step = start
+            while parent[step] != node { (parent[step], step) = (node, parent[step]) }
+            return node
+        }
+        for run in runs {
+            var global: [Int] = []
+            global.reserveCapacity(run.order.count)
+            for (at, caseId) in run.order.enumerated() {
+                if let known = index[caseId] {
+                    global.append(known)
+                    facts[known].append(contentsOf: run.facts[at])
+                    if let sequence = run.latest[at] { latest[known] = sequence }
+                } else {
+                    index[caseId] = order.count
+                    global.append(order.count)
+                    order.append(caseId)
+                    facts.append(run.facts[at])
+                    parent.append(parent.count)
+                    latest.append(run.latest[at])
                 }
             }
+            // A referral links to earlier cases only, so each is known by now. Union by first
+            // appearance: the child's id is its earliest case's.
+            for link in run.links {
+                for other in link.cases {
+                    guard let earlier = index[other] else { continue }
+                    let (a, b) = (root(global[link.at]), root(earlier))
+                    if a != b { parent[max(a, b)] = min(a, b) }
+                }
+            }
+            corrected.formUnion(run.corrected)
         }
         var casesOf: [String: [String]] = [:]
-        let cases = order.map { caseId -> CensusCase in
-            let childId = Self.laChildId(root(caseId))
-            casesOf[childId, default: []].append(caseId)
-            return CensusCase(caseId: caseId, childId: childId, facts: facts[caseId] ?? [])
+        var latestReferral: [String: Int64] = [:]
+        latestReferral.reserveCapacity(order.count)
+        let cases = order.indices.map { at -> CensusCase in
+            let childId = Self.laChildId(order[root(at)])
+            casesOf[childId, default: []].append(order[at])
+            if let sequence = latest[at] { latestReferral[order[at]] = sequence }
+            return CensusCase(caseId: order[at], childId: childId, facts: facts[at])
         }
-        return CensusRead(history: CensusHistory(cases: cases, children: [:]), casesOf: casesOf, corrected: corrected)
+        return CensusRead(history: CensusHistory(cases: cases, children: [:]), casesOf: casesOf, corrected: corrected, latestReferral: latestReferral)
     }
 
     /// What one read of the census facts gives: the history, each child's cases, and the cases
@@ -113,18 +177,27 @@ extension SQLiteCaseStore {
         var history: CensusHistory
         var casesOf: [String: [String]]
         var corrected: Set<String>
+        /// The census fact (its key) of each case's latest referral, holding the child's characteristics.
+        var latestReferral: [String: Int64]
     }
 
     /// `C-7K2M9Q4XR1` → `C7K2M9Q4XR1`: the census allows letters and digits only (at most 20).
     static func laChildId(_ caseId: String) -> String { String(caseId.filter { $0.isLetter || $0.isNumber }.prefix(20)) }
 
-    /// The child's characteristics: the latest referral's, then each correction staff recorded.
-    static func childRecord(cases: [String], corrected: Set<String>, _ vault: PersonalDataVault, _ db: Database) throws -> CensusChildRecord {
+    /// The child's characteristics: the latest referral's (its census fact: a small sealed text),
+    /// then each correction staff recorded.
+    static func childRecord(cases: [String], _ read: CensusRead, _ vault: PersonalDataVault, _ db: Database) throws -> CensusChildRecord {
         var record = CensusChildRecord()
         guard !cases.isEmpty else { return record }
-        let placeholders = Array(repeating: "?", count: cases.count).joined(separator: ", ")
-        if let text = try String.fetchOne(db, sql: "SELECT message FROM referrals WHERE case_id IN (\(placeholders)) ORDER BY received_sequence DESC LIMIT 1",
-                                          arguments: StatementArguments(cases)) {
+        let latest = cases.compactMap { read.latestReferral[$0] }.max()
+        var text = try latest.flatMap { try String.fetchOne(db.cachedStatement(sql: "SELECT child FROM census_children WHERE sequence = ?"), arguments: [$0]) }
+        if text == nil {
+            // A referral whose personal data was gone when the facts were written: the message itself.
+            let placeholders = Array(repeating: "?", count: cases.count).joined(separator: ", ")
+            text = try String.fetchOne(db, sql: "SELECT message FROM referrals WHERE case_id IN (\(placeholders)) ORDER BY received_sequence DESC LIMIT 1",
+                                       arguments: StatementArguments(cases))
+        }
+        if let text {
             let opened = try vault.open(text: text, db, as: .display)
             record.erased = opened.erased
             if let child = opened.value["child"] {
@@ -136,7 +209,7 @@ extension SQLiteCaseStore {
                 record.disabilities = child["disabilities"]?.arrayValue?.compactMap { $0.stringValue.flatMap(Disability.init(rawValue:)) }
             }
         }
-        let fixed = cases.filter(corrected.contains)
+        let fixed = cases.filter(read.corrected.contains)
         guard !fixed.isEmpty else { return record }
         let corrections = try String.fetchAll(db, sql: "SELECT body FROM events WHERE case_id IN (\(Array(repeating: "?", count: fixed.count).joined(separator: ", "))) AND type = 'child-details' ORDER BY sequence",
                                               arguments: StatementArguments(fixed))

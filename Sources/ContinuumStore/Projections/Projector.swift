@@ -15,8 +15,8 @@ struct Projector: Sendable {
     /// The projections this projector writes: raise it whenever a change alters what they hold,
     /// and every store rebuilds them from the log once, on its next start.
     /// 5: cases carry their pathway version, lead and co-worker (issue 15).
-    /// 6: the census facts (issue 18).
-    static let version = 6
+    /// 6: the census facts (issue 18); 7: with each referral's child characteristics, sealed.
+    static let version = 7
 
     init(versions: PathwaySet, vault: PersonalDataVault) {
         self.versions = versions
@@ -176,7 +176,13 @@ struct Projector: Sendable {
         let facts = IndicatorFact.derive(from: event, before: state, transition: CaseTransition(state: next, effects: transition.effects),
                                          linkedCases: linkedCases, calendar: version.calendar)
         try IndicatorFactTable.insert(facts.fact, facts.clockStops, db)
-        try CensusFactTable.insert(CensusFactTable.rows(for: event, before: state, after: next, pathway: version.definition, linkedCases: linkedCases),
+        // The child's census characteristics, sealed under the referral's own key (made just
+        // before, in the same transaction; kept while the child's data is, gone with an erasure).
+        let child = try event.body.referral.flatMap { referral -> String? in
+            guard !body.personalDataMissing, let key = try vault.stored(referral.referralId, db) else { return nil }
+            return try vault.sealCensusChild(referral.message.child, key: DataKey(keyId: referral.referralId, key: key))
+        }
+        try CensusFactTable.insert(CensusFactTable.rows(for: event, before: state, after: next, pathway: version.definition, linkedCases: linkedCases, child: child),
                                    sequence: event.sequence, caseId: event.caseId, db)
     }
 
@@ -307,6 +313,10 @@ struct Projector: Sendable {
             try db.execute(sql: "INSERT OR REPLACE INTO erasures (case_id, event_id, erased_at, rule) VALUES (?, ?, ?, ?)",
                            arguments: [caseId, event.id, event.at.description, erasure.rule])
             try db.execute(sql: "DELETE FROM child_keys WHERE case_id = ?", arguments: [caseId])
+            // The referrals' sealed census characteristics: unreadable now, and a replay (its keys
+            // gone) writes none, so none are kept (the facts' key is the event's sequence × 4).
+            try db.execute(sql: "DELETE FROM census_children WHERE sequence IN (SELECT received_sequence * 4 FROM referrals WHERE case_id = ?)",
+                           arguments: [caseId])
         }
     }
 

@@ -1,3 +1,4 @@
+import ContinuumCore
 import ContinuumJSON
 import Crypto
 import Foundation
@@ -95,9 +96,26 @@ final class PersonalDataVault: Sendable {
         try insert(key, master: try requireMaster("storing a referral"), db)
     }
 
+    /// The child's census characteristics (issue 18), as a small message of their own for the
+    /// census facts: sex and disabilities in the clear as in the referral, the dates of birth,
+    /// UPN and ethnicity sealed under the referral's key (so an erasure erases them too).
+    func sealCensusChild(_ child: Child, key: DataKey) throws -> String {
+        var members: [String: JSONValue] = [:]
+        if let born = child.dateOfBirth { members["dateOfBirth"] = .string(born.description) }
+        if let expected = child.expectedDateOfBirth { members["expectedDateOfBirth"] = .string(expected.description) }
+        if let sex = child.censusSex { members["sex"] = .string(sex.rawValue) }
+        if let upn = child.upn { members["upn"] = .string(upn.value) }
+        if let ethnicity = child.ethnicity { members["ethnicity"] = .string(ethnicity.rawValue) }
+        if let disabilities = child.disabilities { members["disabilities"] = .array(disabilities.map { .string($0.rawValue) }) }
+        let sealed = try seal(.object(["referral": .object(["message": .object(["child": .object(members)])])]), with: key)
+        return (sealed["referral"]?["message"] ?? .null).serialized()
+    }
+
     private func insert(_ key: DataKey, master: MasterKey, _ db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO data_keys (key_id, wrapped, master_id) VALUES (?, ?, ?)")
             .execute(arguments: [key.keyId, try wrap(key.key, keyId: key.keyId, master: master), master.id])
+        // The projector seals the referral's census facts under it in the same transaction.
+        remember(key)
     }
 
     /// The key a case's records (or, in the upgrade, a referral's) are sealed under: stored, or
@@ -122,11 +140,16 @@ final class PersonalDataVault: Sendable {
             return nil
         }
         let key = try unwrap(row["wrapped"], keyId: keyId, masterId: row["master_id"], master: master)
+        remember(DataKey(keyId: keyId, key: key))
+        return key
+    }
+
+    /// Keeps an unwrapped key for the next read (at most ``cacheLimit``).
+    private func remember(_ key: DataKey) {
         cache.withLock { cache in
             if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-            cache[keyId] = DataKey(keyId: keyId, key: key)
+            cache[key.keyId] = key
         }
-        return key
     }
 
     /// Forgets keys destroyed by an erasure.

@@ -171,7 +171,22 @@ enum PersonalFields {
     }
 
     /// Whether any value in a stored text may be sealed: a cheap test before parsing.
-    static func mayHoldSealed(_ text: String) -> Bool { text.contains("\"\(marker)\"") }
+    static func mayHoldSealed(_ text: String) -> Bool {
+        // A byte scan for `"$sealed"`: `String.contains` compares by Unicode rules and showed in
+        // profiles of the census, which opens a text per child. `"$` is rare, so it anchors.
+        var text = text
+        return text.withUTF8 { bytes in
+            let needle = sealedNeedle
+            guard bytes.count >= needle.count else { return false }
+            for start in 0...(bytes.count - needle.count) where bytes[start] == 0x22 && bytes[start + 1] == 0x24 {
+                if (2..<needle.count).allSatisfy({ bytes[start + $0] == needle[$0] }) { return true }
+            }
+            return false
+        }
+    }
+
+    /// `"$sealed"` as bytes.
+    private static let sealedNeedle: [UInt8] = Array("\"\(marker)\"".utf8)
 
     /// Staff free text shown as `null` (a case whose data was erased).
     static func blankingFreeText(_ value: JSONValue) -> JSONValue {

@@ -325,14 +325,15 @@ final class InteractiveSession {
         if !options.closeReasons.isEmpty { actions.append(Action(key: "c", label: "close", kind: .close)) }
         if !options.milestones.isEmpty { actions.append(Action(key: "r", label: "record milestone", kind: .milestone)) }
         if options.assign { actions.append(Action(key: "w", label: "assign", kind: .assign)) }
-        if record.phase == .open || record.phase == .awaitingDecision || record.phase == .closed {
-            actions.append(Action(key: "i", label: "child's census details", kind: .childDetails))
-        }
         if options.approve {
             actions.append(Action(key: "v", label: "approve", kind: .approve(true)))
             actions.append(Action(key: "j", label: "reject", kind: .approve(false)))
         }
         if record.migrationReview != nil { actions.append(Action(key: "m", label: "move to \(record.migrationReview?.to ?? "new version")", kind: .migrate)) }
+        // Last: less frequent than the case's own actions, which keep their places on the menu.
+        if record.phase == .open || record.phase == .awaitingDecision || record.phase == .closed {
+            actions.append(Action(key: "i", label: "child's census details", kind: .childDetails))
+        }
         return actions
     }
 
