@@ -282,6 +282,26 @@ struct CensusTests {
             """))
     }
 
+    @Test("closure with each census reason: RC1 from looked after, RC2 to RC9 from child in need, as recorded")
+    func everyClosureReason() async throws {
+        let log = Log(fixture: try StoreFixture())
+        var cases: [(ClosureReason, String)] = []
+        for (number, reason) in ClosureReason.allCases.enumerated() {
+            let answer = try await log.submit("RC-\(number)", child: 40 + number, example: "police-domestic-abuse", on: "2026-11-26")
+            try await log.decide(answer.caseId, reason == .adopted ? "looked-after" : "child-in-need", on: "2026-11-27")
+            try await log.record(answer.caseId, "assessment-completed", on: "2026-12-01", factors: ["3B"], need: "N4")
+            try await log.close(answer.caseId, reason, on: "2026-12-02")
+            cases.append((reason, answer.caseId))
+        }
+        let report = try await log.store.census(year: try #require(CensusYear("2026-27")), la: nil)
+        for (reason, caseId) in cases {
+            let episode = try #require(try Self.child(report.census, case: caseId).episodes.first)
+            #expect(episode.closureReason == reason && episode.closureDate == Self.day("2026-12-02"), "\(reason)")
+        }
+        let xml = CensusXML.document(report.census, generatedAt: "2027-04-01T09:00:00", release: "test")
+        for reason in ClosureReason.allCases { #expect(xml.contains("<ReasonForClosure>\(reason.rawValue)</ReasonForClosure>")) }
+    }
+
     @Test("a large return is written in parts, joined in order")
     func largeReturn() throws {
         let year = try #require(CensusYear("2026-27"))
