@@ -25,7 +25,8 @@ public struct CensusBuilder: Sendable {
         self.calendar = calendar
     }
 
-    /// The return for the year: children with an episode open on any day of it.
+    /// The return for the year: children with an episode open on any day of it, their
+    /// characteristics still empty (``completing(_:with:)`` adds them).
     public func build(_ history: CensusHistory, la: String) -> CensusReturn {
         var byChild: [String: [CINEpisode]] = [:]
         var previousPlans: [String: Int] = [:]
@@ -38,9 +39,8 @@ public struct CensusBuilder: Sendable {
             if !inYear.isEmpty { byChild[censusCase.childId, default: []].append(contentsOf: inYear) }
         }
         let children = byChild.keys.sorted().map { id -> CensusChild in
-            let record = history.children[id] ?? CensusChildRecord()
             let episodes = (byChild[id] ?? []).sorted { ($0.referralDate, $0.caseId) < ($1.referralDate, $1.caseId) }
-            return CensusChild(laChildId: id, record: record, upnUnknown: upnUnknown(record, episodes), episodes: episodes)
+            return CensusChild(laChildId: id, record: CensusChildRecord(), upnUnknown: nil, episodes: episodes)
         }
         return CensusReturn(year: year, la: la, children: children)
     }
@@ -136,7 +136,7 @@ public struct CensusBuilder: Sendable {
             case .milestone(let day, let item, let codes):
                 guard var episode = open else {
                     if var last = done.popLast() {
-                        last.misplaced.append((item, day))
+                        last.misplaced.append(.init(item: item, day: day))
                         done.append(last)
                     }
                     continue
@@ -179,13 +179,13 @@ public struct CensusBuilder: Sendable {
             if let index = episode.section47s.lastIndex(where: { $0.isOpen }) {
                 episode.section47s[index].dateOfInitialCPC = day
             } else {
-                episode.misplaced.append((item, day))
+                episode.misplaced.append(.init(item: item, day: day))
             }
         case .conferenceNotRequired:
             if let index = episode.section47s.lastIndex(where: { $0.isOpen }) {
                 episode.section47s[index].conferenceNotRequired = true
             } else {
-                episode.misplaced.append((item, day))
+                episode.misplaced.append(.init(item: item, day: day))
             }
         case .cpPlanStarted:
             for index in episode.cinPlans.indices where episode.cinPlans[index].end == nil { episode.cinPlans[index].end = day }
@@ -200,7 +200,7 @@ public struct CensusBuilder: Sendable {
                 episode.plans[index].reviews.append(day)
                 if let category = codes?.category { episode.plans[index].latestCategory = category }
             } else {
-                episode.misplaced.append((item, day))
+                episode.misplaced.append(.init(item: item, day: day))
             }
         case .cpPlanEnded:
             if let index = episode.plans.lastIndex(where: { $0.end == nil }) { episode.plans[index].end = day }
@@ -211,7 +211,7 @@ public struct CensusBuilder: Sendable {
         case .letterBeforeProceedings, .fgdmOffered, .fgdmFacilitated, .preProceedingsMeeting, .preProceedingsReview,
              .preProceedingsDecision, .courtApplication:
             guard let index = episode.preProceedings.lastIndex(where: { $0.isOpen }) ?? episode.preProceedings.indices.last else {
-                episode.misplaced.append((item, day))
+                episode.misplaced.append(.init(item: item, day: day))
                 return
             }
             var record = episode.preProceedings[index]

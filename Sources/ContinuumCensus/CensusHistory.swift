@@ -1,15 +1,13 @@
 import ContinuumCore
 
-/// What the census is built from: each case's census facts in log order, and each child's
-/// characteristics, read by the store (`SQLiteCaseStore.censusHistory`). Dates are London days.
+/// What the census is built from: each case's census facts in log order, read by the store
+/// (`SQLiteCaseStore.census`). Dates are London days. The children's characteristics come
+/// after, for the children in the return only (``CensusBuilder/completing(_:with:)``).
 public struct CensusHistory: Sendable {
     public var cases: [CensusCase]
-    /// By the child's LA child id.
-    public var children: [String: CensusChildRecord]
 
-    public init(cases: [CensusCase], children: [String: CensusChildRecord]) {
+    public init(cases: [CensusCase]) {
         self.cases = cases
-        self.children = children
     }
 }
 

@@ -44,7 +44,7 @@ public struct CINEpisode: Sendable, Hashable {
     public var preProceedings: [PreProceedings] = []
     /// Census milestones recorded while no episode was open, or that did not fit (a conference
     /// without an enquiry): reported in the data-quality list.
-    public var misplaced: [(item: CensusItem, day: CalendarDate)] = []
+    public var misplaced: [Misplaced] = []
 
     public init(caseId: String, referralDate: CalendarDate, referralSource: ReferralSource, primaryNeed: PrimaryNeed? = nil,
                 closureDate: CalendarDate? = nil, closureReason: ClosureReason? = nil, referralNFA: Bool) {
@@ -55,13 +55,15 @@ public struct CINEpisode: Sendable, Hashable {
     /// `DateOfInitialCPC` at episode level: the first initial conference.
     public var dateOfInitialCPC: CalendarDate? { section47s.compactMap(\.dateOfInitialCPC).min() }
 
-    public static func == (lhs: CINEpisode, rhs: CINEpisode) -> Bool {
-        lhs.caseId == rhs.caseId && lhs.referralDate == rhs.referralDate && lhs.closureDate == rhs.closureDate
-    }
+    /// A census milestone with nothing open to record against.
+    public struct Misplaced: Sendable, Hashable {
+        public var item: CensusItem
+        public var day: CalendarDate
 
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(caseId)
-        hasher.combine(referralDate)
+        public init(item: CensusItem, day: CalendarDate) {
+            self.item = item
+            self.day = day
+        }
     }
 
     /// `Assessments`: started, authorised, with the factors identified.

@@ -104,8 +104,8 @@ public enum CensusRules {
                     issue("CNT-S47-OUTCOME", .query, caseId, "The section 47 enquiry started \(enquiry.start) has neither an initial conference nor \"conference not required\".",
                           "Record the conference, or that none was required.")
                 }
-                for (item, day) in episode.misplaced {
-                    issue("CNT-SEQUENCE", .error, caseId, "\"\(item.rawValue)\" on \(day) does not fit the episode (nothing open for it to record against).",
+                for misplaced in episode.misplaced {
+                    issue("CNT-SEQUENCE", .error, caseId, "\"\(misplaced.item.rawValue)\" on \(misplaced.day) does not fit the episode (nothing open for it to record against).",
                           "Record the step it follows first (a section 47 enquiry before its conference, a plan before its review), or check the case's level.")
                 }
             }

@@ -139,9 +139,8 @@ public enum CensusXML {
     }
 }
 
-/// An indented XML text, element by element, built as bytes (a large council's return is
-/// over 100 MB: appending to a `String` line by line cost most of its writing time).
-/// A dependency for this would be larger than the writer.
+/// An indented XML text, element by element, built as bytes (a large council's return is over
+/// 100 MB). A dependency for this would be larger than the writer.
 struct XMLWriter {
     private(set) var bytes: [UInt8] = []
     private var depth: Int

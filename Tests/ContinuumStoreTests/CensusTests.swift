@@ -355,7 +355,7 @@ struct CensusTests {
             $0.closureReason = .servicesCeased
             $0.primaryNeed = .abuseOrNeglect
             $0.section47s = [.init(start: Self.day("2026-06-01"), conferenceTarget: Self.day("2026-06-22"), dateOfInitialCPC: nil, conferenceNotRequired: false)]
-            $0.misplaced = [(.cpReview, Self.day("2026-08-01"))]
+            $0.misplaced = [.init(item: .cpReview, day: Self.day("2026-08-01"))]
         }]) == ["CNT-S47-OUTCOME", "CNT-SEQUENCE"])
     }
 

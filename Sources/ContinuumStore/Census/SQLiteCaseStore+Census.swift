@@ -168,7 +168,7 @@ extension SQLiteCaseStore {
             if let sequence = latest[at] { latestReferral[order[at]] = sequence }
             return CensusCase(caseId: order[at], childId: childId, facts: facts[at])
         }
-        return CensusRead(history: CensusHistory(cases: cases, children: [:]), casesOf: casesOf, corrected: corrected, latestReferral: latestReferral)
+        return CensusRead(history: CensusHistory(cases: cases), casesOf: casesOf, corrected: corrected, latestReferral: latestReferral)
     }
 
     /// What one read of the census facts gives: the history, each child's cases, and the cases

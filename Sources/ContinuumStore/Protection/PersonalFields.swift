@@ -172,8 +172,8 @@ enum PersonalFields {
 
     /// Whether any value in a stored text may be sealed: a cheap test before parsing.
     static func mayHoldSealed(_ text: String) -> Bool {
-        // A byte scan for `"$sealed"`: `String.contains` compares by Unicode rules and showed in
-        // profiles of the census, which opens a text per child. `"$` is rare, so it anchors.
+        // A byte scan for `"$sealed"` (`String.contains` compares by Unicode rules, far slower on
+        // a read path that opens a text per child). `"$` is rare, so it anchors the match.
         var text = text
         return text.withUTF8 { bytes in
             let needle = sealedNeedle
