@@ -6,6 +6,11 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The router service: a Hummingbird 2 application over a ``CaseStore``.
 ///
@@ -46,7 +51,26 @@ public struct ContinuumServer: Sendable {
         PartnerRoutes(store: store, batchTurns: KeyedTurns(), access: access, configuration: configuration, metrics: metrics, logger: logger).register(on: router)
         StaffRoutes(store: store, access: access, configuration: configuration, logger: logger).register(on: router)
         AdminRoutes(store: store, access: access, configuration: configuration, logger: logger).register(on: router)
+        Self.refuseOtherMethods(on: router)
         return router
+    }
+
+    /// Methods a client may try on any path: the router answers those a path does not take with
+    /// 405 and `Allow` (RFC 9110 §15.5.6), not the 404 it gives by default, so a client that
+    /// sent GET for POST learns what to fix. Unknown paths stay 404.
+    static let methodsRefused: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete]
+
+    static func refuseOtherMethods(on router: Router<ContinuumRequestContext>) {
+        let byPath = Dictionary(grouping: router.routes, by: { $0.path.description })
+        for (_, routes) in byPath.sorted(by: { $0.key < $1.key }) {
+            let taken = Set(routes.map(\.method))
+            let allowed = routes.map(\.method.rawValue).sorted()
+            for method in methodsRefused where !taken.contains(method) {
+                router.on(routes[0].path, method: method) { request, _ -> Response in
+                    throw APIProblem.methodNotAllowed(method.rawValue, path: request.uri.path, allowed: allowed)
+                }
+            }
+        }
     }
 
     /// Serves until the task is cancelled or the process gets SIGTERM / SIGINT (graceful shutdown).
@@ -72,7 +96,25 @@ public struct ContinuumServer: Sendable {
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger
         )
-        try await app.runService()
+        do {
+            try await app.runService()
+        } catch let error as IOError {
+            throw ServerError.cannotListen(host: configuration.host, port: configuration.port, reason: Self.listenFailure(errno: error.errnoCode))
+        } catch let error as SocketAddressError.UnknownHost {
+            throw ServerError.cannotListen(host: error.host, port: configuration.port, reason: "the host name is not known here; give an address such as 127.0.0.1 or 0.0.0.0")
+        } catch SocketAddressError.unknown(let host, _) {
+            throw ServerError.cannotListen(host: host, port: configuration.port, reason: "the host name is not known here; give an address such as 127.0.0.1 or 0.0.0.0")
+        }
+    }
+
+    /// Why a socket could not be bound, in words an operator can act on (not NIO's `bind(…)` text).
+    static func listenFailure(errno code: Int32) -> String {
+        switch code {
+        case EADDRINUSE: "the port is already in use (another continuum, or another program, listens there): stop it or give another --port"
+        case EACCES: "not permitted to listen on this port (ports below 1024 need privileges): give a port of 1024 or more"
+        case EADDRNOTAVAIL: "the address is not one of this machine's: give --host 127.0.0.1, 0.0.0.0 or one of its addresses"
+        default: "the system refused (\(String(cString: strerror(code))), errno \(code))"
+        }
     }
 }
 
@@ -80,9 +122,13 @@ public struct ContinuumServer: Sendable {
 public enum ServerError: Error, Sendable, CustomStringConvertible {
     /// The log contradicts the latest checkpoint in the checkpoint folder.
     case logBehindCheckpoint([String])
+    /// The address and port cannot be listened on (in use, not permitted, not this machine's).
+    case cannotListen(host: String, port: Int, reason: String)
 
     public var description: String {
         switch self {
+        case .cannotListen(let host, let port, let reason):
+            "cannot listen on \(host):\(port): \(reason)"
         case .logBehindCheckpoint(let problems):
             "the event log does not hold its latest checkpoint, so it will not be served: " + problems.joined(separator: "; ")
                 + " (restore the database from a backup; `continuum audit verify --checkpoint` says more)"

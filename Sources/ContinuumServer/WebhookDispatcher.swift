@@ -50,6 +50,8 @@ struct WebhookDispatcher: Service {
                             busy.finish(webhookId)
                         }
                     }
+                } catch is CancellationError {
+                    break  // shutting down (the server did not start, or is stopping): nothing failed
                 } catch {
                     logger.error("webhook outbox read failed", metadata: ["error": .string(String(describing: error))])
                 }

@@ -57,13 +57,20 @@ public final class SQLiteCaseStore: CaseStore {
             // database file is created 0600 before SQLite opens it, so its WAL and shared-memory
             // files (which SQLite gives the database file's permissions) are 0600 too. An
             // existing database is tightened to 0600 on open (issue 22).
-            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
-                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            var isFolder: ObjCBool = false
+            if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) {
+                do {
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                } catch {
+                    throw StoreError.cannotCreate(path: path, reason: "the folder \(folder) cannot be created (is part of the path a file, or not writable?)")
+                }
+            } else if !folder.isEmpty, !isFolder.boolValue {
+                throw StoreError.cannotCreate(path: path, reason: "\(folder) is a file, not a folder")
             }
             if replica != nil { try Self.discardStaleReplica(path, upgrading: upgrading) }
             if !FileManager.default.fileExists(atPath: path) {
                 guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                    throw StoreError.database(path: path, message: "cannot create the file (check the folder exists and can be written)")
+                    throw StoreError.cannotCreate(path: path, reason: "the folder \(folder.isEmpty ? "." : folder) cannot be written")
                 }
             }
             for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {

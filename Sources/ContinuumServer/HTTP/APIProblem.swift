@@ -66,6 +66,13 @@ public struct APIProblem: Error, HTTPResponseError, Sendable, CustomStringConver
                    detail: "send Content-Type: \(expected)" + (got.map { " (got \"\($0)\")" } ?? " (none was sent)"))
     }
 
+    /// 405: the path exists but not with this method; `Allow` lists the methods it takes.
+    static func methodNotAllowed(_ method: String, path: String, allowed: [String]) -> APIProblem {
+        APIProblem(.methodNotAllowed, title: "Method not allowed",
+                   detail: "\(path) does not take \(method); it takes \(allowed.joined(separator: ", "))",
+                   headers: [.allow: allowed.joined(separator: ", ")])
+    }
+
     static func tooLarge(limit: Int) -> APIProblem {
         APIProblem(.contentTooLarge, title: "Body too large", detail: "the body is over the limit of \(limit) bytes")
     }

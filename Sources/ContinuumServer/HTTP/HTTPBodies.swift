@@ -9,11 +9,15 @@ import Foundation
 /// Request and response bodies: content type and size checks on the way in, JSON through
 /// ContinuumJSON both ways (the wire format never goes through Foundation's coders).
 enum HTTPBodies {
+    /// The request's media type, lower-cased, without parameters (`application/json`).
+    static func mediaType(of request: Request) -> String? {
+        request.headers[.contentType]?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+    }
+
     /// Checks the media type (415) and a declared length (413) before the body is read.
     static func check(_ request: Request, mediaType: String, limit: Int) throws {
         let contentType = request.headers[.contentType]
-        let essence = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-        guard essence == mediaType else { throw APIProblem.unsupportedMediaType(expected: mediaType, got: contentType) }
+        guard Self.mediaType(of: request) == mediaType else { throw APIProblem.unsupportedMediaType(expected: mediaType, got: contentType) }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
             throw APIProblem.tooLarge(limit: limit)
         }

@@ -57,6 +57,10 @@ struct PartnerRoutes: Sendable {
 
     func submit(_ request: Request) async throws -> Response {
         let principal = try await access.require(request, [.partner], action: "submit referrals")
+        if HTTPBodies.mediaType(of: request) == "application/x-ndjson" {
+            throw APIProblem(.unsupportedMediaType, title: "Unsupported content type",
+                             detail: "this endpoint takes one referral as application/json; send NDJSON (one referral per line) to POST /v1/referrals/batch")
+        }
         let body = try await HTTPBodies.read(request, mediaType: "application/json", limit: configuration.maxBodyBytes)
         let receivedAt = configuration.now()
         let referral: Referral
@@ -66,7 +70,14 @@ struct PartnerRoutes: Sendable {
             }
         } catch let error as ReferralError {
             metrics.referral(outcome: "invalid")
-            if case .syntax = error { throw APIProblem.badRequest("Invalid JSON", error.problems) }
+            if case .syntax(let syntax) = error {
+                // A second document after the first: several referrals, one per line, belong in a batch.
+                if case .trailingData = syntax.reason {
+                    throw APIProblem.badRequest("Invalid JSON", [JSONProblem(path: "$", message: syntax.description
+                        + "; this endpoint takes one referral: send several, one per line, as application/x-ndjson to POST /v1/referrals/batch")])
+                }
+                throw APIProblem.badRequest("Invalid JSON", error.problems)
+            }
             throw APIProblem.badRequest("Invalid referral", error.problems)
         }
         let outcome = try await submit(referral, principal: principal, receivedAt: receivedAt)
@@ -109,7 +120,12 @@ struct PartnerRoutes: Sendable {
         try HTTPBodies.check(request, mediaType: "application/x-ndjson", limit: configuration.maxBatchBytes)
         let receivedAt = configuration.now()
         let partner = principal.partnerId ?? principal.tokenId
-        let body = request.body
+        // Read up to the first line that holds anything before answering: a batch with no
+        // referral in it is a 400, not an empty 200 (the status goes out before the lines).
+        let body = BatchBody(request.body, maxLineBytes: configuration.maxBodyBytes)
+        guard try await body.hasLine(limit: configuration.maxBatchBytes) else {
+            throw APIProblem.badRequest("Empty batch", [JSONProblem(path: "$", message: "the batch holds no referral: send one JSON referral per line")])
+        }
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson"], body: ResponseBody { writer in
             await batchTurns.enter(partner)
             do {
@@ -130,12 +146,10 @@ struct PartnerRoutes: Sendable {
     /// Lines stored at once per batch: enough to share commits, few enough to stay fair.
     static let batchWindow = 8
 
-    private func streamBatch(_ body: RequestBody, principal: Principal, receivedAt: Timestamp,
+    private func streamBatch(_ body: BatchBody, principal: Principal, receivedAt: Timestamp,
                              answer: (JSONValue) async throws -> Void) async throws {
-        var lines = LineSplitter(maxLineBytes: configuration.maxBodyBytes)
         var window: [Task<JSONValue, Never>] = []
         var count = 0
-        var bytes = 0
         var stopped = false
         func submit(_ line: LineSplitter.Line) async throws -> Bool {
             guard !line.isBlank else { return true }
@@ -162,24 +176,27 @@ struct PartnerRoutes: Sendable {
         func drain(_ keep: Int) async throws {
             while window.count > keep { try await answer(await window.removeFirst().value) }
         }
-        reading: for try await chunk in body {
-            bytes += chunk.readableBytes
-            guard bytes <= configuration.maxBatchBytes else {
+        reading: while true {
+            switch try await body.next(limit: configuration.maxBatchBytes) {
+            case .lines(let lines):
+                for line in lines {
+                    guard try await submit(line) else {
+                        stopped = true
+                        break reading
+                    }
+                }
+            case .overLimit(let nextLine):
                 try await drain(0)
-                try await answer(.object(["line": .integer(Int64(lines.number + 1)), "status": .integer(413), "errors": .array([.object([
+                try await answer(.object(["line": .integer(Int64(nextLine)), "status": .integer(413), "errors": .array([.object([
                     "path": .string("$"), "message": .string("the batch is over \(configuration.maxBatchBytes) bytes; the rest was not read: send it in another batch"),
                 ])])]))
                 stopped = true
                 break reading
-            }
-            for line in lines.feed(chunk.readableBytesView) {
-                guard try await submit(line) else {
-                    stopped = true
-                    break reading
-                }
+            case .end:
+                break reading
             }
         }
-        if !stopped, let last = lines.finish() { _ = try await submit(last) }
+        if !stopped, let last = body.finish() { _ = try await submit(last) }
         try await drain(0)
     }
 
@@ -189,6 +206,17 @@ struct PartnerRoutes: Sendable {
                      "errors": .array(MessageInvalid(problems).reported.map { .object(["path": .string($0.path), "message": .string($0.message)]) })])
         }
         switch result {
+        case .failure(.syntax(let syntax)):
+            metrics.referral(outcome: "invalid")
+            // Each line is parsed as its own document: its position is a column within this line
+            // of the batch, never "line 1" (issue 25).
+            var error: [String: JSONValue] = ["path": .string(syntax.path ?? "$"), "column": .integer(Int64(syntax.column))]
+            if case .tooLarge = syntax.reason {
+                error["message"] = .string(syntax.message)
+            } else {
+                error["message"] = .string("line \(number) of the batch, column \(syntax.column): \(syntax.message)")
+            }
+            return .object(["line": .integer(Int64(number)), "status": .integer(400), "errors": .array([.object(error)])])
         case .failure(let error):
             metrics.referral(outcome: "invalid")
             return failure(400, error.problems)
@@ -228,5 +256,75 @@ struct PartnerRoutes: Sendable {
             throw APIProblem.notFound("no referral \"\(referralId)\" for this token")
         }
         return try HTTPBodies.json(view)
+    }
+}
+
+/// A batch's body read line by line, shared between the handler (which reads up to the first
+/// line that holds anything, to refuse an empty batch before the 200 goes out) and the response
+/// writer (which reads the rest).
+///
+/// `@unchecked Sendable` because Hummingbird's body iterator is not `Sendable`: the handler
+/// and the writer use it one after the other, never at once, and no other task sees it.
+final class BatchBody: @unchecked Sendable {
+    enum Read {
+        case lines([LineSplitter.Line])
+        /// The body went over the byte limit; the next line's number.
+        case overLimit(Int)
+        case end
+    }
+
+    private var iterator: RequestBody.AsyncIterator
+    private var splitter: LineSplitter
+    private var bytes = 0
+    /// Lines read by ``hasLine(limit:)`` and not yet taken by ``next(limit:)``.
+    private var pending: [LineSplitter.Line] = []
+    private var ended = false
+
+    init(_ body: RequestBody, maxLineBytes: Int) {
+        iterator = body.makeAsyncIterator()
+        splitter = LineSplitter(maxLineBytes: maxLineBytes)
+    }
+
+    /// Whether the body holds a line that is not blank (reading up to it, and no further).
+    func hasLine(limit: Int) async throws -> Bool {
+        while true {
+            if pending.contains(where: { !$0.isBlank }) { return true }
+            switch try await read(limit: limit) {
+            case .lines(let lines): pending += lines
+            case .overLimit: return true  // reported as a 413 line by the writer
+            case .end:
+                if let last = splitter.finish() {
+                    pending.append(last)
+                    return !last.isBlank
+                }
+                return false
+            }
+        }
+    }
+
+    /// The next lines the body completes.
+    func next(limit: Int) async throws -> Read {
+        if !pending.isEmpty {
+            defer { pending = [] }
+            return .lines(pending)
+        }
+        return try await read(limit: limit)
+    }
+
+    /// The last line, when the body did not end with a newline.
+    func finish() -> LineSplitter.Line? { splitter.finish() }
+
+    private func read(limit: Int) async throws -> Read {
+        guard !ended else { return .end }
+        guard let chunk = try await iterator.next() else {
+            ended = true
+            return .end
+        }
+        bytes += chunk.readableBytes
+        guard bytes <= limit else {
+            ended = true
+            return .overLimit(splitter.number + 1)
+        }
+        return .lines(splitter.feed(chunk.readableBytesView))
     }
 }

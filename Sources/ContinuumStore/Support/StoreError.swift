@@ -21,6 +21,8 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidCommand(CommandProblem)
     /// The database file cannot be opened or written.
     case database(path: String, message: String)
+    /// A new database's file or folder cannot be created there (the CLI exits 73).
+    case cannotCreate(path: String, reason: String)
     /// The shared database (PostgreSQL) does not answer: try again shortly (issue 17).
     case unavailable(String)
     /// A local replica file belongs to another shared database (delete it; it is only a cache).
@@ -76,6 +78,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .refused(let error): error.description
         case .invalidCommand(let problem): problem.description
         case .database(let path, let message): "database \(path): \(message)"
+        case .cannotCreate(let path, let reason): "cannot create the database \(path): \(reason)"
         case .unavailable(let reason): "the database does not answer (\(reason)); try again shortly"
         case .replicaOfAnotherStore(let path):
             "the replica \(path) was made from another database; delete it (it is only a cache, rebuilt from the database on the next start)"

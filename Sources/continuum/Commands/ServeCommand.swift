@@ -149,6 +149,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         } catch let error as ServerError {
             Console.error("continuum: \(error)")
+            if case .cannotListen = error { throw Exit.unavailable }
             throw Exit.software
         } catch {
             Console.error("continuum: the server stopped: \(error)")

@@ -23,10 +23,12 @@ extension Exit {
     /// EX_CONFIG: the master key is missing, unreadable or not this database's.
     static let configuration = ExitCode(78)
 
-    /// 78 for a store error about the master key, 69 for any other.
+    /// 78 for a store error about the master key, 73 for a database that cannot be created,
+    /// 69 for any other.
     static func forStore(_ error: any Error) -> ExitCode {
         switch error as? StoreError {
         case .masterKeyRequired?, .wrongMasterKey?, .keyRotationUnfinished?: configuration
+        case .cannotCreate?: cannotCreate
         default: unavailable
         }
     }
