@@ -15,8 +15,9 @@ struct SimulateCommandTests {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path), "\(name)")
         }
         let csv = try String(contentsOf: folder.appendingPathComponent("timeseries.csv"), encoding: .utf8)
-        #expect(csv.hasPrefix("day,stage,arrivals,in_service,queued,completed,clock_breaches,reneged\n"))
-        #expect(csv.split(separator: "\n").count == 1 + 2000 * 2)
+        // RFC 4180: records end with CRLF.
+        #expect(csv.hasPrefix("day,stage,arrivals,in_service,queued,completed,clock_breaches,reneged\r\n"))
+        #expect(csv.split(whereSeparator: \.isNewline).count == 1 + 2000 * 2)
         let svg = try String(contentsOf: folder.appendingPathComponent("occupancy.svg"), encoding: .utf8)
         #expect(svg.hasPrefix("<svg") && !svg.contains("<script") && !svg.contains("href"), "self-contained")
         let summary = try String(contentsOf: folder.appendingPathComponent("summary.json"), encoding: .utf8)

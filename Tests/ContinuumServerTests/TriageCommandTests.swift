@@ -492,12 +492,25 @@ struct BoardPackTests {
             let report = try await ServerProcess.runAsync(["report", "--database", server.database,
                                                            "--from", "2026-01-01", "--to", "2026-12-31", "--out", out.path])
             #expect(report.status == 0, "\(report.stderr)")
-            // The table on stdout: counts whole, shares to one decimal.
+            // The table on stdout: titles, counts whole, shares to one decimal, months by name.
             let table = try await ServerProcess.runAsync(["report", "--database", server.database,
                                                           "--from", "2026-01-01", "--to", "2026-12-31"])
             let lines = table.stdout.split(separator: "\n")
-            #expect(lines.contains { $0.hasPrefix("referrals ") && $0.contains(" 1 count") }, "\(table.stdout)")
-            #expect(lines.contains { $0.hasPrefix("overridePct ") && $0.contains(" 0 %") }, "\(table.stdout)")
+            #expect(lines.contains { $0 == "Referrals received: 1" }, "\(table.stdout)")
+            #expect(lines.contains { $0.hasPrefix("Decisions that differ from the recommendation: 0%, target ") }, "\(table.stdout)")
+            #expect(lines.contains { $0.hasPrefix("  Jan 2026 0 · Feb 2026 0") }, "\(table.stdout)")
+            #expect(lines.contains { $0.contains("Police 1") }, "referral sources by name: \(table.stdout)")
+            // indicators.csv per RFC 4180: every record has the header's seven fields.
+            let csv = try String(contentsOf: out.appendingPathComponent("indicators.csv"), encoding: .utf8)
+            let records = csv.components(separatedBy: "\r\n").dropLast()
+            #expect(records.first == "id,month,value,unit,target,rag,title")
+            for record in records { #expect(Self.csvFields(record).count == 7, "\(record)") }
+            #expect(records.contains { $0.hasPrefix("referralRatePer10k,period,") && $0.contains(",\"per 10,000\",") }, "the unit quoted")
+            // The board pack: months by name on the charts, sources by name, titles in legends.
+            let pack = try String(contentsOf: out.appendingPathComponent("board-pack.html"), encoding: .utf8)
+            #expect(pack.contains(">Jan 2026</text>") && pack.contains(">Jun</text>") && !pack.contains("month of the period"))
+            #expect(pack.contains("<td>Police</td>") && !pack.contains("<td>6</td>"))
+            #expect(pack.range(of: #"class="legend"[^>]*>Referrals received</text>"#, options: .regularExpression) != nil, "legend by title")
             let json = try JSONParser().parse(TestFixtures.read(out.appendingPathComponent("indicators.json").path)).value()
             let titles = (json["indicators"]?.items ?? []).compactMap { $0["title"]?.stringValue }
             #expect(titles.count >= 19)
@@ -514,5 +527,23 @@ struct BoardPackTests {
             let html = try String(contentsOf: out.appendingPathComponent("board-pack.html"), encoding: .utf8)
             #expect(!html.contains("<script") && !html.contains("src=\"http") && !html.contains("href=\"http"))
         }
+    }
+
+    /// The fields of one CSV record (RFC 4180 quoting).
+    static func csvFields(_ record: String) -> [String] {
+        var fields: [String] = [], current = "", quoted = false, previous: Character?
+        for character in record {
+            if character == "\"" {
+                if quoted, previous == "\"" { current.append("\"") }
+                quoted.toggle()
+            } else if character == ",", !quoted {
+                fields.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+            previous = character
+        }
+        return fields + [current]
     }
 }

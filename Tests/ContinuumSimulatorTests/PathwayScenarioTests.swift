@@ -33,6 +33,10 @@ struct PathwayScenarioTests {
         #expect(abs((summary.reReferralsPerDay?.mean ?? 0) / mash.arrivalsPerDay.mean - 0.226) < 0.02)
         let json = summary.json.serialized()
         #expect(json.contains("decisionsWithinOneWorkingDayPct") && json.contains("assessmentsWithin45WorkingDaysPct"))
+        // Compliance by clock, each line named by the clock's title, not the stage's id.
+        let legend = ChartTests.texts(summary.complianceChart.svg, "legend")
+        #expect(legend.contains("Front-door decision on a referral") && legend.contains("Single assessment"), "\(legend)")
+        #expect(!legend.contains("mash"), "\(legend)")
     }
 
     @Test("an understaffed front door misses the one-working-day decision and records breaches", .releaseOnly)

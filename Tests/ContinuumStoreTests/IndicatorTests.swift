@@ -40,6 +40,7 @@ struct IndicatorTests {
         let goals: [String: IndicatorTargets.Target] = [
             "decisionsWithinOneWorkingDayPct": IndicatorTargets.Target(target: 95, better: "higher", tolerance: 5),
             "overridePct": IndicatorTargets.Target(target: 10, better: "lower", tolerance: 30),
+            "noFurtherActionPct": IndicatorTargets.Target(target: 70, better: "lower", tolerance: 5),
         ]
         let targets = IndicatorTargets(version: "test", childPopulation: 10_000, targets: goals)
         let from = try #require(CalendarDate("2026-11-01")), to = try #require(CalendarDate("2027-12-31"))
@@ -57,6 +58,10 @@ struct IndicatorTests {
         #expect(value("stepUps") == 1 && value("stepDowns") == 1)
         // Front-door outcomes: 2 decisions and 3 closures.
         #expect(value("noFurtherActionPct") == 60)
+        // Slow to progress: off target (the two reds), never a green one that is not worsening.
+        #expect(report.indicators.first { $0.id == "noFurtherActionPct" }?.rag == "green")
+        #expect(report.slowToProgress == ["decisionsWithinOneWorkingDayPct", "overridePct"])
+        #expect(report.indicators.first { $0.id == "routedByLevel" }?.breakdownTitles["targeted-support"]?.isEmpty == false)
         // Two re-referrals (D2 at 11 months, A2) among 8 referrals; E2 at 13 months is not one.
         #expect(value("reReferralsWithin12MonthsPct") == 25)
         #expect(value("stepDownReReferredWithin12MonthsPct") == 100)

@@ -204,19 +204,16 @@ public struct SimulationSummary: Sendable {
 
     /// `timeseries.csv`: one row per day and stage.
     public var csv: String {
-        var lines = ["day,stage,arrivals,in_service,queued,completed,clock_breaches,reneged"]
+        var records: [[String]] = []
         for (day, stages) in daily.enumerated() {
             for (index, counts) in stages.enumerated() {
-                lines.append("\(day),\(scenario.stages[index].id),\(Self.format(counts.arrivals)),\(Self.format(counts.inService)),\(Self.format(counts.queued)),\(Self.format(counts.completed)),\(Self.format(counts.breaches)),\(Self.format(counts.reneged))")
+                records.append([String(day), scenario.stages[index].id] + [counts.arrivals, counts.inService, counts.queued, counts.completed, counts.breaches, counts.reneged]
+                    .map { CSV.number($0, decimals: 2) })
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        return CSV.file(header: ["day", "stage", "arrivals", "in_service", "queued", "completed", "clock_breaches", "reneged"], records: records)
     }
 
-    static func format(_ value: Double) -> String {
-        let rounded = (value * 1000).rounded() / 1000
-        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
-    }
 }
 
 #if canImport(Glibc)

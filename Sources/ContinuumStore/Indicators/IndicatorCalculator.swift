@@ -139,11 +139,20 @@ public struct IndicatorCalculator: Sendable {
         }
 
         var indicators: [IndicatorReport.Indicator] = []
+        // Breakdown categories by name: referral sources by their census titles, levels by the
+        // pathway's (the newest version's title for a level in several).
+        var levelTitles: [String: String] = [:]
+        for version in pathways.versions {
+            for level in version.definition.levels { levelTitles[level.id] = level.title }
+        }
+        let sourceTitles = Dictionary(ReferralSource.allCases.map { ($0.rawValue, $0.title) }, uniquingKeysWith: { first, _ in first })
         func add(_ id: String, _ title: String, unit: String, definition: String, source: String,
-                 value: Double?, monthly: (Int) -> Double?, breakdown: [String: Double]? = nil) {
-            indicators.append(IndicatorReport.Indicator(id: id, title: title, value: value, unit: unit,
-                                                        months: months.enumerated().map { ($0.element, monthly($0.offset)) },
-                                                        breakdown: breakdown, definition: definition, source: source))
+                 value: Double?, monthly: (Int) -> Double?, breakdown: [String: Double]? = nil, titles: [String: String] = [:]) {
+            var indicator = IndicatorReport.Indicator(id: id, title: title, value: value, unit: unit,
+                                                      months: months.enumerated().map { ($0.element, monthly($0.offset)) },
+                                                      breakdown: breakdown, definition: definition, source: source)
+            indicator.breakdownTitles = titles
+            indicators.append(indicator)
         }
         func sum(_ counts: [Int]) -> Double { Double(counts.reduce(0, +)) }
         func percent(_ part: [Int], _ whole: [Int]) -> (Double?, (Int) -> Double?) {
@@ -161,7 +170,7 @@ public struct IndicatorCalculator: Sendable {
         add("referrals", "Referrals received", unit: "count", definition: "Referrals received in the period (referral-received events).",
             source: "CIN census (referrals); Annex A list 1", value: sum(referrals), monthly: { Double(referrals[$0]) })
         add("referralsBySource", "Referrals by source", unit: "count", definition: "Referrals by CIN census referral source; the value is the total.",
-            source: "CIN census ReferralSource", value: sum(referrals), monthly: { Double(referrals[$0]) }, breakdown: bySource.counts)
+            source: "CIN census ReferralSource", value: sum(referrals), monthly: { Double(referrals[$0]) }, breakdown: bySource.counts, titles: sourceTitles)
         let population = targets.childPopulation
         add("referralRatePer10k", "Referrals per 10,000 children", unit: "per 10,000",
             definition: "Referrals in the period per 10,000 children aged 0-17 (population from the targets file).",
@@ -187,7 +196,7 @@ public struct IndicatorCalculator: Sendable {
             definition: "Referrals for a child referred in the 12 months before, the same child confirmed by NHS number or a practitioner's link (docs/identity.md).",
             source: "CIN census; Annex A", value: re.0, monthly: re.1)
         add("routedByLevel", "Front-door decisions by level", unit: "count", definition: "Front-door decisions by the level chosen; the value is the total.",
-            source: "Continuum of support", value: sum(decisions), monthly: { Double(decisions[$0]) }, breakdown: byLevel.counts)
+            source: "Continuum of support", value: sum(decisions), monthly: { Double(decisions[$0]) }, breakdown: byLevel.counts, titles: levelTitles)
         let override = percent(overrides, decisions)
         add("overridePct", "Decisions that differ from the recommendation", unit: "%",
             definition: "Front-door decisions whose level differs from the router's recommendation: threshold consistency.",
@@ -221,7 +230,7 @@ public struct IndicatorCalculator: Sendable {
             if let pending = state.pendingSince, calendar.workingDays(from: pending, to: to) > 1 { pendingLong += 1 }
         }
         add("openCasesByLevel", "Open cases by level at the end of the period", unit: "count", definition: "Cases open at each level on the last day.",
-            source: "Continuum of support", value: open.values.reduce(0, +), monthly: { _ in nil }, breakdown: open)
+            source: "Continuum of support", value: open.values.reduce(0, +), monthly: { _ in nil }, breakdown: open, titles: levelTitles)
         add("overdueClocks", "Statutory clocks overdue at the end of the period", unit: "count",
             definition: "Running clocks past their due date on the last day.", source: "Working Together 2023", value: overdue, monthly: { _ in nil })
         add("decisionsPerPractitioner", "Front-door decisions per practitioner", unit: "count",

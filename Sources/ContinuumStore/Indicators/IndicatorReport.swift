@@ -13,6 +13,9 @@ public struct IndicatorReport: Sendable {
         public var months: [(month: String, value: Double?)]
         /// A count per category (source, level), for the indicators that have one.
         public var breakdown: [String: Double]?
+        /// The categories' names for people ("Police" for source `6`, a level's title); a
+        /// category without one is shown by its code.
+        public var breakdownTitles: [String: String] = [:]
         public var definition: String
         public var source: String
         public var target: Double?
@@ -41,9 +44,11 @@ public struct IndicatorReport: Sendable {
         self.indicators = indicators
     }
 
-    /// Indicators not improving over the last three months, listed first for the board.
+    /// Indicators slow to progress, listed first for the board: those with a target that are
+    /// off it (amber or red), or worsening over the last three months. A green indicator that
+    /// is flat or improving is on track and not listed (docs/indicators.md).
     public var slowToProgress: [String] {
-        indicators.filter { $0.target != nil && $0.trend != nil && $0.trend != "improving" }.map(\.id)
+        indicators.filter { $0.target != nil && ($0.rag == "amber" || $0.rag == "red" || $0.trend == "worsening") }.map(\.id)
     }
 
     public var json: JSONValue {
@@ -70,16 +75,17 @@ public struct IndicatorReport: Sendable {
         ])
     }
 
-    /// `indicators.csv`: one row per indicator and month, then the period's value.
+    /// `indicators.csv` (RFC 4180): one row per indicator and month, then the period's value,
+    /// rounded to one decimal (full precision is in the JSON).
     public var csv: String {
-        var lines = ["id,month,value,unit,target,rag"]
+        var records: [[String]] = []
         for indicator in indicators {
             for month in indicator.months {
-                lines.append("\(indicator.id),\(month.month),\(month.value.map { String($0) } ?? ""),\(indicator.unit),,")
+                records.append([indicator.id, month.month, CSV.number(month.value), indicator.unit, "", "", indicator.title])
             }
-            lines.append("\(indicator.id),period,\(indicator.value.map { String($0) } ?? ""),\(indicator.unit),\(indicator.target.map { String($0) } ?? ""),\(indicator.rag ?? "")")
+            records.append([indicator.id, "period", CSV.number(indicator.value), indicator.unit, CSV.number(indicator.target), indicator.rag ?? "", indicator.title])
         }
-        return lines.joined(separator: "\n") + "\n"
+        return CSV.file(header: ["id", "month", "value", "unit", "target", "rag", "title"], records: records)
     }
 }
 

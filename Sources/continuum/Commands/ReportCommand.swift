@@ -114,14 +114,37 @@ struct ReportCommand: AsyncParsableCommand {
         return (value < 0 ? "-" : "") + grouped
     }
 
+    /// A value with its unit as people read it: "86.4%", "1,204", "512.3 per 10,000".
+    static func withUnit(_ value: Double?, _ unit: String) -> String {
+        guard let value else { return "no data" }
+        switch unit {
+        case "%": return display(value) + "%"
+        case "count": return display(value)
+        default: return display(value) + " " + unit
+        }
+    }
+
+    /// The terminal table: each indicator by title with its period value, target, RAG and
+    /// trend, then its months by name (those with a value).
     static func table(_ report: IndicatorReport) -> String {
-        var lines = ["Indicators \(report.from) to \(report.to)" + (report.slowToProgress.isEmpty ? "" : "; slow to progress: " + report.slowToProgress.joined(separator: ", "))]
+        var lines = ["Indicators \(report.from) to \(report.to)"]
+        let titles = Dictionary(report.indicators.map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first })
+        if !report.slowToProgress.isEmpty {
+            lines.append("Slow to progress (off target or worsening): " + report.slowToProgress.map { titles[$0] ?? $0 }.joined(separator: "; "))
+        }
         for indicator in report.indicators {
-            let value = indicator.value.map(Self.display) ?? "-"
-            let target = indicator.target.map { String(format: " target %.0f", $0) } ?? ""
-            let rag = indicator.rag.map { " \($0.uppercased())" } ?? ""
-            let trend = indicator.trend.map { " \($0)" } ?? ""
-            lines.append(indicator.id.padded(38) + " " + (value + " " + indicator.unit).padded(18) + target + rag + trend)
+            var head = indicator.title + ": " + withUnit(indicator.value, indicator.unit)
+            if let target = indicator.target { head += ", target " + withUnit(target, indicator.unit) }
+            if let rag = indicator.rag { head += ", " + rag.uppercased() }
+            if let trend = indicator.trend { head += ", " + trend }
+            lines.append("")
+            lines.append(head)
+            let months = indicator.months.compactMap { month in month.value.map { SVGChart.monthName(month.month) + " " + display($0) } }
+            if !months.isEmpty { lines.append("  " + months.joined(separator: " · ")) }
+            if let breakdown = indicator.breakdown, !breakdown.isEmpty {
+                lines.append("  " + breakdown.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                    .map { (indicator.breakdownTitles[$0.key] ?? $0.key) + " " + display($0.value) }.joined(separator: " · "))
+            }
         }
         return lines.joined(separator: "\n")
     }
@@ -135,29 +158,33 @@ enum BoardPack {
         var body = "<h1>Children's services front door: performance indicators</h1>\n<p>Period \(report.from) to \(report.to). Computed from the event log.</p>\n"
         // A change of pathway version within the period: the indicators count both versions' cases.
         for change in report.pathwayChanges ?? [] {
-            let month = (change.date.year * 12 + change.date.month) - (report.from.year * 12 + report.from.month) + 1
             body += "<p class=\"change\"><strong>Pathway change on \(change.date)</strong>: \(SVGChart.escape(change.title)) (\(SVGChart.escape(change.pathway))) "
-                + "came into force (month \(month) on the charts). Indicators count the cases on both versions.</p>\n"
+                + "came into force (\(SVGChart.monthName(String(change.date.description.prefix(7)))) on the charts). Indicators count the cases on both versions.</p>\n"
         }
         if !slow.isEmpty {
-            body += "<h2>Slow to progress</h2>\n<ul>" + report.slowToProgress.map { id in "<li>\(SVGChart.escape(report.indicators.first { $0.id == id }?.title ?? id))</li>" }.joined() + "</ul>\n"
+            body += "<h2>Slow to progress</h2>\n<p>Off target (amber or red), or worsening over the last three months.</p>\n<ul>"
+                + report.slowToProgress.map { id in "<li>\(SVGChart.escape(report.indicators.first { $0.id == id }?.title ?? id))</li>" }.joined() + "</ul>\n"
         }
         for indicator in ordered {
-            let value = indicator.value.map { ReportCommand.display($0) + " " + SVGChart.escape(indicator.unit) } ?? "no data"
+            let value = SVGChart.escape(ReportCommand.withUnit(indicator.value, indicator.unit))
             let badge = indicator.rag.map { "<span class=\"rag \($0)\">\($0.uppercased())</span>" } ?? ""
             body += "<section><h3>\(SVGChart.escape(indicator.title)) \(badge)</h3>\n"
-            body += "<p class=\"value\">\(value)" + (indicator.target.map { String(format: " (target %.0f)", $0) } ?? "")
+            body += "<p class=\"value\">\(value)" + (indicator.target.map { " (target \(SVGChart.escape(ReportCommand.withUnit($0, indicator.unit))))" } ?? "")
                 + (indicator.trend.map { ", \($0)" } ?? "") + "</p>\n"
             let points = indicator.months.enumerated().compactMap { index, month in month.value.map { (Double(index + 1), $0) } }
             if points.count > 1 {
-                var series = [SVGChart.Series(name: indicator.id, points: points)]
+                var series = [SVGChart.Series(name: indicator.title, points: points)]
                 if let target = indicator.target {
-                    series.append(SVGChart.Series(name: "target", points: [(1, target), (Double(indicator.months.count), target)]))
+                    series.append(SVGChart.Series(name: "target: \(ReportCommand.withUnit(target, indicator.unit))",
+                                                  points: [(1, target), (Double(indicator.months.count), target)], dashed: true))
                 }
-                body += SVGChart(title: indicator.title, xLabel: "month of the period", yLabel: indicator.unit, series: series).svg
+                let months = SVGChart.monthTicks(indicator.months.map(\.month))
+                body += SVGChart(title: indicator.title, xLabel: "month", yLabel: indicator.unit, series: series, xScale: .labelled(months)).svg
             }
-            if let breakdown = indicator.breakdown {
-                body += "<table>" + breakdown.sorted { $0.key < $1.key }.map { "<tr><td>\(SVGChart.escape($0.key))</td><td>\(Int($0.value))</td></tr>" }.joined() + "</table>\n"
+            if let breakdown = indicator.breakdown, !breakdown.isEmpty {
+                body += "<table>" + breakdown.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map {
+                    "<tr><td>\(SVGChart.escape(indicator.breakdownTitles[$0.key] ?? $0.key))</td><td>\(ReportCommand.display($0.value))</td></tr>"
+                }.joined() + "</table>\n"
             }
             body += "<p class=\"definition\">\(SVGChart.escape(indicator.definition)) Source: \(SVGChart.escape(indicator.source)).</p></section>\n"
         }
