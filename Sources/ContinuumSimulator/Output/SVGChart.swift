@@ -20,6 +20,9 @@ public struct SVGChart: Sendable {
         public var points: [(x: Double, y: Double)]
         /// Drawn dashed (a target, a comparison's second run).
         public var dashed: Bool
+        /// The palette entry to draw in (default: the series' position), so two runs of one
+        /// stage share a colour.
+        public var colour: Int?
 
         public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false) {
             self.name = name
@@ -248,7 +251,7 @@ public struct SVGChart: Sendable {
         for (index, line) in series.enumerated() {
             let points = line.points.map { "\(Self.f(px($0.x))),\(Self.f(py($0.y)))" }.joined(separator: " ")
             let dash = line.dashed ? " stroke-dasharray=\"6 4\"" : ""
-            out += "<polyline fill=\"none\" stroke=\"\(Self.colour(index))\" stroke-width=\"1.5\"\(dash) points=\"\(points)\"/>\n"
+            out += "<polyline fill=\"none\" stroke=\"\(Self.colour(line.colour ?? index))\" stroke-width=\"1.5\"\(dash) points=\"\(points)\"/>\n"
         }
         // The legend, below the plot, in rows: every name whole.
         var y = top + plotHeight + 60
@@ -275,7 +278,7 @@ public struct SVGChart: Sendable {
     enum LegendMark { case line(String, dashed: Bool), box }
 
     var legendEntries: [(text: String, mark: LegendMark)] {
-        series.enumerated().map { ($0.element.name, .line(Self.colour($0.offset), dashed: $0.element.dashed)) }
+        series.enumerated().map { ($0.element.name, .line(Self.colour($0.element.colour ?? $0.offset), dashed: $0.element.dashed)) }
             + lines.map { ($0.label, .line($0.colourOf.map(Self.colour) ?? "#555", dashed: true)) }
             + bands.map { ($0.label, .box) }
     }

@@ -8,6 +8,9 @@ public enum SimulationMeasure: Hashable, Sendable, CustomStringConvertible {
     /// The per-stage measures, named as in `summary.json`.
     public enum StageMeasure: String, Sendable, CaseIterable {
         case arrivalsPerDay, utilisation, meanWaitDays, meanInSystem, throughputPerDay, renegedPerDay
+        /// Over a window only (`--compare --window`): cases queued at the end of each day, and
+        /// clocks stopped late per day at this stage.
+        case meanQueued, lateClockStopsPerDay
     }
 
     case stage(String, StageMeasure)
@@ -61,6 +64,8 @@ public struct SimulationSummary: Sendable {
     public var stepDowns: Estimate
     /// Per day and stage, the mean over replications.
     public var daily: [[(arrivals: Double, inService: Double, queued: Double, completed: Double, breaches: Double, reneged: Double)]]
+    /// Each replication's daily counts per stage (for measures over a window of days).
+    public var replicationDaily: [[[DayCounts]]] = []
     public var events: Int
     /// Pathway-driven scenarios: per clock, stops after the warm-up and the share on time (%).
     public var clocks: [(id: String, title: String, stopped: Estimate, onTimePct: Estimate)] = []
@@ -127,6 +132,7 @@ public struct SimulationSummary: Sendable {
         }
         // Last, after the pathway's measures: `--compare` reads them from here.
         self.samples = samples
+        replicationDaily = results.map(\.daily)
         let days = results.first?.daily.count ?? 0
         let n = Double(max(results.count, 1))
         daily = (0..<days).map { day in
@@ -221,3 +227,55 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+extension Scenario {
+    /// The days of the run (0 is the start date) that `window` covers, or why not: the window
+    /// must lie within the measured days (after the warm-up, before the horizon). Checked
+    /// before a run, which can take minutes.
+    public func days(of window: ClosedRange<CalendarDate>) -> Result<Range<Int>, WindowError> {
+        let start = startDate.daysSinceEpoch
+        let first = window.lowerBound.daysSinceEpoch - start, last = window.upperBound.daysSinceEpoch - start
+        let measured = Int(warmupDays.rounded(.up))..<Int(horizonDays.rounded(.up))
+        guard first >= measured.lowerBound, last < measured.upperBound, first <= last else {
+            return .failure(WindowError(scenario: name, from: startDate.adding(days: measured.lowerBound),
+                                        to: startDate.adding(days: max(measured.lowerBound, measured.upperBound - 1))))
+        }
+        return .success(first..<(last + 1))
+    }
+}
+
+extension SimulationSummary {
+    /// Per-stage measures over `days`, one value per replication, from the daily counts:
+    /// arrivals, completions, leavers and late clock stops per day, and the number in the
+    /// system and queued at the end of each day. Utilisation and waits are measured over the
+    /// whole run only (they need each case's times, which the daily counts do not keep).
+    public func windowSamples(_ days: Range<Int>) -> [SimulationMeasure: [Double]] {
+        var samples: [SimulationMeasure: [Double]] = [:]
+        let length = Double(max(days.count, 1))
+        for (index, stage) in scenario.stages.enumerated() {
+            func values(_ measure: SimulationMeasure.StageMeasure, _ pick: (DayCounts) -> Int32) {
+                samples[.stage(stage.id, measure)] = replicationDaily.map { daily in
+                    Double(days.clamped(to: 0..<daily.count).reduce(0) { $0 + Int(pick(daily[$1][index])) }) / length
+                }
+            }
+            values(.arrivalsPerDay, \.arrivals)
+            values(.meanInSystem) { $0.inService + $0.queued }
+            values(.meanQueued, \.queued)
+            values(.throughputPerDay, \.completed)
+            if stage.reneging != nil { values(.renegedPerDay, \.reneged) }
+            if scenario.pathwayModel != nil { values(.lateClockStopsPerDay, \.breaches) }
+        }
+        return samples
+    }
+}
+
+/// A `--window` outside a run's measured days.
+public struct WindowError: Error, Sendable, CustomStringConvertible {
+    public var scenario: String
+    public var from: CalendarDate
+    public var to: CalendarDate
+
+    public var description: String {
+        "\(scenario) measures \(from) to \(to) (after its warm-up): give a window within those days"
+    }
+}

@@ -15,9 +15,14 @@ struct SimulateCommand: AsyncParsableCommand {
             parallel; the same scenario and seed give the same summary.json whatever --jobs is.
 
             Examples:
-              continuum simulate Simulations/validation/jackson-feedback.json
-              continuum simulate Simulations/validation/mm1.json --replications 20 --out results/mm1
-              continuum simulate --compare Simulations/validation/mmc.json Simulations/validation/mmc-more-servers.json
+              continuum simulate Simulations/validation/jackson-example.json
+              continuum simulate Simulations/validation/mm1.json \\
+                --replications 20 --out results/mm1
+              continuum simulate --compare Simulations/validation/mmc.json \\
+                Simulations/validation/mmc-more-servers.json
+              continuum simulate --compare Simulations/surrey-pathway.json \\
+                Simulations/winter-surge.json \\
+                --window 2027-12-01:2028-02-29 --out results/winter
             """
     )
 
@@ -39,18 +44,80 @@ struct SimulateCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Compare two scenarios (BASE VARIANT): differences with intervals, and which are significant.")
     var compare = false
 
+    @Option(name: .customLong("map-stage"), help: ArgumentHelp("With --compare: pair a base stage with a differently named variant stage (repeat for each).",
+                                                               valueName: "BASE=VARIANT"))
+    var mapStage: [String] = []
+
+    @Flag(name: .customLong("allow-unmatched-stages"), help: "With --compare: show a stage found in one run only, with \"-\" on the other side (else refused).")
+    var allowUnmatchedStages = false
+
+    @Option(name: .long, help: ArgumentHelp("With --compare: compare these days of both runs (dates within both runs' measured days) as well as the whole runs.",
+                                            valueName: "FROM:TO"))
+    var window: String?
+
+    /// `--window` as dates, or nil when not given; a usage error names the flag.
+    func windowDates() throws -> ClosedRange<CalendarDate>? {
+        guard let window else { return nil }
+        let parts = window.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, let from = CalendarDate(parts[0]), let to = CalendarDate(parts[1]), from <= to else {
+            throw ValidationError("--window must be FROM:TO, two dates YYYY-MM-DD, FROM not after TO (for example 2026-12-01:2027-02-28), not \"\(window)\"")
+        }
+        return from...to
+    }
+
+    /// `--map-stage` as base stage → variant stage.
+    func stageMapping() throws -> [String: String] {
+        var mapping: [String: String] = [:]
+        for pair in mapStage {
+            let parts = pair.split(separator: "=", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--map-stage must be BASE=VARIANT, two stage ids (for example mash=front-door), not \"\(pair)\"")
+            }
+            guard mapping[String(parts[0])] == nil else { throw ValidationError("--map-stage pairs \(parts[0]) twice") }
+            mapping[String(parts[0])] = String(parts[1])
+        }
+        return mapping
+    }
+
     func validate() throws {
         if compare, scenarios.count != 2 { throw ValidationError("--compare needs two scenarios: BASE VARIANT") }
         if !compare, scenarios.count != 1 { throw ValidationError("give one scenario (or two with --compare)") }
+        if !compare, window != nil || !mapStage.isEmpty || allowUnmatchedStages {
+            throw ValidationError("--window, --map-stage and --allow-unmatched-stages go with --compare")
+        }
+        _ = try windowDates()
+        _ = try stageMapping()
         if let replications, !(1...10_000).contains(replications) { throw ValidationError("--replications must be 1 to 10,000") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() async throws {
         if compare {
-            let base = try await simulate(scenarios[0])
-            let variant = try await simulate(scenarios[1])
-            Console.out(Comparison.table(base, variant))
+            // Stages and the window are checked before the runs, which can take minutes.
+            let mapping = try stageMapping()
+            let baseScenario = try load(scenarios[0]), variantScenario = try load(scenarios[1])
+            let pairs: [Comparison.StagePair]
+            switch Comparison.pairStages(base: baseScenario.stages.map(\.id), variant: variantScenario.stages.map(\.id), mapping: mapping,
+                                         allowUnmatched: allowUnmatchedStages) {
+            case .success(let paired): pairs = paired
+            case .failure(let problem):
+                Console.error("continuum: \(problem)")
+                throw Exit.usage
+            }
+            var windows: [(label: String, base: Range<Int>, variant: Range<Int>)] = []
+            if let dates = try windowDates() {
+                switch (baseScenario.days(of: dates), variantScenario.days(of: dates)) {
+                case (.success(let a), .success(let b)): windows.append(("\(dates.lowerBound) to \(dates.upperBound)", a, b))
+                case (.failure(let error), _), (_, .failure(let error)):
+                    Console.error("continuum: --window \(window ?? ""): \(error)")
+                    throw Exit.usage
+                }
+            }
+            let base = await simulate(baseScenario)
+            let variant = await simulate(variantScenario)
+            let comparison = Comparison(base: base, variant: variant, stages: pairs, windows: windows)
+            Console.out(comparison.table)
+            if let out { try comparison.write(to: out) }
             return
         }
         let summary = try await simulate(scenarios[0])
@@ -86,7 +153,10 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     private func simulate(_ path: String) async throws -> SimulationSummary {
-        let scenario = try load(path)
+        await simulate(try load(path))
+    }
+
+    private func simulate(_ scenario: Scenario) async -> SimulationSummary {
         let progress = Progress(total: scenario.replications, label: scenario.name)
         let started = ContinuousClock.now
         let summary = await Simulator(scenario: scenario).run(jobs: jobs) { done, total in progress.update(done) }
@@ -99,18 +169,28 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     private func write(_ summary: SimulationSummary, to folder: String) throws {
+        try Self.write(Self.files(summary), to: folder)
+    }
+
+    /// A run's output files: summary, time series and charts.
+    static func files(_ summary: SimulationSummary) -> [(name: String, text: String)] {
+        [
+            ("summary.json", summary.json.serialized(pretty: true) + "\n"), ("timeseries.csv", summary.csv),
+            ("occupancy.svg", summary.occupancyChart.svg), ("waiting-times.svg", summary.waitingTimeChart.svg),
+        ] + (summary.scenario.pathwayModel == nil ? [] : [("compliance.svg", summary.complianceChart.svg)])
+    }
+
+    /// Writes `files` (names may hold a subfolder) under `folder`, or exits 73 naming it.
+    static func write(_ files: [(name: String, text: String)], to folder: String) throws {
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let files: [(String, String)] = [
-                ("summary.json", summary.json.serialized(pretty: true) + "\n"), ("timeseries.csv", summary.csv),
-                ("occupancy.svg", summary.occupancyChart.svg), ("waiting-times.svg", summary.waitingTimeChart.svg),
-            ] + (summary.scenario.pathwayModel == nil ? [] : [("compliance.svg", summary.complianceChart.svg)])
             for (name, text) in files {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: folder).appendingPathComponent(name))
+                let url = URL(fileURLWithPath: folder).appendingPathComponent(name)
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(text.utf8).write(to: url)
             }
-            Console.error("continuum: wrote \(files.map(\.0).joined(separator: ", ")) to \(folder)")
+            Console.error("continuum: wrote \(files.map(\.name).joined(separator: ", ")) to \(folder)")
         } catch {
-            Console.error("continuum: cannot write to \(folder): \(error.localizedDescription)")
+            Console.error("continuum: cannot write to \(folder) (is it a file, or not writable?)")
             throw Exit.cannotCreate
         }
     }
@@ -145,48 +225,12 @@ struct SimulateCommand: AsyncParsableCommand {
         "\(number(estimate.mean))±\(number(estimate.halfWidth))".padded(16)
     }
 
+    /// Three significant figures or so ("0.065", "5.78", "1782"); never "-0.000".
     static func number(_ value: Double) -> String {
         let magnitude = abs(value)
         let digits = magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : magnitude >= 1 ? 2 : 3
-        return String(format: "%.\(digits)f", value)
-    }
-}
-
-/// `--compare`: key measures side by side, with the difference and Welch's test at 5%.
-enum Comparison {
-    static func table(_ base: SimulationSummary, _ variant: SimulationSummary) -> String {
-        var lines = ["\(base.scenario.name) → \(variant.scenario.name) (means ± 95% half-widths; * = significant at 5%)"]
-        lines.append("measure                              base              variant           difference")
-        var measures: [SimulationMeasure] = []
-        // Stages of either run (two pathways may organise their teams differently; a stage one
-        // run lacks shows "-" there), base's first.
-        let stageIDs = base.stages.map(\.id) + variant.stages.map(\.id).filter { id in !base.stages.contains { $0.id == id } }
-        for stage in stageIDs {
-            let perStage: [SimulationMeasure.StageMeasure] = [.utilisation, .meanWaitDays, .meanInSystem, .throughputPerDay, .renegedPerDay]
-            measures += perStage.map { .stage(stage, $0) }
-        }
-        // The pathway's clocks that the base run measures (those its stages stop).
-        measures += [.stepUps, .stepDowns] + base.measuredClocks.map { .clockOnTimePct($0) } + [.reReferralsPerDay]
-        // Where referrals land: each level of either pathway, then by tier (statutory: the
-        // children in need the census counts, which fall by design under Families First).
-        let levels = base.routedByLevel.map(\.level) + variant.routedByLevel.map(\.level).filter { level in !base.routedByLevel.contains { $0.level == level } }
-        measures += levels.map { .routedPerDay($0) } + Tier.allCases.map { .routedToTier($0) }
-        for measure in measures {
-            switch (base.samples[measure], variant.samples[measure]) {
-            case (let a?, let b?): lines.append(row(measure.description, a, b))
-            case (let a?, nil): lines.append(measure.description.padded(36) + " " + SimulateCommand.cell(Estimate(a)) + "  " + "-".padded(16))
-            case (nil, let b?): lines.append(measure.description.padded(36) + " " + "-".padded(16) + "  " + SimulateCommand.cell(Estimate(b)))
-            case (nil, nil): break
-            }
-        }
-        return lines.joined(separator: "\n")
-    }
-
-    static func row(_ name: String, _ a: [Double], _ b: [Double]) -> String {
-        let ea = Estimate(a), eb = Estimate(b)
-        let significant = Estimate.differ(a, b) ? " *" : ""
-        return name.padded(36) + " " + SimulateCommand.cell(ea) + "  " + SimulateCommand.cell(eb) + "  "
-            + SimulateCommand.number(eb.mean - ea.mean) + significant
+        let text = String(format: "%.\(digits)f", value)
+        return text.hasPrefix("-") && text.dropFirst().allSatisfy { $0 == "0" || $0 == "." } ? String(text.dropFirst()) : text
     }
 }
 
