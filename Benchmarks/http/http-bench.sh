@@ -61,7 +61,7 @@ fi
 
 # The same durable endpoint driven by `continuum loadtest` (open loop, asked far above capacity,
 # so what it achieves is the most it can drive), against wrk's figure above.
-"$BIN" loadtest Simulations/surrey-pathway.json --target "http://127.0.0.1:$port" --token "$token" \
+"$BIN" loadtest Simulations/surrey-pathway.json --server "http://127.0.0.1:$port" --token "$token" \
   --rate "${LOADTEST_RATE:-6000}" --duration "${LOADTEST_SECONDS:-5}" --connections "$CONNECTIONS" 2>/dev/null > "$work/loadtest.txt" || true
 loadtest=$(awk '$1 == "submit" { print $3 }' "$work/loadtest.txt")
 printf "%-34s %10s %10s %10s\n" "loadtest POST /v1/referrals" "$loadtest" "$(awk '$1 == "submit" { print $4 }' "$work/loadtest.txt")" "$(awk '$1 == "submit" { print $6 }' "$work/loadtest.txt")"

@@ -5,6 +5,7 @@ import Synchronization
 /// request task.
 final class Recorder: Sendable {
     struct Operation {
+        /// Latencies of successful (2xx) answers only: an instant 429 is not a fast referral.
         var histogram = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
         var statuses: [Int: Int] = [:]
         var count = 0
@@ -19,7 +20,7 @@ final class Recorder: Sendable {
         let micros = UInt64(max(0, latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000))
         state.withLock { state in
             var entry = state.operations[operation] ?? Operation()
-            _ = entry.histogram.record(micros)
+            if (200..<300).contains(status) { _ = entry.histogram.record(micros) }
             entry.statuses[status, default: 0] += 1
             entry.count += 1
             state.operations[operation] = entry

@@ -28,7 +28,7 @@ struct LoadTestTests {
         let staff = try ServerProcess.run(["token", "create", "--role", "practitioner", "--database", database]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let server = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0", "--max-concurrent-per-token", "0"], stderrFile: folder.appendingPathComponent("server.log"))
-        let run = try await ServerProcess.runAsync(["loadtest", "Simulations/surrey-pathway.json", "--target", "http://127.0.0.1:\(server.port)",
+        let run = try await ServerProcess.runAsync(["loadtest", "Simulations/surrey-pathway.json", "--server", "http://127.0.0.1:\(server.port)",
                                                     "--token", partner, "--staff-token", staff, "--rate", "40", "--duration", "3",
                                                     "--connections", "16", "--out", folder.appendingPathComponent("out").path])
         server.stop()
@@ -65,6 +65,35 @@ struct LoadTestTests {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/latency.svg").path))
             let refused = try await ServerProcess.runAsync(["loadtest", file.path, "--target", target, "--token", "cnt_BAD", "--rate", "5", "--duration", "1"])
             #expect(refused.status == 77)
+            // An explicit network has no referrals to send: invalid input, before any request.
+            let network = try await ServerProcess.runAsync(["loadtest", "Simulations/surrey-baseline.json", "--target", target, "--token", server.partnerA, "--rate", "5", "--duration", "1"])
+            #expect(network.status == 65 && network.stderr.contains("explicit network"), "\(network.stderr)")
+        }
+    }
+
+    @Test("a run the rate limit refuses says so, counts only successes, and fails (over 1% refused)")
+    func rateLimited() async throws {
+        try await TestServer.with(rateLimit: 5, rateBurst: 5, realTime: true) { server in
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-load-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            var scenario = try JSONParser().parse(TestFixtures.read(TestFixtures.path("Simulations/surrey-pathway.json"))).value()
+            scenario = scenario.setting("pathway", .string(TestFixtures.path("Pathways/surrey.json")))
+            let file = folder.appendingPathComponent("plain.json")
+            try Data(scenario.serializedBytes()).write(to: file)
+            let run = try await ServerProcess.runAsync(["loadtest", file.path, "--server", "http://127.0.0.1:\(server.port)", "--token", server.partnerA,
+                                                        "--rate", "40", "--duration", "2", "--out", folder.appendingPathComponent("out").path])
+            #expect(run.status == 1, "\(run.stderr)")
+            #expect(run.stderr.contains("were refused by the server's rate limit (429)") && run.stderr.contains("--rate-limit 0"), "\(run.stderr)")
+            #expect(run.stderr.contains("of submissions failed, over the error rate allowed (1%"), "\(run.stderr)")
+            let report = try JSONParser().parse(TestFixtures.read(folder.appendingPathComponent("out/report.json").path)).value()
+            let submit = try #require(report["operations"]?.items.first { $0["operation"]?.stringValue == "submit" })
+            let succeeded = try #require(submit["succeeded"].flatMap { if case .integer(let n) = $0 { Int(n) } else { nil } })
+            let perSecond = try #require(submit["perSecond"].flatMap { if case .double(let rate) = $0 { rate } else { nil } })
+            let seconds = try #require(report["durationSeconds"].flatMap { if case .double(let value) = $0 { value } else { nil } })
+            // The achieved rate is the successes' alone, well under the 40/s sent.
+            #expect(abs(perSecond - Double(succeeded) / seconds) < 0.01 && perSecond < 20, "\(perSecond)/s")
+            #expect(report["warnings"]?.items.isEmpty == false)
         }
     }
 }

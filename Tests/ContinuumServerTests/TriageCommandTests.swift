@@ -210,7 +210,7 @@ struct TriageCommandTests {
             #expect(future.status == 65 && future.stderr.contains("in the future"))
             let unknown = try await Self.triage(server, ["record", caseId, "tea-break", "--rationale", "x"])
             #expect(unknown.status == 65 && unknown.stderr.contains("unknown milestone"))
-            let done = try await Self.triage(server, ["record", caseId, "assessment-completed", "--at", "2026-12-14", "--rationale", "Assessment signed off"])
+            let done = try await Self.triage(server, ["record", caseId, "assessment-completed", "--on", "2026-12-14", "--rationale", "Assessment signed off"])
             #expect(done.status == 0, "\(done.stderr)")
             let shown = try await Self.triage(server, ["show", caseId]).stdout
             #expect(!shown.contains("Single assessment due"))

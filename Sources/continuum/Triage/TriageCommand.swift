@@ -317,7 +317,7 @@ struct TriageCommand: AsyncParsableCommand {
             abstract: "Record a milestone (assessment completed, strategy discussion, conference held, review held).",
             discussion: """
                 The pathway's statutory clocks stop on milestones: recording "assessment-completed" stops the 45-working-day \
-                assessment clock, judged on the --at date. MILESTONE is one of the case's pathway's milestone ids (any case); \
+                assessment clock, judged on the --on date (the API's "on"). MILESTONE is one of the case's pathway's milestone ids (any case); \
                 `triage show CASE` and the interactive session list those the case can record now, with their meaning. In the \
                 shipped pathways: assessment-completed (single assessment authorised), strategy-discussion (s47 enquiry \
                 initiated), section-47-started, initial-conference-held, cp-review-held, lac-review-held; Families First adds \
@@ -329,15 +329,20 @@ struct TriageCommand: AsyncParsableCommand {
                 review --category, a pre-proceedings step decision --outcome.
 
                 Examples:
-                  continuum triage record C-JB3HJTFTRE assessment-completed --at 2026-12-14 --rationale "Single assessment signed off"
-                  continuum triage record C-JB3HJTFTRE assessment-completed --factors 3B,4B --primary-need N1 --rationale "Signed off"
-                  continuum triage record C-JB3HJTFTRE cp-plan-started --category EMO --rationale "Conference decided a plan"
+                  continuum triage record C-JB3HJTFTRE assessment-completed \\
+                    --on 2026-12-14 --rationale "Single assessment signed off"
+                  continuum triage record C-JB3HJTFTRE assessment-completed \\
+                    --factors 3B,4B --primary-need N1 --rationale "Signed off"
+                  continuum triage record C-JB3HJTFTRE cp-plan-started \\
+                    --category EMO --rationale "Conference decided a plan"
                 """
         )
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: ArgumentHelp("The case id.", valueName: "CASE")) var caseId: String
         @Argument(help: ArgumentHelp("The pathway's milestone id (e.g. assessment-completed).", valueName: "MILESTONE")) var milestone: String
-        @Option(name: .long, help: ArgumentHelp("The day it happened (default today).", valueName: "YYYY-MM-DD")) var at: String?
+        @Option(name: .long, help: ArgumentHelp("The day it happened (default today).", valueName: "YYYY-MM-DD")) var on: String?
+        /// The old spelling of `--on`, kept so scripts written for it still work.
+        @Option(name: .customLong("at"), help: .hidden) var at: String?
         @Option(name: .long, help: ArgumentHelp("Why / what happened (required).", valueName: "TEXT")) var rationale: String
         @Option(name: .long, help: ArgumentHelp("Census factors identified at assessment, comma-separated (21: none).", valueName: "CODES"))
         var factors: String?
@@ -345,12 +350,15 @@ struct TriageCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Category of abuse: NEG, PHY, SAB, EMO or MUL.", valueName: "CODE")) var category: String?
         @Option(name: .long, help: ArgumentHelp("Pre-proceedings outcome: A, B or C.", valueName: "CODE")) var outcome: String?
 
-        func validate() throws { _ = try command() }
+        func validate() throws {
+            if on != nil, at != nil { throw ValidationError("give the day once, with --on (--at is its old spelling)") }
+            _ = try command()
+        }
 
         func command() throws -> MilestoneCommand {
             let factors = factors.map { $0.split(separator: ",").map(String.init) }
             return try CommandFlags.build { () throws(InvalidCommand) in
-                try MilestoneCommand(milestone: milestone, on: at, rationale: rationale, factors: factors, primaryNeed: primaryNeed, category: category, outcome: outcome)
+                try MilestoneCommand(milestone: milestone, on: on ?? at, rationale: rationale, factors: factors, primaryNeed: primaryNeed, category: category, outcome: outcome)
             }
         }
 
@@ -570,7 +578,7 @@ enum CommandFlags {
         case .to, .worker: "--to"
         case .reason: "--reason"
         case .milestone: "MILESTONE"
-        case .on: "--at"
+        case .on: "--on"
         case .grade: "--grade"
         case .findings: "--findings"
         case .referralId: "--referral"
