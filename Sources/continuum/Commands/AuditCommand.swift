@@ -82,7 +82,7 @@ struct AuditCommand: AsyncParsableCommand {
     struct Grade: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record a manager's case-file audit grade and findings (through the service, with a manager token).",
-            discussion: "Example:\n  continuum audit grade C-JB3HJTFTRE --grade requires-improvement --findings \"Plan lacks timescales\" --token $MANAGER"
+            discussion: "Example:\n  continuum audit grade C-JB3HJTFTRE --grade requires-improvement \\\n    --findings \"Plan lacks timescales\" --token $MANAGER"
         )
 
         @OptionGroup var connection: ConnectionOptions
@@ -124,7 +124,8 @@ struct AuditCommand: AsyncParsableCommand {
 
                 Examples:
                   continuum audit verify --database data/continuum.sqlite
-                  continuum audit verify --checkpoint checkpoints/checkpoint-12000.json --key checkpoint.key.pub
+                  continuum audit verify --checkpoint checkpoints/checkpoint-12000.json \\
+                    --key checkpoint.key.pub
                 """
         )
 
@@ -201,7 +202,7 @@ struct AuditCommand: AsyncParsableCommand {
     struct Checkpoint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify the log and sign its head (events, last hash) with the checkpoint key: keep the file off the database's machine.",
-            discussion: "Example:\n  continuum audit checkpoint --key /etc/continuum/checkpoint.key --out /backup/checkpoint-$(date +%F).json"
+            discussion: "Example:\n  continuum audit checkpoint --key /etc/continuum/checkpoint.key \\\n    --out /backup/checkpoint-$(date +%F).json"
         )
         @OptionGroup var database: DatabaseOption
         @OptionGroup var pathway: PathwayOption

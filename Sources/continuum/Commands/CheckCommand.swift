@@ -20,7 +20,8 @@ struct CheckCommand: ParsableCommand {
 
             Examples:
               continuum check Pathways/surrey.json Pathways/families-first.json
-              continuum check --mapping Pathways/migrations/surrey-2026-11-to-families-first-2027-04.json \\
+              continuum check --mapping \\
+                Pathways/migrations/surrey-2026-11-to-families-first-2027-04.json \\
                 Pathways/surrey.json Pathways/families-first.json
             """
     )

@@ -56,7 +56,8 @@ struct KeysCommand: AsyncParsableCommand {
                 and until then the database opens with neither key (exit 78 says so).
 
                 Example:
-                  continuum keys rotate --database data/continuum.sqlite --master-key data/master.key --new data/master-2027.key
+                  continuum keys rotate --database data/continuum.sqlite --master-key \\
+                    data/master.key --new data/master-2027.key
                 """
         )
 

@@ -33,7 +33,8 @@ struct PartnerCommand: AsyncParsableCommand {
                     the printed hex to the partner, once.
 
                     Example:
-                      continuum partner webhook add --partner surrey-police --url https://cases.police.example/continuum
+                      continuum partner webhook add --partner surrey-police --url \\
+                        https://cases.police.example/continuum
                     """
             )
             @Option(name: .long, help: ArgumentHelp("The partner id (as on its tokens).", valueName: "ID")) var partner: String

@@ -28,8 +28,9 @@ struct PathwayCommand: AsyncParsableCommand {
                   continuum serve --pathway Pathways/surrey.json --pathway Pathways/families-first.json
 
                 Example:
-                  continuum pathway migrate --database data/continuum.sqlite --to Pathways/families-first.json \\\\
-                    --mapping Pathways/migrations/surrey-2026-11-to-families-first-2027-04.json --dry-run
+                  continuum pathway migrate --database data/continuum.sqlite \\
+                    --to Pathways/families-first.json --dry-run --mapping \\
+                    Pathways/migrations/surrey-2026-11-to-families-first-2027-04.json
                 """
         )
 

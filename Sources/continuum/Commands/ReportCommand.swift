@@ -14,13 +14,14 @@ struct ReportCommand: AsyncParsableCommand {
             Every value is computed from recorded events (docs/indicators.md defines each one and \
             its source). Targets, tolerances and the child population come from a versioned file \
             (--targets, default Pathways/indicator-targets.json): each indicator with a target gets \
-            red / amber / green, and those not improving over the last three months are listed \
-            first as slow to progress.
+            red / amber / green, and those off target or worsening over the last three months are \
+            listed first as slow to progress. --out writes indicators.json, indicators.csv (RFC \
+            4180) and board-pack.html.
 
             Examples:
               continuum report --from 2026-04-01 --to 2027-03-31
               continuum report --json > indicators.json
-              continuum report --out board/ (indicators.json, indicators.csv, board-pack.html)
+              continuum report --out board/
             """
     )
 

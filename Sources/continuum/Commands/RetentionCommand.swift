@@ -26,8 +26,10 @@ struct RetentionCommand: AsyncParsableCommand {
                 applied. It cannot be undone: run with --dry-run first. Needs the master key (dates of birth).
 
                 Examples:
-                  continuum retention apply --database data/continuum.sqlite --as-of 2033-04-01 --dry-run --json
-                  continuum retention apply --database data/continuum.sqlite --master-key data/master.key
+                  continuum retention apply --database data/continuum.sqlite --as-of \\
+                    2033-04-01 --dry-run --json
+                  continuum retention apply --database data/continuum.sqlite --master-key \\
+                    data/master.key
                 """
         )
 

@@ -17,7 +17,8 @@ struct RouteCommand: ParsableCommand {
 
             Examples:
               continuum route docs/examples/police-domestic-abuse.json
-              continuum route --received-at 2026-12-24T16:30:00Z referrals.ndjson
+              continuum route --received-at 2026-12-24T16:30:00Z \\
+                docs/examples/police-domestic-abuse.json
               cat referral.json | continuum route -
             """
     )

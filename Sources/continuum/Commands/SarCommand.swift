@@ -20,7 +20,8 @@ struct SarCommand: AsyncParsableCommand {
             case's access log.
 
             Example:
-              continuum sar --database data/continuum.sqlite --case C-JB3HJTFTRE --out sar-2027-001 --by "Information governance, SAR 2027-001"
+              continuum sar --database data/continuum.sqlite --case C-JB3HJTFTRE --out \\
+                sar-2027-001 --by "Information governance, SAR 2027-001"
             """
     )
 

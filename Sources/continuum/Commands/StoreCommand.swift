@@ -26,7 +26,9 @@ struct StoreCommand: AsyncParsableCommand {
 
                 Example:
                   createdb -h db.council.example continuum
-                  continuum store copy --from data/continuum.sqlite --to postgres://continuum@db.council.example/continuum --master-key data/master.key
+                  continuum store copy --from data/continuum.sqlite --to \\
+                    postgres://continuum@db.council.example/continuum --master-key \\
+                    data/master.key
                 """
         )
 

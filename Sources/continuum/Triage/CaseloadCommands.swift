@@ -56,7 +56,8 @@ extension TriageCommand {
 
                 Examples:
                   continuum triage find --nhs-number 9434765919
-                  continuum triage find --given-name Amelia --family-name Smith --born 2019-03-02
+                  continuum triage find --given-name Amelia --family-name Smith --born \\
+                    2019-03-02
                 """
         )
         @OptionGroup var connection: ConnectionOptions

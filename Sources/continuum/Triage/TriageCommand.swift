@@ -24,7 +24,8 @@ struct TriageCommand: AsyncParsableCommand {
               export CONTINUUM_TOKEN=$(continuum token create --role practitioner)
               continuum triage
               continuum triage queue
-              continuum triage decide C-JB3HJTFTRE --accept --rationale "Agree: consent given, medium-impact factors"
+              continuum triage decide C-JB3HJTFTRE --accept --rationale \\
+                "Agree: consent given, medium-impact factors"
             """,
         subcommands: [Queue.self, Cases.self, Find.self, Show.self, Decide.self, StepUp.self, StepDown.self, Escalate.self, Reclassify.self,
                       Close.self, Assign.self, Record.self, Child.self,
@@ -103,9 +104,13 @@ struct TriageCommand: AsyncParsableCommand {
                 and asks for the move up when it is higher.
 
                 Examples:
-                  continuum triage decide C-JB3HJTFTRE --accept --rationale "Agree with FD-TGT-01"
-                  continuum triage decide C-JB3HJTFTRE --level intensive-support --override-reason "Third incident this year" --rationale "Pattern of escalation"
-                  continuum triage decide C-JB3HJTFTRE --noted --rationale "GP letter: known to the allocated worker, no change"
+                  continuum triage decide C-JB3HJTFTRE --accept --rationale \\
+                    "Agree with FD-TGT-01"
+                  continuum triage decide C-JB3HJTFTRE --level intensive-support \\
+                    --override-reason "Third incident this year" --rationale \\
+                    "Pattern of escalation"
+                  continuum triage decide C-JB3HJTFTRE --noted --rationale \\
+                    "GP letter: known to the allocated worker, no change"
                 """
         )
         @OptionGroup var connection: ConnectionOptions
@@ -161,7 +166,7 @@ struct TriageCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "step-up",
             abstract: "Move an open case to a level of higher need, as the pathway allows.",
-            discussion: "Example:\n  continuum triage step-up C-JB3HJTFTRE --to intensive-support --rationale \"Second incident in a month\""
+            discussion: "Example:\n  continuum triage step-up C-JB3HJTFTRE --to intensive-support \\\n    --rationale \"Second incident in a month\""
         )
         @OptionGroup var move: Move
 
@@ -172,7 +177,7 @@ struct TriageCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "step-down",
             abstract: "Move an open case to a level of lower need, as the pathway allows.",
-            discussion: "Example:\n  continuum triage step-down C-JB3HJTFTRE --to targeted-support --rationale \"Plan goals met; family engaged\""
+            discussion: "Example:\n  continuum triage step-down C-JB3HJTFTRE --to targeted-support \\\n    --rationale \"Plan goals met; family engaged\""
         )
         @OptionGroup var move: Move
 
@@ -182,7 +187,7 @@ struct TriageCommand: AsyncParsableCommand {
     struct Escalate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Escalate an open case on significant harm (child in need to child protection; to looked after), as the pathway allows.",
-            discussion: "Example:\n  continuum triage escalate C-JB3HJTFTRE --to child-protection --rationale \"Strategy discussion: section 47 threshold met\""
+            discussion: "Example:\n  continuum triage escalate C-JB3HJTFTRE --to child-protection \\\n    --rationale \"Strategy discussion: section 47 threshold met\""
         )
         @OptionGroup var move: Move
 
@@ -192,7 +197,7 @@ struct TriageCommand: AsyncParsableCommand {
     struct Reclassify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a case's legal basis within one service (Families First: targeted Family Help and section 17).",
-            discussion: "The case keeps its workers.\n\nExample:\n  continuum triage reclassify C-JB3HJTFTRE --to family-help-cin --rationale \"Assessed as a child in need\""
+            discussion: "The case keeps its workers.\n\nExample:\n  continuum triage reclassify C-JB3HJTFTRE --to family-help-cin \\\n    --rationale \"Assessed as a child in need\""
         )
         @OptionGroup var move: Move
 
@@ -207,7 +212,8 @@ struct TriageCommand: AsyncParsableCommand {
                 \(ClosureReason.explained)
 
                 Example:
-                  continuum triage close C-JB3HJTFTRE --reason RC8 --rationale "No further action after the assessment"
+                  continuum triage close C-JB3HJTFTRE --reason RC8 --rationale \\
+                    "No further action after the assessment"
                 """
         )
         @OptionGroup var connection: ConnectionOptions
@@ -290,7 +296,8 @@ struct TriageCommand: AsyncParsableCommand {
                 The case's clocks are carried as the mapping says; a consent level still needs consent.
 
                 Example:
-                  continuum triage migrate C-JB3HJTFTRE --level family-help-cin --rationale "In need; the family declines targeted help"
+                  continuum triage migrate C-JB3HJTFTRE --level family-help-cin --rationale \\
+                    "In need; the family declines targeted help"
                 """
         )
         @OptionGroup var connection: ConnectionOptions
@@ -379,7 +386,8 @@ struct TriageCommand: AsyncParsableCommand {
                 is M, F or U.
 
                 Example:
-                  continuum triage child C-JB3HJTFTRE --upn A950000178301 --ethnicity WBRI --rationale "From the school's record"
+                  continuum triage child C-JB3HJTFTRE --upn A950000178301 --ethnicity WBRI \\
+                    --rationale "From the school's record"
                 """
         )
         @OptionGroup var connection: ConnectionOptions
@@ -438,7 +446,7 @@ struct TriageCommand: AsyncParsableCommand {
     struct Reject: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Reject a pending change (managers); the case stays as it was.",
-            discussion: "Example:\n  continuum triage reject E42 --rationale \"Threshold not met; accept the recommendation\""
+            discussion: "Example:\n  continuum triage reject E42 \\\n    --rationale \"Threshold not met; accept the recommendation\""
         )
         @OptionGroup var connection: ConnectionOptions
         @Argument(help: ArgumentHelp("The approval id from `triage approvals`.", valueName: "ID")) var id: String
@@ -509,7 +517,7 @@ struct TriageCommand: AsyncParsableCommand {
     struct Link: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Confirm a possible match: the same child. The referral joins the child's open case when it can.",
-            discussion: "Example:\n  continuum triage link M12-1 --rationale \"Same school and address; mother confirmed by phone\""
+            discussion: "Example:\n  continuum triage link M12-1 \\\n    --rationale \"Same school and address; mother confirmed by phone\""
         )
         @OptionGroup var decision: MatchDecision
 
@@ -519,7 +527,7 @@ struct TriageCommand: AsyncParsableCommand {
     struct Different: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record a possible match as two different children; the pair is not offered again.",
-            discussion: "Example:\n  continuum triage different M12-1 --rationale \"Twins: different given names, same household\""
+            discussion: "Example:\n  continuum triage different M12-1 \\\n    --rationale \"Twins: different given names, same household\""
         )
         @OptionGroup var decision: MatchDecision
 
@@ -535,7 +543,8 @@ struct TriageCommand: AsyncParsableCommand {
                 waits in `triage approvals`; a manager's applies at once.
 
                 Example:
-                  continuum triage unlink C-JB3HJTFTRE --referral R-4K9ZZX0F4MX7 --rationale "Different child: NHS number checked with the GP"
+                  continuum triage unlink C-JB3HJTFTRE --referral R-4K9ZZX0F4MX7 --rationale \\
+                    "Different child: NHS number checked with the GP"
                 """
         )
         @OptionGroup var connection: ConnectionOptions
