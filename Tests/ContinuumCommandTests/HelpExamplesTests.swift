@@ -207,4 +207,33 @@ struct HelpExamplesTests {
         }
         #expect(ran >= 3, "ran \(ran)")
     }
+
+    @Test("every flag a command has is in its section of docs/cli.md")
+    func flagsDocumented() throws {
+        let reference = try String(contentsOf: CommandRunner.root.appendingPathComponent("docs/cli.md"), encoding: .utf8)
+        // The sections whose heading names the command (`## \`continuum report …`).
+        let sections = reference.components(separatedBy: "\n## ").dropFirst()
+        func section(_ command: String) -> String {
+            sections.filter { $0.split(separator: "\n").first?.contains("continuum \(command)") == true }.joined(separator: "\n")
+        }
+        // Options every store command shares have a section of their own (`## \`--database …`).
+        let shared = sections.filter { $0.hasPrefix("`--") }.map { $0.split(separator: "\n").first.map(String.init) ?? "" }.joined(separator: "\n")
+        var missing: [String] = []
+        for help in try Self.everyHelp() where !help.path.isEmpty {
+            let documented = section(help.path[0]) + "\n" + shared
+            var inOptions = false
+            for line in help.text.split(separator: "\n", omittingEmptySubsequences: false) {
+                if line == "OPTIONS:" { inOptions = true; continue }
+                guard inOptions else { continue }
+                if line.isEmpty { break }
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                guard line.hasPrefix("  --") || line.hasPrefix("  -"), let flag = trimmed.split(separator: " ").first?.split(separator: ",").last.map(String.init),
+                      flag.hasPrefix("--"), !["--help", "--version"].contains(flag) else { continue }
+                // A Bool flag prints as `--json`, an inversion as `--x/--no-x`.
+                let name = String(flag.split(separator: "/")[0].split(separator: "<")[0]).trimmingCharacters(in: .whitespaces)
+                if !documented.contains(name) { missing.append("continuum \(help.path.joined(separator: " ")) \(name)") }
+            }
+        }
+        #expect(missing.isEmpty, "flags not in docs/cli.md: \(missing)")
+    }
 }
