@@ -13,6 +13,9 @@ struct StaffPlayer: Sendable {
     let recorder: Recorder
     let seed: UInt64
 
+    /// Cases worked at once: a front door has several practitioners.
+    static let practitioners = 4
+
     func play(until end: ContinuousClock.Instant) async {
         var random = RandomSource(seed: seed, stream: 99)
         let clock = ContinuousClock()
@@ -22,16 +25,34 @@ struct StaffPlayer: Sendable {
             let queue = try? await client.exchange(.GET, "/v1/queue?limit=50")
             recorder.record("queue", status: queue?.status ?? 0, latency: clock.now - started)
             let items: [JSONValue] = { if case .array(let items)? = queue?.json?["items"] { items } else { [] } }()
-            for item in items where clock.now < end {
-                guard let caseId = item["caseId"]?.stringValue, item["pendingApproval"] != .bool(true) else { continue }
-                let body = JSONValue.object(["accept": .bool(true), "rationale": .string("load test: accept the recommendation")])
-                let decided = await timed("decide") { try await client.exchange(.POST, "/v1/cases/\(caseId)/decisions", body: body.serializedBytes()) }
-                guard let level = decided?.json?["level"]?.stringValue, decided?.json?["phase"]?.stringValue == "open" else { continue }
-                if let follow = followUp(from: level, random: &random) {
-                    _ = await timed("transition") { try await client.exchange(.POST, "/v1/cases/\(caseId)/transitions", body: follow.serializedBytes()) }
+            // Each case's follow-up is drawn before the work starts, so a seed gives the same
+            // choices however the practitioners' requests interleave.
+            let cases = items.compactMap { item -> (caseId: String, draw: Double)? in
+                guard let caseId = item["caseId"]?.stringValue, item["pendingApproval"] != .bool(true) else { return nil }
+                return (caseId, random.uniform())
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for start in stride(from: 0, to: Self.practitioners, by: 1) {
+                    group.addTask {
+                        for index in stride(from: start, to: cases.count, by: Self.practitioners) where clock.now < end {
+                            await work(on: cases[index].caseId, draw: cases[index].draw)
+                        }
+                    }
                 }
             }
-            try? await Task.sleep(for: .milliseconds(500))
+            // A full page means more are waiting: read again at once. Else the queue is worked
+            // down, and the front door looks again in half a second.
+            if items.count < 50 { try? await Task.sleep(for: .milliseconds(500)) }
+        }
+    }
+
+    /// Accepts the case's recommendation, then gives it its follow-up.
+    private func work(on caseId: String, draw: Double) async {
+        let body = JSONValue.object(["accept": .bool(true), "rationale": .string("load test: accept the recommendation")])
+        let decided = await timed("decide") { try await client.exchange(.POST, "/v1/cases/\(caseId)/decisions", body: body.serializedBytes()) }
+        guard let level = decided?.json?["level"]?.stringValue, decided?.json?["phase"]?.stringValue == "open" else { return }
+        if let follow = followUp(from: level, draw: draw) {
+            _ = await timed("transition") { try await client.exchange(.POST, "/v1/cases/\(caseId)/transitions", body: follow.serializedBytes()) }
         }
     }
 
@@ -45,7 +66,7 @@ struct StaffPlayer: Sendable {
 
     /// A step-up, step-down or closure the pathway allows a practitioner from `level`, chosen
     /// in the scenario's shares for the stage holding the level (no approval needed).
-    private func followUp(from level: String, random: inout RandomSource) -> JSONValue? {
+    private func followUp(from level: String, draw u: Double) -> JSONValue? {
         guard let model = scenario.pathwayModel else { return nil }
         let transitions = model.pathway.definition.transitions.filter { $0.from == level && $0.roles.contains(.practitioner) && !$0.needsApproval }
         var up = 0.0, down = 0.0
@@ -55,7 +76,6 @@ struct StaffPlayer: Sendable {
                 if route.kind == .stepDown { down += route.probability }
             }
         }
-        let u = random.uniform()
         let kind: TransitionKind = u < up ? .stepUp : u < up + down ? .stepDown : .close
         guard let transition = transitions.first(where: { $0.kind == kind }) ?? transitions.first(where: { $0.kind == .close }) else { return nil }
         var body: [String: JSONValue] = ["kind": .string(transition.kind.rawValue), "rationale": .string("load test: \(transition.kind.rawValue)")]
