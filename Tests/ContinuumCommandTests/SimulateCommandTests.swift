@@ -63,6 +63,9 @@ struct SimulateCommandTests {
         let queued = outcome.stdout.split(separator: "\n").first { $0.hasPrefix("front-door.meanQueued") }
         #expect(queued?.hasSuffix("*") == true, "\(outcome.stdout)")
         #expect(!outcome.stdout.contains("-0.000"))
+        // Both runs on one chart: each stage named with its run, the variant dashed.
+        let overlay = try String(contentsOf: folder.appendingPathComponent("comparison-occupancy.svg"), encoding: .utf8)
+        #expect(overlay.contains(">front-door (mmc)</text>") && overlay.contains(">front-door (mmc-more-servers)</text>") && overlay.contains("stroke-dasharray"))
         let csv = try String(contentsOf: folder.appendingPathComponent("comparison.csv"), encoding: .utf8)
         #expect(csv.hasPrefix("period,measure,base_mean,base_half_width,variant_mean,variant_half_width,difference,significant\r\n"))
         #expect(csv.contains("\"2027-01-01 to 2027-03-31\",front-door.meanQueued,") || csv.contains("2027-01-01 to 2027-03-31,front-door.meanQueued,"))

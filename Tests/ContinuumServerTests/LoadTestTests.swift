@@ -39,6 +39,10 @@ struct LoadTestTests {
         let submit = try #require(report["operations"]?.items.first { $0["operation"]?.stringValue == "submit" })
         #expect(submit["statuses"]?["201"] == .integer(120), "\(String(describing: submit["statuses"]))")
         #expect(report["operations"]?.items.contains { $0["operation"]?.stringValue == "transition" } == true)
+        // The latency chart reads in percentiles people quote, each operation named in the legend.
+        let svg = try String(contentsOf: folder.appendingPathComponent("out/latency.svg"), encoding: .utf8)
+        for label in ["p50", "p90", "p99", "p99.9"] { #expect(svg.contains("class=\"x-tick\"") && svg.contains(">\(label)</text>"), "\(label)") }
+        for operation in ["submit", "decide"] { #expect(svg.range(of: #"class="legend"[^>]*>"# + operation + "</text>", options: .regularExpression) != nil, "\(operation)") }
         // Every acknowledged referral is in the database, once.
         let store = try TestStore.open(database, in: folder)
         let rebuilt = try await store.rebuild()
