@@ -314,7 +314,8 @@ public struct SVGChart: Sendable {
         return String(rounded)
     }
 
-    static func grouped(_ value: Int) -> String {
+    /// A whole number with thousands separators: "1,234,567".
+    public static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var out = ""
         for (index, digit) in digits.enumerated() {

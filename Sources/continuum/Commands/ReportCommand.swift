@@ -105,14 +105,11 @@ struct ReportCommand: AsyncParsableCommand {
     /// A value as people read it: counts whole with thousands separators (998,973), shares and
     /// medians to one decimal (86.4).
     static func display(_ value: Double) -> String {
-        guard value == value.rounded(), abs(value) < 1e15 else { return String(format: "%.1f", value) }
-        let digits = String(Int(abs(value)))
-        var grouped = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { grouped.append(",") }
-            grouped.append(digit)
+        guard value == value.rounded(), abs(value) < 1e15 else {
+            let text = String(format: "%.1f", value)
+            return text == "-0.0" ? "0.0" : text
         }
-        return (value < 0 ? "-" : "") + grouped
+        return SVGChart.grouped(Int(value))
     }
 
     /// A value with its unit as people read it: "86.4%", "1,204", "512.3 per 10,000".
