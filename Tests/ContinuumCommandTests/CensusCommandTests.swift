@@ -33,6 +33,14 @@ struct CensusCommandTests {
         #expect(!run.stdout.contains("Childb"), "children are named by LA child id only")
         let xml = try String(contentsOfFile: out, encoding: .utf8)
         #expect(xml.contains("<LEA>936</LEA>") && xml.contains("<AssessmentFactors>16A</AssessmentFactors>") && !xml.contains("Childb"))
+        // The export is in the access log, by case, before the file was written.
+        let caseId = try #require(run.stdout.split(separator: " ").first { $0.hasPrefix("C-") }.map { String($0.trimmingCharacters(in: CharacterSet(charactersIn: "():"))) })
+        let access = try CommandRunner.run(["audit", "access", "--database", database, "--case", caseId, "--json"])
+        #expect(access.status == 0 && access.stdout.contains("census"), "\(access.stdout)")
+        // The quality list alone writes nothing out and records nothing.
+        _ = try CommandRunner.run(["census", "--database", database, "--year", "2026-27"])
+        let again = try CommandRunner.run(["audit", "access", "--database", database, "--case", caseId, "--json"])
+        #expect(again.stdout.components(separatedBy: "census").count == access.stdout.components(separatedBy: "census").count)
 
         let strict = try CommandRunner.run(["census", "--database", database, "--year", "2026-27", "--strict", "--json", "--la", "123"])
         #expect(strict.status == 65 && strict.stderr.contains("validation error"))

@@ -18,6 +18,9 @@ public enum AccessView: String, Sendable, Hashable, Codable, CaseIterable {
     case search
     /// `continuum sar`: the whole record exported for a subject access request.
     case subjectAccess = "subject-access"
+    /// `continuum census --out`: the child's census record (identifiers, characteristics,
+    /// episodes) written to the return's XML file.
+    case census
 }
 
 /// One case shown to a member of staff, before it is recorded.

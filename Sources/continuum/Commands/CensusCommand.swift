@@ -70,6 +70,18 @@ struct CensusCommand: AsyncParsableCommand {
             }
         }
         if let out {
+            // The return carries each child's identifiers and characteristics out of the system:
+            // each case in it is recorded in the access log before the file is written, as a
+            // subject access export is (issue 18).
+            let caseIds = Set(report.census.children.flatMap { child in child.episodes.map(\.caseId) })
+            do {
+                try await store.recordAccess(caseIds.sorted().map { AccessRead(caseId: $0, view: .census) },
+                                             by: Principal(tokenId: "census-command", role: .admin, partnerId: nil, name: "continuum census --out \(out)"),
+                                             at: Clock.nowForStore)
+            } catch {
+                Console.error("continuum: cannot record the census export in the access log, so nothing was written: \(error)")
+                throw Exit.forStore(error)
+            }
             let xml = CensusXML.document(report.census, generatedAt: Self.localDateTime(), release: Continuum.version)
             do {
                 try Data(xml.utf8).write(to: URL(fileURLWithPath: out), options: .atomic)
