@@ -278,6 +278,8 @@ final class BatchBody: @unchecked Sendable {
     private var bytes = 0
     /// Lines read by ``hasLine(limit:)`` and not yet taken by ``next(limit:)``.
     private var pending: [LineSplitter.Line] = []
+    /// The body went over the limit while ``hasLine(limit:)`` read: reported after `pending`.
+    private var overLimit: Int?
     private var ended = false
 
     init(_ body: RequestBody, maxLineBytes: Int) {
@@ -291,7 +293,9 @@ final class BatchBody: @unchecked Sendable {
             if pending.contains(where: { !$0.isBlank }) { return true }
             switch try await read(limit: limit) {
             case .lines(let lines): pending += lines
-            case .overLimit: return true  // reported as a 413 line by the writer
+            case .overLimit(let line):
+                overLimit = line  // reported as a 413 line by the writer
+                return true
             case .end:
                 if let last = splitter.finish() {
                     pending.append(last)
@@ -307,6 +311,10 @@ final class BatchBody: @unchecked Sendable {
         if !pending.isEmpty {
             defer { pending = [] }
             return .lines(pending)
+        }
+        if let line = overLimit {
+            overLimit = nil
+            return .overLimit(line)
         }
         return try await read(limit: limit)
     }
