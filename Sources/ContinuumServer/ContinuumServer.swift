@@ -99,21 +99,26 @@ public struct ContinuumServer: Sendable {
         do {
             try await app.runService()
         } catch let error as IOError {
-            throw ServerError.cannotListen(host: configuration.host, port: configuration.port, reason: Self.listenFailure(errno: error.errnoCode))
+            // Only the errors binding gives are start-up failures; any other goes up as it is.
+            guard let reason = Self.listenFailure(errno: error.errnoCode) else { throw error }
+            throw ServerError.cannotListen(host: configuration.host, port: configuration.port, reason: reason)
         } catch let error as SocketAddressError.UnknownHost {
-            throw ServerError.cannotListen(host: error.host, port: configuration.port, reason: "the host name is not known here; give an address such as 127.0.0.1 or 0.0.0.0")
+            throw ServerError.cannotListen(host: error.host, port: configuration.port, reason: Self.unknownHost)
         } catch SocketAddressError.unknown(let host, _) {
-            throw ServerError.cannotListen(host: host, port: configuration.port, reason: "the host name is not known here; give an address such as 127.0.0.1 or 0.0.0.0")
+            throw ServerError.cannotListen(host: host, port: configuration.port, reason: Self.unknownHost)
         }
     }
 
-    /// Why a socket could not be bound, in words an operator can act on (not NIO's `bind(…)` text).
-    static func listenFailure(errno code: Int32) -> String {
+    static let unknownHost = "the host name is not known here; give an address such as 127.0.0.1 or 0.0.0.0"
+
+    /// Why a socket could not be bound, in words an operator can act on (not NIO's `bind(…)`
+    /// text); nil for an error binding does not give.
+    static func listenFailure(errno code: Int32) -> String? {
         switch code {
         case EADDRINUSE: "the port is already in use (another continuum, or another program, listens there): stop it or give another --port"
         case EACCES: "not permitted to listen on this port (ports below 1024 need privileges): give a port of 1024 or more"
         case EADDRNOTAVAIL: "the address is not one of this machine's: give --host 127.0.0.1, 0.0.0.0 or one of its addresses"
-        default: "the system refused (\(String(cString: strerror(code))), errno \(code))"
+        default: nil
         }
     }
 }

@@ -219,7 +219,6 @@ public struct SimulationSummary: Sendable {
         }
         return CSV.file(header: ["day", "stage", "arrivals", "in_service", "queued", "completed", "clock_breaches", "reneged"], records: records)
     }
-
 }
 
 #if canImport(Glibc)
