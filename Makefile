@@ -78,7 +78,8 @@ examples: deps
 # Builds first and fails on any compiler warning in our own code (Sources, Tests,
 # Benchmarks), then runs every test. The JSON conformance tests read ../shared/data.
 # The simulator's tests that simulate millions of events (queueing theory, reproducibility)
-# skip themselves in the debug build and run in a second, release build of the tests:
+# skip themselves in the debug build and run in a second, release build of the tests (the
+# simulator's millions of events; the forecast's years of history written through the store):
 # an unoptimised engine takes about 13 minutes over them, an optimised one under a minute.
 test: deps
 	$(call apt_install,$(TEST_PACKAGES))
@@ -86,7 +87,7 @@ test: deps
 	$(SWIFT) test
 	@$(MAKE) --no-print-directory test-postgres
 	@$(MAKE) --no-print-directory build-checked BUILD_FLAGS="-c release --build-tests"
-	$(SWIFT) test -c release --skip-build --filter ContinuumSimulatorTests
+	$(SWIFT) test -c release --skip-build --filter "ContinuumSimulatorTests|ContinuumForecastTests"
 
 # The end-to-end suite again, on PostgreSQL: a throwaway cluster (initdb into a temporary
 # folder as an unprivileged user, a free loopback port), stopped and removed afterwards, pass

@@ -126,6 +126,13 @@ let package = Package(
             dependencies: ["ContinuumCore", "ContinuumJSON"],
             swiftSettings: swiftSettings
         ),
+        // Planners' forecasting (issue 19): a simulated history written as a real event log,
+        // calibration of a scenario from a log, forecasts from the cases open on a day, backtests.
+        .target(
+            name: "ContinuumForecast",
+            dependencies: ["ContinuumAPI", "ContinuumCore", "ContinuumJSON", "ContinuumSimulator", "ContinuumStore"],
+            swiftSettings: swiftSettings
+        ),
         // A client of the staff API (triage CLI; later the load test), over AsyncHTTPClient.
         .target(
             name: "ContinuumClient",
@@ -162,6 +169,7 @@ let package = Package(
                 "ContinuumCensus",
                 "ContinuumAPI",
                 "ContinuumCore",
+                "ContinuumForecast",
                 "ContinuumJSON",
                 "ContinuumStore",
                 "ContinuumPostgres",
@@ -235,6 +243,11 @@ let package = Package(
         .testTarget(
             name: "ContinuumSimulatorTests",
             dependencies: ["ContinuumSimulator", "ContinuumJSON", "ContinuumTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ContinuumForecastTests",
+            dependencies: ["ContinuumForecast", "ContinuumSimulator", "ContinuumStore", "ContinuumCore", "ContinuumJSON", "ContinuumTesting"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

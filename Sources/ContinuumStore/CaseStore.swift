@@ -194,7 +194,7 @@ public struct StoreHealth: Sendable, Hashable {
 }
 
 public typealias CaseStore = ReferralIntake & StaffActions & CaseReads & TokenStore & IndicatorSource & StoreMaintenance & PathwayMigrations & WebhookStore
-    & DataProtection & RouterCoordination & CensusSource
+    & DataProtection & RouterCoordination & CensusSource & HistorySource
 
 extension PathwayMigrations {
     /// ``migrate(_:dryRun:actor:at:progress:)`` without progress reports.

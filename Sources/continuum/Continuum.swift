@@ -20,7 +20,7 @@ struct Continuum: AsyncParsableCommand {
             """,
         version: Continuum.version,
         subcommands: [CheckCommand.self, RouteCommand.self, GraphCommand.self, ServeCommand.self, TokenCommand.self,
-                      AuditCommand.self, RebuildCommand.self, TriageCommand.self, SimulateCommand.self,
+                      AuditCommand.self, RebuildCommand.self, TriageCommand.self, SimulateCommand.self, CalibrateCommand.self,
                       LoadTestCommand.self, ReportCommand.self, PathwayCommand.self, SarCommand.self, RetentionCommand.self, KeysCommand.self, PartnerCommand.self, StoreCommand.self,
                       CensusCommand.self]
     )

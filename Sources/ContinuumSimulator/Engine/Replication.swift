@@ -64,8 +64,17 @@ public struct Replication: Sendable {
     }
 
     public func run() -> ReplicationResult {
-        var engine = Engine(topology: Topology(scenario), seed: scenario.seed, stream: stream)
+        var engine = Engine(topology: Topology(scenario), seed: scenario.seed, stream: stream, recorder: nil)
         return engine.run()
+    }
+
+    /// Runs the replication keeping what happened to every case (for `simulate --write-log`);
+    /// the result is the same as ``run()``'s with the same stream.
+    public func runTraced() -> (result: ReplicationResult, trace: CaseTrace) {
+        let recorder = TraceRecorder()
+        var engine = Engine(topology: Topology(scenario), seed: scenario.seed, stream: stream, recorder: recorder)
+        let result = engine.run()
+        return (result, recorder.trace)
     }
 }
 
@@ -93,9 +102,12 @@ private struct Engine {
     var nextDay = 1.0
     /// Pathway-driven scenarios: referrals drawn so far (they number the synthetic referrals).
     var referrals = 0
+    /// Set when the run keeps a ``CaseTrace``.
+    let recorder: TraceRecorder?
 
-    init(topology: Topology, seed: UInt64, stream: UInt64) {
+    init(topology: Topology, seed: UInt64, stream: UInt64, recorder: TraceRecorder?) {
         self.topology = topology
+        self.recorder = recorder
         jobs = JobTable(clocksPerJob: topology.pathway?.clockCount ?? 0)
         statistics = StageStatistics(topology)
         random = RandomSource(seed: seed, stream: stream)
@@ -172,12 +184,14 @@ private struct Engine {
         return nil
     }
 
-    /// `job` goes on by one of `routes`, or leaves the network.
-    @inline(__always) mutating func forward(_ job: Int32, by routes: Range<Int>, _ now: Double) {
+    /// `job` goes on from `stage` by one of `routes`, or leaves the network.
+    @inline(__always) mutating func forward(_ job: Int32, from stage: Int, by routes: Range<Int>, _ now: Double) {
         if let route = chooseRoute(routes) {
             statistics.countStep(route.kind, now)
+            if let recorder { recorder.record(job, now, .entered(stage: route.target, kind: route.kind.transition)) }
             arrive(route.target, job: job, now)
         } else {
+            if let recorder { recorder.record(job, now, .left(stage: stage)) }
             jobs.release(job)
         }
     }
@@ -198,7 +212,12 @@ private struct Engine {
         if now >= warmup { statistics.reneged[stage] += 1 }
         statistics.daily[statistics.today(now, stage: stage)].reneged += 1
         jobs.ghost[Int(job)] = true
-        forward(jobs.moved(from: job), by: topology.stages[stage].renegeRoutes, now)
+        let moved = jobs.moved(from: job)
+        if let recorder {
+            recorder.record(job, now, .reneged(stage: stage))
+            recorder.carried(job, to: moved)
+        }
+        forward(moved, from: stage, by: topology.stages[stage].renegeRoutes, now)
     }
 
     /// Draws a synthetic referral for a new job and routes it with the live router: its clocks'
@@ -221,6 +240,7 @@ private struct Engine {
             }
         }
         jobs.plannedStage[Int(job)] = model.stageForLevel[decision.level].map(Int32.init)
+        if let recorder { recorder.referred(job, referral, reReferral: reReferral, recommended: decision.level, stream: stream, now) }
         // Immediate risk goes first in priority queues; other referrals keep their stream's order, after it.
         jobs.priority[Int(job)] = referral.immediateRisk ? 0 : min(10, 1 + topology.arrivals[stream].priority)
         if now >= warmup {
@@ -317,14 +337,21 @@ private struct Engine {
         if now >= warmup { counters.pointee.completions += 1 }
         counters.pointee.completedToday += 1
         if let next = nextWaiting(stage) { startService(stage, counters, job: next, now) }
+        if let recorder { recorder.record(job, now, .completed(stage: stage)) }
         if let pathway = topology.pathway {
             stopClocks(stage, job: job, pathway, now)
             if stage == pathway.frontDoor {
-                if let target = jobs.plannedStage[Int(job)] { arrive(Int(target), job: job, now) } else { jobs.release(job) }
+                if let target = jobs.plannedStage[Int(job)] {
+                    if let recorder { recorder.record(job, now, .entered(stage: Int(target), kind: nil)) }
+                    arrive(Int(target), job: job, now)
+                } else {
+                    if let recorder { recorder.record(job, now, .left(stage: stage)) }
+                    jobs.release(job)
+                }
                 return
             }
         }
-        forward(job, by: topology.stages[stage].serviceRoutes, now)
+        forward(job, from: stage, by: topology.stages[stage].serviceRoutes, now)
     }
 
     mutating func run() -> ReplicationResult {

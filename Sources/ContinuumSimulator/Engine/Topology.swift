@@ -15,6 +15,16 @@ enum RouteKind: UInt8, Sendable {
         case .close?, .reclassify?, nil: self = .handOver
         }
     }
+
+    /// The kind a trace records (an escalation reads as a step-up here; the history writer
+    /// takes the pathway's own kind for the move).
+    var transition: TransitionKind? {
+        switch self {
+        case .handOver: nil
+        case .stepUp: .stepUp
+        case .stepDown: .stepDown
+        }
+    }
 }
 
 /// The network a replication runs on, fixed for the whole run: stages, arrival streams,

@@ -23,6 +23,8 @@ struct SimulateCommand: AsyncParsableCommand {
               continuum simulate --compare Simulations/surrey-pathway.json \\
                 Simulations/winter-surge.json \\
                 --window 2027-12-01:2028-02-29 --out results/winter
+              continuum simulate Simulations/surrey-pathway.json \\
+                --write-log history/surrey.sqlite --start-date 2025-04-01
             """
     )
 
@@ -40,6 +42,21 @@ struct SimulateCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Write summary.json, timeseries.csv and SVG charts here.", valueName: "DIR"))
     var out: String?
+
+    @Option(name: .customLong("write-log"), help: ArgumentHelp("Run one replication of a pathway-driven scenario and write what happened as a new event log (SQLite) here.",
+                                                               valueName: "DB"))
+    var writeLog: String?
+
+    @Option(name: .customLong("start-date"), help: ArgumentHelp("The day the run starts (overrides the scenario's startDate).", valueName: "YYYY-MM-DD"),
+            transform: { text in
+                guard let date = CalendarDate(text) else { throw ValidationError("--start-date must be a date, YYYY-MM-DD, not \"\(text)\"") }
+                return date
+            })
+    var startDate: CalendarDate?
+
+    @Option(name: .customLong("master-key"), help: ArgumentHelp("With --write-log: the key file the log's personal data is sealed with; made when missing "
+                                                                + "(default $CONTINUUM_MASTER_KEY_FILE, else DB.key).", valueName: "FILE"))
+    var masterKey: String?
 
     @Flag(name: .long, help: "Compare two scenarios (BASE VARIANT): differences with intervals, and which are significant.")
     var compare = false
@@ -87,6 +104,8 @@ struct SimulateCommand: AsyncParsableCommand {
         }
         _ = try windowDates()
         _ = try stageMapping()
+        if writeLog != nil, compare || out != nil { throw ValidationError("--write-log runs one scenario and writes a log: not with --compare or --out") }
+        if masterKey != nil, writeLog == nil { throw ValidationError("--master-key goes with --write-log") }
         if let replications, !(1...10_000).contains(replications) { throw ValidationError("--replications must be 1 to 10,000") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
@@ -120,12 +139,16 @@ struct SimulateCommand: AsyncParsableCommand {
             if let out { try comparison.write(to: out) }
             return
         }
+        if let writeLog {
+            try await writeHistory(scenarios[0], to: writeLog)
+            return
+        }
         let summary = try await simulate(scenarios[0])
         Console.out(Self.table(summary))
         if let out { try write(summary, to: out) }
     }
 
-    private func load(_ path: String) throws -> Scenario {
+    func load(_ path: String) throws -> Scenario {
         let bytes: [UInt8]
         do {
             bytes = try Files.read(path)
@@ -145,6 +168,7 @@ struct SimulateCommand: AsyncParsableCommand {
             var scenario = try ScenarioLoader().load(bytes, pathway: loadPathway)
             if let replications { scenario.replications = replications }
             if let seed { scenario.seed = seed }
+            if let startDate { scenario.startDate = startDate }
             return scenario
         } catch {
             for problem in error.problems { Console.error("\(path): \(problem)") }
@@ -236,24 +260,27 @@ struct SimulateCommand: AsyncParsableCommand {
 
 /// A progress bar on standard error, shown only for runs longer than a second.
 final class Progress: Sendable {
-    private let state = Mutex<(done: Int, shown: Bool)>((0, false))
-    private let total: Int
+    private let state: Mutex<(done: Int, total: Int, shown: Bool)>
     private let label: String
     private let started = ContinuousClock.now
 
     init(total: Int, label: String) {
-        self.total = total
+        state = Mutex((0, total, false))
         self.label = label
     }
 
-    func update(_ done: Int) {
+    func update(_ done: Int) { update(done, of: nil, unit: "replications") }
+
+    /// `done` of `total` (the total given at the start when nil) `unit`.
+    func update(_ done: Int, of total: Int?, unit: String) {
         state.withLock { state in
             state.done = done
+            if let total { state.total = total }
             guard ContinuousClock.now - started > .seconds(1) else { return }
             state.shown = true
             let width = 30
-            let filled = total > 0 ? width * done / total : width
-            FileHandle.standardError.write(Data("\r\(label) [\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] \(done)/\(total) replications".utf8))
+            let filled = state.total > 0 ? width * min(done, state.total) / state.total : width
+            FileHandle.standardError.write(Data("\r\(label) [\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] \(done)/\(state.total) \(unit)".utf8))
         }
     }
 
