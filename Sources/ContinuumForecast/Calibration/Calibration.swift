@@ -17,6 +17,8 @@ public struct Calibration: Sendable {
         public var perDay: Double
         public var n: Int
         public var monthly: [Double]
+        /// Referrals counted in each calendar month (January first) over the period.
+        public var counts: [Int]
     }
 
     /// Where children went from a level: a level (`to`, by `kind`) or a closure (`to` nil, with
@@ -174,6 +176,8 @@ public struct Calibrator: Sendable {
                 leave(event.caseId, at: at, ended: true, .init(to: nil, kind: .close, reason: reason, probability: 0, n: 0))
             case .ended:
                 leave(event.caseId, at: at, ended: false)
+            case .routed, .milestone:
+                continue
             case .migrated(let level):
                 // The stay goes on at the mapped level; the time before counts as censored.
                 guard let open = cases[event.caseId], let level, open.level != nil, level != open.level else { continue }
@@ -238,7 +242,7 @@ public struct Calibrator: Sendable {
             let monthly = (0..<12).map { month in
                 daysInMonth[month] > 0 && perDay > 0 ? Double(months[month]) / daysInMonth[month] / perDay : 1
             }
-            return Calibration.Arrivals(source: source, perDay: perDay, n: n, monthly: monthly)
+            return Calibration.Arrivals(source: source, perDay: perDay, n: n, monthly: monthly, counts: months)
         }.sorted { ($0.perDay, $1.source.rawValue) > ($1.perDay, $0.source.rawValue) }
     }
 

@@ -116,7 +116,7 @@ extension Calibration {
             }
             stages.append(.object([
                 "id": .string(level.level), "levels": .array([.string(level.level)]), "servers": places(level.peakOpen),
-                "service": service(best), "routing": .array(routes),
+                "service": service(best), "routing": .array(routes), "basis": .object(["stays": .integer(Int64(max(1, best.ended)))]),
             ]))
         }
         let start = CalendarDate(daysSinceEpoch: from.daysSinceEpoch - 365)
@@ -126,11 +126,13 @@ extension Calibration {
             referralMix = members
             referralMix["referrals"] = nil
         }
+        let description = "Calibrated by `continuum calibrate` from the log's history of \(from) to \(to) (\(mix.referrals) referrals): arrivals by source "
+            + "with monthly factors, the referral mix, and for each level the time there and where children go next. The measured days "
+            + "are the period fitted, after a year's warm-up. Places are set so they never bind: the log does not hold the council's capacity. Each \"basis\" says "
+            + "what an estimate rests on: with it every replication draws its own rates and times, so intervals carry the calibration's uncertainty."
         return .object([
             "name": .string(name),
-            "description": .string("Calibrated by `continuum calibrate` from the log's history of \(from) to \(to) (\(mix.referrals) referrals): arrivals by source "
-                                   + "with monthly factors, the referral mix, and for each level the time there and where children go next. The measured days "
-                                   + "are the period fitted, after a year's warm-up. Places are set so they never bind: the log does not hold the council's capacity."),
+            "description": .string(description),
             "pathway": .string(pathway),
             "startDate": .string(start.description),
             "horizonDays": .integer(Int64(days + 365)),
@@ -138,7 +140,8 @@ extension Calibration {
             "replications": .integer(10),
             "seed": .integer(1),
             "arrivals": .array(arrivals.map { arrival in
-                .object(["source": .string(arrival.source.rawValue), "perDay": Self.rounded(arrival.perDay), "monthly": .array(arrival.monthly.map(Self.rounded))])
+                .object(["source": .string(arrival.source.rawValue), "perDay": Self.rounded(arrival.perDay), "monthly": .array(arrival.monthly.map(Self.rounded)),
+                         "basis": .object(["referrals": .array(arrival.counts.map { .integer(Int64($0)) })])])
             }),
             "referralMix": .object(referralMix),
             "stages": .array(stages),

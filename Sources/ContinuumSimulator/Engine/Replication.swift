@@ -64,7 +64,7 @@ public struct Replication: Sendable {
     }
 
     public func run() -> ReplicationResult {
-        var engine = Engine(topology: Topology(scenario), seed: scenario.seed, stream: stream, recorder: nil)
+        var engine = Engine(topology: Topology(scenario, stream: stream), seed: scenario.seed, stream: stream, recorder: nil)
         return engine.run()
     }
 
@@ -72,7 +72,7 @@ public struct Replication: Sendable {
     /// the result is the same as ``run()``'s with the same stream.
     public func runTraced() -> (result: ReplicationResult, trace: CaseTrace) {
         let recorder = TraceRecorder()
-        var engine = Engine(topology: Topology(scenario), seed: scenario.seed, stream: stream, recorder: recorder)
+        var engine = Engine(topology: Topology(scenario, stream: stream), seed: scenario.seed, stream: stream, recorder: recorder)
         let result = engine.run()
         return (result, recorder.trace)
     }
@@ -354,7 +354,40 @@ private struct Engine {
         forward(job, from: stage, by: topology.stages[stage].serviceRoutes, now)
     }
 
+    /// Puts the cases open when the run starts at their stages: into service while places
+    /// are free (the longest there first), each for the time it has left given the time spent;
+    /// the rest wait in the queue. They are not counted as arrivals.
+    mutating func seedOpenCases() {
+        let cases = topology.initialCases.sorted { $0.elapsedDays > $1.elapsedDays }
+        for open in cases {
+            let stage = open.stage
+            let job = jobs.newJob()
+            jobs.priority[Int(job)] = UInt8(min(10, max(0, open.priority)))
+            jobs.arrivedAt[Int(job)] = -open.elapsedDays
+            if let pathway = topology.pathway {
+                let base = Int(job) * pathway.clockCount
+                for clock in 0..<pathway.clockCount { jobs.due[base + clock] = nil }
+                for (clock, due) in open.clocksDue {
+                    if let index = pathway.clockIndex[clock] { jobs.due[base + index] = Int32(clamping: due) }
+                }
+                jobs.plannedStage[Int(job)] = open.plannedStage.map(Int32.init)
+            }
+            let counters = statistics.perStage.pointer(stage)
+            statistics.account(counters, 0)
+            counters.pointee.inSystem += 1
+            if counters.pointee.busy < topology.stages[stage].servers {
+                counters.pointee.busy += 1
+                let left = topology.service[stage].remaining(after: open.elapsedDays, &random, empirical: topology.empirical)
+                heap.push(time: left >= 0 ? left : .infinity, kind: .completion, index: stage, job: Int(job))
+            } else {
+                let level = topology.stages[stage].priorityQueue ? Int(jobs.priority[Int(job)]) : 0
+                queues.push(job, to: stage * Topology.priorityLevels + level)
+            }
+        }
+    }
+
     mutating func run() -> ReplicationResult {
+        seedOpenCases()
         for index in topology.arrivals.indices {
             schedule(arrival: nextArrival(index, after: 0), stream: index)
         }

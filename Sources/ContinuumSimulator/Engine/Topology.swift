@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import ContinuumCore
 
 /// What a route after service or after reneging counts as in the results.
@@ -118,16 +123,36 @@ struct Topology: Sendable {
     let months: [Int]
     /// Set for a pathway-driven scenario.
     let pathway: Pathway?
+    /// Cases open at the start (a forecast).
+    let initialCases: [Scenario.InitialCase]
 
     var stageCount: Int { stages.count }
 
-    init(_ scenario: Scenario) {
+    /// - Parameter stream: the replication; where the scenario gives a calibration's basis,
+    ///   its rates and times are drawn for this replication (``Scenario/Arrival/basis``).
+    init(_ scenario: Scenario, stream: UInt64 = 0) {
+        var uncertainty = RandomSource(seed: scenario.seed ^ 0xBA51_5EED, stream: stream)
         var tables: [Distribution] = []
         func sampler(_ distribution: Distribution) -> Sampler {
             if case .empirical = distribution { tables.append(distribution) }
             return Sampler(distribution, table: tables.count - 1)
         }
-        service = scenario.stages.map { sampler($0.service) }
+        service = scenario.stages.map { stage in
+            guard let stays = stage.basis else { return sampler(stage.service) }
+            // The mean's relative standard error is the coefficient of variation over √n; the
+            // spread keeps its ratio to the mean.
+            let scale = { (cv: Double) in exp(uncertainty.normal() * cv / Double(stays).squareRoot()) }
+            switch stage.service {
+            case .exponential(let mean): return sampler(.exponential(mean: mean * scale(1)))
+            case .lognormal(let mean, let sd):
+                let factor = scale(sd / mean)
+                return sampler(.lognormal(mean: mean * factor, sd: sd * factor))
+            case .gamma(let mean, let sd):
+                let factor = scale(sd / mean)
+                return sampler(.gamma(mean: mean * factor, sd: sd * factor))
+            case .fixed, .empirical: return sampler(stage.service)
+            }
+        }
         patience = scenario.stages.map { sampler($0.reneging?.afterDays ?? .fixed(.infinity)) }
         empirical = tables
 
@@ -153,9 +178,20 @@ struct Topology: Sendable {
         self.routes = routes
 
         arrivals = scenario.arrivals.map { arrival in
-            let peak = arrival.perDay * (arrival.monthly?.max() ?? 1)
+            var monthly = arrival.monthly ?? []
+            if let counts = arrival.basis, counts.count == 12 {
+                // Each month's rate, given n referrals counted, has a Gamma(n, 1/n) spread
+                // about its estimate; a month with none counted borrows the year's.
+                let total = max(1, counts.reduce(0, +))
+                if monthly.count != 12 { monthly = Array(repeating: 1, count: 12) }
+                monthly = (0..<12).map { month in
+                    let n = Double(counts[month] > 0 ? counts[month] : total)
+                    return monthly[month] * uncertainty.gamma(shape: n, scale: 1 / n)
+                }
+            }
+            let peak = arrival.perDay * (monthly.max() ?? 1)
             return ArrivalStream(stage: arrival.to, priority: UInt8(min(9, max(0, arrival.priority))), perDay: arrival.perDay,
-                                 monthly: arrival.monthly ?? [], peak: peak, peakGap: 1 / peak)
+                                 monthly: monthly, peak: peak, peakGap: 1 / peak)
         }
         horizon = scenario.horizonDays
         warmup = scenario.warmupDays
@@ -165,5 +201,6 @@ struct Topology: Sendable {
         months = (0..<days).map { [startDay] in CalendarDate(daysSinceEpoch: startDay + $0).month - 1 }
 
         pathway = scenario.pathwayModel.map { Pathway(model: $0, stageCount: scenario.stages.count) }
+        initialCases = scenario.initialCases.filter { scenario.stages.indices.contains($0.stage) }
     }
 }

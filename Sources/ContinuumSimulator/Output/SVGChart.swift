@@ -23,11 +23,14 @@ public struct SVGChart: Sendable {
         /// The palette entry to draw in (default: the series' position), so two runs of one
         /// stage share a colour.
         public var colour: Int?
+        /// An interval around the line (a forecast's 95% band), shaded in its colour.
+        public var band: [(x: Double, low: Double, high: Double)]
 
-        public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false) {
+        public init(name: String, points: [(x: Double, y: Double)], dashed: Bool = false, band: [(x: Double, low: Double, high: Double)] = []) {
             self.name = name
             self.points = points
             self.dashed = dashed
+            self.band = band
         }
     }
 
@@ -119,7 +122,7 @@ public struct SVGChart: Sendable {
     /// The y axis: from 0 (or the lowest value, when negative) to a round number over the
     /// highest value and every reference line, with its ticks.
     var yTicks: [Double] {
-        let ys = series.flatMap { $0.points.map(\.y) } + lines.filter(\.drawn).map(\.y)
+        let ys = series.flatMap { $0.points.map(\.y) + $0.band.flatMap { [$0.low, $0.high] } } + lines.filter(\.drawn).map(\.y)
         let low = min(0, ys.min() ?? 0), high = max(ys.max() ?? 1, low + 1e-9)
         let step = Self.niceStep((high - low) / 5)
         let first = (low / step).rounded(.down) * step
@@ -247,6 +250,10 @@ public struct SVGChart: Sendable {
         for line in lines where line.drawn && line.y <= maxY {
             let colour = line.colourOf.map(Self.colour) ?? "#555"
             out += "<line class=\"reference\" x1=\"\(left)\" y1=\"\(Self.f(py(line.y)))\" x2=\"\(left + plotWidth)\" y2=\"\(Self.f(py(line.y)))\" stroke=\"\(colour)\" stroke-dasharray=\"2 3\"/>\n"
+        }
+        for (index, line) in series.enumerated() where !line.band.isEmpty {
+            let outline = line.band.map { "\(Self.f(px($0.x))),\(Self.f(py($0.high)))" } + line.band.reversed().map { "\(Self.f(px($0.x))),\(Self.f(py($0.low)))" }
+            out += "<polygon class=\"interval\" fill=\"\(Self.colour(line.colour ?? index))\" fill-opacity=\"0.15\" stroke=\"none\" points=\"\(outline.joined(separator: " "))\"/>\n"
         }
         for (index, line) in series.enumerated() {
             let points = line.points.map { "\(Self.f(px($0.x))),\(Self.f(py($0.y)))" }.joined(separator: " ")

@@ -16,9 +16,20 @@ struct ScenarioFile: Decodable {
     var thresholds: JSONValue?
     var description: String?
     var referralMix: MixFile?
+    var costs: [String: CostFile]?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, horizonDays, warmupDays, replications, seed, startDate, arrivals, stages, pathway, thresholds, description, referralMix
+        case name, horizonDays, warmupDays, replications, seed, startDate, arrivals, stages, pathway, thresholds, description, referralMix, costs
+    }
+
+    /// `{"perDay": 92.29, "perEpisode": 0, "source": "…"}`: pounds a day at the stage, and per
+    /// case entering it.
+    struct CostFile: Decodable {
+        var perDay: Double?
+        var perEpisode: Double?
+        var source: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case perDay, perEpisode, source }
     }
 
     struct MixFile: Decodable {
@@ -46,8 +57,24 @@ struct ScenarioFile: Decodable {
         var monthly: [Double]?
         var source: String?
         var priority: Int?
+        var basis: ArrivalBasis?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case to, perDay, monthly, source, priority }
+        enum CodingKeys: String, CodingKey, CaseIterable { case to, perDay, monthly, source, priority, basis }
+    }
+
+    /// What a calibrated rate rests on: the referrals counted in each calendar month (January
+    /// first) of the period fitted. With it, each replication draws its own rates (docs/forecast.md).
+    struct ArrivalBasis: Decodable {
+        var referrals: [Int]
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case referrals }
+    }
+
+    /// What a calibrated time rests on: the stays that ended.
+    struct ServiceBasis: Decodable {
+        var stays: Int
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case stays }
     }
 
     struct StageFile: Decodable {
@@ -61,8 +88,9 @@ struct ScenarioFile: Decodable {
         var stopsClocks: [String]?
         var queue: String?
         var reneging: RenegingFile?
+        var basis: ServiceBasis?
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case id, servers, service, routing, title, frontDoor, levels, stopsClocks, queue, reneging }
+        enum CodingKeys: String, CodingKey, CaseIterable { case id, servers, service, routing, title, frontDoor, levels, stopsClocks, queue, reneging, basis }
     }
 
     /// `{"afterDays": {"distribution": "exponential", "meanDays": 60}, "routing": [...]}`.

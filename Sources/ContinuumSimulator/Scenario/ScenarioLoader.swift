@@ -94,7 +94,11 @@ public struct ScenarioLoader: Sendable {
                 problem("\(path).monthly", "must be 12 multipliers (January to December), each 0 to 100")
             }
             if let priority = arrival.priority, !(0...9).contains(priority) { problem("\(path).priority", "must be 0 (served first) to 9") }
-            arrivals.append(Scenario.Arrival(to: to, perDay: arrival.perDay, monthly: arrival.monthly, priority: min(9, max(0, arrival.priority ?? 0))))
+            if let basis = arrival.basis, basis.referrals.count != 12 || basis.referrals.contains(where: { $0 < 0 }) {
+                problem("\(path).basis.referrals", "needs twelve counts of referrals (January first), each 0 or more")
+            }
+            arrivals.append(Scenario.Arrival(to: to, perDay: arrival.perDay, monthly: arrival.monthly, priority: min(9, max(0, arrival.priority ?? 0)),
+                                             basis: arrival.basis?.referrals))
         }
 
         var stages: [Scenario.Stage] = []
@@ -125,17 +129,30 @@ public struct ScenarioLoader: Sendable {
             if let queue = stage.queue, queue != "fifo", queue != "priority" {
                 problem("\(path).queue", "\"\(queue)\" is not a queue discipline; use fifo or priority")
             }
+            if let basis = stage.basis, basis.stays < 1 { problem("\(path).basis.stays", "must be at least 1") }
             stages.append(Scenario.Stage(id: stage.id, servers: stage.servers.count, service: service ?? .fixed(1), routing: routing,
-                                         priorityQueue: stage.queue == "priority", reneging: reneging))
+                                         priorityQueue: stage.queue == "priority", reneging: reneging, basis: stage.basis?.stays))
         }
         var model: PathwayModel?
         if let verified, let mix = file.referralMix {
             model = pathwayModel(file, verified: verified, mix: mix, problem)
         }
+        var costs: [String: Scenario.UnitCost] = [:]
+        for (id, cost) in (file.costs ?? [:]).sorted(by: { $0.key < $1.key }) {
+            let path = "$.costs.\(id)"
+            if ids[id] == nil { problem(path, "no stage \"\(id)\": costs are given by stage id" + Suggestion.didYouMean(id, among: ids.keys.sorted())) }
+            for (field, value) in [("perDay", cost.perDay), ("perEpisode", cost.perEpisode)] {
+                if let value, !(value >= 0 && value <= 1e9) { problem("\(path).\(field)", "must be 0 to 1,000,000,000 pounds") }
+            }
+            if cost.perDay == nil && cost.perEpisode == nil { problem(path, "give perDay, perEpisode or both") }
+            costs[id] = Scenario.UnitCost(perDay: cost.perDay ?? 0, perEpisode: cost.perEpisode ?? 0, source: cost.source)
+        }
         if !problems.isEmpty { throw ScenarioInvalid(problems: problems) }
-        return Scenario(name: file.name, horizonDays: file.horizonDays, warmupDays: warmup, replications: replications, seed: file.seed ?? 1,
-                        startDate: file.startDate ?? CalendarDate(year: 2026, month: 1, day: 1) ?? CalendarDate(daysSinceEpoch: 20_454),
-                        arrivals: arrivals, stages: stages, pathwayModel: model)
+        var scenario = Scenario(name: file.name, horizonDays: file.horizonDays, warmupDays: warmup, replications: replications, seed: file.seed ?? 1,
+                                startDate: file.startDate ?? CalendarDate(year: 2026, month: 1, day: 1) ?? CalendarDate(daysSinceEpoch: 20_454),
+                                arrivals: arrivals, stages: stages, pathwayModel: model)
+        scenario.costs = costs
+        return scenario
     }
 
     /// Checks a pathway-driven scenario's links to the pathway and builds the model.

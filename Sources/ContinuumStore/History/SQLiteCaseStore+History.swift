@@ -16,6 +16,10 @@ public struct PathwayHistoryEvent: Sendable, Hashable {
         case ended
         /// The case moved to another pathway version at `level` (nil: left on the review list).
         case migrated(level: String?)
+        /// The router's recommendation for a referral, with its clocks' due dates.
+        case routed(level: String, deadlines: [String: CalendarDate])
+        /// A pathway milestone recorded (it stops the clocks that stop on it).
+        case milestone(String)
     }
 
     public var caseId: String
@@ -58,7 +62,7 @@ public protocol HistorySource: Sendable {
 
 extension SQLiteCaseStore {
     /// The event types a history reads.
-    static let historyTypes = ["referral-received", "decided", "step-up", "step-down", "escalate", "reclassify", "closed", "merged",
+    static let historyTypes = ["referral-received", "routed", "milestone", "decided", "step-up", "step-down", "escalate", "reclassify", "closed", "merged",
                                "referral-moved-in", "pathway-migrated"]
 
     public func pathwayHistory(through: CalendarDate?) async throws -> [PathwayHistoryEvent] {
@@ -132,6 +136,16 @@ extension SQLiteCaseStore {
                 kind = .closed(reason)
             case "merged":
                 kind = .ended
+            case "routed":
+                guard let decision = body["routed"]?["decision"], let level = decision["level"]?.stringValue else { throw broken("a recommendation without its level") }
+                var deadlines: [String: CalendarDate] = [:]
+                for deadline in decision["deadlines"]?.arrayValue ?? [] {
+                    if let clock = deadline["clock"]?.stringValue, let due = deadline["due"]?.stringValue.flatMap(CalendarDate.init) { deadlines[clock] = due }
+                }
+                kind = .routed(level: level, deadlines: deadlines)
+            case "milestone":
+                guard let milestone = body["change"]?["milestone"]?["_0"]?.stringValue else { throw broken("a milestone without its id") }
+                kind = .milestone(milestone)
             case "referral-moved-in", "pathway-migrated":
                 // A referral moved in (a link or an unlink) is the case's own referral for the
                 // history: its level comes with the decision; a migration names its new level.

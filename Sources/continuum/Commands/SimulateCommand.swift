@@ -55,8 +55,23 @@ struct SimulateCommand: AsyncParsableCommand {
     var startDate: CalendarDate?
 
     @Option(name: .customLong("master-key"), help: ArgumentHelp("With --write-log: the key file the log's personal data is sealed with; made when missing "
-                                                                + "(default $CONTINUUM_MASTER_KEY_FILE, else DB.key).", valueName: "FILE"))
+                                                                + "(default $CONTINUUM_MASTER_KEY_FILE, else DB.key). With --start-from on PostgreSQL: the log's key.",
+                                                                valueName: "FILE"))
     var masterKey: String?
+
+    @Option(name: .customLong("start-from"), help: ArgumentHelp("Forecast from the cases open in this log (SQLite path or postgres:// URL) at the end of --as-of: "
+                                                                + "forecast.csv, forecast.svg and forecast.json with --out.", valueName: "DB"))
+    var startFrom: String?
+
+    @Option(name: .customLong("as-of"), help: ArgumentHelp("With --start-from: the day whose open cases start the forecast (default: the log's last day).", valueName: "YYYY-MM-DD"),
+            transform: { text in
+                guard let date = CalendarDate(text) else { throw ValidationError("--as-of must be a date, YYYY-MM-DD, not \"\(text)\"") }
+                return date
+            })
+    var asOf: CalendarDate?
+
+    @Option(name: .customLong("horizon-days"), help: ArgumentHelp("Days simulated (overrides the scenario's horizonDays; with --start-from, default 730).", valueName: "N"))
+    var horizonDays: Int?
 
     @Flag(name: .long, help: "Compare two scenarios (BASE VARIANT): differences with intervals, and which are significant.")
     var compare = false
@@ -105,7 +120,10 @@ struct SimulateCommand: AsyncParsableCommand {
         _ = try windowDates()
         _ = try stageMapping()
         if writeLog != nil, compare || out != nil { throw ValidationError("--write-log runs one scenario and writes a log: not with --compare or --out") }
-        if masterKey != nil, writeLog == nil { throw ValidationError("--master-key goes with --write-log") }
+        if masterKey != nil, writeLog == nil, startFrom == nil { throw ValidationError("--master-key goes with --write-log or --start-from") }
+        if startFrom != nil, compare || writeLog != nil { throw ValidationError("--start-from forecasts one scenario: not with --compare or --write-log") }
+        if asOf != nil, startFrom == nil { throw ValidationError("--as-of goes with --start-from") }
+        if let horizonDays, !(1...36_500).contains(horizonDays) { throw ValidationError("--horizon-days must be 1 to 36,500") }
         if let replications, !(1...10_000).contains(replications) { throw ValidationError("--replications must be 1 to 10,000") }
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
     }
@@ -143,6 +161,10 @@ struct SimulateCommand: AsyncParsableCommand {
             try await writeHistory(scenarios[0], to: writeLog)
             return
         }
+        if let startFrom {
+            try await forecast(scenarios[0], from: startFrom)
+            return
+        }
         let summary = try await simulate(scenarios[0])
         Console.out(Self.table(summary))
         if let out { try write(summary, to: out) }
@@ -169,6 +191,11 @@ struct SimulateCommand: AsyncParsableCommand {
             if let replications { scenario.replications = replications }
             if let seed { scenario.seed = seed }
             if let startDate { scenario.startDate = startDate }
+            if let horizonDays {
+                scenario.horizonDays = Double(horizonDays)
+                // The warm-up stays shorter than the run.
+                scenario.warmupDays = min(scenario.warmupDays, Double(horizonDays) / 2)
+            }
             return scenario
         } catch {
             for problem in error.problems { Console.error("\(path): \(problem)") }
@@ -180,7 +207,7 @@ struct SimulateCommand: AsyncParsableCommand {
         await simulate(try load(path))
     }
 
-    private func simulate(_ scenario: Scenario) async -> SimulationSummary {
+    func simulate(_ scenario: Scenario) async -> SimulationSummary {
         let progress = Progress(total: scenario.replications, label: scenario.name)
         let started = ContinuousClock.now
         let summary = await Simulator(scenario: scenario).run(jobs: jobs) { done, total in progress.update(done) }
