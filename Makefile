@@ -25,6 +25,9 @@ REPORT_BENCH_DATABASE ?= .build/report-bench/log-v2-$(REPORT_BENCH_REFERRALS).sq
 # The census bench's log (issue 18): a large council's year, about a million events; built once, kept.
 CENSUS_BENCH_REFERRALS ?= 230000
 CENSUS_BENCH_DATABASE ?= .build/census-bench/log-v1-$(CENSUS_BENCH_REFERRALS).sqlite
+# The forecasting bench (issue 19) writes a million-referral history once and keeps it here.
+FORECAST_BENCH_REFERRALS ?= 1000000
+FORECAST_BENCH_DATABASE ?= .build/forecast-bench/log-v1-$(FORECAST_BENCH_REFERRALS).sqlite
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 # Installs the listed Debian packages that are not installed yet.
@@ -127,6 +130,9 @@ bench: deps
 	@echo
 	$(SWIFT) build -c release --product census-bench
 	CENSUS_BENCH_REFERRALS=$(CENSUS_BENCH_REFERRALS) CENSUS_BENCH_DATABASE=$(CENSUS_BENCH_DATABASE) .build/release/census-bench
+	@echo
+	$(SWIFT) build -c release --product forecast-bench
+	FORECAST_BENCH_REFERRALS=$(FORECAST_BENCH_REFERRALS) FORECAST_BENCH_DATABASE=$(FORECAST_BENCH_DATABASE) .build/release/forecast-bench
 
 fuzz: deps
 	$(SWIFT) build --product continuum

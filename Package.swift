@@ -208,6 +208,13 @@ let package = Package(
             path: "Benchmarks/census-bench",
             swiftSettings: swiftSettings
         ),
+        // `make bench`: calibrating a million-referral log and a 1,000-replication forecast (issue 19's goals).
+        .executableTarget(
+            name: "forecast-bench",
+            dependencies: ["ContinuumCore", "ContinuumForecast", "ContinuumJSON", "ContinuumSimulator", "ContinuumStore"],
+            path: "Benchmarks/forecast-bench",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ContinuumJSONTests",
             dependencies: ["ContinuumJSON"],

@@ -1,5 +1,5 @@
 import ContinuumCore
-@testable import ContinuumForecast
+import ContinuumForecast
 import ContinuumStore
 import ContinuumTesting
 import Testing

@@ -1,4 +1,4 @@
-@testable import ContinuumForecast
+import ContinuumForecast
 import Foundation
 import Testing
 
@@ -81,13 +81,17 @@ struct DurationFitTests {
         #expect(DurationFitter.fit([]).isEmpty)
     }
 
-    @Test("the incomplete gamma function matches closed forms")
-    func incompleteGamma() {
-        for x in [0.1, 1.0, 3.0, 10.0] {
-            #expect(abs(IncompleteGamma.lower(1, x) - (1 - exp(-x))) < 1e-12)
-            // P(2, x) = 1 - e^-x (1 + x).
-            #expect(abs(IncompleteGamma.lower(2, x) - (1 - exp(-x) * (1 + x))) < 1e-12)
-            #expect(abs(IncompleteGamma.upper(2, x) + IncompleteGamma.lower(2, x) - 1) < 1e-12)
+    @Test("the fitted distributions' cumulative probabilities match closed forms (gamma through the incomplete gamma function)")
+    func cumulative() {
+        for x in [0.1, 1.0, 3.0, 10.0, 40.0] {
+            // Gamma with shape 1 is the exponential; with shape 2, P(2, x) = 1 - e^-x (1 + x).
+            #expect(abs(DurationFit(family: .gamma, mean: 1, sd: 1).cdf(x) - (1 - exp(-x))) < 1e-12)
+            #expect(abs(DurationFit(family: .gamma, mean: 2, sd: 2.0.squareRoot()).cdf(x) - (1 - exp(-x) * (1 + x))) < 1e-12)
+            #expect(abs(DurationFit(family: .exponential, mean: 4, sd: 4).cdf(x) - (1 - exp(-x / 4))) < 1e-12)
         }
+        // The lognormal's median is exp(mu).
+        let lognormal = DurationFit(family: .lognormal, mean: 200, sd: 120)
+        let mu = log(200) - log(1 + 0.36) / 2
+        #expect(abs(lognormal.cdf(exp(mu)) - 0.5) < 1e-12)
     }
 }

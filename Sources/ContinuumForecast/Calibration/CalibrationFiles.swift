@@ -119,6 +119,11 @@ extension Calibration {
                 "service": service(best), "routing": .array(routes), "basis": .object(["stays": .integer(Int64(max(1, best.ended)))]),
             ]))
         }
+        var costs: [String: JSONValue] = [:]
+        for level in levels where staged.contains(level.level) {
+            guard let cost = DefaultUnitCosts.byLevel[level.level] else { continue }
+            costs[level.level] = .object(["perDay": Self.rounded(cost.perDay), "source": .string(cost.source)])
+        }
         let start = CalendarDate(daysSinceEpoch: from.daysSinceEpoch - 365)
         let mixJSON = json["referralMix"] ?? .null
         var referralMix: [String: JSONValue] = [:]
@@ -145,6 +150,7 @@ extension Calibration {
             }),
             "referralMix": .object(referralMix),
             "stages": .array(stages),
+            "costs": .object(costs),
         ])
     }
 }

@@ -34,6 +34,22 @@ public struct DurationFit: Sendable, Hashable {
     public var n: Int
     public var ended: Int
 
+    /// A distribution of `family` with this mean and standard deviation (not fitted to anything:
+    /// `logLikelihood` and `ks` are 0).
+    public init(family: DurationFamily, mean: Double, sd: Double) {
+        self.init(family: family, mean: mean, sd: sd, logLikelihood: 0, ks: 0, n: 0, ended: 0)
+    }
+
+    init(family: DurationFamily, mean: Double, sd: Double, logLikelihood: Double, ks: Double, n: Int, ended: Int) {
+        self.family = family
+        self.mean = mean
+        self.sd = sd
+        self.logLikelihood = logLikelihood
+        self.ks = ks
+        self.n = n
+        self.ended = ended
+    }
+
     /// The fitted distribution's cumulative probability at `days`.
     public func cdf(_ days: Double) -> Double { Self.cdf(family, mean: mean, sd: sd, days) }
 

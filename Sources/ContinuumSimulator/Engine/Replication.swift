@@ -45,6 +45,15 @@ public struct DayCounts: Sendable, Hashable {
     public var breaches: Int32 = 0
     /// Cases that left this stage's queue before service on this day (reneging).
     public var reneged: Int32 = 0
+
+    public init(arrivals: Int32 = 0, inService: Int32 = 0, queued: Int32 = 0, completed: Int32 = 0, breaches: Int32 = 0, reneged: Int32 = 0) {
+        self.arrivals = arrivals
+        self.inService = inService
+        self.queued = queued
+        self.completed = completed
+        self.breaches = breaches
+        self.reneged = reneged
+    }
 }
 
 /// One run of a scenario with one random stream: a discrete-event simulation of an open

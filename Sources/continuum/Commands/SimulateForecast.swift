@@ -45,7 +45,7 @@ extension SimulateCommand {
         scenario.horizonDays = Double(horizonDays ?? 730)
         scenario.warmupDays = 0
         scenario.initialCases = start.cases
-        Console.error("continuum: \(location): \(open.count) cases open at the end of \(day); forecasting \(scenario.horizonDays.formatted()) days from \(scenario.startDate)")
+        Console.error("continuum: \(location): \(open.count) cases open at the end of \(day); forecasting \(Int(scenario.horizonDays)) days from \(scenario.startDate)")
         if !start.unplaced.isEmpty {
             Console.error("continuum: not modelled (no stage holds their level): " + start.unplaced.sorted { $0.key < $1.key }.map { "\($0.value) at \($0.key)" }.joined(separator: ", "))
         }
