@@ -45,7 +45,7 @@ actor KnownHistory {
             let (store, _) = try newStore()
             let trace = Replication(scenario: known, stream: 0).runTraced().trace
             let report = try await HistoryWriter(scenario: known).write(trace, to: store)
-            return Written(scenario: known, store: store, report: report, history: try await store.pathwayHistory(through: nil))
+            return Written(scenario: known, store: store, report: report, history: try await store.pathwayHistory(through: nil, clocks: true))
         }
         written = task
         return try await task.value
@@ -72,7 +72,7 @@ struct HistoryTests {
         let received = indicators.indicators.first { $0.id == "referrals" }?.value
         #expect(received == Double(referred))
         // Every referral and change of level reads back as history, in time order per case.
-        let history = try await store.pathwayHistory(through: nil)
+        let history = try await store.pathwayHistory(through: nil, clocks: true)
         #expect(history.count { if case .referral = $0.kind { true } else { false } } == referred)
         #expect(history.count { if case .closed = $0.kind { true } else { false } } == report.closures)
     }

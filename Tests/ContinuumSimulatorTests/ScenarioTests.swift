@@ -160,7 +160,8 @@ struct ScenarioTests {
             // Each scenario names its pathway relative to its own folder.
             #expect(throws: Never.self, "\(file)") {
                 try ScenarioLoader().load(TestFixtures.read(folder.appendingPathComponent(file).path)) { name in
-                    try VerifiedPathway(PathwayLoader().load(path: folder.appendingPathComponent(name).standardized.path, read: TestFixtures.read))
+                    let beside = folder.appendingPathComponent(file).deletingLastPathComponent().appendingPathComponent(name).standardized.path
+                    return try VerifiedPathway(PathwayLoader().load(path: beside, read: TestFixtures.read))
                 }
             }
         }

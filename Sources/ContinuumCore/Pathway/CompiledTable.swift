@@ -30,6 +30,9 @@ struct CompiledTable: Sendable, Hashable {
     let rules: [CompiledRule]
     /// Each input's factors as a set, prepared once.
     let factorSets: [FactorSet?]
+    /// Each input's fact, prepared once: reading these plain values per referral copies no
+    /// strings (a whole `FactInput` per input cost a retain per string in it).
+    let kinds: [FactKind]
 
     init(id: String, policy: HitPolicy, inputs: [FactInput], rules: [CompiledRule]) {
         self.id = id
@@ -37,14 +40,15 @@ struct CompiledTable: Sendable, Hashable {
         self.inputs = inputs
         self.rules = rules
         factorSets = inputs.map { $0.factors.map(FactorSet.init) }
+        kinds = inputs.map(\.fact)
     }
 
     /// The input values for one referral, in table order.
     func values(for referral: Referral, receivedOn: CalendarDate, reReferral: Bool) -> [Int] {
         var values: [Int] = []
-        values.reserveCapacity(inputs.count)
-        for (index, input) in inputs.enumerated() {
-            values.append(input.fact.value(factors: factorSets[index], referral: referral, receivedOn: receivedOn, reReferral: reReferral))
+        values.reserveCapacity(kinds.count)
+        for index in kinds.indices {
+            values.append(kinds[index].value(factors: factorSets[index], referral: referral, receivedOn: receivedOn, reReferral: reReferral))
         }
         return values
     }

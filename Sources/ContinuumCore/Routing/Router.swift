@@ -54,3 +54,27 @@ public func route(_ referral: Referral, pathway: VerifiedPathway, receivedAt: Ti
         deadlines: deadlines
     )
 }
+
+/// Routing in parts, for callers that route millions of referrals (the simulator): the facts
+/// the routing table reads, as small numbers; the rank of the level those facts lead to; and the
+/// clocks a recommendation to that level starts. `route()` is these composed, so a caller that
+/// remembers ranks by facts recommends exactly what `route()` would.
+extension VerifiedPathway {
+    /// The routing table's inputs for `referral`, in the table's order (each a small number).
+    /// Equal facts always give the same recommendation.
+    public func routingFacts(_ referral: Referral, receivedOn: CalendarDate, reReferral: Bool) -> [Int] {
+        routing.values(for: referral, receivedOn: receivedOn, reReferral: reReferral)
+    }
+
+    /// The rank (the index in ``Pathway/levels``) of the level these facts are recommended.
+    public func recommendedRank(facts: [Int]) -> Int {
+        guard let outcome = routing.firing(facts) else { return plan.levels.firstIndex { $0.id == plan.highestOutcome } ?? 0 }
+        return routing.rules[outcome.winner].outputRank
+    }
+
+    /// The clocks a referral recommended to the level of `rank` starts, each by id with its
+    /// interval (its due date is `interval.due(from: receivedOn, calendar: calendar)`).
+    public func clockStarts(rank: Int) -> [(clock: String, interval: ClockInterval)] {
+        plan.clocks.indices.contains(rank) ? plan.clocks[rank].map { ($0.clock, $0.interval) } : []
+    }
+}

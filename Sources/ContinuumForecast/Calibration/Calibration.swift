@@ -189,7 +189,8 @@ public struct Calibrator: Sendable {
             }
         }
         // Still open at the end: censored at the period's end.
-        for caseId in Array(cases.keys) { leave(caseId, at: end, ended: false) }
+        // In id order, so a calibration never depends on a dictionary's order.
+        for caseId in cases.keys.sorted() { leave(caseId, at: end, ended: false) }
 
         guard !mixReferrals.isEmpty else { throw .noReferrals(from: from, to: to) }
         var warnings: [String] = []
@@ -209,7 +210,7 @@ public struct Calibrator: Sendable {
                 exit.n = item.n
                 exit.probability = total > 0 ? Double(item.n) / Double(total) : 0
                 return exit
-            }.sorted { ($0.n, $0.to ?? "", $0.reason?.rawValue ?? "") > ($1.n, $1.to ?? "", $1.reason?.rawValue ?? "") }
+            }.sorted { ($0.n, $0.to ?? "", $0.kind.rawValue, $0.reason?.rawValue ?? "") > ($1.n, $1.to ?? "", $1.kind.rawValue, $1.reason?.rawValue ?? "") }
             let fits = DurationFitter.fit(observed)
             let ended = observed.count { $0.ended }
             if ended < Calibration.fewObservations {

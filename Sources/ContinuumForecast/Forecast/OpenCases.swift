@@ -67,7 +67,7 @@ public enum OpenCases {
                 return !stopped
             }
             return entry
-        }.sorted { $0.since < $1.since }
+        }.sorted { ($0.since, $0.caseId) < ($1.since, $1.caseId) }
     }
 }
 

@@ -113,6 +113,10 @@ private struct Engine {
     var referrals = 0
     /// Set when the run keeps a ``CaseTrace``.
     let recorder: TraceRecorder?
+    /// The router's recommendation (a level rank) by the facts it read, and clocks' due days
+    /// (days from the start) by clock and receipt day: see ``refer(_:stream:_:_:)``.
+    var ranks: [[Int]: Int] = [:]
+    var dueDays: [Int64: Int32] = [:]
 
     init(topology: Topology, seed: UInt64, stream: UInt64, recorder: TraceRecorder?) {
         self.topology = topology
@@ -230,31 +234,51 @@ private struct Engine {
     }
 
     /// Draws a synthetic referral for a new job and routes it with the live router: its clocks'
-    /// due days and the stage of its recommended level.
+    /// due days and the stage of its recommended level. The router's recommendation depends
+    /// only on the facts its table reads (a few small numbers), so it is remembered by them, and
+    /// each clock's due day by its level, clock and day: the same answers as `route()`, without
+    /// building a decision per referral.
     mutating func refer(_ job: Int32, stream: Int, _ pathway: Topology.Pathway, _ now: Double) {
         referrals += 1
-        let model = pathway.model
         let startDay = topology.startDay
         let receivedOn = CalendarDate(daysSinceEpoch: startDay + Int(now))
         // Receipt at the simulated instant, in UTC (London's date for the working-day rule).
         let receivedAt = Timestamp(secondsSinceEpoch: Int64((Double(startDay) + now) * 86_400))
-        let (referral, reReferral) = model.mix.referral(source: model.sources[stream], receivedAt: receivedAt, receivedOn: receivedOn,
-                                                        number: referrals, random: &random)
-        let decision = route(referral, pathway: model.pathway, receivedAt: receivedAt, reReferral: reReferral)
+        let london = UKTime.londonDate(of: receivedAt)
+        let (referral, reReferral) = pathway.mix.referral(source: pathway.sources[stream], receivedAt: receivedAt, receivedOn: receivedOn,
+                                                          number: referrals, random: &random, named: recorder != nil)
+        let facts = pathway.verified.routingFacts(referral, receivedOn: london, reReferral: reReferral)
+        let rank: Int
+        if let known = ranks[facts] {
+            rank = known
+        } else {
+            rank = pathway.verified.recommendedRank(facts: facts)
+            ranks[facts] = rank
+        }
         let base = Int(job) * pathway.clockCount
         for clock in 0..<pathway.clockCount { jobs.due[base + clock] = nil }
-        for deadline in decision.deadlines {
-            if let clock = pathway.clockIndex[deadline.clock] {
-                jobs.due[base + clock] = Int32(deadline.due.daysSinceEpoch - startDay)
+        if pathway.rankClocks.indices.contains(rank) {
+            for (clock, interval) in pathway.rankClocks[rank] {
+                let key = Int64(clock) << 32 | Int64(london.daysSinceEpoch)
+                if let due = dueDays[key] {
+                    jobs.due[base + clock] = due
+                } else {
+                    let due = Int32(interval.due(from: london, calendar: pathway.calendar).daysSinceEpoch - startDay)
+                    dueDays[key] = due
+                    jobs.due[base + clock] = due
+                }
             }
         }
-        jobs.plannedStage[Int(job)] = model.stageForLevel[decision.level].map(Int32.init)
-        if let recorder { recorder.referred(job, referral, reReferral: reReferral, recommended: decision.level, stream: stream, now) }
+        jobs.plannedStage[Int(job)] = pathway.rankStage.indices.contains(rank) ? pathway.rankStage[rank] : nil
         // Immediate risk goes first in priority queues; other referrals keep their stream's order, after it.
         jobs.priority[Int(job)] = referral.immediateRisk ? 0 : min(10, 1 + topology.arrivals[stream].priority)
         if now >= warmup {
-            if let level = pathway.levelIndex[decision.level] { statistics.routedByLevel[level] += 1 }
+            if statistics.routedByLevel.indices.contains(rank) { statistics.routedByLevel[rank] += 1 }
             if reReferral { statistics.reReferrals += 1 }
+        }
+        if let recorder {
+            let level = pathway.levelIDs.indices.contains(rank) ? pathway.levelIDs[rank] : ""
+            recorder.referred(job, referral, reReferral: reReferral, recommended: level, stream: stream, now)
         }
     }
 
@@ -367,8 +391,10 @@ private struct Engine {
     /// are free (the longest there first), each for the time it has left given the time spent;
     /// the rest wait in the queue. They are not counted as arrivals.
     mutating func seedOpenCases() {
-        let cases = topology.initialCases.sorted { $0.elapsedDays > $1.elapsedDays }
-        for open in cases {
+        let order = topology.initialCases.indices.sorted {
+            (topology.initialCases[$1].elapsedDays, $0) < (topology.initialCases[$0].elapsedDays, $1)
+        }
+        for open in order.map({ topology.initialCases[$0] }) {
             let stage = open.stage
             let job = jobs.newJob()
             jobs.priority[Int(job)] = UInt8(min(10, max(0, open.priority)))

@@ -87,6 +87,17 @@ struct Topology: Sendable {
         /// Clock id → index, and level id → index, in the pathway's order.
         let clockIndex: [String: Int]
         let levelIndex: [String: Int]
+        /// By level rank (the pathway's order): its id, the stage that holds it (nil: the case
+        /// leaves after the front door), and the clocks a recommendation there starts, by clock
+        /// index. Read per synthetic referral instead of the decision's strings.
+        let levelIDs: [String]
+        let rankStage: [Int32?]
+        /// The model's parts each referral reads, held apart so reading one copies nothing else.
+        let mix: ReferralMix
+        let sources: [ReferralSource]
+        let verified: VerifiedPathway
+        let calendar: WorkingDayCalendar
+        let rankClocks: [[(clock: Int, interval: ClockInterval)]]
 
         init(model: PathwayModel, stageCount: Int) {
             self.model = model
@@ -97,6 +108,15 @@ struct Topology: Sendable {
             let levels = model.pathway.definition.levels.map(\.id)
             levelIndex = Dictionary(levels.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
             levelCount = levels.count
+            levelIDs = levels
+            mix = model.mix
+            sources = model.sources
+            verified = model.pathway
+            calendar = model.pathway.calendar
+            rankStage = levels.map { model.stageForLevel[$0].map(Int32.init) }
+            rankClocks = levels.indices.map { [clockIndex] rank in
+                model.pathway.clockStarts(rank: rank).compactMap { start in clockIndex[start.clock].map { ($0, start.interval) } }
+            }
             stageStops = (0..<stageCount).map { [clockIndex] stage in
                 model.stopsClocks.indices.contains(stage) ? model.stopsClocks[stage].compactMap { clockIndex[$0] } : []
             }

@@ -21,7 +21,10 @@ public struct ReferralMix: Sendable, Hashable {
     public var disabled: Double
 
     /// Draws one referral received at `receivedOn` from `source`.
-    func referral(source: ReferralSource, receivedAt: Timestamp, receivedOn: CalendarDate, number: Int, random: inout RandomSource) -> (Referral, Bool) {
+    /// - Parameter named: numbers the child's name and the message id (a history, the load
+    ///   test); the simulation's own referrals, read only by the router, skip building them.
+    func referral(source: ReferralSource, receivedAt: Timestamp, receivedOn: CalendarDate, number: Int, random: inout RandomSource,
+                  named: Bool = true) -> (Referral, Bool) {
         let count = Self.pick(concernCounts, &random) + 1
         let totalWeight = factors.reduce(0) { $0 + $1.weight }
         var concerns: [Concern] = []
@@ -38,9 +41,9 @@ public struct ReferralMix: Sendable, Hashable {
         let consent: Consent = [.given, .refused, .notSought][Self.pick(self.consent, &random)]
         let age = Int(random.uniform() * 18)
         let born = receivedOn.adding(months: -12 * age - Int(random.uniform() * 11) - 1)
-        let child = Child(givenName: "Synthetic", familyName: "Child\(number)", dateOfBirth: born,
+        let child = Child(givenName: "Synthetic", familyName: named ? "Child\(number)" : "Child", dateOfBirth: born,
                           disabilities: random.uniform() < disabled ? [.communication] : nil)
-        let referral = Referral(messageId: "SIM-\(number)", sentAt: receivedAt, referrer: Referrer(agency: "simulated", source: source, name: "simulated"),
+        let referral = Referral(messageId: named ? "SIM-\(number)" : "SIM", sentAt: receivedAt, referrer: Referrer(agency: "simulated", source: source, name: "simulated"),
                                 child: child, concerns: concerns, immediateRisk: random.uniform() < immediateRisk, consent: consent,
                                 consentNotSoughtReason: consent == .notSought ? "simulated" : nil, summary: "simulated")
         return (referral, random.uniform() < reReferral)

@@ -56,8 +56,17 @@ public struct ReferralFacts: Sendable, Hashable {
 /// The log read as a history of referrals and levels (`continuum calibrate`, forecasts).
 public protocol HistorySource: Sendable {
     /// Every referral and change of level up to the end of `through` (London date; nil: the
-    /// whole log), in log order.
-    func pathwayHistory(through: CalendarDate?) async throws -> [PathwayHistoryEvent]
+    /// whole log), in log order; with `clocks`, also the router's recommendations with their
+    /// clocks' due dates and the milestones (what a forecast from open cases needs, and a
+    /// calibration does not: reading them is a fifth of the work).
+    func pathwayHistory(through: CalendarDate?, clocks: Bool) async throws -> [PathwayHistoryEvent]
+}
+
+extension HistorySource {
+    /// The whole history, recommendations and milestones included.
+    public func pathwayHistory(through: CalendarDate?, clocks: Bool) async throws -> [PathwayHistoryEvent] {
+        try await pathwayHistory(through: through, clocks: true)
+    }
 }
 
 extension SQLiteCaseStore {
@@ -65,7 +74,7 @@ extension SQLiteCaseStore {
     static let historyTypes = ["referral-received", "routed", "milestone", "decided", "step-up", "step-down", "escalate", "reclassify", "closed", "merged",
                                "referral-moved-in", "pathway-migrated"]
 
-    public func pathwayHistory(through: CalendarDate?) async throws -> [PathwayHistoryEvent] {
+    public func pathwayHistory(through: CalendarDate?, clocks: Bool) async throws -> [PathwayHistoryEvent] {
         // Timestamps are stored RFC 3339 in UTC, so text order is time order: SQL skips what
         // is two days past `through` unparsed; the London date decides the rest.
         let limit = through.map { "\(CalendarDate(daysSinceEpoch: $0.daysSinceEpoch + 2))T00:00:00Z" }
@@ -78,7 +87,7 @@ extension SQLiteCaseStore {
         let middle = low + (high - low) / 2
         let parts = try await withThrowingTaskGroup(of: (Int, [PathwayHistoryEvent]).self) { group in
             for (part, range) in [(low, middle), (middle + 1, high)].enumerated() {
-                group.addTask { (part, try await self.read { db in try Self.historyEvents(range.0...range.1, before: limit, db) }) }
+                group.addTask { (part, try await self.read { db in try Self.historyEvents(range.0...range.1, before: limit, clocks: clocks, db) }) }
             }
             return try await group.reduce(into: []) { $0.append($1) }.sorted { $0.0 < $1.0 }.flatMap(\.1)
         }
@@ -86,8 +95,8 @@ extension SQLiteCaseStore {
         return parts.filter { UKTime.londonDate(of: $0.at) <= through }
     }
 
-    static func historyEvents(_ range: ClosedRange<Int64>, before limit: String?, _ db: Database) throws -> [PathwayHistoryEvent] {
-        let types = historyTypes.map { "'\($0)'" }.joined(separator: ",")
+    static func historyEvents(_ range: ClosedRange<Int64>, before limit: String?, clocks: Bool, _ db: Database) throws -> [PathwayHistoryEvent] {
+        let types = historyTypes.filter { clocks || ($0 != "routed" && $0 != "milestone") }.map { "'\($0)'" }.joined(separator: ",")
         let sql = "SELECT sequence, case_id, type, at, body FROM events WHERE sequence BETWEEN ? AND ? AND type IN (\(types))"
             + (limit == nil ? "" : " AND at < ?") + " ORDER BY sequence"
         var arguments: StatementArguments = [range.lowerBound, range.upperBound]
@@ -102,9 +111,11 @@ extension SQLiteCaseStore {
             let atText: String = row[3]
             func broken(_ reason: String) -> StoreError { .chainBroken(sequence: sequence, reason: reason) }
             guard let at = Timestamp(rfc3339: atText) else { throw broken("time \"\(atText)\" is not RFC 3339") }
-            let body: JSONValue
+            // Read in place on json-c's tree (a referral's body is mostly its sealed envelope:
+            // converting it all into Swift values was most of the time).
+            let body: JSONMember
             do {
-                body = try parser.parse(row[4] as String).value()
+                body = try parser.parse(row[4] as String).rootValue
             } catch {
                 throw broken("body does not parse: \(error)")
             }
@@ -112,51 +123,49 @@ extension SQLiteCaseStore {
             switch type {
             case "referral-received":
                 guard let referral = body["referral"], let message = referral["message"],
-                      let source = message["referrer"]?["source"]?.stringValue.flatMap(ReferralSource.init(rawValue:)) else {
+                      let source = message["referrer"]?["source"]?.text.flatMap(ReferralSource.init(rawValue:)) else {
                     throw broken("a referral without its source")
                 }
                 var concerns: [Concern] = []
-                for concern in message["concerns"]?.arrayValue ?? [] {
-                    if let factor = concern["factor"]?.stringValue.flatMap(AssessmentFactor.init(rawValue:)),
-                       let impact = concern["impact"]?.stringValue.flatMap(Impact.init(rawValue:)) {
+                for concern in message["concerns"]?.elements ?? [] {
+                    if let factor = concern["factor"]?.text.flatMap(AssessmentFactor.init(rawValue:)),
+                       let impact = concern["impact"]?.text.flatMap(Impact.init(rawValue:)) {
                         concerns.append(Concern(factor: factor, impact: impact))
                     }
                 }
-                let consent = message["consent"]?.stringValue.flatMap(Consent.init(rawValue:)) ?? .notSought
-                let disabilities = message["child"]?["disabilities"]?.arrayValue ?? []
-                kind = .referral(ReferralFacts(source: source, concerns: concerns, consent: consent, immediateRisk: message["immediateRisk"] == .bool(true),
-                                               disabled: !disabilities.isEmpty, reReferral: referral["reReferral"] == .bool(true)))
+                let consent = message["consent"]?.text.flatMap(Consent.init(rawValue:)) ?? .notSought
+                let disabled = !(message["child"]?["disabilities"]?.elements.isEmpty ?? true)
+                kind = .referral(ReferralFacts(source: source, concerns: concerns, consent: consent, immediateRisk: message["immediateRisk"]?.isTrue ?? false,
+                                               disabled: disabled, reReferral: referral["reReferral"]?.isTrue ?? false))
             case "decided":
-                guard let level = body["change"]?["decided"]?["level"]?.stringValue else { throw broken("a decision without its level") }
+                guard let level = body["change"]?["decided"]?["level"]?.text else { throw broken("a decision without its level") }
                 kind = .decided(level: level)
             case "closed":
-                guard let reason = body["change"]?["closed"]?["reason"]?.stringValue.flatMap(ClosureReason.init(rawValue:)) else {
+                guard let reason = body["change"]?["closed"]?["reason"]?.text.flatMap(ClosureReason.init(rawValue:)) else {
                     throw broken("a closure without its reason")
                 }
                 kind = .closed(reason)
             case "merged":
                 kind = .ended
             case "routed":
-                guard let decision = body["routed"]?["decision"], let level = decision["level"]?.stringValue else { throw broken("a recommendation without its level") }
+                guard let decision = body["routed"]?["decision"], let level = decision["level"]?.text else { throw broken("a recommendation without its level") }
                 var deadlines: [String: CalendarDate] = [:]
-                for deadline in decision["deadlines"]?.arrayValue ?? [] {
-                    if let clock = deadline["clock"]?.stringValue, let due = deadline["due"]?.stringValue.flatMap(CalendarDate.init) { deadlines[clock] = due }
+                for deadline in decision["deadlines"]?.elements ?? [] {
+                    if let clock = deadline["clock"]?.text, let due = deadline["due"]?.text.flatMap(CalendarDate.init) { deadlines[clock] = due }
                 }
                 kind = .routed(level: level, deadlines: deadlines)
             case "milestone":
-                guard let milestone = body["change"]?["milestone"]?["_0"]?.stringValue else { throw broken("a milestone without its id") }
+                guard let milestone = body["change"]?["milestone"]?["_0"]?.text else { throw broken("a milestone without its id") }
                 kind = .milestone(milestone)
-            case "referral-moved-in", "pathway-migrated":
+            case "referral-moved-in":
                 // A referral moved in (a link or an unlink) is the case's own referral for the
-                // history: its level comes with the decision; a migration names its new level.
-                if type == "pathway-migrated" {
-                    kind = .migrated(level: body["change"]?["pathwayMigrated"]?["_0"]?["level"]?["to"]?.stringValue)
-                } else {
-                    continue
-                }
+                // history: its level comes with the decision.
+                continue
+            case "pathway-migrated":
+                kind = .migrated(level: body["change"]?["pathwayMigrated"]?["_0"]?["level"]?["to"]?.text)
             default:
-                guard let moved = body["change"]?["moved"], let to = moved["to"]?.stringValue,
-                      let moveKind = moved["kind"]?.stringValue.flatMap(TransitionKind.init(rawValue:)) else {
+                guard let moved = body["change"]?["moved"], let to = moved["to"]?.text,
+                      let moveKind = moved["kind"]?.text.flatMap(TransitionKind.init(rawValue:)) else {
                     throw broken("a move without its kind and level")
                 }
                 kind = .moved(kind: moveKind, to: to)
@@ -164,5 +173,29 @@ extension SQLiteCaseStore {
             events.append(PathwayHistoryEvent(caseId: caseId, at: at, kind: kind))
         }
         return events
+    }
+}
+
+extension JSONMember {
+    /// Member `name` of an object (nil for anything else, or when absent).
+    fileprivate subscript(_ name: String) -> JSONMember? {
+        if case .object(let node) = self { return node.memberValue(name) }
+        return nil
+    }
+
+    fileprivate var text: String? {
+        if case .string(let text) = self { return text }
+        return nil
+    }
+
+    fileprivate var isTrue: Bool {
+        if case .bool(true) = self { return true }
+        return false
+    }
+
+    /// An array's elements (none for anything else).
+    fileprivate var elements: [JSONMember] {
+        guard case .array(let node) = self else { return [] }
+        return (0..<node.memberCount).map(node.elementValue)
     }
 }

@@ -77,7 +77,8 @@ struct CalibrateCommand: AsyncParsableCommand {
         let store = try database.open(pathways: versions)
         let history: [PathwayHistoryEvent]
         do {
-            history = try await store.pathwayHistory(through: end)
+            // A backtest starts from open cases (their clocks too); a calibration needs levels only.
+            history = try await store.pathwayHistory(through: end, clocks: holdoutMonths != nil)
         } catch {
             Console.error("continuum: cannot read the log: \(error)")
             throw Exit.forStore(error)

@@ -29,7 +29,7 @@ extension SimulateCommand {
         let store = try openHistory(location, pathway: model.pathway)
         let history: [PathwayHistoryEvent]
         do {
-            history = try await store.pathwayHistory(through: asOf)
+            history = try await store.pathwayHistory(through: asOf, clocks: true)
         } catch {
             Console.error("continuum: cannot read \(location): \(error)")
             throw Exit.forStore(error)
