@@ -177,7 +177,7 @@ public struct HistoryWriter: Sendable {
     /// range unique to it, the date of birth and disabilities the mix drew.
     static func child(_ number: Int, like drawn: Child) -> Child {
         var child = drawn
-        let letters = Self.letters(number)
+        let letters = ReferralGenerator.letters(number)
         child.givenName = "Sim" + letters
         child.familyName = "History" + letters
         child.nhsNumber = nhsNumber(number)
@@ -198,16 +198,6 @@ public struct HistoryWriter: Sendable {
             base += 1
         }
         return nil
-    }
-
-    static func letters(_ number: Int) -> String {
-        var number = number
-        var text = ""
-        repeat {
-            text = String(UnicodeScalar(UInt8(97 + number % 26))) + text
-            number /= 26
-        } while number > 0
-        return text
     }
 
     /// One case's events of one day, in order.

@@ -121,7 +121,9 @@ public struct ReferralGenerator: Sendable {
         return letters
     }
 
-    static func letters(_ number: Int) -> String {
+    /// `number` in letters, a to z then ba, bb … (names that tell synthetic children apart:
+    /// the matcher compares names by their letters).
+    public static func letters(_ number: Int) -> String {
         var number = number
         var text = ""
         repeat {

@@ -48,10 +48,7 @@ struct SimulateCommand: AsyncParsableCommand {
     var writeLog: String?
 
     @Option(name: .customLong("start-date"), help: ArgumentHelp("The day the run starts (overrides the scenario's startDate).", valueName: "YYYY-MM-DD"),
-            transform: { text in
-                guard let date = CalendarDate(text) else { throw ValidationError("--start-date must be a date, YYYY-MM-DD, not \"\(text)\"") }
-                return date
-            })
+            transform: SimulateCommand.date("--start-date"))
     var startDate: CalendarDate?
 
     @Option(name: .customLong("master-key"), help: ArgumentHelp("With --write-log: the key file the log's personal data is sealed with; made when missing "
@@ -64,10 +61,7 @@ struct SimulateCommand: AsyncParsableCommand {
     var startFrom: String?
 
     @Option(name: .customLong("as-of"), help: ArgumentHelp("With --start-from: the day whose open cases start the forecast (default: the log's last day).", valueName: "YYYY-MM-DD"),
-            transform: { text in
-                guard let date = CalendarDate(text) else { throw ValidationError("--as-of must be a date, YYYY-MM-DD, not \"\(text)\"") }
-                return date
-            })
+            transform: SimulateCommand.date("--as-of"))
     var asOf: CalendarDate?
 
     @Option(name: .customLong("horizon-days"), help: ArgumentHelp("Days simulated (overrides the scenario's horizonDays; with --start-from, default 730).", valueName: "N"))
@@ -86,6 +80,14 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("With --compare: compare these days of both runs (dates within both runs' measured days) as well as the whole runs.",
                                             valueName: "FROM:TO"))
     var window: String?
+
+    /// Reads a date option, or a usage error naming `flag`.
+    static func date(_ flag: String) -> @Sendable (String) throws -> CalendarDate {
+        { text in
+            guard let date = CalendarDate(text) else { throw ValidationError("\(flag) must be a date, YYYY-MM-DD, not \"\(text)\"") }
+            return date
+        }
+    }
 
     /// `--window` as dates, or nil when not given; a usage error names the flag.
     func windowDates() throws -> ClosedRange<CalendarDate>? {
