@@ -46,7 +46,7 @@ help:
 	@echo "make run       build continuum and start the router service on $(HOST):$(PORT) (database $(DATABASE), master key $(MASTER_KEY), made on first start)"
 	@echo "make examples  route the sample referrals in docs/examples/ offline and print the decisions"
 	@echo "make test   build everything (warnings are errors for our code) and run the test suite (the simulator's heavy tests in release)"
-	@echo "make bench  release build; wire path against json-c, HTTP with wrk, SQLite against PostgreSQL (one and two routers), simulator against SimPy, report over 1M referrals"
+	@echo "make bench  release build; wire path against json-c, HTTP with wrk, SQLite against PostgreSQL (one and two routers), simulator against SimPy, report over 1M referrals, census, calibration and a 1,000-replication forecast"
 	@echo "make fuzz   schemathesis against docs/openapi.yaml on a fresh server: no request may get a 5xx"
 	@echo "make docs   redraw docs/pathway.svg and docs/pathway.md from Pathways/surrey.json"
 
