@@ -52,6 +52,25 @@ struct PathwayScenarioTests {
         #expect(summary.daily.reduce(0) { $0 + $1[0].breaches } > 100)
     }
 
+    @Test("a run that keeps a trace routes the same referrals as one that draws only what routing reads")
+    func tracedAndUntracedAgree() throws {
+        let scenario = try Self.scenario { object in
+            object["horizonDays"] = 90
+            object["warmupDays"] = 0
+        }
+        for stream in [0, 1] as [UInt64] {
+            let plain = Replication(scenario: scenario, stream: stream).run()
+            let (traced, trace) = Replication(scenario: scenario, stream: stream).runTraced()
+            #expect(plain.events == traced.events && plain.events > 3_000)
+            #expect(plain.routedByLevel == traced.routedByLevel)
+            #expect(plain.reReferrals == traced.reReferrals && plain.reReferrals > 0)
+            #expect(plain.clocksStopped == traced.clocksStopped && plain.clocksOnTime == traced.clocksOnTime)
+            #expect(plain.daily == traced.daily)
+            let referred = trace.events.count { if case .referred = $0.kind { true } else { false } }
+            #expect(referred == plain.routedByLevel.reduce(0, +))
+        }
+    }
+
     @Test("the same seed gives the same summary whatever --jobs", .releaseOnly)
     func deterministic() async throws {
         let scenario = try Self.scenario()

@@ -45,12 +45,41 @@ struct CompiledTable: Sendable, Hashable {
 
     /// The input values for one referral, in table order.
     func values(for referral: Referral, receivedOn: CalendarDate, reReferral: Bool) -> [Int] {
-        var values: [Int] = []
-        values.reserveCapacity(kinds.count)
+        var facts: [Int] = []
+        facts.reserveCapacity(kinds.count)
+        values(for: RoutingSubject(referral, receivedOn: receivedOn, reReferral: reReferral), into: &facts)
+        return facts
+    }
+
+    /// The input values for `subject`, in table order, in place of `values`' contents.
+    func values(for subject: RoutingSubject, into values: inout [Int]) {
+        values.removeAll(keepingCapacity: true)
         for index in kinds.indices {
-            values.append(kinds[index].value(factors: factorSets[index], referral: referral, receivedOn: receivedOn, reReferral: reReferral))
+            values.append(kinds[index].value(factors: factorSets[index], subject: subject))
         }
-        return values
+    }
+
+    /// Per input: the class of each value of its domain (indexed by value − the domain's lower
+    /// bound), classes numbered from 0 in order. A new class starts wherever some rule's range
+    /// for the input starts or ends, so values of one class pass and fail the same rules.
+    var valueClasses: [[Int]] {
+        inputs.indices.map { index in
+            let domain = inputs[index].fact.range
+            var starts = Set<Int>()
+            for rule in rules where rule.tests.indices.contains(index) {
+                for range in rule.tests[index] {
+                    starts.insert(range.lowerBound)
+                    if range.upperBound < Int.max { starts.insert(range.upperBound + 1) }
+                }
+            }
+            var classes: [Int] = []
+            var current = 0
+            for value in domain {
+                if value > domain.lowerBound && starts.contains(value) { current += 1 }
+                classes.append(current)
+            }
+            return classes
+        }
     }
 
     /// The full domain of each input: the box every referral falls in.

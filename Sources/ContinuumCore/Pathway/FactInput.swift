@@ -62,29 +62,23 @@ public enum FactKind: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 extension FactKind {
-    /// This fact's value for a referral, in its whole-number domain (`factors` prepared once per table).
-    func value(factors: FactorSet?, referral: Referral, receivedOn: CalendarDate, reReferral: Bool) -> Int {
+    /// This fact's value for a routing subject, in its whole-number domain (`factors` prepared once per table).
+    func value(factors: FactorSet?, subject: RoutingSubject) -> Int {
         switch self {
-        case .immediateRisk: return referral.immediateRisk ? 1 : 0
+        case .immediateRisk: return subject.immediateRisk ? 1 : 0
         case .consent:
-            switch referral.consent {
+            switch subject.consent {
             case .given: return 0
             case .refused: return 1
             case .notSought: return 2
             }
-        case .highestImpact:
-            var highest = 0
-            for concern in referral.concerns where factors?.contains(concern.factor) ?? true {
-                highest = max(highest, concern.impact.rank)
-            }
-            return highest
-        case .anyFactor:
-            return referral.concerns.contains { factors?.contains($0.factor) ?? true } ? 1 : 0
-        case .ageYears: return min(17, referral.child.age(on: receivedOn))
-        case .unborn: return referral.child.isUnborn ? 1 : 0
-        case .disabled: return referral.child.isDisabled ? 1 : 0
-        case .concernCount: return min(50, max(1, referral.concerns.count))
-        case .reReferral: return reReferral ? 1 : 0
+        case .highestImpact: return subject.highestImpact(among: factors)
+        case .anyFactor: return subject.highestImpact(among: factors) > 0 ? 1 : 0
+        case .ageYears: return min(17, subject.ageYears)
+        case .unborn: return subject.unborn ? 1 : 0
+        case .disabled: return subject.disabled ? 1 : 0
+        case .concernCount: return min(50, max(1, subject.concernCount))
+        case .reReferral: return subject.reReferral ? 1 : 0
         }
     }
 }

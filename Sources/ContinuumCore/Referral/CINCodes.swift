@@ -107,7 +107,10 @@ extension AssessmentFactor {
     public static func lookup(_ text: String) -> AssessmentFactor? { table[text] }
 
     /// The factor's bit in a ``FactorSet``: its position in the census list (42 < 64).
-    var bit: UInt64 { 1 << UInt64(Self.allCases.firstIndex(of: self) ?? 63) }
+    /// A table, not `allCases.firstIndex`: that builds the list and searches it on every call,
+    /// and routing asks once per concern.
+    var bit: UInt64 { Self.bits[self] ?? 1 << 63 }
+    private static let bits = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, UInt64(1) << UInt64($0)) })
 }
 
 /// A set of assessment factors as a bit mask: membership tests without hashing.

@@ -60,11 +60,23 @@ public func route(_ referral: Referral, pathway: VerifiedPathway, receivedAt: Ti
 /// clocks a recommendation to that level starts. `route()` is these composed, so a caller that
 /// remembers ranks by facts recommends exactly what `route()` would.
 extension VerifiedPathway {
-    /// The routing table's inputs for `referral`, in the table's order (each a small number).
-    /// Equal facts always give the same recommendation.
-    public func routingFacts(_ referral: Referral, receivedOn: CalendarDate, reReferral: Bool) -> [Int] {
-        routing.values(for: referral, receivedOn: receivedOn, reReferral: reReferral)
+    /// The routing table's inputs for `subject`, in the table's order (each a small number),
+    /// in place of `facts`' contents (a caller routing many keeps one buffer). Equal facts
+    /// always give the same recommendation.
+    public func routingFacts(_ subject: RoutingSubject, into facts: inout [Int]) {
+        routing.values(for: subject, into: &facts)
     }
+
+    /// The routing table's inputs' domains, in the table's order: every fact
+    /// ``routingFacts(_:into:)`` gives lies in its input's range.
+    public var routingFactDomains: [ClosedRange<Int>] { routing.inputs.map(\.fact.range) }
+
+    /// Per routing input, in the table's order: the class of each value of its domain (indexed
+    /// by value − the domain's lower bound, see ``routingFactDomains``), numbered from 0. No
+    /// rule tells values of one class apart, so facts that differ only within classes get the
+    /// same recommendation: a caller can remember recommendations by classes, far fewer than
+    /// facts (a concern count of 1 to 50 is often two classes, "under 3" and "3 or more").
+    public var routingFactClasses: [[Int]] { routing.valueClasses }
 
     /// The rank (the index in ``Pathway/levels``) of the level these facts are recommended.
     public func recommendedRank(facts: [Int]) -> Int {

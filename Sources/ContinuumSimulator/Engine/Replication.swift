@@ -113,10 +113,15 @@ private struct Engine {
     var referrals = 0
     /// Set when the run keeps a ``CaseTrace``.
     let recorder: TraceRecorder?
-    /// The router's recommendation (a level rank) by the facts it read, and clocks' due days
-    /// (days from the start) by clock and receipt day: see ``refer(_:stream:_:_:)``.
+    /// The router's recommendation (a level rank) by the facts it read (by their code, see
+    /// ``Topology/Pathway/factCodes``, -1 not yet known; or by the facts themselves), and
+    /// clocks' due days (days from the start) by clock and London receipt day, `Int32.min` not
+    /// yet known: see ``refer(_:stream:_:_:)``.
+    var rankByCode: [Int32]
     var ranks: [[Int]: Int] = [:]
-    var dueDays: [Int64: Int32] = [:]
+    var dueDays: [Int32]
+    /// The facts of the referral being routed (one buffer for the run).
+    var facts: [Int] = []
 
     init(topology: Topology, seed: UInt64, stream: UInt64, recorder: TraceRecorder?) {
         self.topology = topology
@@ -127,6 +132,9 @@ private struct Engine {
         queues = JobQueues(count: topology.stageCount * Topology.priorityLevels)
         ghosts = Slots(repeating: 0, count: topology.stageCount)
         arrivalKeys = Slots(repeating: .max, count: topology.arrivals.count)
+        rankByCode = [Int32](repeating: -1, count: topology.pathway?.factCodes?.count ?? 0)
+        // London receipt days run from the start day to the day after the last.
+        dueDays = [Int32](repeating: .min, count: (topology.pathway?.clockCount ?? 0) * (topology.days + 2))
     }
 
     var warmup: Double { topology.warmup }
@@ -236,50 +244,73 @@ private struct Engine {
     /// Draws a synthetic referral for a new job and routes it with the live router: its clocks'
     /// due days and the stage of its recommended level. The router's recommendation depends
     /// only on the facts its table reads (a few small numbers), so it is remembered by them, and
-    /// each clock's due day by its level, clock and day: the same answers as `route()`, without
-    /// building a decision per referral.
+    /// each clock's due day by its clock and day: the same answers as `route()`, without
+    /// building a decision per referral. A run without a trace draws only what routing reads
+    /// (``ReferralMix/subject(_:concerns:)``: the same draws, so the same run); a traced run draws the
+    /// whole referral, which the history records.
     mutating func refer(_ job: Int32, stream: Int, _ pathway: Topology.Pathway, _ now: Double) {
         referrals += 1
         let startDay = topology.startDay
-        let receivedOn = CalendarDate(daysSinceEpoch: startDay + Int(now))
-        // Receipt at the simulated instant, in UTC (London's date for the working-day rule).
-        let receivedAt = Timestamp(secondsSinceEpoch: Int64((Double(startDay) + now) * 86_400))
-        let london = UKTime.londonDate(of: receivedAt)
-        let (referral, reReferral) = pathway.mix.referral(source: pathway.sources[stream], receivedAt: receivedAt, receivedOn: receivedOn,
-                                                          number: referrals, random: &random, named: recorder != nil)
-        let facts = pathway.verified.routingFacts(referral, receivedOn: london, reReferral: reReferral)
-        let rank: Int
-        if let known = ranks[facts] {
-            rank = known
+        // Receipt at the simulated instant, in UTC; London's date for the working-day rule is
+        // UTC's before 23:00 (London is at most an hour ahead), else asked of `UKTime`.
+        let seconds = Int64((Double(startDay) + now) * 86_400)
+        let receivedAt = Timestamp(secondsSinceEpoch: seconds)
+        let utcDay = Int(seconds / 86_400)
+        let londonDay = seconds % 86_400 < 82_800 ? utcDay : UKTime.londonDate(of: receivedAt).daysSinceEpoch
+        let subject: RoutingSubject
+        var drawn: Referral?
+        if recorder != nil {
+            let (referral, reReferral) = pathway.mix.referral(source: pathway.sources[stream], receivedAt: receivedAt,
+                                                              receivedOn: CalendarDate(daysSinceEpoch: utcDay), number: referrals, random: &random)
+            subject = RoutingSubject(referral, receivedOn: CalendarDate(daysSinceEpoch: londonDay), reReferral: reReferral)
+            drawn = referral
         } else {
-            rank = pathway.verified.recommendedRank(facts: facts)
-            ranks[facts] = rank
+            subject = pathway.mix.subject(&random, concerns: pathway.concernSubjects)
         }
+        let rank = recommendedRank(subject, pathway)
         let base = Int(job) * pathway.clockCount
         for clock in 0..<pathway.clockCount { jobs.due[base + clock] = nil }
         if pathway.rankClocks.indices.contains(rank) {
+            let day = londonDay - startDay
             for (clock, interval) in pathway.rankClocks[rank] {
-                let key = Int64(clock) << 32 | Int64(london.daysSinceEpoch)
-                if let due = dueDays[key] {
-                    jobs.due[base + clock] = due
+                let slot = clock * (topology.days + 2) + day
+                if dueDays.indices.contains(slot), dueDays[slot] != .min {
+                    jobs.due[base + clock] = dueDays[slot]
                 } else {
-                    let due = Int32(interval.due(from: london, calendar: pathway.calendar).daysSinceEpoch - startDay)
-                    dueDays[key] = due
+                    let due = Int32(clamping: interval.due(from: CalendarDate(daysSinceEpoch: londonDay), calendar: pathway.calendar).daysSinceEpoch - startDay)
+                    if dueDays.indices.contains(slot) { dueDays[slot] = due }
                     jobs.due[base + clock] = due
                 }
             }
         }
         jobs.plannedStage[Int(job)] = pathway.rankStage.indices.contains(rank) ? pathway.rankStage[rank] : nil
         // Immediate risk goes first in priority queues; other referrals keep their stream's order, after it.
-        jobs.priority[Int(job)] = referral.immediateRisk ? 0 : min(10, 1 + topology.arrivals[stream].priority)
+        jobs.priority[Int(job)] = subject.immediateRisk ? 0 : min(10, 1 + topology.arrivals[stream].priority)
         if now >= warmup {
             if statistics.routedByLevel.indices.contains(rank) { statistics.routedByLevel[rank] += 1 }
-            if reReferral { statistics.reReferrals += 1 }
+            if subject.reReferral { statistics.reReferrals += 1 }
         }
-        if let recorder {
+        if let recorder, let drawn {
             let level = pathway.levelIDs.indices.contains(rank) ? pathway.levelIDs[rank] : ""
-            recorder.referred(job, referral, reReferral: reReferral, recommended: level, stream: stream, now)
+            recorder.referred(job, drawn, reReferral: subject.reReferral, recommended: level, stream: stream, now)
         }
+    }
+
+    /// The rank of the level the router recommends for `subject`, remembered by its facts.
+    @inline(__always) mutating func recommendedRank(_ subject: RoutingSubject, _ pathway: Topology.Pathway) -> Int {
+        pathway.verified.routingFacts(subject, into: &facts)
+        if let (lower, classes, strides, _) = pathway.factCodes {
+            var code = 0
+            for index in facts.indices { code += classes[index][facts[index] - lower[index]] * strides[index] }
+            if rankByCode.indices.contains(code) {
+                if rankByCode[code] < 0 { rankByCode[code] = Int32(pathway.verified.recommendedRank(facts: facts)) }
+                return Int(rankByCode[code])
+            }
+        }
+        if let known = ranks[facts] { return known }
+        let rank = pathway.verified.recommendedRank(facts: facts)
+        ranks[facts] = rank
+        return rank
     }
 
     /// Stops the clocks this stage stops, recording whether each was on time (on or before its due day).

@@ -94,10 +94,19 @@ struct Topology: Sendable {
         let rankStage: [Int32?]
         /// The model's parts each referral reads, held apart so reading one copies nothing else.
         let mix: ReferralMix
+        /// The mix's concerns as routing subjects, built once (see `ReferralMix.subject`).
+        let concernSubjects: [RoutingSubject]
         let sources: [ReferralSource]
         let verified: VerifiedPathway
         let calendar: WorkingDayCalendar
         let rankClocks: [[(clock: Int, interval: ClockInterval)]]
+        /// The routing facts as one number, `Σ class of (fact - lower bound) × stride` (see
+        /// `VerifiedPathway.routingFactClasses`), and how many such numbers there are: the engine
+        /// remembers each recommendation in a flat table indexed by it. Nil when the classes
+        /// have too many combinations for a flat table.
+        let factCodes: (lower: [Int], classes: [[Int]], strides: [Int], count: Int)?
+        /// Above this many combinations the engine remembers recommendations by the facts themselves.
+        static let flatFactCodes = 1 << 16
 
         init(model: PathwayModel, stageCount: Int) {
             self.model = model
@@ -110,6 +119,7 @@ struct Topology: Sendable {
             levelCount = levels.count
             levelIDs = levels
             mix = model.mix
+            concernSubjects = model.mix.concernSubjects
             sources = model.sources
             verified = model.pathway
             calendar = model.pathway.calendar
@@ -117,6 +127,15 @@ struct Topology: Sendable {
             rankClocks = levels.indices.map { [clockIndex] rank in
                 model.pathway.clockStarts(rank: rank).compactMap { start in clockIndex[start.clock].map { ($0, start.interval) } }
             }
+            let classes = model.pathway.routingFactClasses
+            var strides: [Int] = []
+            var combinations = 1
+            for values in classes where combinations <= Self.flatFactCodes {
+                strides.append(combinations)
+                combinations *= (values.max() ?? 0) + 1
+            }
+            factCodes = combinations <= Self.flatFactCodes
+                ? (model.pathway.routingFactDomains.map(\.lowerBound), classes, strides, combinations) : nil
             stageStops = (0..<stageCount).map { [clockIndex] stage in
                 model.stopsClocks.indices.contains(stage) ? model.stopsClocks[stage].compactMap { clockIndex[$0] } : []
             }

@@ -20,33 +20,88 @@ public struct ReferralMix: Sendable, Hashable {
     public var reReferral: Double
     public var disabled: Double
 
-    /// Draws one referral received at `receivedOn` from `source`.
+    /// Draws one referral received at `receivedOn` from `source`, and whether its child is a
+    /// re-referral.
     /// - Parameter named: numbers the child's name and the message id (a history, the load
-    ///   test); the simulation's own referrals, read only by the router, skip building them.
+    ///   test); otherwise they are the same for every referral.
     func referral(source: ReferralSource, receivedAt: Timestamp, receivedOn: CalendarDate, number: Int, random: inout RandomSource,
                   named: Bool = true) -> (Referral, Bool) {
-        let count = Self.pick(concernCounts, &random) + 1
-        let totalWeight = factors.reduce(0) { $0 + $1.weight }
         var concerns: [Concern] = []
+        let drawn = draw(&random) { factor, impact in concerns.append(Concern(factor: factors[factor].factor, impact: impact)) }
+        let born = receivedOn.adding(months: -12 * drawn.ageYears - drawn.monthsPastBirthday - 1)
+        let child = Child(givenName: "Synthetic", familyName: named ? "Child\(number)" : "Child", dateOfBirth: born,
+                          disabilities: drawn.disabled ? [.communication] : nil)
+        let referral = Referral(messageId: named ? "SIM-\(number)" : "SIM", sentAt: receivedAt, referrer: Referrer(agency: "simulated", source: source, name: "simulated"),
+                                child: child, concerns: concerns, immediateRisk: drawn.immediateRisk, consent: drawn.consent,
+                                consentNotSoughtReason: drawn.consent == .notSought ? "simulated" : nil, summary: "simulated")
+        return (referral, drawn.reReferral)
+    }
+
+    /// Draws what routing reads of one referral: the same draws, in the same order, as
+    /// ``referral(source:receivedAt:receivedOn:number:random:named:)``, so the two give the same
+    /// routing and leave the stream in the same place; without the referral's strings, dates
+    /// and arrays (the simulation's own referrals are read only by the router).
+    /// - Parameter concerns: ``concernSubjects``, built once.
+    func subject(_ random: inout RandomSource, concerns: [RoutingSubject]) -> RoutingSubject {
+        var subject = RoutingSubject(immediateRisk: false, consent: .given, ageYears: 0)
+        let drawn = draw(&random) { factor, impact in subject.addConcerns(of: concerns[3 * factor + impact.rank - 1]) }
+        subject.immediateRisk = drawn.immediateRisk
+        subject.consent = drawn.consent
+        // Born 12 × age + 1 to 11 months before receipt: exactly `ageYears` whole years old.
+        subject.ageYears = drawn.ageYears
+        subject.disabled = drawn.disabled
+        subject.reReferral = drawn.reReferral
+        return subject
+    }
+
+    /// Per factor (in ``factors``' order) and impact (low, medium, high): a subject holding
+    /// just that concern, for ``subject(_:concerns:)``.
+    var concernSubjects: [RoutingSubject] {
+        factors.flatMap { factor in
+            Impact.allCases.map { impact in
+                var subject = RoutingSubject(immediateRisk: false, consent: .given, ageYears: 0)
+                subject.add(factor.factor, impact: impact)
+                return subject
+            }
+        }
+    }
+
+    /// One referral's draws, in their order: the number of concerns, each concern's factor
+    /// (by index into ``factors``, handed to `concern`) and impact, consent, age, months past
+    /// the birthday, disability, immediate risk, re-referral.
+    @inline(__always)
+    private func draw(_ random: inout RandomSource, concern: (Int, Impact) -> Void)
+        -> (consent: Consent, ageYears: Int, monthsPastBirthday: Int, disabled: Bool, immediateRisk: Bool, reReferral: Bool) {
+        let count = Self.pick(concernCounts, &random) + 1
+        var totalWeight = 0.0
+        for index in factors.indices { totalWeight += factors[index].weight }
         for _ in 0..<count {
             var u = random.uniform() * totalWeight
-            var chosen = factors[factors.count - 1]
-            for factor in factors {
-                u -= factor.weight
-                if u <= 0 { chosen = factor; break }
+            var chosen = factors.count - 1
+            // By index: iterating `factors` copies each one (a retain of its impact array).
+            for index in factors.indices {
+                u -= factors[index].weight
+                if u <= 0 { chosen = index; break }
             }
-            let impact: Impact = [.low, .medium, .high][Self.pick(chosen.impact, &random)]
-            concerns.append(Concern(factor: chosen.factor, impact: impact))
+            let impact: Impact
+            switch Self.pick(factors[chosen].impact, &random) {
+            case 0: impact = .low
+            case 1: impact = .medium
+            default: impact = .high
+            }
+            concern(chosen, impact)
         }
-        let consent: Consent = [.given, .refused, .notSought][Self.pick(self.consent, &random)]
+        let consent: Consent
+        switch Self.pick(self.consent, &random) {
+        case 0: consent = .given
+        case 1: consent = .refused
+        default: consent = .notSought
+        }
         let age = Int(random.uniform() * 18)
-        let born = receivedOn.adding(months: -12 * age - Int(random.uniform() * 11) - 1)
-        let child = Child(givenName: "Synthetic", familyName: named ? "Child\(number)" : "Child", dateOfBirth: born,
-                          disabilities: random.uniform() < disabled ? [.communication] : nil)
-        let referral = Referral(messageId: named ? "SIM-\(number)" : "SIM", sentAt: receivedAt, referrer: Referrer(agency: "simulated", source: source, name: "simulated"),
-                                child: child, concerns: concerns, immediateRisk: random.uniform() < immediateRisk, consent: consent,
-                                consentNotSoughtReason: consent == .notSought ? "simulated" : nil, summary: "simulated")
-        return (referral, random.uniform() < reReferral)
+        let months = Int(random.uniform() * 11)
+        let disabled = random.uniform() < self.disabled
+        let immediateRisk = random.uniform() < self.immediateRisk
+        return (consent, age, months, disabled, immediateRisk, random.uniform() < reReferral)
     }
 
     static func pick(_ probabilities: [Double], _ random: inout RandomSource) -> Int {
