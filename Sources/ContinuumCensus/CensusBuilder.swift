@@ -36,6 +36,7 @@ public struct CensusBuilder: Sendable {
             let episodes = Self.episodes(of: censusCase, through: year.referenceDate, calendar: calendar, previousPlans: &count)
             previousPlans[censusCase.childId] = count
             let inYear = episodes.filter { $0.referralDate <= year.referenceDate && ($0.closureDate.map { $0 >= year.from } ?? true) }
+                .map { $0.inYear(from: year.from) }
             if !inYear.isEmpty { byChild[censusCase.childId, default: []].append(contentsOf: inYear) }
         }
         let children = byChild.keys.sorted().map { id -> CensusChild in
@@ -243,4 +244,20 @@ extension CINEpisode.Section47 {
 extension CINEpisode.PreProceedings {
     /// No step decision or court application yet.
     var isOpen: Bool { stepDecision == nil && courtApplication == nil }
+}
+
+extension CINEpisode {
+    /// The episode as the year's return holds it: an episode open across the year's start keeps
+    /// only what was still open on or after its first day. The DfE's rules 8696 (an assessment's
+    /// authorisation date) and 8715 (an initial conference's date) require those dates to fall in
+    /// the census year; plans that ended before it are left out on the same reading of the guide
+    /// (modules open at some time in the year). Counts of previous plans are not changed.
+    public func inYear(from start: CalendarDate) -> CINEpisode {
+        var episode = self
+        episode.assessments.removeAll { $0.authorised.map { $0 < start } ?? false }
+        episode.section47s.removeAll { $0.dateOfInitialCPC.map { $0 < start } ?? false }
+        episode.cinPlans.removeAll { $0.end.map { $0 < start } ?? false }
+        episode.plans.removeAll { $0.end.map { $0 < start } ?? false }
+        return episode
+    }
 }

@@ -55,8 +55,58 @@ public enum CensusRules {
             if record.sex == nil {
                 issue("CNT-SEX", .query, firstCase, "Sex is not recorded: the return says U (unknown).", "Record the child's sex on the case: `continuum triage child CASE --sex M|F|U`.")
             }
+            if let born = record.dateOfBirth ?? record.expectedDateOfBirth,
+               let early = child.episodes.first(where: { $0.referralDate.daysSinceEpoch < born.daysSinceEpoch - 280 }) {
+                issue("8606", .error, early.caseId, "Child referral date (\(early.referralDate)) is more than 40 weeks before DOB or expected DOB (\(born)).",
+                      "Correct the child's date of birth (or expected date of birth), or the referral's date.")
+            }
+            // 8820: a child's episodes may meet (one closes the day the next opens) but not overlap.
+            for (index, later) in child.episodes.enumerated() {
+                for (other, earlier) in child.episodes.enumerated() where other != index && later.referralDate >= earlier.referralDate {
+                    let open = earlier.closureDate.map { later.referralDate < $0 } ?? !earlier.referralNFA
+                    // Two referrals on one day: reported once, on the later in the list.
+                    if (open && later.referralDate > earlier.referralDate) || (later.referralDate == earlier.referralDate && other < index) {
+                        issue("8820", .error, later.caseId, "The dates on the CIN episodes for this child overlap: the referral of \(later.referralDate) falls in the episode from \(earlier.referralDate) (case \(earlier.caseId)).",
+                              "Close the earlier case before the child's next referral, or record the referral on the open case.")
+                    }
+                }
+            }
             for episode in child.episodes {
                 let caseId = episode.caseId
+                if let closed = episode.closureDate {
+                    if closed < census.year.from || closed > reference {
+                        issue("8620", .error, caseId, "CIN Closure Date (\(closed)) present and does not fall within the Census year.",
+                              "Check the case's closure date.")
+                    }
+                    if closed < episode.referralDate {
+                        issue("8630", .error, caseId, "CIN Closure Date (\(closed)) is before CIN Referral Date (\(episode.referralDate)) for the same CIN episode.",
+                              "Correct the date of the case's closure or of its referral.")
+                    }
+                    if episode.closureReason == nil {
+                        issue("8805", .error, caseId, "A CIN case cannot have a CIN closure date without a Reason for Closure.",
+                              "Close the case with a reason for closure (RC1-RC9).")
+                    }
+                } else if episode.closureReason != nil {
+                    issue("8810", .error, caseId, "A CIN case cannot have a Reason for Closure without a CIN Closure Date.",
+                          "Record the date the case closed.")
+                }
+                let unresolved = episode.section47s.filter { $0.dateOfInitialCPC == nil && !$0.conferenceNotRequired }
+                if unresolved.count > 1 {
+                    issue("8839", .error, caseId, "Within one CINDetails group there are 2 or more open S47 Assessments (started \(unresolved.map(\.start.description).joined(separator: ", "))).",
+                          "Record each earlier enquiry's conference, or that none was required.")
+                }
+                for enquiry in episode.section47s {
+                    if let conference = enquiry.dateOfInitialCPC {
+                        if enquiry.start > conference {
+                            issue("8615", .error, caseId, "Section 47 Enquiry Start Date (\(enquiry.start)) must be present and cannot be later than the date of the initial Child Protection Conference (\(conference)).",
+                                  "Correct the date of the enquiry or of the conference.")
+                        }
+                        if conference < census.year.from || conference > reference {
+                            issue("8715", .error, caseId, "Date of Initial Child Protection Conference (\(conference)) must fall within the census year.",
+                                  "Check the conference's date.")
+                        }
+                    }
+                }
                 if !episode.referralNFA && episode.primaryNeed == nil && episode.assessments.contains(where: { $0.authorised != nil }) {
                     issue("8610", .error, caseId, "Primary Need code is missing for a referral which led to further action.",
                           "Record the primary need (N1-N9) with the assessment's completion.")
@@ -69,6 +119,14 @@ public enum CensusRules {
                     if let authorised = assessment.authorised, authorised < assessment.start {
                         issue("8608", .error, caseId, "Assessment Start Date (\(assessment.start)) cannot be later than its End Date (\(authorised)).",
                               "Correct the date of the assessment's completion.")
+                    }
+                    if let authorised = assessment.authorised, authorised < census.year.from || authorised > reference {
+                        issue("8696", .error, caseId, "Assessment end date (\(authorised)) must fall within the census year.",
+                              "Check the date of the assessment's completion.")
+                    }
+                    if assessment.authorised == nil && !(assessment.factors ?? []).isEmpty {
+                        issue("8614", .error, caseId, "Parental or child factors at assessment should only be present for a completed assessment (started \(assessment.start)).",
+                              "Record the assessment's completion with its factors, on the day it was authorised.")
                     }
                     if assessment.authorised != nil && (assessment.factors ?? []).isEmpty {
                         issue("CNT-FACTORS", .error, caseId, "A completed assessment (authorised \(assessment.authorised?.description ?? "")) has no factors identified at assessment.",

@@ -357,6 +357,65 @@ struct CensusTests {
             $0.section47s = [.init(start: Self.day("2026-06-01"), conferenceTarget: Self.day("2026-06-22"), dateOfInitialCPC: nil, conferenceNotRequired: false)]
             $0.misplaced = [.init(item: .cpReview, day: Self.day("2026-08-01"))]
         }]) == ["CNT-S47-OUTCOME", "CNT-SEQUENCE"])
+        // Dates against the census year and each other.
+        let closed = { (episode: inout CINEpisode) in
+            episode.primaryNeed = .abuseOrNeglect
+            episode.closureReason = .servicesCeased
+        }
+        #expect(rules(born, [episode { closed(&$0); $0.closureDate = Self.day("2026-03-31") }]) == ["8620", "8630"])
+        #expect(rules(born, [episode { closed(&$0); $0.closureDate = Self.day("2027-04-01") }]) == ["8620"])
+        #expect(rules(born, [episode { $0.primaryNeed = .abuseOrNeglect; $0.closureDate = Self.day("2026-09-01") }]) == ["8805"])
+        #expect(rules(born, [episode { closed(&$0) }]) == ["8810"])
+        #expect(rules(born, [episode {
+            $0.primaryNeed = .abuseOrNeglect
+            $0.assessments = [.init(start: Self.day("2026-03-01"), authorised: Self.day("2026-03-20"), factors: [.neglect]),
+                              .init(start: Self.day("2026-06-02"), authorised: nil, factors: [.neglect])]
+        }]) == ["8696", "8614"])
+        let enquiry = { (start: String, conference: String?) in
+            CINEpisode.Section47(start: Self.day(start), conferenceTarget: Self.day(start), dateOfInitialCPC: conference.map(Self.day), conferenceNotRequired: false)
+        }
+        #expect(rules(born, [episode { $0.primaryNeed = .abuseOrNeglect; $0.section47s = [enquiry("2026-07-10", "2026-07-01")] }]) == ["8615"])
+        #expect(rules(born, [episode { $0.primaryNeed = .abuseOrNeglect; $0.section47s = [enquiry("2026-03-10", "2026-03-20")] }]) == ["8715"])
+        #expect(rules(born, [episode { $0.primaryNeed = .abuseOrNeglect; $0.section47s = [enquiry("2026-06-10", nil), enquiry("2026-07-10", nil)] }]) == ["8839"])
+        // 8606: referred more than 40 weeks before the (expected) birth.
+        let unborn = CensusChildRecord(expectedDateOfBirth: Self.day("2027-04-01"), sex: .male, ethnicity: .whiteBritish)
+        #expect(rules(unborn, [episode { _ in }], upnUnknown: "UN1") == ["8606"])
+        var nearBirth = unborn
+        nearBirth.expectedDateOfBirth = Self.day("2026-12-01")
+        #expect(rules(nearBirth, [episode { _ in }], upnUnknown: "UN1").isEmpty)
+        // 8820: one episode opening inside another; meeting on a day is allowed.
+        let first = episode { closed(&$0); $0.closureDate = Self.day("2026-08-01") }
+        func second(_ day: String) -> CINEpisode {
+            var next = episode { $0.primaryNeed = .abuseOrNeglect }
+            next.caseId = "C-2"
+            next.referralDate = Self.day(day)
+            return next
+        }
+        #expect(rules(born, [first, second("2026-07-01")]) == ["8820"])
+        #expect(rules(born, [first, second("2026-08-01")]).isEmpty)
+        #expect(rules(born, [episode { $0.primaryNeed = .abuseOrNeglect }, second("2026-09-01")]) == ["8820"])
+    }
+
+    @Test("an episode open across the year's start keeps only what was still open in the year (rules 8696, 8715)")
+    func episodeAcrossYears() throws {
+        let year = try #require(CensusYear("2026-27"))
+        var episode = CINEpisode(caseId: "C-1", referralDate: Self.day("2025-10-01"), referralSource: .police, primaryNeed: .abuseOrNeglect, referralNFA: false)
+        episode.assessments = [.init(start: Self.day("2025-10-02"), authorised: Self.day("2025-11-01"), factors: [.neglect]),
+                               .init(start: Self.day("2026-05-01"), authorised: nil, factors: nil)]
+        episode.section47s = [.init(start: Self.day("2025-10-02"), conferenceTarget: Self.day("2025-10-23"), dateOfInitialCPC: Self.day("2025-10-20"), conferenceNotRequired: false),
+                              .init(start: Self.day("2026-03-25"), conferenceTarget: Self.day("2026-04-16"), dateOfInitialCPC: Self.day("2026-04-10"), conferenceNotRequired: false)]
+        episode.cinPlans = [.init(start: Self.day("2025-11-02"), end: Self.day("2026-03-01")), .init(start: Self.day("2026-03-02"), end: nil)]
+        episode.plans = [.init(start: Self.day("2025-10-20"), end: Self.day("2026-03-31"), initialCategory: .neglect, latestCategory: .neglect, previousPlans: 0, reviews: []),
+                         .init(start: Self.day("2026-03-31"), end: nil, initialCategory: .neglect, latestCategory: .neglect, previousPlans: 1, reviews: [])]
+        let kept = episode.inYear(from: year.from)
+        #expect(kept.assessments.map(\.start) == [Self.day("2026-05-01")])
+        #expect(kept.section47s.map(\.start) == [Self.day("2026-03-25")])
+        #expect(kept.cinPlans.map(\.start) == [Self.day("2026-03-02")])
+        #expect(kept.plans.map(\.previousPlans) == [1])
+        let born = CensusChildRecord(dateOfBirth: Self.day("2015-01-01"), sex: .male, ethnicity: .whiteBritish, upn: UPN("A950000178301"))
+        let census = CensusReturn(year: year, la: "936", children: [CensusChild(laChildId: "C1", record: born, upnUnknown: nil, episodes: [kept])])
+        #expect(CensusRules.check(census).isEmpty)
+        #expect(!CensusRules.check(CensusReturn(year: year, la: "936", children: [CensusChild(laChildId: "C1", record: born, upnUnknown: nil, episodes: [episode])])).isEmpty)
     }
 
     @Test("census codes are checked when recorded: a wrong code names the field and the codes allowed")
