@@ -1,4 +1,5 @@
 import ContinuumAPI
+import ContinuumCensus
 import ContinuumCore
 import ContinuumJSON
 import ContinuumStore
@@ -153,6 +154,26 @@ struct IdentityMatchingTests {
                                                       reason: "it is the case's only referral, so it already has a case of its own")) {
             try await fixture.store.unlink(caseId: first.caseId, referralId: first.referralId, rationale: "x", actor: StoreFixture.manager, at: Self.at(days: 5))
         }
+    }
+
+    @Test("an unlinked referral is its new case's referral in the census: its own date and source, not the move's")
+    func unlinkedReferralInTheCensus() async throws {
+        let fixture = try StoreFixture()
+        let first = try await submit(fixture, Self.oliver("O-1", nhs: "4000000004"))
+        _ = try await fixture.store.decide(caseId: first.caseId, level: nil, rationale: "Agree", overrideReason: nil, actor: StoreFixture.practitioner, at: Self.at(days: 1))
+        let wrongValue = try Self.oliver("O-2", nhs: "4000000004")
+        let wrong = try await submit(fixture, wrongValue, at: Self.at(days: 3))
+        let asked = try await fixture.store.unlink(caseId: first.caseId, referralId: wrong.referralId, rationale: "GP says a different child",
+                                                   actor: StoreFixture.manager, at: Self.at(days: 6))
+        #expect(asked.status == .applied)
+        let own = try await fixture.store.referralStatus(wrong.referralId).status.caseId
+        _ = try await fixture.store.decide(caseId: own, level: "child-in-need", rationale: "Needs an assessment", overrideReason: "More than targeted help",
+                                           actor: StoreFixture.manager, at: Self.at(days: 7))
+        let census = try await fixture.store.census(year: try #require(CensusYear("2026-27")), la: "936").census
+        let episode = try #require(census.children.flatMap(\.episodes).first { $0.caseId == own })
+        let source = try #require(wrongValue["referrer"]?["source"]?.stringValue.flatMap(ReferralSource.lookup))
+        #expect(episode.referralDate == UKTime.londonDate(of: Self.at(days: 3)), "received on day 3, moved on day 6, decided on day 7")
+        #expect(episode.referralSource == source && source != .laOtherInternal)
     }
 
     @Test("re-referrals are counted only for confirmed links, and follow link and unlink")

@@ -54,11 +54,18 @@ enum CensusFactTable {
     /// The census meaning of one event, from the step the state machine made.
     /// - Parameter child: for a referral, its child's sealed census characteristics (nil when its
     ///   personal data is gone).
-    static func rows(for event: EventRecord, before: CaseState, after: CaseState, pathway: Pathway, linkedCases: [String], child: String?) -> [Row] {
+    /// - Parameter movedSource: for a referral moved in (a link or an unlink), its source: the
+    ///   moved referral is the case's referral, on the day it was received (its child's
+    ///   characteristics are read from the message, as for a referral whose facts hold none).
+    static func rows(for event: EventRecord, before: CaseState, after: CaseState, pathway: Pathway, linkedCases: [String], child: String?,
+                     movedSource: ReferralSource? = nil) -> [Row] {
         var rows: [Row] = []
         if let referral = event.body.referral {
             rows.append(Row(day: UKTime.londonDate(of: referral.receivedAt), kind: 1, code: referral.message.referrer.source.rawValue,
                             detail: linkedCases.isEmpty ? nil : linkedCases.joined(separator: ","), child: child))
+        }
+        if case .referralMoved(_, _, let receivedAt, _, _, _, _, _)? = event.body.change, let movedSource {
+            rows.append(Row(day: UKTime.londonDate(of: receivedAt), kind: 1, code: movedSource.rawValue))
         }
         let day = UKTime.londonDate(of: event.at)
         if after.phase == .open, let level = after.level, before.phase != .open || before.level != level {

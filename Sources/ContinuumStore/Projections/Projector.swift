@@ -15,8 +15,9 @@ struct Projector: Sendable {
     /// The projections this projector writes: raise it whenever a change alters what they hold,
     /// and every store rebuilds them from the log once, on its next start.
     /// 5: cases carry their pathway version, lead and co-worker (issue 15).
-    /// 6: the census facts (issue 18); 7: with each referral's child characteristics, sealed.
-    static let version = 7
+    /// 6: the census facts (issue 18); 7: with each referral's child characteristics, sealed;
+    /// 8: a referral moved in by a link or an unlink is a census referral of its new case.
+    static let version = 8
 
     init(versions: PathwaySet, vault: PersonalDataVault) {
         self.versions = versions
@@ -115,6 +116,8 @@ struct Projector: Sendable {
                 try IdentityTables.raise(identity, referralId: referral.referralId, sequence: event.sequence, at: event.at, db)
             }
         }
+        // A referral moved in (a link or an unlink) is this case's referral for the census too.
+        var movedSource: ReferralSource?
         switch event.body.change {
         case .childLinked(let match, let referralId, let to, _, _, _):
             try IdentityTables.link(referralId, to, db)
@@ -131,6 +134,7 @@ struct Projector: Sendable {
             latestReferral = referralId
             immediateRisk = moved.immediateRisk
             reReferral = moved.reReferral
+            movedSource = moved.source
         default:
             break
         }
@@ -182,7 +186,8 @@ struct Projector: Sendable {
             guard !body.personalDataMissing, let key = try vault.stored(referral.referralId, db) else { return nil }
             return try vault.sealCensusChild(referral.message.child, key: DataKey(keyId: referral.referralId, key: key))
         }
-        try CensusFactTable.insert(CensusFactTable.rows(for: event, before: state, after: next, pathway: version.definition, linkedCases: linkedCases, child: child),
+        try CensusFactTable.insert(CensusFactTable.rows(for: event, before: state, after: next, pathway: version.definition, linkedCases: linkedCases, child: child,
+                                                        movedSource: movedSource),
                                    sequence: event.sequence, caseId: event.caseId, db)
     }
 
@@ -196,13 +201,14 @@ struct Projector: Sendable {
     }
 
     /// A referral's immediate risk (from its message) and re-referral flag.
-    static func referralStanding(_ referralId: String, _ db: Database) throws -> (immediateRisk: Bool, reReferral: Bool) {
+    static func referralStanding(_ referralId: String, _ db: Database) throws -> (immediateRisk: Bool, reReferral: Bool, source: ReferralSource?) {
         guard let row = try Row.fetchOne(db, sql: "SELECT message, re_referral FROM referrals WHERE referral_id = ?", arguments: [referralId]) else {
             throw StoreError.referralNotFound(referralId)
         }
-        // Immediate risk is no personal data: it is read without opening the message.
+        // Immediate risk and the source are no personal data: they are read without opening the message.
         let message = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(row["message"] as String).value()
-        return (message["immediateRisk"] == .bool(true), row["re_referral"])
+        let source = message["referrer"]?["source"]?.stringValue.flatMap(ReferralSource.lookup)
+        return (message["immediateRisk"] == .bool(true), row["re_referral"], source)
     }
 
     /// After a link, whether the referral is a re-referral (a confirmed earlier referral of the
