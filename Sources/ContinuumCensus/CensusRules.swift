@@ -154,14 +154,18 @@ public enum CensusRules {
                               "Correct the plan's start, or record its end on the day it ended.")
                     }
                     if plan.initialCategory == nil {
-                        issue("CNT-CATEGORY", .error, caseId, "The child protection plan started \(plan.start) has no initial category of abuse.",
+                        issue("8905", .error, caseId, "Initial Category of Abuse code missing or invalid (see Category of Abuse table in CIN Census code set): the plan started \(plan.start).",
                               "Record the plan's start again with its category of abuse (NEG, PHY, SAB, EMO or MUL).")
+                    } else if plan.latestCategory == nil {
+                        issue("8910", .error, caseId, "Latest Category of Abuse code missing or invalid (see Category of Abuse table in CIN Census code set): the plan started \(plan.start).",
+                              "Record the plan's latest review with its category of abuse.")
                     }
                 }
                 for enquiry in episode.section47s where episode.closureDate != nil && enquiry.dateOfInitialCPC == nil && !enquiry.conferenceNotRequired {
                     issue("CNT-S47-OUTCOME", .query, caseId, "The section 47 enquiry started \(enquiry.start) has neither an initial conference nor \"conference not required\".",
                           "Record the conference, or that none was required.")
                 }
+                checkPlans(episode, year: census.year, issue: { issue($0, $1, caseId, $2, $3) })
                 for misplaced in episode.misplaced {
                     issue("CNT-SEQUENCE", .error, caseId, "\"\(misplaced.item.rawValue)\" on \(misplaced.day) does not fit the episode (nothing open for it to record against).",
                           "Record the step it follows first (a section 47 enquiry before its conference, a plan before its review), or check the case's level.")
@@ -169,5 +173,133 @@ public enum CensusRules {
             }
         }
         return issues
+    }
+
+    /// The DfE's rules on an episode's child in need plans, child protection plans, enquiries
+    /// and closure against each other and the census year (their wording as the published rule
+    /// set has it). `issue` takes the rule, severity, message and fix.
+    static func checkPlans(_ episode: CINEpisode, year: CensusYear,
+                           issue: (String, CensusIssue.Severity, String, String) -> Void) {
+        let start = year.from, end = year.referenceDate
+        let referral = episode.referralDate
+        func outside(_ day: CalendarDate) -> Bool { day < start || day > end }
+        /// Whether `day` falls in `from`…`to` (open: to the census end), not on `to` itself.
+        func within(_ day: CalendarDate, _ from: CalendarDate, _ to: CalendarDate?) -> Bool {
+            day >= from && day <= (to ?? end) && day != to
+        }
+        let cinPlans = episode.cinPlans, plans = episode.plans
+        // Child in need plans.
+        if episode.referralNFA && !cinPlans.isEmpty {
+            issue("4000", .error, "CIN Plan details provided for a referral with no further action.", "Record the referral's decision again, or remove the plan's milestones.")
+        }
+        if episode.referralNFA && !plans.isEmpty {
+            issue("8832", .error, "Child Protection details provided for a referral with no further action.", "Record the referral's decision again, or remove the plan's milestones.")
+        }
+        if cinPlans.contains(where: { $0.end == nil }) && plans.contains(where: { $0.end == nil }) {
+            issue("4001", .error, "A CIN Plan cannot run concurrently with a Child Protection Plan.", "End the child in need plan on the day the child protection plan starts.")
+        }
+        if cinPlans.count(where: { $0.end == nil }) > 1 {
+            issue("4004", .error, "This child is showing more than one open CIN Plan, i.e. with no End Date.", "Record the end of the earlier plan.")
+        }
+        if plans.count(where: { $0.end == nil }) > 1 {
+            issue("8935", .error, "This child is showing more than one open Child Protection plan, i.e. with no End Date.", "Record the end of the earlier plan.")
+        }
+        for (index, plan) in cinPlans.enumerated() {
+            if plan.start > end {
+                issue("4010", .error, "CIN Plan start date (\(plan.start)) is missing or out of data collection period.", "Check the date the plan started.")
+            }
+            if plan.start < referral {
+                issue("4015", .error, "The CIN Plan start date (\(plan.start)) cannot be before the referral date (\(referral)).", "Check the date the plan started.")
+            }
+            if let planEnd = plan.end {
+                if planEnd < plan.start {
+                    issue("4011", .error, "CIN Plan End Date (\(planEnd)) earlier than Start Date (\(plan.start)).", "Check the dates the plan started and ended.")
+                } else if planEnd == plan.start {
+                    issue("4012Q", .query, "CIN Plan shown as starting and ending on the same day (\(plan.start)) - please check.", "Check the dates the plan started and ended.")
+                }
+                if outside(planEnd) {
+                    issue("4013", .error, "CIN Plan end date (\(planEnd)) must fall within the census year.", "Check the date the plan ended.")
+                }
+            }
+            if cinPlans.indices.contains(where: { $0 != index && within(plan.start, cinPlans[$0].start, cinPlans[$0].end) && !(plan.start == cinPlans[$0].start && $0 > index) }) {
+                issue("4014", .error, "CIN Plan data contains overlapping dates (a plan starts \(plan.start) while another is open).", "Record the end of the earlier plan before the next starts.")
+            }
+            if plans.contains(where: { within(plan.start, $0.start, $0.end) }) {
+                issue("4016", .error, "A CIN Plan has been reported as open at the same time as a Child Protection Plan (the CIN plan starts \(plan.start)).",
+                      "End the child protection plan before the child in need plan starts.")
+            }
+            for review in plans.flatMap(\.reviews) where review > plan.start && plan.end.map({ review < $0 }) ?? false {
+                issue("4003", .error, "A CPP review date (\(review)) is shown as being held at the same time as an open CIN Plan.", "Check the dates of the review and of the plans.")
+            }
+        }
+        // Child protection plans.
+        for (index, plan) in plans.enumerated() {
+            if plan.start > end {
+                issue("8720", .error, "Child Protection Plan Start Date (\(plan.start)) missing or out of data collection period.", "Check the date the plan started.")
+            }
+            if plan.start < referral {
+                issue("1105", .error, "The child protection plan start date (\(plan.start)) cannot be before the referral date (\(referral)).", "Check the date the plan started.")
+            }
+            if let planEnd = plan.end {
+                if planEnd < plan.start {
+                    issue("8925", .error, "Child Protection Plan End Date (\(planEnd)) earlier than Start Date (\(plan.start)).", "Check the dates the plan started and ended.")
+                }
+                if outside(planEnd) {
+                    issue("8930", .error, "Child Protection Plan End Date (\(planEnd)) must fall within the census year.", "Check the date the plan ended.")
+                }
+            }
+            if plan.reviews.contains(where: { $0 <= plan.start }) {
+                issue("8841", .error, "The review date cannot be on the same day or before the Child protection Plan start date (\(plan.start)).", "Check the review's date.")
+            }
+            if plans.indices.contains(where: { $0 != index && plan.start >= plans[$0].start && plan.start <= (plans[$0].end ?? end) && !(plan.start == plans[$0].start && $0 > index) }) {
+                issue("8940", .error, "Child Protection Plan data contains overlapping dates (a plan starts \(plan.start) while another is open).", "Record the end of the earlier plan before the next starts.")
+            }
+            if cinPlans.contains(where: { within(plan.start, $0.start, $0.end) }) {
+                issue("4017", .error, "A CIN Plan has been reported as open at the same time as a Child Protection Plan (the child protection plan starts \(plan.start)).",
+                      "End the child in need plan on the day the child protection plan starts.")
+            }
+            if !outside(plan.start) && !episode.section47s.contains(where: { $0.dateOfInitialCPC == plan.start }) {
+                issue("2885", .error, "Child protection plan shown as starting a different day (\(plan.start)) to the initial child protection conference.",
+                      "Record the plan's start on the day of the initial conference that decided it (or record that conference).")
+            }
+        }
+        // Section 47 enquiries.
+        for enquiry in episode.section47s {
+            if enquiry.start < referral {
+                issue("2889", .error, "The S47 start date (\(enquiry.start)) cannot be before the referral date (\(referral)).", "Check the date the enquiry started.")
+            }
+            if let conference = enquiry.dateOfInitialCPC {
+                if conference < referral {
+                    issue("1104", .error, "The date of the initial child protection conference (\(conference)) cannot be before the referral date (\(referral)).", "Check the conference's date.")
+                }
+                if conference.isWeekend {
+                    issue("8875", .error, "The Date of Initial Child Protection Conference (\(conference)) cannot be a weekend.", "Check the conference's date.")
+                }
+            } else if !enquiry.conferenceNotRequired {
+                if outside(enquiry.start) {
+                    issue("8740", .error, "For a Section 47 Enquiry that has not held the Initial Child Protection Conference by the end of the census year, the start date (\(enquiry.start)) must fall within the census year.",
+                          "Record the conference, or that none was required.")
+                }
+                if enquiry.conferenceTarget < end {
+                    issue("8675Q", .query, "Please check: S47 Enquiry started (\(enquiry.start)) more than 15 working days before the end of the census year. However, there is no date of Initial Child Protection Conference.",
+                          "Record the conference, or that none was required.")
+                }
+            }
+            if enquiry.conferenceTarget.isWeekend {
+                issue("8870Q", .query, "Please check: The Target Date for Initial Child Protection Conference (\(enquiry.conferenceTarget)) should not be a weekend.", "Check the enquiry's start date.")
+            }
+        }
+        if !episode.section47s.isEmpty && episode.assessments.isEmpty {
+            issue("2991Q", .query, "Please check: A Section 47 module is recorded and there is no assessment on the episode.", "Record the assessment that accompanied the enquiry.")
+        }
+        // Nothing after the closure.
+        if let closed = episode.closureDate {
+            let activity = episode.assessments.flatMap { [$0.start] + ($0.authorised.map { [$0] } ?? []) }
+                + episode.section47s.flatMap { [$0.start] + ($0.dateOfInitialCPC.map { [$0] } ?? []) }
+                + plans.compactMap(\.end) + cinPlans.flatMap { [$0.start] + ($0.end.map { [$0] } ?? []) }
+            if let late = activity.filter({ $0 > closed }).min() {
+                issue("8565", .error, "Activity shown after a case has been closed (\(late), closed \(closed)).", "Check the closure's date, or the date of what followed it.")
+            }
+        }
     }
 }

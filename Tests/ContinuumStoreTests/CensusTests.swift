@@ -98,7 +98,10 @@ struct CensusTests {
         try await log.record(f.caseId, "cp-plan-started", on: "2026-12-14", category: "NEG")
         try await log.record(f.caseId, "cp-review-held", on: "2027-03-01", category: "MUL")
         try await log.record(f.caseId, "cp-plan-ended", on: "2027-03-02")
-        try await log.record(f.caseId, "cp-plan-started", on: "2027-03-20", category: "EMO")
+        // A second plan needs its own enquiry and initial conference (DfE rule 2885: a plan starts at a conference).
+        try await log.record(f.caseId, "strategy-discussion", on: "2027-03-16")
+        try await log.record(f.caseId, "initial-conference-held", on: "2027-03-22")
+        try await log.record(f.caseId, "cp-plan-started", on: "2027-03-22", category: "EMO")
         // I: assessed, then stepped down to targeted support with nothing more: RC9, referred to early help.
         let i = try await log.submit("I", child: 9, example: "police-domestic-abuse", on: "2026-11-26")
         try await log.decide(i.caseId, "child-in-need", on: "2026-11-27")
@@ -217,7 +220,10 @@ struct CensusTests {
         // The data-quality list: H's missing codes, by rule and LA child id, never a name.
         let hChild = try Self.child(census, case: h.caseId)
         let hRules = Set(report.issues.filter { $0.laChildId == hChild.laChildId }.map(\.rule))
-        #expect(hRules.isSuperset(of: ["8610", "CNT-FACTORS", "CNT-CATEGORY"]))
+        #expect(hRules.isSuperset(of: ["8610", "CNT-FACTORS", "8905", "2885"]), "a plan with no category, started with no conference")
+        // Everyone else's data was recorded whole: no DfE rule fires on what the census made of it.
+        let others = report.issues.filter { $0.laChildId != hChild.laChildId && !$0.rule.hasPrefix("CNT-") }
+        #expect(others.isEmpty, "\(others.map { "\($0.laChildId) \($0.rule): \($0.message)" })")
         #expect(report.issues.filter { $0.laChildId == childB.laChildId }.isEmpty, "B's record is complete")
         #expect(report.errors > 0)
         #expect(report.issues.allSatisfy { !$0.message.contains("Child") || !$0.message.contains("Example") })
@@ -346,17 +352,88 @@ struct CensusTests {
             $0.closureDate = Self.day("2026-06-01")
             $0.section47s = [.init(start: Self.day("2026-06-01"), conferenceTarget: Self.day("2026-06-22"), dateOfInitialCPC: nil, conferenceNotRequired: true)]
         }]).contains("2990"))
+        // An assessment, an enquiry whose conference was held on `day`, a plan: the parts of a
+        // whole child protection episode, so that each case below breaks one rule.
+        let assessed = CINEpisode.Assessment(start: Self.day("2026-06-02"), authorised: Self.day("2026-06-19"), factors: [.neglect])
+        func conference(_ day: String) -> CINEpisode.Section47 {
+            .init(start: Self.day("2026-06-03"), conferenceTarget: Self.day("2026-06-24"), dateOfInitialCPC: Self.day(day), conferenceNotRequired: false)
+        }
+        func plan(_ start: String, _ end: String? = nil, reviews: [String] = []) -> CINEpisode.ProtectionPlan {
+            .init(start: Self.day(start), end: end.map(Self.day), initialCategory: .neglect, latestCategory: .neglect, previousPlans: 0, reviews: reviews.map(Self.day))
+        }
         #expect(rules(born, [episode {
             $0.primaryNeed = .abuseOrNeglect
-            $0.plans = [.init(start: Self.day("2026-07-01"), end: Self.day("2026-07-01"), initialCategory: .neglect, latestCategory: .neglect, previousPlans: 0, reviews: [])]
+            $0.assessments = [assessed]
+            $0.section47s = [conference("2026-07-01")]
+            $0.plans = [plan("2026-07-01", "2026-07-01")]
         }]) == ["8840"])
         #expect(rules(born, [episode {
             $0.closureDate = Self.day("2026-09-01")
             $0.closureReason = .servicesCeased
             $0.primaryNeed = .abuseOrNeglect
+            $0.assessments = [assessed]
             $0.section47s = [.init(start: Self.day("2026-06-01"), conferenceTarget: Self.day("2026-06-22"), dateOfInitialCPC: nil, conferenceNotRequired: false)]
             $0.misplaced = [.init(item: .cpReview, day: Self.day("2026-08-01"))]
-        }]) == ["CNT-S47-OUTCOME", "CNT-SEQUENCE"])
+        }]) == ["CNT-S47-OUTCOME", "8675Q", "CNT-SEQUENCE"])
+        // Plans against each other, the referral, the year and the conference (one case a rule,
+        // with the rules that must come with it).
+        func planRules(_ build: (inout CINEpisode) -> Void) -> Set<String> {
+            rules(born, [episode {
+                $0.primaryNeed = .abuseOrNeglect
+                $0.assessments = [assessed]
+                build(&$0)
+            }])
+        }
+        let cin = { (start: String, end: String?) in CINEpisode.DateRange(start: Self.day(start), end: end.map(Self.day)) }
+        #expect(planRules { $0.section47s = [conference("2026-07-01")]; $0.plans = [plan("2026-07-01")] }.isEmpty, "a plan from its conference")
+        #expect(planRules { $0.plans = [plan("2026-07-01")] } == ["2885"], "a plan with no conference that day")
+        #expect(planRules { $0.referralNFA = true; $0.cinPlans = [cin("2026-06-01", nil)] }.isSuperset(of: ["4000", "2990"]))
+        #expect(planRules { $0.referralNFA = true; $0.section47s = [conference("2026-07-01")]; $0.plans = [plan("2026-07-01")] }.isSuperset(of: ["8832", "2990"]))
+        #expect(planRules { $0.cinPlans = [cin("2026-07-01", nil)]; $0.section47s = [conference("2026-07-10")]; $0.plans = [plan("2026-07-10")] } == ["4001", "4017"])
+        #expect(planRules { $0.cinPlans = [cin("2026-07-01", "2026-07-10")]; $0.section47s = [conference("2026-07-10")]; $0.plans = [plan("2026-07-10")] }.isEmpty,
+                "a CIN plan ending the day the CP plan starts")
+        #expect(planRules { $0.section47s = [conference("2026-07-01")]; $0.plans = [plan("2026-07-01")]; $0.cinPlans = [cin("2026-07-20", nil)] } == ["4001", "4016"])
+        #expect(planRules {
+            $0.cinPlans = [cin("2026-08-03", "2026-10-01")]
+            $0.section47s = [conference("2026-06-15")]
+            $0.plans = [plan("2026-06-15", "2026-07-31", reviews: ["2026-08-14"])]
+        } == ["4003"])
+        #expect(planRules { $0.cinPlans = [cin("2026-06-10", nil), cin("2026-07-01", nil)] } == ["4004", "4014"])
+        #expect(planRules { $0.cinPlans = [cin("2026-06-10", "2026-07-10"), cin("2026-07-01", nil)] } == ["4014"])
+        #expect(planRules { $0.cinPlans = [cin("2026-06-10", "2026-07-10"), cin("2026-07-10", nil)] }.isEmpty, "one CIN plan ending the day the next starts")
+        #expect(planRules { $0.cinPlans = [cin("2027-04-05", nil)] } == ["4010"])
+        #expect(planRules { $0.cinPlans = [cin("2026-07-10", "2026-07-01")] } == ["4011"])
+        #expect(planRules { $0.cinPlans = [cin("2026-07-01", "2026-07-01")] } == ["4012Q"])
+        #expect(planRules { $0.cinPlans = [cin("2026-06-10", "2027-04-02")] } == ["4013"])
+        #expect(planRules { $0.cinPlans = [cin("2026-05-01", nil)] } == ["4015"])
+        #expect(planRules { $0.section47s = [conference("2026-06-10"), conference("2026-07-10")]; $0.plans = [plan("2026-06-10"), plan("2026-07-10")] } == ["8935", "8940"])
+        #expect(planRules { $0.section47s = [conference("2026-06-10"), conference("2026-07-10")]; $0.plans = [plan("2026-06-10", "2026-07-10"), plan("2026-07-10")] } == ["8940"])
+        #expect(planRules { $0.plans = [plan("2027-04-05")] } == ["8720"])
+        #expect(planRules { $0.section47s = [conference("2026-07-10")]; $0.plans = [plan("2026-07-10", "2026-07-01")] } == ["8925"])
+        #expect(planRules { $0.section47s = [conference("2026-06-10")]; $0.plans = [plan("2026-06-10", "2027-04-05")] } == ["8930"])
+        #expect(planRules { $0.section47s = [conference("2026-06-10")]; $0.plans = [plan("2026-06-10", reviews: ["2026-06-10"])] } == ["8841"])
+        #expect(planRules {
+            $0.section47s = [conference("2026-06-10")]
+            $0.plans = [.init(start: Self.day("2026-06-10"), end: nil, initialCategory: .neglect, latestCategory: nil, previousPlans: 0, reviews: [])]
+        } == ["8910"])
+        #expect(planRules {
+            $0.referralDate = Self.day("2026-06-01")
+            $0.section47s = [.init(start: Self.day("2026-05-10"), conferenceTarget: Self.day("2026-05-29"), dateOfInitialCPC: Self.day("2026-05-20"), conferenceNotRequired: false)]
+            $0.plans = [plan("2026-05-20")]
+        } == ["1105", "1104", "2889"])
+        #expect(planRules { $0.section47s = [conference("2026-07-04")] } == ["8875"], "a conference on a Saturday")
+        #expect(planRules {
+            $0.section47s = [.init(start: Self.day("2026-06-10"), conferenceTarget: Self.day("2026-07-04"), dateOfInitialCPC: Self.day("2026-07-01"), conferenceNotRequired: false)]
+        } == ["8870Q"])
+        #expect(planRules {
+            $0.referralDate = Self.day("2026-03-01")
+            $0.section47s = [.init(start: Self.day("2026-03-10"), conferenceTarget: Self.day("2026-03-31"), dateOfInitialCPC: nil, conferenceNotRequired: false)]
+        } == ["8740", "8675Q"])
+        #expect(rules(born, [episode { $0.primaryNeed = .abuseOrNeglect; $0.section47s = [conference("2026-07-01")] }]) == ["2991Q"])
+        #expect(planRules {
+            $0.closureDate = Self.day("2026-06-15")
+            $0.closureReason = .servicesCeased
+        } == ["8565"], "the assessment was authorised after the closure")
         // Dates against the census year and each other.
         let closed = { (episode: inout CINEpisode) in
             episode.primaryNeed = .abuseOrNeglect
@@ -374,9 +451,9 @@ struct CensusTests {
         let enquiry = { (start: String, conference: String?) in
             CINEpisode.Section47(start: Self.day(start), conferenceTarget: Self.day(start), dateOfInitialCPC: conference.map(Self.day), conferenceNotRequired: false)
         }
-        #expect(rules(born, [episode { $0.primaryNeed = .abuseOrNeglect; $0.section47s = [enquiry("2026-07-10", "2026-07-01")] }]) == ["8615"])
-        #expect(rules(born, [episode { $0.primaryNeed = .abuseOrNeglect; $0.section47s = [enquiry("2026-03-10", "2026-03-20")] }]) == ["8715"])
-        #expect(rules(born, [episode { $0.primaryNeed = .abuseOrNeglect; $0.section47s = [enquiry("2026-06-10", nil), enquiry("2026-07-10", nil)] }]) == ["8839"])
+        #expect(planRules { $0.section47s = [enquiry("2026-07-10", "2026-07-01")] } == ["8615"])
+        #expect(planRules { $0.referralDate = Self.day("2026-03-01"); $0.section47s = [enquiry("2026-03-10", "2026-03-20")] } == ["8715"])
+        #expect(planRules { $0.section47s = [enquiry("2026-06-10", nil), enquiry("2026-07-10", nil)] } == ["8839", "8675Q"])
         // 8606: referred more than 40 weeks before the (expected) birth.
         let unborn = CensusChildRecord(expectedDateOfBirth: Self.day("2027-04-01"), sex: .male, ethnicity: .whiteBritish)
         #expect(rules(unborn, [episode { _ in }], upnUnknown: "UN1") == ["8606"])
@@ -404,9 +481,10 @@ struct CensusTests {
                                .init(start: Self.day("2026-05-01"), authorised: nil, factors: nil)]
         episode.section47s = [.init(start: Self.day("2025-10-02"), conferenceTarget: Self.day("2025-10-23"), dateOfInitialCPC: Self.day("2025-10-20"), conferenceNotRequired: false),
                               .init(start: Self.day("2026-03-25"), conferenceTarget: Self.day("2026-04-16"), dateOfInitialCPC: Self.day("2026-04-10"), conferenceNotRequired: false)]
-        episode.cinPlans = [.init(start: Self.day("2025-11-02"), end: Self.day("2026-03-01")), .init(start: Self.day("2026-03-02"), end: nil)]
-        episode.plans = [.init(start: Self.day("2025-10-20"), end: Self.day("2026-03-31"), initialCategory: .neglect, latestCategory: .neglect, previousPlans: 0, reviews: []),
-                         .init(start: Self.day("2026-03-31"), end: nil, initialCategory: .neglect, latestCategory: .neglect, previousPlans: 1, reviews: [])]
+        // The second CIN plan ends the day the second child protection plan starts, at its conference.
+        episode.cinPlans = [.init(start: Self.day("2025-11-02"), end: Self.day("2026-03-01")), .init(start: Self.day("2026-03-02"), end: Self.day("2026-04-10"))]
+        episode.plans = [.init(start: Self.day("2025-10-20"), end: Self.day("2026-03-01"), initialCategory: .neglect, latestCategory: .neglect, previousPlans: 0, reviews: []),
+                         .init(start: Self.day("2026-04-10"), end: nil, initialCategory: .neglect, latestCategory: .neglect, previousPlans: 1, reviews: [])]
         let kept = episode.inYear(from: year.from)
         #expect(kept.assessments.map(\.start) == [Self.day("2026-05-01")])
         #expect(kept.section47s.map(\.start) == [Self.day("2026-03-25")])
