@@ -188,6 +188,16 @@ public enum CensusRules {
             day >= from && day <= (to ?? end) && day != to
         }
         let cinPlans = episode.cinPlans, plans = episode.plans
+        /// The four date rules the DfE sets on each kind of plan, by that kind's numbers and
+        /// words (in this order): its start after the reference date, its start before the
+        /// referral, its end before its start, its end outside the year.
+        func checkDates(_ planStart: CalendarDate, _ planEnd: CalendarDate?, _ rules: KeyValuePairs<String, String>) {
+            let dates = "started \(planStart)" + (planEnd.map { ", ended \($0)" } ?? "") + "; referral \(referral)"
+            let broken = [planStart > end, planStart < referral, planEnd.map { $0 < planStart } ?? false, planEnd.map(outside) ?? false]
+            for ((rule, text), fails) in zip(rules, broken) where fails {
+                issue(rule, .error, "\(text) (\(dates)).", "Check the dates the plan started and ended, and the referral's.")
+            }
+        }
         // Child in need plans.
         if episode.referralNFA && !cinPlans.isEmpty {
             issue("4000", .error, "CIN Plan details provided for a referral with no further action.", "Record the referral's decision again, or remove the plan's milestones.")
@@ -205,21 +215,14 @@ public enum CensusRules {
             issue("8935", .error, "This child is showing more than one open Child Protection plan, i.e. with no End Date.", "Record the end of the earlier plan.")
         }
         for (index, plan) in cinPlans.enumerated() {
-            if plan.start > end {
-                issue("4010", .error, "CIN Plan start date (\(plan.start)) is missing or out of data collection period.", "Check the date the plan started.")
-            }
-            if plan.start < referral {
-                issue("4015", .error, "The CIN Plan start date (\(plan.start)) cannot be before the referral date (\(referral)).", "Check the date the plan started.")
-            }
-            if let planEnd = plan.end {
-                if planEnd < plan.start {
-                    issue("4011", .error, "CIN Plan End Date (\(planEnd)) earlier than Start Date (\(plan.start)).", "Check the dates the plan started and ended.")
-                } else if planEnd == plan.start {
-                    issue("4012Q", .query, "CIN Plan shown as starting and ending on the same day (\(plan.start)) - please check.", "Check the dates the plan started and ended.")
-                }
-                if outside(planEnd) {
-                    issue("4013", .error, "CIN Plan end date (\(planEnd)) must fall within the census year.", "Check the date the plan ended.")
-                }
+            checkDates(plan.start, plan.end, [
+                "4010": "CIN Plan start date is missing or out of data collection period",
+                "4015": "The CIN Plan start date cannot be before the referral date",
+                "4011": "CIN Plan End Date earlier than Start Date",
+                "4013": "CIN Plan end date must fall within the census year",
+            ])
+            if plan.end == plan.start {
+                issue("4012Q", .query, "CIN Plan shown as starting and ending on the same day (\(plan.start)) - please check.", "Check the dates the plan started and ended.")
             }
             if cinPlans.indices.contains(where: { $0 != index && within(plan.start, cinPlans[$0].start, cinPlans[$0].end) && !(plan.start == cinPlans[$0].start && $0 > index) }) {
                 issue("4014", .error, "CIN Plan data contains overlapping dates (a plan starts \(plan.start) while another is open).", "Record the end of the earlier plan before the next starts.")
@@ -234,20 +237,12 @@ public enum CensusRules {
         }
         // Child protection plans.
         for (index, plan) in plans.enumerated() {
-            if plan.start > end {
-                issue("8720", .error, "Child Protection Plan Start Date (\(plan.start)) missing or out of data collection period.", "Check the date the plan started.")
-            }
-            if plan.start < referral {
-                issue("1105", .error, "The child protection plan start date (\(plan.start)) cannot be before the referral date (\(referral)).", "Check the date the plan started.")
-            }
-            if let planEnd = plan.end {
-                if planEnd < plan.start {
-                    issue("8925", .error, "Child Protection Plan End Date (\(planEnd)) earlier than Start Date (\(plan.start)).", "Check the dates the plan started and ended.")
-                }
-                if outside(planEnd) {
-                    issue("8930", .error, "Child Protection Plan End Date (\(planEnd)) must fall within the census year.", "Check the date the plan ended.")
-                }
-            }
+            checkDates(plan.start, plan.end, [
+                "8720": "Child Protection Plan Start Date missing or out of data collection period",
+                "1105": "The child protection plan start date cannot be before the referral date",
+                "8925": "Child Protection Plan End Date earlier than Start Date",
+                "8930": "Child Protection Plan End Date must fall within the census year",
+            ])
             if plan.reviews.contains(where: { $0 <= plan.start }) {
                 issue("8841", .error, "The review date cannot be on the same day or before the Child protection Plan start date (\(plan.start)).", "Check the review's date.")
             }
