@@ -112,7 +112,9 @@ public struct CensusBuilder: Sendable {
                     // RC8 and RC9 say nothing followed the assessment (DfE rule 2990): any plan or
                     // enquiry makes it RC7.
                     let activity = !(open?.cinPlans.isEmpty ?? true) || !(open?.plans.isEmpty ?? true) || !(open?.section47s.isEmpty ?? true)
-                    close(day, activity ? .servicesCeased : tier == .earlyHelp ? .referredToEarlyHelp : .noFurtherActionAfterAssessment)
+                    // An only assessment that found no factors ("21") closes RC8 whatever follows (rule 8873).
+                    let nothingFound = open.map { $0.assessments.count == 1 && ($0.assessments[0].factors?.contains(.noFactors) ?? false) } ?? false
+                    close(day, activity ? .servicesCeased : tier == .earlyHelp && !nothingFound ? .referredToEarlyHelp : .noFurtherActionAfterAssessment)
                 } else if var episode = open {
                     // A move between census levels ends the plans held at the level left.
                     for index in episode.plans.indices where episode.plans[index].end == nil && planLevel != nil && planLevel != id {

@@ -63,13 +63,22 @@ public enum CensusRules {
             // 8820: a child's episodes may meet (one closes the day the next opens) but not overlap.
             for (index, later) in child.episodes.enumerated() {
                 for (other, earlier) in child.episodes.enumerated() where other != index && later.referralDate >= earlier.referralDate {
-                    let open = earlier.closureDate.map { later.referralDate < $0 } ?? !earlier.referralNFA
+                    guard let until = earlier.closureDate ?? (earlier.referralNFA ? nil : reference) else { continue }
                     // Two referrals on one day: reported once, on the later in the list.
-                    if (open && later.referralDate > earlier.referralDate) || (later.referralDate == earlier.referralDate && other < index) {
+                    if later.referralDate < until && !(later.referralDate == earlier.referralDate && other > index) {
                         issue("8820", .error, later.caseId, "The dates on the CIN episodes for this child overlap: the referral of \(later.referralDate) falls in the episode from \(earlier.referralDate) (case \(earlier.caseId)).",
                               "Close the earlier case before the child's next referral, or record the referral on the open case.")
                     }
                 }
+            }
+            let open = child.episodes.filter { $0.closureDate == nil && !$0.referralNFA }
+            if open.count > 1 {
+                issue("8815", .error, open.last?.caseId, "More than one open CIN Details episode (a module with no CIN Closure Date) has been provided for this child and case is not a referral with no further action.",
+                      "Close the earlier case, or record the later referral on it.")
+            }
+            if let latest = child.episodes.map(\.referralDate).max(), let stale = open.first(where: { $0.referralDate < latest }) {
+                issue("8816", .error, stale.caseId, "An open CIN episode is shown and case is not a referral with no further action, but it is not the latest episode.",
+                      "Close the earlier case.")
             }
             for episode in child.episodes {
                 let caseId = episode.caseId
@@ -129,7 +138,7 @@ public enum CensusRules {
                               "Record the assessment's completion with its factors, on the day it was authorised.")
                     }
                     if assessment.authorised != nil && (assessment.factors ?? []).isEmpty {
-                        issue("CNT-FACTORS", .error, caseId, "A completed assessment (authorised \(assessment.authorised?.description ?? "")) has no factors identified at assessment.",
+                        issue("8897", .error, caseId, "Parental or child factors at assessment information is missing from a completed assessment (authorised \(assessment.authorised?.description ?? "")).",
                               "Record the assessment's factors (\"21\" when none) with its completion.")
                     }
                     if let factors = assessment.factors, factors.contains(.noFactors), factors.count > 1 {
@@ -137,8 +146,25 @@ public enum CensusRules {
                               "Record the assessment's factors again without \"21\".")
                     }
                     if assessment.authorised == nil, let closed = episode.closureDate {
-                        issue("CNT-ASSESSMENT-OPEN", .query, caseId, "The episode closed on \(closed) with an assessment started \(assessment.start) and never authorised.",
+                        issue("8867", .error, caseId, "CIN episode is shown as closed (\(closed)), however Assessment (started \(assessment.start)) is not shown as completed.",
                               "Record the assessment's completion, or check that the episode should have closed.")
+                    }
+                    if assessment.start < episode.referralDate {
+                        issue("1103", .error, caseId, "The assessment start date (\(assessment.start)) cannot be before the referral date (\(episode.referralDate)).",
+                              "Check the date the assessment started.")
+                    }
+                    if assessment.authorised == nil {
+                        if assessment.start < census.year.from || assessment.start > reference {
+                            issue("8736", .error, caseId, "For an Assessment that has not been completed, the start date (\(assessment.start)) must fall within the census year.",
+                                  "Record the assessment's completion, or check its start.")
+                        }
+                        if assessment.start < Self.overdue(before: reference, calendarDays: 63) {
+                            issue("8670Q", .query, caseId, "Please check: Assessment started (\(assessment.start)) more than 45 working days before the end of the census year. However, there is no Assessment end date.",
+                                  "Record the assessment's completion.")
+                        }
+                    }
+                    if let factors = assessment.factors, Set(factors).count < factors.count {
+                        issue("8898", .error, caseId, "The assessment has more than one parental or child factors with the same code.", "Record the assessment's factors again, each once.")
                     }
                 }
                 if episode.referralNFA || episode.closureReason == .noFurtherActionAfterAssessment || episode.closureReason == .referredToEarlyHelp {
@@ -162,8 +188,41 @@ public enum CensusRules {
                     }
                 }
                 for enquiry in episode.section47s where episode.closureDate != nil && enquiry.dateOfInitialCPC == nil && !enquiry.conferenceNotRequired {
-                    issue("CNT-S47-OUTCOME", .query, caseId, "The section 47 enquiry started \(enquiry.start) has neither an initial conference nor \"conference not required\".",
+                    issue("8868", .error, caseId, "CIN episode is shown as closed, however Section 47 enquiry (started \(enquiry.start)) is not shown as completed by ICPC date or ICPC not required flag.",
                           "Record the conference, or that none was required.")
+                }
+                if episode.assessments.count(where: { $0.authorised == nil }) > 1 {
+                    issue("8896", .error, caseId, "Within one CINDetails group there are 2 or more open Assessments groups.", "Record the earlier assessment's completion.")
+                }
+                for (index, assessment) in episode.assessments.enumerated()
+                where episode.assessments.indices.contains(where: { other in
+                    let earlier = episode.assessments[other]
+                    return other != index && assessment.start >= earlier.start && assessment.start < (earlier.authorised ?? reference)
+                        && !(assessment.start == earlier.start && other > index)
+                }) {
+                    issue("8863", .error, caseId, "An Assessment is shown as starting (\(assessment.start)) when there is another Assessment ongoing.", "Record the earlier assessment's completion first.")
+                }
+                for (index, enquiry) in episode.section47s.enumerated()
+                where episode.section47s.indices.contains(where: { other in
+                    let earlier = episode.section47s[other]
+                    guard let until = earlier.dateOfInitialCPC ?? (earlier.conferenceNotRequired ? nil : reference) else { return false }
+                    return other != index && enquiry.start >= earlier.start && enquiry.start < until && !(enquiry.start == earlier.start && other > index)
+                }) {
+                    issue("8890", .error, caseId, "A Section 47 enquiry is shown as starting (\(enquiry.start)) when there is another Section 47 Enquiry ongoing.",
+                          "Record the earlier enquiry's conference, or that none was required, first.")
+                }
+                if episode.referralNFA && (!episode.assessments.isEmpty || !episode.section47s.isEmpty) {
+                    issue("8831", .error, caseId, "Activity is recorded against a case marked as a referral with no further action.",
+                          "Record the referral's decision again, or remove the assessment and enquiry milestones.")
+                }
+                if episode.referralNFA && episode.referralDate < Self.overdue(before: census.year.from, calendarDays: 1) {
+                    issue("8569", .error, caseId, "A case with referral date (\(episode.referralDate)) before one working day prior to the collection start date must not be flagged as a no further action case.",
+                          "Check the referral's date and decision.")
+                }
+                if episode.assessments.count == 1, episode.assessments[0].factors?.contains(.noFactors) ?? false,
+                   let reason = episode.closureReason, reason != .noFurtherActionAfterAssessment {
+                    issue("8873", .error, caseId, "When there is only one assessment on the episode and the factors code \"21 No factors identified\" has been used for the completed assessment, the reason for closure 'RC8' must be used (\(reason.rawValue) was).",
+                          "Close the case with RC8.")
                 }
                 checkPlans(episode, year: census.year, issue: { issue($0, $1, caseId, $2, $3) })
                 for misplaced in episode.misplaced {
@@ -296,5 +355,13 @@ public enum CensusRules {
                 issue("8565", .error, "Activity shown after a case has been closed (\(late), closed \(closed)).", "Check the closure's date, or the date of what followed it.")
             }
         }
+    }
+
+    /// The day the DfE's own checks count back to from `day`: `calendarDays` earlier (45 working
+    /// days taken as 63 calendar days, 15 as 21, as the published queries count), moved back to
+    /// the Friday when it falls on a weekend.
+    static func overdue(before day: CalendarDate, calendarDays: Int) -> CalendarDate {
+        let back = day.adding(days: -calendarDays)
+        return back.isWeekend ? back.adding(days: -(back.weekday - 5)) : back
     }
 }
