@@ -116,13 +116,15 @@ public enum CensusRules {
                         }
                     }
                 }
-                if !episode.referralNFA && episode.primaryNeed == nil && episode.assessments.contains(where: { $0.authorised != nil }) {
-                    issue("8610", .error, caseId, "Primary Need code is missing for a referral which led to further action.",
-                          "Record the primary need (N1-N9) with the assessment's completion.")
-                }
-                if !episode.referralNFA && episode.primaryNeed == nil && !episode.assessments.contains(where: { $0.authorised != nil }) && episode.closureDate != nil {
-                    issue("8610", .error, caseId, "Primary Need code is missing for a referral which led to further action: the episode closed before any assessment was authorised.",
-                          "Record the assessment's completion, with its primary need, on the day it was authorised.")
+                // The DfE asks a primary need of every referral that led to further action, open
+                // or closed; Continuum records it with an assessment's completion, so an episode
+                // whose first assessment is still open has none yet (docs/census.md).
+                if !episode.referralNFA && episode.primaryNeed == nil {
+                    let completed = episode.assessments.contains { $0.authorised != nil }
+                    issue("8610", .error, caseId, "Primary Need code is missing for a referral which led to further action"
+                          + (completed ? "." : episode.closureDate != nil ? ": the episode closed before any assessment was authorised." : ": no assessment is completed yet."),
+                          completed ? "Record the primary need (N1-N9) with the assessment's completion."
+                                    : "Record the assessment's completion, with its primary need, on the day it was authorised, before the return is sent.")
                 }
                 for assessment in episode.assessments {
                     if let authorised = assessment.authorised, authorised < assessment.start {

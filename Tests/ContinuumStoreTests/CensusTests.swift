@@ -229,7 +229,12 @@ struct CensusTests {
         let hRules = Set(report.issues.filter { $0.laChildId == hChild.laChildId }.map(\.rule))
         #expect(hRules.isSuperset(of: ["8610", "8897", "8905", "2885"]), "no factors, a plan with no category, started with no conference")
         // Everyone else's data was recorded whole: no DfE rule fires on what the census made of it.
-        let others = report.issues.filter { $0.laChildId != hChild.laChildId && !$0.rule.hasPrefix("CNT-") && $0.severity == .error }
+        // (G and J2 are still being assessed at the reference date: the DfE asks a primary need
+        // of them too, which Continuum records with the assessment's completion: 8610 until then.)
+        let assessing = Set([g, j2].map { $0.caseId })
+        let others = report.issues.filter {
+            $0.laChildId != hChild.laChildId && !$0.rule.hasPrefix("CNT-") && $0.severity == .error && !($0.rule == "8610" && assessing.contains($0.caseId ?? ""))
+        }
         #expect(others.isEmpty, "\(others.map { "\($0.laChildId) \($0.rule): \($0.message)" })")
         #expect(report.issues.filter { $0.laChildId == childB.laChildId }.isEmpty, "B's record is complete")
         #expect(report.errors > 0)
@@ -332,7 +337,7 @@ struct CensusTests {
     func rules() throws {
         let year = try #require(CensusYear("2026-27"))
         func episode(_ build: (inout CINEpisode) -> Void) -> CINEpisode {
-            var episode = CINEpisode(caseId: "C-1", referralDate: Self.day("2026-06-01"), referralSource: .police, referralNFA: false)
+            var episode = CINEpisode(caseId: "C-1", referralDate: Self.day("2026-06-01"), referralSource: .police, primaryNeed: .abuseOrNeglect, referralNFA: false)
             build(&episode)
             return episode
         }
@@ -349,7 +354,9 @@ struct CensusTests {
         noUPN.upn = nil
         #expect(rules(noUPN, [episode { _ in }]).contains("CNT-UPN"))
         #expect(rules(CensusChildRecord(dateOfBirth: Self.day("2015-01-01"), upn: UPN("A950000178301")), [episode { _ in }]) == ["CNT-ETHNICITY", "CNT-SEX"])
-        #expect(rules(born, [episode { $0.assessments = [.init(start: Self.day("2026-06-02"), authorised: Self.day("2026-07-01"), factors: [.neglect])] }]) == ["8610"])
+        #expect(rules(born, [episode { $0.primaryNeed = nil; $0.assessments = [.init(start: Self.day("2026-06-02"), authorised: Self.day("2026-07-01"), factors: [.neglect])] }]) == ["8610"])
+        #expect(rules(born, [episode { $0.primaryNeed = nil; $0.assessments = [.init(start: Self.day("2027-02-02"), authorised: nil, factors: nil)] }]) == ["8610"],
+                "an episode still being assessed has no primary need yet: the DfE asks for one all the same")
         #expect(rules(born, [episode {
             $0.primaryNeed = .abuseOrNeglect
             $0.assessments = [.init(start: Self.day("2026-07-02"), authorised: Self.day("2026-07-01"), factors: [.neglect, .noFactors])]
