@@ -27,6 +27,11 @@ public enum CensusRules {
     public static func check(_ census: CensusReturn) -> [CensusIssue] {
         var issues: [CensusIssue] = []
         let reference = census.year.referenceDate
+        // The first child holding each UPN (1520: a UPN names one child).
+        var upnOwners: [String: String] = [:]
+        for child in census.children {
+            if let upn = child.record.upn?.value, upnOwners[upn] == nil { upnOwners[upn] = child.laChildId }
+        }
         for child in census.children {
             let id = child.laChildId
             let firstCase = child.episodes.first?.caseId
@@ -45,8 +50,19 @@ public enum CensusRules {
                 issue("8520", .error, firstCase, "Date of Birth (\(born)) is after the census reference date (\(reference)).", "Correct the child's date of birth.")
             }
             if record.upn == nil && child.upnUnknown == nil {
-                issue("CNT-UPN", .error, firstCase, "No UPN is recorded for a child aged six or over, and no UPN unknown reason applies.",
+                issue("8770Q", .query, firstCase, "Please check: UPN or reason UPN missing expected for a child who is more than 5 years old.",
                       "Record the child's UPN on the case: `continuum triage child CASE --upn …` (or PATCH /v1/cases/{id}/child).")
+            }
+            if let upn = record.upn {
+                if let other = upnOwners[upn.value], other != id {
+                    issue("1520", .error, firstCase, "More than one record with the same UPN (LA child id \(other) has it too).",
+                          "Correct the UPN on the child it does not belong to, or link the two records if they are one child.")
+                }
+            }
+            if let expected = record.expectedDateOfBirth, record.dateOfBirth == nil,
+               expected < reference.adding(days: -30) || expected > reference.adding(months: 9) {
+                issue("8530Q", .query, firstCase, "Please check: Expected Date of Birth (\(expected)) is outside the expected range for this census (March to December of the Census Year end).",
+                      "Record the child's date of birth if born, or check the expected date.")
             }
             if record.ethnicity == nil || record.ethnicity == .notObtained {
                 issue("CNT-ETHNICITY", .query, firstCase, "Ethnicity is not recorded: the return says NOBT (information not yet obtained).",

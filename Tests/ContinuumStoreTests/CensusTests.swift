@@ -352,7 +352,15 @@ struct CensusTests {
         #expect(rules(future, [episode { _ in }]).contains("8520"))
         var noUPN = born
         noUPN.upn = nil
-        #expect(rules(noUPN, [episode { _ in }]).contains("CNT-UPN"))
+        #expect(rules(noUPN, [episode { _ in }]) == ["8770Q"])
+        let shared = CensusReturn(year: year, la: "936", children: ["C1", "C2"].map { id in
+            var next = episode { _ in }
+            next.caseId = "C-\(id)"
+            return CensusChild(laChildId: id, record: born, upnUnknown: nil, episodes: [next])
+        })
+        #expect(CensusRules.check(shared).map(\.rule) == ["1520"], "the second child with the same UPN")
+        let overdueBirth = CensusChildRecord(expectedDateOfBirth: Self.day("2027-02-15"), sex: .male, ethnicity: .whiteBritish)
+        #expect(rules(overdueBirth, [episode { _ in }], upnUnknown: "UN1") == ["8530Q"], "expected in February, still unborn at the end of March")
         #expect(rules(CensusChildRecord(dateOfBirth: Self.day("2015-01-01"), upn: UPN("A950000178301")), [episode { _ in }]) == ["CNT-ETHNICITY", "CNT-SEX"])
         #expect(rules(born, [episode { $0.primaryNeed = nil; $0.assessments = [.init(start: Self.day("2026-06-02"), authorised: Self.day("2026-07-01"), factors: [.neglect])] }]) == ["8610"])
         #expect(rules(born, [episode { $0.primaryNeed = nil; $0.assessments = [.init(start: Self.day("2027-02-02"), authorised: nil, factors: nil)] }]) == ["8610"],
@@ -491,7 +499,7 @@ struct CensusTests {
         let unborn = CensusChildRecord(expectedDateOfBirth: Self.day("2027-04-01"), sex: .male, ethnicity: .whiteBritish)
         #expect(rules(unborn, [episode { _ in }], upnUnknown: "UN1") == ["8606"])
         var nearBirth = unborn
-        nearBirth.expectedDateOfBirth = Self.day("2026-12-01")
+        nearBirth.expectedDateOfBirth = Self.day("2027-03-05")
         #expect(rules(nearBirth, [episode { _ in }], upnUnknown: "UN1").isEmpty)
         // 8820: one episode opening inside another; meeting on a day is allowed.
         let first = episode { closed(&$0); $0.closureDate = Self.day("2026-08-01") }
