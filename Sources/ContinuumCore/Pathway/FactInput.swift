@@ -74,7 +74,7 @@ extension FactKind {
             }
         case .highestImpact: return subject.highestImpact(among: factors)
         case .anyFactor: return subject.highestImpact(among: factors) > 0 ? 1 : 0
-        case .ageYears: return min(17, subject.ageYears)
+        case .ageYears: return min(17, max(0, subject.ageYears))
         case .unborn: return subject.unborn ? 1 : 0
         case .disabled: return subject.disabled ? 1 : 0
         case .concernCount: return min(50, max(1, subject.concernCount))
