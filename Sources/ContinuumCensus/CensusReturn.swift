@@ -52,7 +52,8 @@ public struct CINEpisode: Sendable, Hashable {
         (self.closureDate, self.closureReason, self.referralNFA) = (closureDate, closureReason, referralNFA)
     }
 
-    /// `DateOfInitialCPC` at episode level: the first initial conference.
+    /// The episode's first initial conference (each is written in its enquiry's `Section47`,
+    /// never at episode level too: DfE rule 2884).
     public var dateOfInitialCPC: CalendarDate? { section47s.compactMap(\.dateOfInitialCPC).min() }
 
     /// A census milestone with nothing open to record against.

@@ -81,7 +81,10 @@ public enum CensusXML {
         xml.element("PrimaryNeedCode", episode.primaryNeed?.rawValue)
         xml.element("CINclosureDate", episode.closureDate?.description)
         xml.element("ReasonForClosure", episode.closureReason?.rawValue)
-        xml.element("DateOfInitialCPC", episode.dateOfInitialCPC?.description)
+        // No episode-level `DateOfInitialCPC`: that element is for a conference held with no
+        // enquiry in the episode, which Continuum does not record (a conference follows its
+        // enquiry, and is written in its `Section47`). The same date at both levels is DfE rule
+        // 2884's error.
         xml.element("ReferralNFA", episode.referralNFA ? "true" : "false")
         for assessment in episode.assessments {
             xml.open("Assessments")

@@ -221,6 +221,13 @@ struct CensusTests {
         #expect(xml.hasPrefix("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<Message>\n  <Header>"))
         #expect(xml.contains("<LEA>936</LEA>") && xml.contains("<ReferenceDate>2027-03-31</ReferenceDate>") && xml.contains("<Year>2027</Year>"))
         #expect(xml.contains("<InitialCPCtarget>2026-12-18</InitialCPCtarget>") && xml.contains("<ICPCnotRequired>true</ICPCnotRequired>"))
+        // Each conference once, in its Section47 (DfE 2884: not also at episode level).
+        let conferences = xml.components(separatedBy: "<DateOfInitialCPC>").count - 1
+        #expect(conferences == 3 && xml.contains("<Section47>\n") , "E's and F's two conferences, each in its enquiry")
+        for block in xml.components(separatedBy: "<CINdetails>").dropFirst() {
+            let head = ["<Assessments>", "<CINPlanDates>", "<Section47>"].reduce(block) { $0.components(separatedBy: $1).first ?? $0 }
+            #expect(!head.contains("<DateOfInitialCPC>"), "no episode-level conference date")
+        }
         #expect(xml.contains("<NumberOfPreviousCPP>1</NumberOfPreviousCPP>") && xml.contains("<CPPreviewDate>2027-03-01</CPPreviewDate>"))
         #expect(!xml.contains("Child") || !xml.contains("Oliver"), "no names in the return")
 
