@@ -126,12 +126,22 @@ public final class PostgresSharedLog: SharedLog {
     }
 
     private func run(_ connection: PostgresConnection, _ query: PostgresQuery) throws -> PostgresQueryResult {
-        let future = connection.query(query, logger: logger)
         // A database that stops answering (paused, a network partition) must not hang the writer.
-        let timeout = connection.eventLoop.scheduleTask(in: Self.timeout) { connection.close().whenComplete { _ in _ = connection } }
+        // Closing the connection alone was not enough: after a restart of the database under
+        // load, a query's future was seen never to complete, and the writer (and with it the
+        // router's shutdown) waited forever. So the wait is on a promise the timeout fails itself.
+        let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
+        connection.query(query, logger: logger).cascade(to: answer)
+        let timeout = connection.eventLoop.scheduleTask(in: Self.timeout) {
+            answer.fail(QueryTimedOut())
+            connection.close().whenComplete { _ in _ = connection }
+        }
         defer { timeout.cancel() }
-        return try future.wait()
+        return try answer.futureResult.wait()
     }
+
+    /// A query that had no answer within ``timeout``.
+    struct QueryTimedOut: Error {}
 
     // MARK: SharedLog
 
@@ -420,6 +430,7 @@ public final class PostgresSharedLog: SharedLog {
     /// message (never the query's values) are what we show.
     static func explain(_ error: any Error) -> SharedLogError {
         if let error = error as? SharedLogError { return error }
+        if error is QueryTimedOut { return .unavailable("no answer within \(timeout.nanoseconds / 1_000_000_000) s") }
         guard let error = error as? PSQLError else { return .unavailable(String(describing: type(of: error))) }
         guard error.code == .server, let state = error.serverInfo?[.sqlState] else {
             // Connection failures carry the socket's error (refused, timed out, TLS): no data.

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The built `continuum` executable run as a separate process, as an operator runs it: for
 /// tests that kill the server (SIGKILL) or check what it writes to its terminal.
@@ -90,9 +91,17 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// SIGTERM: a graceful stop.
-    public func stop() {
+    /// Stops the server as an operator's service manager does: SIGTERM, then SIGKILL if it has
+    /// not exited within `grace`. A server that needs the SIGKILL fails the running test: a
+    /// router that cannot shut down is a bug (a wait with no end once hung a whole test run).
+    public func stop(grace: Duration = .seconds(30)) {
         process.terminate()
+        let deadline = ContinuousClock.now + grace
+        while process.isRunning, ContinuousClock.now < deadline { usleep(20_000) }
+        guard process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+        Issue.record("continuum serve did not exit within \(grace) of SIGTERM and was killed; its stderr: \(stderrFile.path)")
     }
 }
 
