@@ -127,9 +127,9 @@ public final class PostgresSharedLog: SharedLog {
 
     private func run(_ connection: PostgresConnection, _ query: PostgresQuery) throws -> PostgresQueryResult {
         // A database that stops answering (paused, a network partition) must not hang the writer.
-        // Closing the connection alone was not enough: after a restart of the database under
-        // load, a query's future was seen never to complete, and the writer (and with it the
-        // router's shutdown) waited forever. So the wait is on a promise the timeout fails itself.
+        // Closing the connection does not always end a query waiting on it (after a restart of
+        // the database under load it can stay pending for ever), so the wait is on a promise the
+        // timeout fails itself.
         let answer = connection.eventLoop.makePromise(of: PostgresQueryResult.self)
         connection.query(query, logger: logger).cascade(to: answer)
         let timeout = connection.eventLoop.scheduleTask(in: Self.timeout) {
