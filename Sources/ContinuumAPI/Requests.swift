@@ -110,15 +110,17 @@ public struct MilestoneRequest: StaffRequest {
     }
 }
 
-/// `PATCH /v1/cases/{caseId}/child`: `{"upn": …, "ethnicity": "WBRI", "sex": "F", "rationale": …}`,
-/// the child's census details added or corrected (any of the three).
+/// `PATCH /v1/cases/{caseId}/child`: `{"upn": …, "ethnicity": "WBRI", "sex": "F", "primaryNeed": "N4",
+/// "rationale": …}`, the census details on the case added or corrected (any of the four): the
+/// child's, and the primary need of the episode the case is in.
 public struct ChildDetailsRequest: StaffRequest {
     public var upn: String?
     public var ethnicity: String?
     public var sex: String?
+    public var primaryNeed: String?
     public var rationale: String
 
-    enum CodingKeys: String, CodingKey, CaseIterable { case upn, ethnicity, sex, rationale }
+    enum CodingKeys: String, CodingKey, CaseIterable { case upn, ethnicity, sex, primaryNeed, rationale }
 
     public static let invalidTitle = "Invalid child details"
 
@@ -126,11 +128,12 @@ public struct ChildDetailsRequest: StaffRequest {
         upn = command.details.upn?.value
         ethnicity = command.details.ethnicity?.rawValue
         sex = command.details.sex?.rawValue
+        primaryNeed = command.details.primaryNeed?.rawValue
         rationale = command.rationale.text
     }
 
     public func command() throws(InvalidCommand) -> ChildDetailsCommand {
-        try ChildDetailsCommand(upn: upn, ethnicity: ethnicity, sex: sex, rationale: rationale)
+        try ChildDetailsCommand(upn: upn, ethnicity: ethnicity, sex: sex, primaryNeed: primaryNeed, rationale: rationale)
     }
 }
 

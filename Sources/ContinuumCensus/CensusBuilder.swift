@@ -76,6 +76,8 @@ public struct CensusBuilder: Sendable {
         var referral: (day: CalendarDate, source: ReferralSource)?
         // A referral not yet decided: the next level the case reaches is its decision.
         var referralPending = false
+        // A primary need recorded while the referral awaited its decision: the episode it opens takes it.
+        var pendingNeed: PrimaryNeed?
         var level: (id: String, withinCensus: Bool, tier: Tier)?
         var planLevel: String?
         var cinPlanLevel: String?
@@ -94,7 +96,7 @@ public struct CensusBuilder: Sendable {
             switch fact {
             case .referral(let day, let source):
                 // A referral while an episode is open is not a new CIN referral (census guide).
-                if open == nil { (referral, referralPending) = ((day, source), true) }
+                if open == nil { (referral, referralPending, pendingNeed) = ((day, source), true, nil) }
             case .level(let day, let id, let within, let tier):
                 let wasWithin = level?.withinCensus ?? false
                 if within && !wasWithin {
@@ -106,6 +108,7 @@ public struct CensusBuilder: Sendable {
                         start = (day, level?.tier == .earlyHelp ? .laEarlyHelp : .laOtherInternal)
                     }
                     var episode = CINEpisode(caseId: censusCase.caseId, referralDate: start.day, referralSource: start.source, referralNFA: false)
+                    if referralPending { episode.primaryNeed = pendingNeed }
                     episode.assessments.append(.init(start: max(day, start.day), authorised: nil, factors: nil))
                     open = episode
                 } else if wasWithin && !within {
@@ -126,7 +129,7 @@ public struct CensusBuilder: Sendable {
                     open = episode
                 }
                 level = (id, within, tier)
-                referralPending = false
+                (referralPending, pendingNeed) = (false, nil)
             case .closed(let day, let reason, let frontDoor, let recommendedWithin):
                 if open != nil {
                     close(day, reason)
@@ -135,7 +138,18 @@ public struct CensusBuilder: Sendable {
                                            closureDate: day, closureReason: reason, referralNFA: true))
                 }
                 level = nil
-                referralPending = false
+                (referralPending, pendingNeed) = (false, nil)
+            case .primaryNeed(_, let need):
+                // The episode the case is in; else the one its undecided referral opens; else,
+                // a correction after closure, the case's last episode (not a referral with no
+                // further action, which has no primary need).
+                if open != nil {
+                    open?.primaryNeed = need
+                } else if referralPending {
+                    pendingNeed = need
+                } else if let last = done.indices.last, !done[last].referralNFA {
+                    done[last].primaryNeed = need
+                }
             case .milestone(let day, let item, let codes):
                 guard var episode = open else {
                     if var last = done.popLast() {

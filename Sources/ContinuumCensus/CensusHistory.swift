@@ -37,10 +37,13 @@ public enum CensusFact: Sendable, Hashable {
     case closed(day: CalendarDate, reason: ClosureReason, frontDoor: Bool, recommendedWithinCensus: Bool)
     /// A census milestone happened on `day`.
     case milestone(day: CalendarDate, item: CensusItem, codes: MilestoneCensus?)
+    /// Staff recorded the primary need of the episode the case is in (or that its referral
+    /// awaiting a decision opens).
+    case primaryNeed(day: CalendarDate, need: PrimaryNeed)
 
     public var day: CalendarDate {
         switch self {
-        case .referral(let day, _), .level(let day, _, _, _), .closed(let day, _, _, _), .milestone(let day, _, _): day
+        case .referral(let day, _), .level(let day, _, _, _), .closed(let day, _, _, _), .milestone(let day, _, _), .primaryNeed(let day, _): day
         }
     }
 }

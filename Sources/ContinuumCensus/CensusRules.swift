@@ -133,14 +133,13 @@ public enum CensusRules {
                     }
                 }
                 // The DfE asks a primary need of every referral that led to further action, open
-                // or closed; Continuum records it with an assessment's completion, so an episode
-                // whose first assessment is still open has none yet (docs/census.md).
+                // or closed: recorded on the case from the front-door decision on (provisional),
+                // or with an assessment's completion (docs/census.md).
                 if !episode.referralNFA && episode.primaryNeed == nil {
                     let completed = episode.assessments.contains { $0.authorised != nil }
                     issue("8610", .error, caseId, "Primary Need code is missing for a referral which led to further action"
                           + (completed ? "." : episode.closureDate != nil ? ": the episode closed before any assessment was authorised." : ": no assessment is completed yet."),
-                          completed ? "Record the primary need (N1-N9) with the assessment's completion."
-                                    : "Record the assessment's completion, with its primary need, on the day it was authorised, before the return is sent.")
+                          "Record the episode's primary need (N1-N9) on the case (`continuum triage child \(episode.caseId) --primary-need N…`), or with the assessment's completion.")
                 }
                 for assessment in episode.assessments {
                     if let authorised = assessment.authorised, authorised < assessment.start {

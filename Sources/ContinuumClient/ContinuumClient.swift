@@ -96,7 +96,7 @@ public struct ContinuumClient: Sendable {
         try await send(.POST, "/v1/cases/\(try Self.segment(caseId, "case id"))/milestones", body: MilestoneRequest(command))
     }
 
-    /// The child's census details added or corrected on a case.
+    /// The census details added or corrected on a case (the child's, the episode's primary need).
     public func recordChildDetails(_ caseId: String, _ command: ChildDetailsCommand) async throws(ClientError) -> ChangeOutcome {
         try await send(.PATCH, "/v1/cases/\(try Self.segment(caseId, "case id"))/child", body: ChildDetailsRequest(command))
     }

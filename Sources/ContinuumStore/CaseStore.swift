@@ -33,7 +33,8 @@ public protocol StaffActions: Sendable {
     /// Records a pathway milestone that happened on `command.on` (today when nil; London date;
     /// not in the future, not before the case's latest referral): the clocks it stops are judged on that date.
     func recordMilestone(caseId: String, _ command: MilestoneCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
-    /// Records staff's addition or correction of the child's census details (UPN, ethnicity, sex).
+    /// Records staff's addition or correction of the census details on a case (the child's UPN,
+    /// ethnicity, sex; the episode's primary need).
     func recordChildDetails(caseId: String, _ command: ChildDetailsCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome
     /// Records a manager's case-file audit grade and findings.
     func recordAudit(caseId: String, _ command: AuditCommand, actor: Actor, at: Timestamp) async throws -> ChangeOutcome

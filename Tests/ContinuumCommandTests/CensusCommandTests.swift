@@ -29,7 +29,7 @@ struct CensusCommandTests {
         let run = try CommandRunner.run(["census", "--database", database, "--year", "2026-27", "--out", out])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("CIN census 2026-27 for LA 936") && run.stdout.contains("1 children, 1 episodes"))
-        #expect(run.stdout.contains("ERROR 8610") && run.stdout.contains("fix: Record the primary need"))
+        #expect(run.stdout.contains("ERROR 8610") && run.stdout.contains("fix: Record the episode's primary need"))
         #expect(!run.stdout.contains("Childb"), "children are named by LA child id only")
         let xml = try String(contentsOfFile: out, encoding: .utf8)
         #expect(xml.contains("<LEA>936</LEA>") && xml.contains("<AssessmentFactors>16A</AssessmentFactors>") && !xml.contains("Childb"))
@@ -48,6 +48,15 @@ struct CensusCommandTests {
         #expect(list["la"] == .string("123") && list["errors"] == .integer(1), "\(strict.stdout)")
         #expect(list["issues"]?.arrayValue?.contains { $0["rule"] == .string("8770Q") && $0["severity"] == .string("query") } == true)
         #expect(list["issues"]?.arrayValue?.contains { $0["rule"] == .string("8610") && $0["severity"] == .string("error") } == true)
+
+        // The fix the list names, recorded on the case: the return is clean of errors.
+        do {
+            let store = try SQLiteCaseStore(path: database, pathway: try TestFixtures.surrey(), masterKey: TestFixtures.masterKey)
+            let command = try ChildDetailsCommand(upn: nil, ethnicity: nil, sex: nil, primaryNeed: "N1", rationale: "Corrected")
+            _ = try await store.recordChildDetails(caseId: caseId, command, actor: Actor(id: "T-M", role: .manager), at: TestFixtures.at("2026-12-01T12:00:00Z"))
+        }
+        let fixed = try CommandRunner.run(["census", "--database", database, "--year", "2026-27", "--strict"])
+        #expect(fixed.status == 0 && !fixed.stdout.contains("8610"), "\(fixed.stdout)")
 
         let badYear = try CommandRunner.run(["census", "--database", database, "--year", "2026"])
         #expect(badYear.status == 64 && badYear.stderr.contains("give it as 2026-27"))

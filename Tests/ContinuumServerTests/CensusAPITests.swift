@@ -45,6 +45,16 @@ struct CensusAPITests {
             let patched = try await server.request(.PATCH, "/v1/cases/\(caseId)/child", token: server.practitioner, contentType: "application/json",
                                                    body: JSONValue.object(["ethnicity": .string("WBRI"), "sex": .string("M"), "rationale": .string("School record")]).serializedBytes())
             #expect(patched.status == 201, "\(patched.text)")
+            // The episode's primary need, recorded on the case: a wrong code names the field and the codes.
+            let badNeed = try await server.request(.PATCH, "/v1/cases/\(caseId)/child", token: server.practitioner, contentType: "application/json",
+                                                   body: JSONValue.object(["primaryNeed": .string("N10"), "rationale": .string("r")]).serializedBytes())
+            #expect(badNeed.status == 400 && badNeed.text.contains("$.primaryNeed") && badNeed.text.contains("N1, N2"), "\(badNeed.text)")
+            let empty = try await server.request(.PATCH, "/v1/cases/\(caseId)/child", token: server.practitioner, contentType: "application/json",
+                                                 body: JSONValue.object(["rationale": .string("r")]).serializedBytes())
+            #expect(empty.status == 400 && empty.text.contains("primary need"), "\(empty.text)")
+            let need = try await server.request(.PATCH, "/v1/cases/\(caseId)/child", token: server.practitioner, contentType: "application/json",
+                                                body: JSONValue.object(["primaryNeed": .string("n4"), "rationale": .string("Front door")]).serializedBytes())
+            #expect(need.status == 201, "\(need.text)")
             let partner = try await server.request(.PATCH, "/v1/cases/\(caseId)/child", token: server.partnerA, contentType: "application/json",
                                                    body: JSONValue.object(["sex": .string("M"), "rationale": .string("r")]).serializedBytes())
             #expect(partner.status == 403)

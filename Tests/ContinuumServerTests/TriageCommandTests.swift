@@ -342,12 +342,16 @@ struct TriageSessionTests {
             #expect(child.status == 0, "\(child.stderr)")
             let badUPN = try await TriageCommandTests.triage(server, ["child", caseId, "--upn", "B950000178301", "--rationale", "x"])
             #expect(badUPN.status == 64 && badUPN.stderr.contains("--upn") && badUPN.stderr.contains("check letter"))
+            let need = try await TriageCommandTests.triage(server, ["child", caseId, "--primary-need", "n4", "--rationale", "Front door"])
+            #expect(need.status == 0, "\(need.stderr)")
+            let badNeed = try await TriageCommandTests.triage(server, ["child", caseId, "--primary-need", "N0", "--rationale", "x"])
+            #expect(badNeed.status == 64 && badNeed.stderr.contains("--primary-need") && badNeed.stderr.contains("N1, N2"), "\(badNeed.stderr)")
 
             let terminal = try Self.session(server, token: server.practitioner)
             #expect(await terminal.waitFor("> "))
             terminal.type("\(caseId)\n")
             #expect(await terminal.waitFor("Action for \(caseId): "))
-            #expect(terminal.screen.contains("[i] child's census details"))
+            #expect(terminal.screen.contains("[i] census details"))
             let mark = terminal.screen.count
             terminal.type("r\n")
             #expect(await terminal.waitFor("(number or name", after: mark))
@@ -369,8 +373,9 @@ struct TriageSessionTests {
             let milestone = record.json?["events"]?.items.last { $0["type"] == .string("milestone") }
             #expect(milestone?.lookup("detail.milestone.census.primaryNeed") == .string("N1"), "\(record.text)")
             #expect(milestone?.lookup("detail.milestone.census.factors") == .array([.string("3B"), .string("4B")]))
-            let details = record.json?["events"]?.items.last { $0["type"] == .string("child-details") }
-            #expect(details?.lookup("detail.childDetailsRecorded._0.ethnicity") == .string("WBRI"), "\(record.text)")
+            let details = record.json?["events"]?.items.filter { $0["type"] == .string("child-details") } ?? []
+            #expect(details.first?.lookup("detail.childDetailsRecorded._0.ethnicity") == .string("WBRI"), "\(record.text)")
+            #expect(details.last?.lookup("detail.childDetailsRecorded._0.primaryNeed") == .string("N4"), "\(record.text)")
         }
     }
 

@@ -26,7 +26,8 @@ public enum CaseEvent: Sendable, Hashable, Codable {
     /// `census` holds the codes a census milestone takes (an assessment's factors and primary
     /// need, a plan's category of abuse, a pre-proceedings outcome): absent on older events.
     case milestone(String, by: Actor, at: Timestamp, rationale: String? = nil, census: MilestoneCensus? = nil)
-    /// Staff added or corrected the child's census details (UPN, ethnicity, sex).
+    /// Staff added or corrected the census details on the case (the child's UPN, ethnicity, sex;
+    /// the episode's primary need).
     case childDetailsRecorded(ChildDetails, by: Actor, at: Timestamp, rationale: String)
     /// A running clock passed its due date.
     case clockBreached(clock: String, at: Timestamp)

@@ -51,7 +51,7 @@ public enum CaseTransitionError: Error, Sendable, Hashable, CustomStringConverti
         case .unknownMilestone(let milestone): "unknown milestone \"\(milestone)\""
         case .censusDetailNotTaken(let detail, let milestone, let takes):
             "milestone \"\(milestone)\" does not record \(detail.rawValue)" + (takes.isEmpty ? "; it takes no census codes" : "; it takes \(takes.map(\.rawValue).joined(separator: ", "))")
-        case .childDetailsMissing: "give at least one of upn, ethnicity and sex"
+        case .childDetailsMissing: "give at least one of upn, ethnicity, sex and primary need"
         case .unknownClock(let clock): "no running clock \"\(clock)\""
         case .noSuchTransition(let from, let to, let kind, let allowed):
             "the pathway has no \(kind.rawValue) from \"\(from)\" to \"\(to)\"; from \"\(from)\" it allows: "

@@ -212,12 +212,14 @@ public struct MilestoneCommand: Sendable, Hashable {
     }
 }
 
-/// Staff adding or correcting the child's census details on a case.
+/// Staff adding or correcting the census details on a case: the child's, and the open
+/// episode's primary need.
 public struct ChildDetailsCommand: Sendable, Hashable {
     public let details: ChildDetails
     public let rationale: RequiredText
 
-    public init(upn: String?, ethnicity: String?, sex: String?, rationale: String?) throws(InvalidCommand) {
+    /// - Parameter primaryNeed: `N1`-`N9`, the episode's primary need (``ChildDetails/primaryNeed``).
+    public init(upn: String?, ethnicity: String?, sex: String?, primaryNeed: String? = nil, rationale: String?) throws(InvalidCommand) {
         var check = CommandChecker()
         let rationale = check.required(rationale, .rationale, "a rationale is required")
         var details = ChildDetails()
@@ -234,7 +236,11 @@ public struct ChildDetailsCommand: Sendable, Hashable {
             details.sex = Codes.parse(sex, as: Sex.self)
             if details.sex == nil { check.fail(.sex, Codes.unknown("CIN census sex", sex, among: Sex.allCases.map(\.rawValue))) }
         }
-        if upn == nil, ethnicity == nil, sex == nil { check.fail(.upn, "give at least one of upn, ethnicity and sex") }
+        if let primaryNeed {
+            details.primaryNeed = Codes.parse(primaryNeed, as: PrimaryNeed.self)
+            if details.primaryNeed == nil { check.fail(.primaryNeed, Codes.unknown("primary need code", primaryNeed, among: PrimaryNeed.allCases.map(\.rawValue))) }
+        }
+        if upn == nil, ethnicity == nil, sex == nil, primaryNeed == nil { check.fail(.upn, "give at least one of upn, ethnicity, sex and primary need") }
         self.details = details
         self.rationale = try check.finish { rationale }
     }

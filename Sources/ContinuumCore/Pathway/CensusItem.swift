@@ -97,18 +97,26 @@ public struct MilestoneCensus: Sendable, Hashable, Codable {
     public var isEmpty: Bool { given.isEmpty }
 }
 
-/// A correction or addition to the child's census details, made by staff on the case.
+/// A correction or addition to the census details on a case, made by staff: the child's (UPN,
+/// ethnicity, sex) and the primary need of the CIN episode the case is in.
 public struct ChildDetails: Sendable, Hashable, Codable {
     public var upn: UPN?
     public var ethnicity: Ethnicity?
     public var sex: Sex?
-    public enum CodingKeys: String, CodingKey, CaseIterable { case upn, ethnicity, sex }
+    /// `PrimaryNeedCode` of the episode open on the case, or of the episode the referral
+    /// awaiting its decision opens: recorded at the front door, before any assessment has
+    /// completed (DfE rule 8610 asks for one on every episode that led to further action). The
+    /// latest recorded, here or with an assessment's completion, is the episode's. Absent on
+    /// events recorded before it could be given.
+    public var primaryNeed: PrimaryNeed?
+    public enum CodingKeys: String, CodingKey, CaseIterable { case upn, ethnicity, sex, primaryNeed }
 
-    public init(upn: UPN? = nil, ethnicity: Ethnicity? = nil, sex: Sex? = nil) {
+    public init(upn: UPN? = nil, ethnicity: Ethnicity? = nil, sex: Sex? = nil, primaryNeed: PrimaryNeed? = nil) {
         self.upn = upn
         self.ethnicity = ethnicity
         self.sex = sex
+        self.primaryNeed = primaryNeed
     }
 
-    public var isEmpty: Bool { upn == nil && ethnicity == nil && sex == nil }
+    public var isEmpty: Bool { upn == nil && ethnicity == nil && sex == nil && primaryNeed == nil }
 }

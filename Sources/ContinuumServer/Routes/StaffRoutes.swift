@@ -99,7 +99,7 @@ struct StaffRoutes: Sendable {
             return try HTTPBodies.json(outcome, status: .created)
         }
         router.patch("/v1/cases/:caseId/child") { request, context in
-            let principal = try await access.require(request, Self.staff, action: "record a child's census details")
+            let principal = try await access.require(request, Self.staff, action: "record census details")
             let (caseId, command) = try await caseCommand(ChildDetailsRequest.self, request, context)
             let outcome = try await refusals(ChildDetailsRequest.self, level: .upn) {
                 try await store.recordChildDetails(caseId: caseId, command, actor: principal.actor, at: configuration.now())

@@ -14,7 +14,9 @@ import GRDB
 /// 2 the case at a level (`level`, `flag` within the census, `code` the tier); 3 closed (`code`
 /// the reason, `flag` at the front door, `flag2` recommended for a census level); 4 a census
 /// milestone (`code` the item, `detail` its codes); 5 staff corrected the child's details
-/// (nothing else: the details are sealed in the event, read only for children in a return).
+/// (nothing else: the details are sealed in the event, read only for children in a return);
+/// 6 staff recorded the episode's primary need (`code`, with a kind 5 row when the same change
+/// corrected the child's details too).
 /// Days count from 1970-01-01 (London).
 enum CensusFactTable {
     static func create(_ db: Database) throws {
@@ -90,7 +92,10 @@ enum CensusFactTable {
         if let recorded, let item = pathway.milestones.first(where: { $0.id == recorded.id })?.census {
             rows.append(Row(day: UKTime.londonDate(of: recorded.at), kind: 4, code: item.rawValue, detail: encode(recorded.codes)))
         }
-        if case .childDetailsRecorded? = event.body.change { rows.append(Row(day: day, kind: 5)) }
+        if case .childDetailsRecorded(let details, _, _, _)? = event.body.change {
+            if details.upn != nil || details.ethnicity != nil || details.sex != nil { rows.append(Row(day: day, kind: 5)) }
+            if let need = details.primaryNeed { rows.append(Row(day: day, kind: 6, code: need.rawValue)) }
+        }
         return rows
     }
 
@@ -151,6 +156,9 @@ enum CensusFactTable {
         case 4:
             guard let code, let item = CensusItem(rawValue: code) else { throw broken("a milestone fact without a known census item") }
             return .milestone(day: day, item: item, codes: decode(detail))
+        case 6:
+            guard let code, let need = PrimaryNeed(rawValue: code) else { throw broken("a primary need without a known code") }
+            return .primaryNeed(day: day, need: need)
         default:
             throw broken("unknown kind \(kind)")
         }

@@ -16,8 +16,9 @@ struct Projector: Sendable {
     /// and every store rebuilds them from the log once, on its next start.
     /// 5: cases carry their pathway version, lead and co-worker (issue 15).
     /// 6: the census facts (issue 18); 7: with each referral's child characteristics, sealed;
-    /// 8: a referral moved in by a link or an unlink is a census referral of its new case.
-    static let version = 8
+    /// 8: a referral moved in by a link or an unlink is a census referral of its new case;
+    /// 9: a primary need recorded by staff on the case (census facts of kind 6).
+    static let version = 9
 
     init(versions: PathwaySet, vault: PersonalDataVault) {
         self.versions = versions

@@ -230,13 +230,14 @@ final class InteractiveSession {
             guard confirm("Record \(id) on \(caseId)?") else { return .cancelled }
             return await send(command) { command throws(ClientError) in try await self.client.recordMilestone(caseId, command) }
         case .childDetails:
-            Console.out("The child's census details: Enter leaves one as it is.")
+            Console.out("The census details on the case: Enter leaves one as it is.")
             guard let upn = prompt("UPN (13 characters): "), let ethnicity = prompt("Ethnicity (census code, e.g. WBRI; NOBT not yet obtained): "),
-                  let sex = prompt("Sex (M, F or U): ") else { return .quit }
+                  let sex = prompt("Sex (M, F or U): "), let need = prompt(Self.censusPrompt(.primaryNeed)) else { return .quit }
             guard let rationale = ask("Where the details come from", "rationale") else { return .quit }
             let command: ChildDetailsCommand
             do {
-                command = try ChildDetailsCommand(upn: upn.isEmpty ? nil : upn, ethnicity: ethnicity.isEmpty ? nil : ethnicity, sex: sex.isEmpty ? nil : sex, rationale: rationale)
+                command = try ChildDetailsCommand(upn: upn.isEmpty ? nil : upn, ethnicity: ethnicity.isEmpty ? nil : ethnicity, sex: sex.isEmpty ? nil : sex,
+                                                  primaryNeed: need.isEmpty ? nil : need, rationale: rationale)
             } catch {
                 Console.out(Style.red("Not recorded: " + error.problems.map { "\($0.field.rawValue): \($0.message)" }.joined(separator: "; ")))
                 return .refused
@@ -332,7 +333,7 @@ final class InteractiveSession {
         if record.migrationReview != nil { actions.append(Action(key: "m", label: "move to \(record.migrationReview?.to ?? "new version")", kind: .migrate)) }
         // Last: less frequent than the case's own actions, which keep their places on the menu.
         if record.phase == .open || record.phase == .awaitingDecision || record.phase == .closed {
-            actions.append(Action(key: "i", label: "child's census details", kind: .childDetails))
+            actions.append(Action(key: "i", label: "census details", kind: .childDetails))
         }
         return actions
     }

@@ -379,15 +379,19 @@ struct TriageCommand: AsyncParsableCommand {
 
     struct Child: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Add or correct the child's census details on a case: UPN, ethnicity, sex.",
+            abstract: "Add or correct the census details on a case: the child's UPN, ethnicity, sex; the primary need.",
             discussion: """
                 Recorded as an event on the case (the referral as received is never changed); the children in need census \
                 uses the latest. Ethnicity is a CIN census code (WBRI, WIRI, ..., REFU refused, NOBT not yet obtained); sex \
-                is M, F or U.
+                is M, F or U. The primary need (N1 abuse or neglect ... N9 not in need) is the CIN episode's: record it at the \
+                front door once the referral goes to social care (the census asks for one on every episode that led to \
+                further action, DfE rule 8610); an assessment's completion may record it again, and the latest is used.
 
-                Example:
+                Examples:
                   continuum triage child C-JB3HJTFTRE --upn A950000178301 --ethnicity WBRI \\
                     --rationale "From the school's record"
+                  continuum triage child C-JB3HJTFTRE --primary-need N1 \\
+                    --rationale "Front door: neglect reported by the school"
                 """
         )
         @OptionGroup var connection: ConnectionOptions
@@ -395,12 +399,13 @@ struct TriageCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("The unique pupil number (13 characters).", valueName: "UPN")) var upn: String?
         @Option(name: .long, help: ArgumentHelp("The census ethnicity code.", valueName: "CODE")) var ethnicity: String?
         @Option(name: .long, help: ArgumentHelp("M, F or U.", valueName: "CODE")) var sex: String?
+        @Option(name: .long, help: ArgumentHelp("The CIN episode's primary need, N1 to N9.", valueName: "CODE")) var primaryNeed: String?
         @Option(name: .long, help: ArgumentHelp("Where the details come from (required).", valueName: "TEXT")) var rationale: String
 
         func validate() throws { _ = try command() }
 
         func command() throws -> ChildDetailsCommand {
-            try CommandFlags.build { () throws(InvalidCommand) in try ChildDetailsCommand(upn: upn, ethnicity: ethnicity, sex: sex, rationale: rationale) }
+            try CommandFlags.build { () throws(InvalidCommand) in try ChildDetailsCommand(upn: upn, ethnicity: ethnicity, sex: sex, primaryNeed: primaryNeed, rationale: rationale) }
         }
 
         func run() async throws {
