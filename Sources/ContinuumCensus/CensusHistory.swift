@@ -59,6 +59,9 @@ public struct CensusChildRecord: Sendable, Hashable {
     /// The child's personal data was erased (retention): only what the log keeps in clear remains.
     public var erased: Bool
 
+    /// Not yet born: an expected date of birth and no date of birth.
+    public var isUnborn: Bool { dateOfBirth == nil && expectedDateOfBirth != nil }
+
     public init(dateOfBirth: CalendarDate? = nil, expectedDateOfBirth: CalendarDate? = nil, sex: Sex? = nil, ethnicity: Ethnicity? = nil,
                 upn: UPN? = nil, disabilities: [Disability]? = nil, erased: Bool = false) {
         self.dateOfBirth = dateOfBirth

@@ -8,6 +8,7 @@ public struct CensusIssue: Sendable, Hashable, Codable {
         case error, query
     }
 
+    /// Empty for a rule on the return as a whole (2883: plans against conferences).
     public var laChildId: String
     /// The case to record the fix on.
     public var caseId: String?
@@ -54,6 +55,10 @@ public enum CensusRules {
                       "Record the child's UPN on the case: `continuum triage child CASE --upn …` (or PATCH /v1/cases/{id}/child).")
             }
             if let upn = record.upn {
+                if !Self.upnAuthorities.contains(String(upn.value.dropFirst().prefix(3))) {
+                    issue("1530", .error, firstCase, "UPN invalid (characters 2-4 not a recognised LA code): \(upn.value.dropFirst().prefix(3)).",
+                          "Check the UPN against the school's record and correct it on the case: `continuum triage child CASE --upn …`.")
+                }
                 if let other = upnOwners[upn.value], other != id {
                     issue("1520", .error, firstCase, "More than one record with the same UPN (LA child id \(other) has it too).",
                           "Correct the UPN on the child it does not belong to, or link the two records if they are one child.")
@@ -68,7 +73,8 @@ public enum CensusRules {
                 issue("CNT-ETHNICITY", .query, firstCase, "Ethnicity is not recorded: the return says NOBT (information not yet obtained).",
                       "Record the child's ethnicity code on the case: `continuum triage child CASE --ethnicity …`.")
             }
-            if record.sex == nil {
+            // An unborn child's sex is U in the return whatever is recorded (8750).
+            if record.sex == nil && !record.isUnborn {
                 issue("CNT-SEX", .query, firstCase, "Sex is not recorded: the return says U (unknown).", "Record the child's sex on the case: `continuum triage child CASE --sex M|F|U`.")
             }
             if let born = record.dateOfBirth ?? record.expectedDateOfBirth,
@@ -241,6 +247,20 @@ public enum CensusRules {
                     issue("8873", .error, caseId, "When there is only one assessment on the episode and the factors code \"21 No factors identified\" has been used for the completed assessment, the reason for closure 'RC8' must be used (\(reason.rawValue) was).",
                           "Close the case with RC8.")
                 }
+                if !episode.referralNFA, episode.assessments.isEmpty,
+                   let reason = episode.closureReason, reason == .noFurtherActionAfterAssessment || reason == .referredToEarlyHelp {
+                    issue("8825Q", .query, caseId, "Please check and either amend data or provide a reason: Reason for Closure code \(reason.rawValue) (case closed after assessment) has been returned but there is no assessment present for the episode.",
+                          "An assessment authorised before 1 April is not in this year's return: explain the closure to the DfE, or close with the reason that fits (RC7).")
+                }
+                // A disabled child's assessments should record the disability (5A learning, 6A physical).
+                if let disabilities = record.disabilities, disabilities.contains(where: { $0 != .none }) {
+                    for assessment in episode.assessments {
+                        guard let authorised = assessment.authorised, authorised >= census.year.from, let factors = assessment.factors,
+                              !factors.contains(.learningDisabilityChild), !factors.contains(.physicalDisabilityChild) else { continue }
+                        issue("8899Q", .query, caseId, "Please check: A child identified as having a disability does not have a disability factor recorded at the end of assessment (authorised \(authorised)).",
+                              "Check the assessment's factors (5A, 6A) against the child's disabilities.")
+                    }
+                }
                 checkPlans(episode, year: census.year, issue: { issue($0, $1, caseId, $2, $3) })
                 for misplaced in episode.misplaced {
                     issue("CNT-SEQUENCE", .error, caseId, "\"\(misplaced.item.rawValue)\" on \(misplaced.day) does not fit the episode (nothing open for it to record against).",
@@ -248,8 +268,27 @@ public enum CensusRules {
                 }
             }
         }
+        // 2883, on the return as a whole: no more plans start in the year than initial conferences are held.
+        let episodes = census.children.flatMap(\.episodes)
+        let plansStarted = episodes.reduce(0) { $0 + $1.plans.count { census.year.contains($0.start) } }
+        let conferences = episodes.reduce(0) { $0 + $1.section47s.count { $0.dateOfInitialCPC.map(census.year.contains) ?? false } }
+        if plansStarted > conferences {
+            issues.append(CensusIssue(laChildId: "", caseId: nil, rule: "2883", severity: .error,
+                                      message: "There are more child protection plans starting (\(plansStarted)) than initial conferences taking place (\(conferences)).",
+                                      fix: "Record the initial conference of each plan (the plans under rule 2885 lack one)."))
+        }
         return issues
     }
+
+    /// The LA codes a UPN's characters 2-4 may hold (1530): post-April-1998 LA codes and the
+    /// DfE's pseudo-LA codes, as the DfE's rule lists them.
+    static let upnAuthorities: Set<String> = {
+        let ranges: [ClosedRange<Int>] = [1...5, 201...213, 301...320, 330...336, 340...344, 350...359, 370...373, 380...384, 390...394,
+                                          660...681, 701...708, 800...803, 805...808, 810...813, 820...823, 835...839, 850...852,
+                                          855...857, 865...896, 935...938, 940...941]
+        let single = [420, 815, 816, 825, 826, 830, 831, 840, 841, 845, 846, 860, 861, 908, 909, 916, 919, 921, 925, 926, 928, 929, 931, 933]
+        return Set((ranges.flatMap { Array($0) } + single).map { String(repeating: "0", count: $0 < 10 ? 2 : $0 < 100 ? 1 : 0) + "\($0)" })
+    }()
 
     /// The DfE's rules on an episode's child in need plans, child protection plans, enquiries
     /// and closure against each other and the census year (their wording as the published rule

@@ -62,7 +62,8 @@ public enum CensusXML {
         xml.element("UPNunknown", child.upnUnknown)
         xml.element("PersonBirthDate", record.dateOfBirth?.description)
         xml.element("ExpectedPersonBirthDate", record.dateOfBirth == nil ? record.expectedDateOfBirth?.description : nil)
-        xml.element("Sex", (record.sex ?? .unknown).rawValue)
+        // DfE 8750: an unborn child's sex is U, whatever a scan may have recorded.
+        xml.element("Sex", record.isUnborn ? Sex.unknown.rawValue : (record.sex ?? .unknown).rawValue)
         xml.close("ChildIdentifiers")
         xml.open("ChildCharacteristics")
         xml.element("Ethnicity", (record.ethnicity ?? .notObtained).rawValue)

@@ -26,6 +26,9 @@ public struct CensusYear: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { "\(startYear)-\(String(format2: (startYear + 1) % 100))" }
 
+    /// Whether `date` falls in the year (1 April to 31 March).
+    public func contains(_ date: CalendarDate) -> Bool { date >= from && date <= referenceDate }
+
     /// The year containing `date`.
     public static func containing(_ date: CalendarDate) -> CensusYear { CensusYear(startYear: date.month >= 4 ? date.year : date.year - 1) }
 }

@@ -15,7 +15,7 @@ struct CensusAPITests {
     func census() async throws {
         try await TestServer.with { server in
             server.clock.set(TestFixtures.at("2026-11-26T12:00:00Z"))
-            let answer = try await server.refer(try TestFixtures.referral("CEN-1", child: 1).setting("child.upn", .string("A950000178301")))
+            let answer = try await server.refer(try TestFixtures.referral("CEN-1", child: 1).setting("child.upn", .string("V936000178301")))
             #expect(answer.status == 201, "\(answer.text)")
             let badUPN = try await server.refer(try TestFixtures.referral("CEN-2", child: 2).setting("child.upn", .string("B950000178301")))
             #expect(badUPN.status == 400 && badUPN.text.contains("$.child.upn") && badUPN.text.contains("wrong check letter"), "\(badUPN.text)")

@@ -218,7 +218,7 @@ struct Script {
         _ = try await call(.POST, "/v1/cases/\(urgentCase)/milestones", s.practitioner, "practitioner", json: .object([
             "milestone": .string("cp-plan-started"), "category": .string("XYZ"), "rationale": .string("Wrong code")]))
         _ = try await call(.PATCH, "/v1/cases/\(urgentCase)/child", s.practitioner, "practitioner", json: .object([
-            "upn": .string("A950000178301"), "ethnicity": .string("WBRI"), "sex": .string("F"), "rationale": .string("School record")]))
+            "upn": .string("V936000178301"), "ethnicity": .string("WBRI"), "sex": .string("F"), "rationale": .string("School record")]))
         _ = try await call(.GET, "/v1/census/quality?year=2026-27", s.manager, "manager")
     }
 

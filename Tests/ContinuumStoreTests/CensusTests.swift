@@ -69,7 +69,7 @@ struct CensusTests {
         try await log.decide(y.caseId, nil, on: "2026-11-27")
         // B: assessment only, with UPN, ethnicity and sex from the referral; closed RC8.
         let b = try await log.submit("B", child: 2, example: "police-domestic-abuse", on: "2026-11-26",
-                                     set: [("child.upn", .string("A950000178301")), ("child.ethnicity", .string("WBRI")), ("child.sex", .string("F")), ("child.gender", nil)])
+                                     set: [("child.upn", .string("V936000178301")), ("child.ethnicity", .string("WBRI")), ("child.sex", .string("F")), ("child.gender", nil)])
         try await log.decide(b.caseId, "child-in-need", on: "2026-11-27")
         try await log.record(b.caseId, "assessment-completed", on: "2026-12-10", factors: ["3B", "4B"], need: "N5")
         try await log.close(b.caseId, .noFurtherActionAfterAssessment, on: "2026-12-11")
@@ -157,7 +157,7 @@ struct CensusTests {
         #expect(nfa.referralSource == .schools && nfa.assessments.isEmpty && childA.upnUnknown == "UN7")
 
         let childB = try Self.child(census, case: b.caseId)
-        #expect(childB.record.upn?.value == "A950000178301" && childB.record.ethnicity == .whiteIrish && childB.record.sex == .female)
+        #expect(childB.record.upn?.value == "V936000178301" && childB.record.ethnicity == .whiteIrish && childB.record.sex == .female)
         #expect(childB.laChildId == b.caseId.filter { $0 != "-" })
         let assessed = try #require(childB.episodes.first)
         #expect(assessed.referralSource == .police && assessed.primaryNeed == .familyDysfunction && assessed.closureReason == .noFurtherActionAfterAssessment)
@@ -203,7 +203,7 @@ struct CensusTests {
               <Child>
                 <ChildIdentifiers>
                   <LAchildID>\(childB.laChildId)</LAchildID>
-                  <UPN>A950000178301</UPN>
+                  <UPN>V936000178301</UPN>
                   <PersonBirthDate>2018-03-14</PersonBirthDate>
                   <Sex>F</Sex>
                 </ChildIdentifiers>
@@ -362,9 +362,9 @@ struct CensusTests {
         func rules(_ record: CensusChildRecord, _ episodes: [CINEpisode], upnUnknown: String? = nil) -> Set<String> {
             Set(CensusRules.check(CensusReturn(year: year, la: "936", children: [CensusChild(laChildId: "C1", record: record, upnUnknown: upnUnknown, episodes: episodes)])).map(\.rule))
         }
-        let born = CensusChildRecord(dateOfBirth: Self.day("2015-01-01"), sex: .male, ethnicity: .whiteBritish, upn: UPN("A950000178301"))
+        let born = CensusChildRecord(dateOfBirth: Self.day("2015-01-01"), sex: .male, ethnicity: .whiteBritish, upn: UPN("V936000178301"))
         #expect(rules(born, [episode { _ in }]).isEmpty)
-        #expect(rules(CensusChildRecord(sex: .male, ethnicity: .whiteBritish, upn: UPN("A950000178301")), [episode { _ in }]).contains("8525"))
+        #expect(rules(CensusChildRecord(sex: .male, ethnicity: .whiteBritish, upn: UPN("V936000178301")), [episode { _ in }]).contains("8525"))
         var future = born
         future.dateOfBirth = Self.day("2027-04-01")
         #expect(rules(future, [episode { _ in }]).contains("8520"))
@@ -377,9 +377,28 @@ struct CensusTests {
             return CensusChild(laChildId: id, record: born, upnUnknown: nil, episodes: [next])
         })
         #expect(CensusRules.check(shared).map(\.rule) == ["1520"], "the second child with the same UPN")
+        // 1530: characters 2-4 are not an LA code (950); 936 (Surrey) and 001 (a pseudo-LA code) are.
+        var elsewhere = born
+        elsewhere.upn = UPN("A950000178301")
+        #expect(rules(elsewhere, [episode { _ in }]) == ["1530"])
+        elsewhere.upn = UPN("U001000178301")
+        #expect(rules(elsewhere, [episode { _ in }]).isEmpty)
+        // 8825Q: closed "after assessment" (RC8, RC9) with no assessment in the return.
+        for reason in [ClosureReason.noFurtherActionAfterAssessment, .referredToEarlyHelp] {
+            #expect(rules(born, [episode { $0.closureDate = Self.day("2026-06-10"); $0.closureReason = reason }]) == ["8825Q"])
+        }
+        #expect(rules(born, [episode { $0.closureDate = Self.day("2026-06-10"); $0.closureReason = .servicesCeased }]).isEmpty)
+        // 8899Q: a disabled child's assessment without 5A or 6A.
+        var disabled = born
+        disabled.disabilities = [.autism]
+        let authorised = CINEpisode.Assessment(start: Self.day("2026-06-02"), authorised: Self.day("2026-06-19"), factors: [.neglect])
+        #expect(rules(disabled, [episode { $0.assessments = [authorised] }]) == ["8899Q"])
+        #expect(rules(disabled, [episode { $0.assessments = [.init(start: authorised.start, authorised: authorised.authorised, factors: [.neglect, .learningDisabilityChild])] }]).isEmpty)
+        disabled.disabilities = [.none]
+        #expect(rules(disabled, [episode { $0.assessments = [authorised] }]).isEmpty)
         let overdueBirth = CensusChildRecord(expectedDateOfBirth: Self.day("2027-02-15"), sex: .male, ethnicity: .whiteBritish)
         #expect(rules(overdueBirth, [episode { _ in }], upnUnknown: "UN1") == ["8530Q"], "expected in February, still unborn at the end of March")
-        #expect(rules(CensusChildRecord(dateOfBirth: Self.day("2015-01-01"), upn: UPN("A950000178301")), [episode { _ in }]) == ["CNT-ETHNICITY", "CNT-SEX"])
+        #expect(rules(CensusChildRecord(dateOfBirth: Self.day("2015-01-01"), upn: UPN("V936000178301")), [episode { _ in }]) == ["CNT-ETHNICITY", "CNT-SEX"])
         #expect(rules(born, [episode { $0.primaryNeed = nil; $0.assessments = [.init(start: Self.day("2026-06-02"), authorised: Self.day("2026-07-01"), factors: [.neglect])] }]) == ["8610"])
         #expect(rules(born, [episode { $0.primaryNeed = nil; $0.assessments = [.init(start: Self.day("2027-02-02"), authorised: nil, factors: nil)] }]) == ["8610"],
                 "an episode still being assessed has no primary need yet: the DfE asks for one all the same")
@@ -426,7 +445,7 @@ struct CensusTests {
         }
         let cin = { (start: String, end: String?) in CINEpisode.DateRange(start: Self.day(start), end: end.map(Self.day)) }
         #expect(planRules { $0.section47s = [conference("2026-07-01")]; $0.plans = [plan("2026-07-01")] }.isEmpty, "a plan from its conference")
-        #expect(planRules { $0.plans = [plan("2026-07-01")] } == ["2885"], "a plan with no conference that day")
+        #expect(planRules { $0.plans = [plan("2026-07-01")] } == ["2885", "2883"], "a plan with no conference that day; more plans than conferences in the return")
         #expect(planRules { $0.referralNFA = true; $0.cinPlans = [cin("2026-06-01", nil)] }.isSuperset(of: ["4000", "2990"]))
         #expect(planRules { $0.referralNFA = true; $0.section47s = [conference("2026-07-01")]; $0.plans = [plan("2026-07-01")] }.isSuperset(of: ["8832", "2990"]))
         #expect(planRules { $0.cinPlans = [cin("2026-07-01", nil)]; $0.section47s = [conference("2026-07-10")]; $0.plans = [plan("2026-07-10")] } == ["4001", "4017"])
@@ -519,6 +538,13 @@ struct CensusTests {
         var nearBirth = unborn
         nearBirth.expectedDateOfBirth = Self.day("2027-03-05")
         #expect(rules(nearBirth, [episode { _ in }], upnUnknown: "UN1").isEmpty)
+        // 8750: an unborn child's sex is U in the return, whatever a scan recorded; none recorded is no query.
+        nearBirth.sex = .female
+        let unbornReturn = CensusReturn(year: year, la: "936", children: [CensusChild(laChildId: "C1", record: nearBirth, upnUnknown: "UN1", episodes: [episode { _ in }])])
+        let unbornXML = CensusXML.document(unbornReturn, generatedAt: "2027-04-02T09:00:00", release: "test")
+        #expect(unbornXML.contains("<Sex>U</Sex>") && !unbornXML.contains("<Sex>F</Sex>"))
+        nearBirth.sex = nil
+        #expect(rules(nearBirth, [episode { _ in }], upnUnknown: "UN1").isEmpty)
         // 8820: one episode opening inside another; meeting on a day is allowed.
         let first = episode { closed(&$0); $0.closureDate = Self.day("2026-08-01") }
         func second(_ day: String) -> CINEpisode {
@@ -549,7 +575,7 @@ struct CensusTests {
         #expect(kept.section47s.map(\.start) == [Self.day("2026-03-25")])
         #expect(kept.cinPlans.map(\.start) == [Self.day("2026-03-02")])
         #expect(kept.plans.map(\.previousPlans) == [1])
-        let born = CensusChildRecord(dateOfBirth: Self.day("2015-01-01"), sex: .male, ethnicity: .whiteBritish, upn: UPN("A950000178301"))
+        let born = CensusChildRecord(dateOfBirth: Self.day("2015-01-01"), sex: .male, ethnicity: .whiteBritish, upn: UPN("V936000178301"))
         let census = CensusReturn(year: year, la: "936", children: [CensusChild(laChildId: "C1", record: born, upnUnknown: nil, episodes: [kept])])
         #expect(CensusRules.check(census).map(\.rule) == ["8670Q"], "the open assessment, started 2026-05-01, is only a query")
         #expect(!CensusRules.check(CensusReturn(year: year, la: "936", children: [CensusChild(laChildId: "C1", record: born, upnUnknown: nil, episodes: [episode])])).isEmpty)
@@ -571,7 +597,7 @@ struct CensusTests {
         // A category of abuse with an assessment: the pathway says it takes factors and a primary need.
         await #expect(throws: StoreError.self) { try await log.record(b.caseId, "assessment-completed", on: "2026-12-01", category: "NEG") }
         #expect(throws: InvalidCommand.self) { try ChildDetailsCommand(upn: "B950000178301", ethnicity: nil, sex: nil, rationale: "x") }
-        #expect(UPN("A950000178301") != nil && UPN("H243278544154") != nil && UPN("R247962919251") == nil)
+        #expect(UPN("V936000178301") != nil && UPN("H243278544154") != nil && UPN("R247962919251") == nil)
         #expect(CensusYear("2026-27")?.referenceDate == Self.day("2027-03-31") && CensusYear("2026-28") == nil && CensusYear("26-27") == nil)
     }
 }

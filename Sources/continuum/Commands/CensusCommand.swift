@@ -112,7 +112,7 @@ struct CensusCommand: AsyncParsableCommand {
         }
         lines.append("\(report.errors) error(s), \(report.issues.count - report.errors) quer(y/ies) to check:")
         for issue in report.issues {
-            lines.append("  \(issue.severity == .error ? "ERROR" : "query") \(issue.rule)  child \(issue.laChildId)\(issue.caseId.map { " (case \($0))" } ?? ""): \(issue.message)")
+            lines.append("  \(issue.severity == .error ? "ERROR" : "query") \(issue.rule)  \(issue.laChildId.isEmpty ? "the return" : "child \(issue.laChildId)")\(issue.caseId.map { " (case \($0))" } ?? ""): \(issue.message)")
             lines.append("        fix: \(issue.fix)")
         }
         return lines.joined(separator: "\n")

@@ -388,7 +388,7 @@ struct TriageCommand: AsyncParsableCommand {
                 further action, DfE rule 8610); an assessment's completion may record it again, and the latest is used.
 
                 Examples:
-                  continuum triage child C-JB3HJTFTRE --upn A950000178301 --ethnicity WBRI \\
+                  continuum triage child C-JB3HJTFTRE --upn V936000178301 --ethnicity WBRI \\
                     --rationale "From the school's record"
                   continuum triage child C-JB3HJTFTRE --primary-need N1 \\
                     --rationale "Front door: neglect reported by the school"
