@@ -5,9 +5,11 @@
 -- once (two routers on one database).
 
 local counter = 0
-local thread_id = 0
 local threads = {}
 
+-- `thread_id` is a global that setup() gives each thread's own Lua state (thread:set): a
+-- `local` of that name here would shadow it, every thread would send the same message ids,
+-- and half the requests would be idempotent replays, not durable referrals.
 function setup(thread)
   thread:set("thread_id", #threads + 1)
   table.insert(threads, thread)

@@ -3,7 +3,9 @@ import ContinuumClient
 import ContinuumCore
 import ContinuumJSON
 import ContinuumSimulator
+import NIOCore
 import NIOHTTP1
+import NIOPosix
 import Synchronization
 
 /// Drives the live service with a scenario's demand, open loop: each referral is sent at its
@@ -44,19 +46,27 @@ public struct LoadTest: Sendable {
 
     /// Runs the test; `progress` is called about once a second with (elapsed s, sent, answered, errors).
     public func run(progress: @escaping @Sendable (Double, Int, Int, Int) -> Void) async throws(ClientError) -> LoadReport {
-        let http = ContinuumClient.makeHTTPClient(connections: options.connections)
+        // AsyncHTTPClient for the health check and the staff player (a few requests a second);
+        // the submissions have their own event loops (``SubmitLoop``). One loop thread unless the
+        // machine has cores to spare beside the server's.
+        let http = ContinuumClient.makeHTTPClient(connections: 8)
+        let events = MultiThreadedEventLoopGroup(numberOfThreads: max(1, min(4, System.coreCount / 2)))
         do {
-            let report = try await drive(http, progress: progress)
+            let report = try await drive(http, events, progress: progress)
             try? await http.shutdown()
+            try? await events.shutdownGracefully()
             return report
         } catch {
             try? await http.shutdown()
+            try? await events.shutdownGracefully()
             throw error
         }
     }
 
-    private func drive(_ http: HTTPClient, progress: @escaping @Sendable (Double, Int, Int, Int) -> Void) async throws(ClientError) -> LoadReport {
+    private func drive(_ http: HTTPClient, _ events: MultiThreadedEventLoopGroup,
+                       progress: @escaping @Sendable (Double, Int, Int, Int) -> Void) async throws(ClientError) -> LoadReport {
         let partner = try ContinuumClient(server: options.target, token: options.token, http: http)
+        let endpoint = try Endpoint(partner.server)
         let staff = try options.staffToken.map { token throws(ClientError) in try ContinuumClient(server: options.target, token: token, http: http) }
         // Fail fast, before any load, if the server is down or the token refused.
         let health = try await partner.exchange(.GET, "/healthz")
@@ -68,6 +78,7 @@ public struct LoadTest: Sendable {
         }
         let recorder = Recorder()
         let accepted = Accepted()
+        let senders = try SubmitLoop(endpoint: endpoint, token: options.token, recorder: recorder, accepted: accepted, group: events)
         let clock = ContinuousClock()
         let start = clock.now
         let end = start + options.duration
@@ -92,37 +103,14 @@ public struct LoadTest: Sendable {
             // One sender per connection, each taking the next slot of one shared schedule, waiting
             // for its time, sending and waiting for the answer. Behind schedule (past the
             // server's capacity), a sender sends at once and the latency, counted from the slot's
-            // time, shows the wait: the backlog is a count here, where thousands of requests
-            // queued inside the HTTP client cost the generator more CPU than the server spent.
+            // time, shows the wait: the backlog is a count here, never requests queued inside an
+            // HTTP client. The senders run on NIO's event loops (``SubmitLoop``); the last answers
+            // are awaited up to 30 s after the window.
             let schedule = SharedSchedule(Schedule(generator: generator, random: random, planned: Self.planned(options)))
-            let startedAt = SystemTime.now()
-            for _ in 0..<max(1, options.connections) {
-                group.addTask {
-                    while let offset = schedule.state.withLock({ $0.next(poisson: options.poisson, interval: interval) }) {
-                        let scheduled = start + .nanoseconds(Int64(offset * 1e9))
-                        if scheduled >= end { return }
-                        try? await Task.sleep(until: scheduled, clock: clock)
-                        // Received at its slot's time (the synthetic referral's dates follow it).
-                        let receivedAt = Timestamp(secondsSinceEpoch: startedAt.secondsSinceEpoch + Int64(offset.rounded(.down)))
-                        let referral = schedule.state.withLock { $0.referral(receivedAt: receivedAt) }
-                        let body = (try? JSONValueEncoder().encode(referral).serializedBytes()) ?? []
-                        recorder.sent()
-                        let status: Int
-                        do {
-                            let answer = try await partner.submit(body)
-                            status = answer.status
-                            if (200..<300).contains(status), let id = answer.json?["referralId"]?.stringValue { accepted.add(id) }
-                        } catch {
-                            status = 0
-                        }
-                        recorder.record("submit", status: status, latency: clock.now - scheduled)
-                    }
-                }
-            }
-            // Let the last requests answer (bounded by the client timeout), then stop the helpers.
-            while recorder.progress.answered < recorder.progress.sent, clock.now < end + .seconds(30) {
-                try? await Task.sleep(for: .milliseconds(20))
-            }
+            let now = NIODeadline.now()
+            let settings = SubmitLoop.Run(poisson: options.poisson, interval: interval, start: now,
+                                          end: now + .nanoseconds(Self.nanoseconds(options.duration)), startedAt: SystemTime.now())
+            await senders.run(settings, schedule: schedule, senders: max(1, options.connections))
             sharedStop.set()
         }
         // Rates are answers over the time until the last answer: past capacity, the backlog
@@ -165,6 +153,10 @@ import Darwin
 #endif
 
 extension LoadTest {
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+    }
+
     /// Evenly spaced: exactly rate × duration referrals.
     static func planned(_ options: Options) -> Int {
         let window = Double(options.duration.components.seconds) + Double(options.duration.components.attoseconds) / 1e18

@@ -19,11 +19,10 @@ final class Recorder: Sendable {
     func record(_ operation: String, status: Int, latency: Duration) {
         let micros = UInt64(max(0, latency.components.seconds * 1_000_000 + latency.components.attoseconds / 1_000_000_000_000))
         state.withLock { state in
-            var entry = state.operations[operation] ?? Operation()
-            if (200..<300).contains(status) { _ = entry.histogram.record(micros) }
-            entry.statuses[status, default: 0] += 1
-            entry.count += 1
-            state.operations[operation] = entry
+            // In place: a copy of the entry would copy its histogram's counts on every answer.
+            if (200..<300).contains(status) { _ = state.operations[operation, default: Operation()].histogram.record(micros) }
+            state.operations[operation, default: Operation()].statuses[status, default: 0] += 1
+            state.operations[operation, default: Operation()].count += 1
             if operation == "submit" { state.answered += 1 }
             if !(200..<300).contains(status) { state.errors += 1 }
         }
