@@ -213,7 +213,13 @@ final class SubmitHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func send(_ context: ChannelHandlerContext, _ slot: (scheduled: NIODeadline, offset: Double)) {
-        guard context.channel.isActive else { return }
+        guard context.channel.isActive else {
+            // The connection ended while this slot waited for its time: the slot failed (a new
+            // connection, made when this one closed, carries on with the next).
+            loop.recorder.sent()
+            let latency = Int64(NIODeadline.now().uptimeNanoseconds) - Int64(slot.scheduled.uptimeNanoseconds)
+            return loop.recorder.record("submit", status: 0, latency: .nanoseconds(latency))
+        }
         let request = loop.request(offset: slot.offset)
         waiting = (slot.scheduled, 0, nil)
         loop.recorder.sent()

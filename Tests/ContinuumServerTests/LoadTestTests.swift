@@ -50,6 +50,33 @@ struct LoadTestTests {
         #expect(try await store.verifyChain().events > 240)
     }
 
+    @Test("a server killed mid-run: what it left unanswered, and every slot after, counts as failed; the run ends on time and fails")
+    func serverDies() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-load-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let database = try TestStore.make(in: folder)
+        defer { TestStore.drop(database) }
+        let partner = try ServerProcess.run(["token", "create", "--role", "partner", "--partner", "load", "--database", database]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let server = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0", "--max-concurrent-per-token", "0"], stderrFile: folder.appendingPathComponent("server.log"))
+        let started = ContinuousClock.now
+        async let run = ServerProcess.runAsync(["loadtest", "Simulations/surrey-pathway.json", "--server", "http://127.0.0.1:\(server.port)",
+                                                "--token", partner, "--rate", "40", "--duration", "4", "--connections", "4",
+                                                "--out", folder.appendingPathComponent("out").path])
+        try await Task.sleep(for: .seconds(2))
+        server.kill()
+        let result = try await run
+        #expect(ContinuousClock.now - started < .seconds(20), "the senders stop at the end of the window, not at a client timeout")
+        #expect(result.status == 1, "\(result.stderr)")
+        let report = try JSONParser().parse(TestFixtures.read(folder.appendingPathComponent("out/report.json").path)).value()
+        let submit = try #require(report["operations"]?.items.first { $0["operation"]?.stringValue == "submit" })
+        let statuses = try #require(submit["statuses"])
+        func count(_ status: String) -> Int { if case .integer(let n)? = statuses[status] { Int(n) } else { 0 } }
+        #expect(count("201") > 20 && count("0") > 20, "\(statuses)")
+        #expect(count("201") + count("0") == 160, "every slot of the schedule, answered or failed: \(statuses)")
+    }
+
     @Test("a threshold that cannot be met fails the command (exit 1); a bad partner token exits 77")
     func thresholds() async throws {
         try await TestServer.with(realTime: true) { server in
