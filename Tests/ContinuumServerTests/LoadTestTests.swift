@@ -5,6 +5,7 @@ import ContinuumSimulator
 import ContinuumStore
 import ContinuumTesting
 import Foundation
+import NIOHTTP1
 import Testing
 
 /// `continuum loadtest` against a real server on loopback.
@@ -59,22 +60,30 @@ struct LoadTestTests {
         defer { TestStore.drop(database) }
         let partner = try ServerProcess.run(["token", "create", "--role", "partner", "--partner", "load", "--database", database]).stdout
             .trimmingCharacters(in: .whitespacesAndNewlines)
+        let staff = try ServerProcess.run(["token", "create", "--role", "practitioner", "--database", database]).stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
         let server = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0", "--max-concurrent-per-token", "0"], stderrFile: folder.appendingPathComponent("server.log"))
-        let started = ContinuousClock.now
         async let run = ServerProcess.runAsync(["loadtest", "Simulations/surrey-pathway.json", "--server", "http://127.0.0.1:\(server.port)",
-                                                "--token", partner, "--rate", "40", "--duration", "4", "--connections", "4",
+                                                "--token", partner, "--rate", "40", "--duration", "6", "--connections", "4",
                                                 "--out", folder.appendingPathComponent("out").path])
-        try await Task.sleep(for: .seconds(2))
+        // Killed once the load test is sending (its start-up is slow while the whole suite runs).
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            let queue = try? await TestServer.call(port: server.port, .GET, "/v1/queue?limit=1", token: staff)
+            if case .integer(let total)? = queue?.json?["total"], total >= 20 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
         server.kill()
+        let killed = ContinuousClock.now
         let result = try await run
-        #expect(ContinuousClock.now - started < .seconds(20), "the senders stop at the end of the window, not at a client timeout")
+        #expect(ContinuousClock.now - killed < .seconds(30), "the senders stop at the end of the window, not at a client timeout")
         #expect(result.status == 1, "\(result.stderr)")
         let report = try JSONParser().parse(TestFixtures.read(folder.appendingPathComponent("out/report.json").path)).value()
         let submit = try #require(report["operations"]?.items.first { $0["operation"]?.stringValue == "submit" })
         let statuses = try #require(submit["statuses"])
         func count(_ status: String) -> Int { if case .integer(let n)? = statuses[status] { Int(n) } else { 0 } }
-        #expect(count("201") > 20 && count("0") > 20, "\(statuses)")
-        #expect(count("201") + count("0") == 160, "every slot of the schedule, answered or failed: \(statuses)")
+        #expect(count("201") >= 10 && count("0") > 20, "\(statuses)")
+        #expect(count("201") + count("0") == 240, "every slot of the schedule, answered or failed: \(statuses)")
     }
 
     @Test("a threshold that cannot be met fails the command (exit 1); a bad partner token exits 77")
