@@ -9,6 +9,34 @@ import NIOHTTP1
 import Testing
 
 /// `continuum loadtest` against a real server on loopback.
+/// A server process on a database of its own, with a partner and a practitioner token.
+struct LiveServer {
+    let folder: URL
+    let database: String
+    let partner: String
+    let staff: String
+    let server: ServerProcess
+
+    init() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-load-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let database = try TestStore.make(in: folder)
+        self.database = database
+        func token(_ arguments: [String]) throws -> String {
+            try ServerProcess.run(["token", "create"] + arguments + ["--database", database]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        partner = try token(["--role", "partner", "--partner", "load"])
+        staff = try token(["--role", "practitioner"])
+        server = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0", "--max-concurrent-per-token", "0"],
+                                   stderrFile: folder.appendingPathComponent("server.log"))
+    }
+
+    func remove() {
+        TestStore.drop(database)
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
+
 @Suite("Load test")
 struct LoadTestTests {
     static func scenario() throws -> Scenario {
@@ -19,16 +47,9 @@ struct LoadTestTests {
     func rateAndDurability() async throws {
         // The server and the load test as separate processes, as in use (and so neither shares
         // this test process's threads with the CPU-heavy simulator tests running beside it).
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-load-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let database = try TestStore.make(in: folder)
-        defer { TestStore.drop(database) }
-        let partner = try ServerProcess.run(["token", "create", "--role", "partner", "--partner", "load", "--database", database]).stdout
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let staff = try ServerProcess.run(["token", "create", "--role", "practitioner", "--database", database]).stdout
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let server = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0", "--max-concurrent-per-token", "0"], stderrFile: folder.appendingPathComponent("server.log"))
+        let live = try LiveServer()
+        defer { live.remove() }
+        let (folder, database, partner, staff, server) = (live.folder, live.database, live.partner, live.staff, live.server)
         let run = try await ServerProcess.runAsync(["loadtest", "Simulations/surrey-pathway.json", "--server", "http://127.0.0.1:\(server.port)",
                                                     "--token", partner, "--staff-token", staff, "--rate", "40", "--duration", "3",
                                                     "--connections", "16", "--out", folder.appendingPathComponent("out").path])
@@ -53,16 +74,9 @@ struct LoadTestTests {
 
     @Test("a server killed mid-run: what it left unanswered, and every slot after, counts as failed; the run ends on time and fails")
     func serverDies() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-load-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let database = try TestStore.make(in: folder)
-        defer { TestStore.drop(database) }
-        let partner = try ServerProcess.run(["token", "create", "--role", "partner", "--partner", "load", "--database", database]).stdout
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let staff = try ServerProcess.run(["token", "create", "--role", "practitioner", "--database", database]).stdout
-            .trimmingCharacters(in: .whitespacesAndNewlines)
-        let server = try ServerProcess(arguments: ["--database", database, "--rate-limit", "0", "--max-concurrent-per-token", "0"], stderrFile: folder.appendingPathComponent("server.log"))
+        let live = try LiveServer()
+        defer { live.remove() }
+        let (folder, partner, staff, server) = (live.folder, live.partner, live.staff, live.server)
         async let run = ServerProcess.runAsync(["loadtest", "Simulations/surrey-pathway.json", "--server", "http://127.0.0.1:\(server.port)",
                                                 "--token", partner, "--rate", "40", "--duration", "6", "--connections", "4",
                                                 "--out", folder.appendingPathComponent("out").path])
