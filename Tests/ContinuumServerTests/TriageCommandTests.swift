@@ -159,9 +159,16 @@ struct TriageCommandTests {
         try await TestServer.with { server in
             let sam = try await server.store.createToken(role: .practitioner, partnerId: nil, name: "Sam Patel", qualification: .socialWorker, at: TestServer.start)
             let caseId = try #require(try await server.caseId(of: try await server.refer(try TestFixtures.referral("F-1", child: 1))))
-            let chosen = try await Self.triage(server, ["decide", caseId.lowercased(), "--level", "CHILD-IN-NEED", "--override-reason", "History", "--rationale", "Assessed"],
-                                               token: server.manager)
-            #expect(chosen.status == 0 && chosen.stdout.contains("open at child-in-need"), "\(chosen.stderr)")
+            // A wrong primary need is refused before anything is sent: the decision is not made.
+            let wrongNeed = try await Self.triage(server, ["decide", caseId, "--level", "child-in-need", "--override-reason", "History", "--rationale", "Assessed",
+                                                           "--primary-need", "N0"], token: server.manager)
+            #expect(wrongNeed.status == 64 && wrongNeed.stderr.contains("--primary-need") && wrongNeed.stderr.contains("N1, N2"), "\(wrongNeed.stderr)")
+            let chosen = try await Self.triage(server, ["decide", caseId.lowercased(), "--level", "CHILD-IN-NEED", "--override-reason", "History", "--rationale", "Assessed",
+                                                        "--primary-need", "n4"], token: server.manager)
+            #expect(chosen.status == 0 && chosen.stdout.contains("open at child-in-need") && chosen.stdout.contains("Primary need N4: Recorded"), "\(chosen.stderr)")
+            let events = try await server.get("/v1/cases/\(caseId)", token: server.practitioner).json?["events"]?.items ?? []
+            #expect(events.filter { $0["type"] == .string("child-details") }.map { $0.lookup("detail.childDetailsRecorded._0.primaryNeed") } == [.string("N4")])
+            #expect(events.firstIndex { $0["type"] == .string("decided") } ?? 0 < events.firstIndex { $0["type"] == .string("child-details") } ?? 0, "after the decision")
             let stepUp = try await Self.triage(server, ["step-up", caseId, "--to", "child-protection", "--rationale", "Harm"], token: sam.secret)
             #expect(stepUp.status == 65 && stepUp.stderr.contains("use escalate"), "\(stepUp.stderr)")
             // A second referral for the child joins the open case: noted at the case's level.

@@ -111,6 +111,10 @@ struct TriageCommand: AsyncParsableCommand {
                     "Pattern of escalation"
                   continuum triage decide C-JB3HJTFTRE --noted --rationale \\
                     "GP letter: known to the allocated worker, no change"
+
+                --primary-need records the CIN episode's primary need (N1 to N9) right after the decision, as \
+                `triage child --primary-need` does: the children in need census asks for one on every referral to \
+                social care that led to further action, even one still being assessed on 31 March.
                 """
         )
         @OptionGroup var connection: ConnectionOptions
@@ -120,11 +124,21 @@ struct TriageCommand: AsyncParsableCommand {
         @Option(name: .long, help: ArgumentHelp("Choose this level instead (any case).", valueName: "LEVEL")) var level: String?
         @Option(name: .long, help: ArgumentHelp("Why the recommendation is not followed (with --level).", valueName: "TEXT")) var overrideReason: String?
         @Option(name: .long, help: ArgumentHelp("Why: recorded on the case (required).", valueName: "TEXT")) var rationale: String
+        @Option(name: .long, help: ArgumentHelp("The CIN episode's primary need, N1 to N9, recorded with the decision.", valueName: "CODE")) var primaryNeed: String?
 
         func validate() throws {
             guard [accept, level != nil, noted].filter({ $0 }).count == 1 else { throw ValidationError("give one of --accept, --level LEVEL or --noted") }
             if accept, overrideReason != nil { throw ValidationError("--override-reason goes with --level or --noted, not --accept") }
             _ = try command()
+            _ = try need()
+        }
+
+        /// The primary need as a census-details change on the case, with the decision's rationale.
+        func need() throws -> ChildDetailsCommand? {
+            guard let primaryNeed else { return nil }
+            return try CommandFlags.build { () throws(InvalidCommand) in
+                try ChildDetailsCommand(upn: nil, ethnicity: nil, sex: nil, primaryNeed: primaryNeed, rationale: rationale)
+            }
         }
 
         func command() throws -> DecisionCommand {
@@ -136,8 +150,15 @@ struct TriageCommand: AsyncParsableCommand {
         func run() async throws {
             let client = try connection.client()
             let command = try command()
+            let need = try need()
             let outcome = try await talk { () throws(ClientError) in try await client.decide(caseId, command) }
             Console.out(Render.outcome(outcome))
+            // After the decision, which stands whatever happens next: the census takes the need
+            // for the episode the decision opened (or will open, once a manager approves).
+            if let need {
+                let recorded = try await talk { () throws(ClientError) in try await client.recordChildDetails(caseId, need) }
+                Console.out("Primary need \(need.details.primaryNeed?.rawValue ?? ""): " + Render.outcome(recorded))
+            }
         }
     }
 
