@@ -108,9 +108,9 @@ public struct LoadTest: Sendable {
             // are awaited up to 30 s after the window.
             let schedule = SharedSchedule(Schedule(generator: generator, random: random, planned: Self.planned(options)))
             let now = NIODeadline.now()
-            let settings = SubmitLoop.Run(poisson: options.poisson, interval: interval, start: now,
-                                          end: now + .nanoseconds(Self.nanoseconds(options.duration)), startedAt: SystemTime.now())
-            await senders.run(settings, schedule: schedule, senders: max(1, options.connections))
+            let sending = SubmitLoop.Run(poisson: options.poisson, interval: interval, start: now,
+                                         end: now + .nanoseconds(Self.nanoseconds(options.duration)), startedAt: SystemTime.now())
+            await senders.run(sending, schedule: schedule, senders: max(1, options.connections))
             sharedStop.set()
         }
         // Rates are answers over the time until the last answer: past capacity, the backlog

@@ -79,6 +79,19 @@ final class Senders: Sendable {
         watchdog.cancel()
     }
 
+    /// One answer (status 0: none, the connection failed or closed), its latency counted from
+    /// the slot's scheduled time.
+    func answered(_ scheduled: NIODeadline, status: Int) {
+        let latency = Int64(NIODeadline.now().uptimeNanoseconds) - Int64(scheduled.uptimeNanoseconds)
+        recorder.record("submit", status: status, latency: .nanoseconds(latency))
+    }
+
+    /// A slot that could not be sent (no connection): counted as sent and failed.
+    func failed(_ scheduled: NIODeadline) {
+        recorder.sent()
+        answered(scheduled, status: 0)
+    }
+
     /// The next slot, or nil when the schedule is spent or its time is past the sending window.
     func nextSlot() -> (scheduled: NIODeadline, offset: Double)? {
         guard let offset = schedule.state.withLock({ $0.next(poisson: run.poisson, interval: run.interval) }) else { return nil }
@@ -137,8 +150,7 @@ final class Senders: Sendable {
     private func failSlot(on loop: any EventLoop) {
         guard let slot = nextSlot() else { return finished(nil) }
         loop.scheduleTask(deadline: max(slot.scheduled, .now())) {
-            self.recorder.sent()
-            self.recorder.record("submit", status: 0, latency: .nanoseconds(Int64(NIODeadline.now().uptimeNanoseconds) - Int64(slot.scheduled.uptimeNanoseconds)))
+            self.failed(slot.scheduled)
             self.connect(loop)
         }
     }
@@ -216,9 +228,7 @@ final class SubmitHandler: ChannelInboundHandler, RemovableChannelHandler {
         guard context.channel.isActive else {
             // The connection ended while this slot waited for its time: the slot failed (a new
             // connection, made when this one closed, carries on with the next).
-            loop.recorder.sent()
-            let latency = Int64(NIODeadline.now().uptimeNanoseconds) - Int64(slot.scheduled.uptimeNanoseconds)
-            return loop.recorder.record("submit", status: 0, latency: .nanoseconds(latency))
+            return loop.failed(slot.scheduled)
         }
         let request = loop.request(offset: slot.offset)
         waiting = (slot.scheduled, 0, nil)
@@ -241,8 +251,7 @@ final class SubmitHandler: ChannelInboundHandler, RemovableChannelHandler {
             waiting = answer
         case .end:
             waiting = nil
-            let latency = Int64(NIODeadline.now().uptimeNanoseconds) - Int64(answer.scheduled.uptimeNanoseconds)
-            loop.recorder.record("submit", status: answer.status, latency: .nanoseconds(latency))
+            loop.answered(answer.scheduled, status: answer.status)
             if let body = answer.body, let id = Self.referralId(body) { loop.accepted.add(id) }
             sendNext(context)
         }
@@ -257,8 +266,7 @@ final class SubmitHandler: ChannelInboundHandler, RemovableChannelHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if let answer = waiting {
             waiting = nil
-            let latency = Int64(NIODeadline.now().uptimeNanoseconds) - Int64(answer.scheduled.uptimeNanoseconds)
-            loop.recorder.record("submit", status: 0, latency: .nanoseconds(latency))
+            loop.answered(answer.scheduled, status: 0)
         }
         loop.disconnected(context.channel, reconnect: !ended)
         ended = true
