@@ -90,7 +90,7 @@ test: deps
 	$(SWIFT) test
 	@$(MAKE) --no-print-directory test-postgres
 	@$(MAKE) --no-print-directory build-checked BUILD_FLAGS="-c release --build-tests"
-	$(SWIFT) test -c release --skip-build --filter "ContinuumSimulatorTests|ContinuumForecastTests"
+	$(SWIFT) test -c release --skip-build --filter "ContinuumSimulatorTests|ContinuumForecastTests|WALCheckpointTests"
 
 # The end-to-end suite again, on PostgreSQL: a throwaway cluster (initdb into a temporary
 # folder as an unprivileged user, a free loopback port), stopped and removed afterwards, pass

@@ -74,6 +74,8 @@ let package = Package(
                 "ContinuumCore",
                 "ContinuumJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C interface GRDB is built on: the WAL hook (WALCheckpointer).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -18,6 +18,8 @@ public final class SQLiteCaseStore: CaseStore {
     public let pathways: PathwaySet
     let pool: DatabasePool
     let commits: GroupCommit
+    /// Runs the WAL's checkpoints beside the writer, not inside its commits.
+    let checkpointer = WALCheckpointer()
     let projector: Projector
     let tokenCache = TokenCache()
     /// Set when this file is a router's replica of a shared store (``SharedLog``; issue 17).
@@ -88,7 +90,12 @@ public final class SQLiteCaseStore: CaseStore {
                 // erasure) leaves nothing in the file's free pages; temp_store: sorts stay in memory.
                 try db.execute(sql: "PRAGMA synchronous = \(synchronous); PRAGMA secure_delete = ON; PRAGMA temp_store = MEMORY")
             }
-            pool = try DatabasePool(path: path, configuration: configuration)
+            // The pool's connections hand their WAL checkpoints to the checkpointer's own.
+            let checkpointer = self.checkpointer
+            var pooled = configuration
+            pooled.prepareDatabase { db in checkpointer.install(on: db) }
+            pool = try DatabasePool(path: path, configuration: pooled)
+            try checkpointer.attach(path: path, configuration: configuration)
             try Schema.migrator().migrate(pool)
             if let replica {
                 // A replica is new or current here (``discardStaleReplica``): its projections

@@ -77,6 +77,8 @@ struct EncryptionTests {
                 "child in need is kept to the 25th birthday (2040-06-09)")
         let erased = try await fixture.store.applyRetention(asOf: try #require(CalendarDate("2041-01-01")), actor: StoreFixture.manager, at: StoreFixture.start)
         #expect(erased.events.count == 1 && erased.report.due.first?.caseIds == [caseId])
+        // The destroyed keys' rows are not left in the WAL either: it was checkpointed and emptied.
+        #expect(WALCheckpointTests.walSize(fixture) == 0)
 
         let record = try await fixture.store.caseRecord(caseId, today: UKTime.londonDate(of: StoreFixture.start))
         #expect(record.erasure?.rule == "until the 25th birthday" && record.level == "child-in-need" && record.phase == .closed)

@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import GRDB
 import Synchronization
 
@@ -12,10 +14,18 @@ import Synchronization
 /// On a replica of a shared store, ``Replica`` brackets each transaction: it catches up first
 /// and, before the commit, appends to the shared log; when another router appended first the
 /// transaction rolls back and the whole batch runs again on the caught-up replica.
+///
+/// The batches are committed one after another by a loop on a dispatch queue of its own, which
+/// calls GRDB's blocking `write`: the writer is the one resource every referral waits for, and
+/// a loop on Swift's cooperative pool (two threads on two cores) waited behind the requests'
+/// own tasks after every commit, about 2 ms of a 10 ms cycle with the writer idle
+/// (docs/performance.md).
 final class GroupCommit: Sendable {
     private let writer: any DatabaseWriter
     private let replica: Replica?
     private let state = Mutex(Pending())
+    /// Where the commit loop runs while writes are waiting.
+    private let queue = DispatchQueue(label: "continuum.group-commit", qos: .userInitiated)
     /// Upper bound on writes per transaction, to bound the wait of the first one in a batch.
     private let maximumBatch: Int
 
@@ -65,13 +75,13 @@ final class GroupCommit: Sendable {
                 return true
             }
             if startDrain {
-                Task { await self.drain() }
+                queue.async { self.drain() }
             }
         }
     }
 
-    /// Commits batches until no write is waiting.
-    private func drain() async {
+    /// Commits batches until no write is waiting (blocking: on ``queue``).
+    private func drain() {
         while true {
             let batch: [Job] = state.withLock { pending in
                 if pending.jobs.isEmpty {
@@ -88,7 +98,7 @@ final class GroupCommit: Sendable {
             var conflicts = 0
             while true {
                 do {
-                    let answers = try await writer.write { db in
+                    let answers = try writer.write { db in
                         do {
                             try replica?.begin(db)
                             let answers = batch.map { $0.run(db) }
@@ -105,7 +115,7 @@ final class GroupCommit: Sendable {
                         // Another router committed first: run the batch again on the caught-up
                         // replica, after a short random pause so two routers do not collide again.
                         conflicts += 1
-                        try? await Task.sleep(for: .microseconds(Int.random(in: 0...(200 * min(conflicts, 20)))))
+                        usleep(UInt32.random(in: 0...UInt32(200 * min(conflicts, 20))))
                         continue
                     }
                     for job in batch { job.abort(StoreError.unavailable("the shared log kept moving: \(error)")) }

@@ -44,7 +44,7 @@ extension SQLiteCaseStore {
         vault.forget(result.1)
         if !result.0.events.isEmpty {
             // Best effort: a reader holding an old snapshot can keep part of the WAL until it ends.
-            _ = try? await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            await checkpointer.truncate(pool)
         }
         return result.0
     }
