@@ -41,9 +41,10 @@ struct WebhookDispatcher: Service {
                         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: settings.pollInterval) }
                         continue
                     }
+                    let read = busy.reading()
                     let due = try await store.dueDeliveries(now: now(), limit: 500)
                     for (webhookId, deliveries) in Dictionary(grouping: due, by: \.webhookId) {
-                        guard busy.start(webhookId) else { continue }
+                        guard busy.start(webhookId, listedBy: read) else { continue }
                         let dispatcher = self
                         group.addTask {
                             for delivery in deliveries where !Task.isCancelled { await dispatcher.attempt(delivery) }
@@ -137,12 +138,40 @@ struct WebhookDispatcher: Service {
 }
 
 /// The endpoints with a delivery in flight: one at a time each.
+///
+/// A read of the outbox that began before an endpoint's task recorded its last attempt can
+/// still list that delivery as due; started from such a read, the endpoint would be sent it
+/// twice (seen under a loaded test run). So each read is stamped (``reading()``) and an
+/// endpoint whose task finished after the stamp waits for the next read.
 final class InFlight: Sendable {
-    private let ids = Mutex<Set<String>>([])
+    private struct State {
+        var busy: Set<String> = []
+        /// When each endpoint's last task finished, on ``clock``.
+        var finished: [String: UInt64] = [:]
+        var clock: UInt64 = 0
+    }
+    private let state = Mutex(State())
 
-    /// False when `id` has one in flight already.
-    func start(_ id: String) -> Bool { ids.withLock { $0.insert(id).inserted } }
-    func finish(_ id: String) { ids.withLock { _ = $0.remove(id) } }
+    /// Stamps a read of the outbox about to begin.
+    func reading() -> UInt64 { state.withLock { $0.clock += 1; return $0.clock } }
+
+    /// False when `id` has a delivery in flight, or its last task finished after the read
+    /// stamped `read` began (that read may predate its last attempt).
+    func start(_ id: String, listedBy read: UInt64) -> Bool {
+        state.withLock { state in
+            guard !state.busy.contains(id), state.finished[id, default: 0] < read else { return false }
+            state.busy.insert(id)
+            return true
+        }
+    }
+
+    func finish(_ id: String) {
+        state.withLock { state in
+            state.busy.remove(id)
+            state.clock += 1
+            state.finished[id] = state.clock
+        }
+    }
 }
 
 extension WebhookTarget {

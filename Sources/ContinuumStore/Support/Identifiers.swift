@@ -5,10 +5,23 @@ enum Identifier {
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
     static func make(prefix: String, length: Int = 12) -> String {
-        var generator = SystemRandomNumberGenerator()
         var characters: [UInt8] = Array(prefix.utf8) + [0x2D]
-        for _ in 0..<length { characters.append(alphabet[Int(generator.next() % 32)]) }
+        appendRandom(length, to: &characters)
         return String(decoding: characters, as: UTF8.self)
+    }
+
+    /// Appends `count` random characters of ``alphabet``: five bits of the system's generator
+    /// each, twelve from one 64-bit draw (one `getrandom` call where there were twelve, which
+    /// showed in a durable referral's profile).
+    private static func appendRandom(_ count: Int, to characters: inout [UInt8]) {
+        var generator = SystemRandomNumberGenerator()
+        var bits: UInt64 = 0, left = 0
+        for _ in 0..<count {
+            if left < 5 { bits = generator.next(); left = 64 }
+            characters.append(alphabet[Int(bits & 31)])
+            bits >>= 5
+            left -= 5
+        }
     }
 
     static func caseId() -> String { make(prefix: "C", length: 10) }
@@ -17,9 +30,8 @@ enum Identifier {
 
     /// A bearer token's secret: 160 random bits, prefixed so it is recognisable in a leak scan.
     static func tokenSecret() -> String {
-        var generator = SystemRandomNumberGenerator()
         var characters: [UInt8] = Array("cnt_".utf8)
-        for _ in 0..<32 { characters.append(alphabet[Int(generator.next() % 32)]) }
+        appendRandom(32, to: &characters)
         return String(decoding: characters, as: UTF8.self)
     }
 }
