@@ -36,8 +36,6 @@ final class WALCheckpointer: Sendable {
     private let connection = Mutex<DatabaseQueue?>(nil)
     /// Where the WAL's checkpoint stands.
     private let stage = Mutex(Stage.idle)
-    /// Checkpoints that failed; a failed one is tried again at the next commit past the threshold.
-    private let failures = Atomic(0)
 
     private enum Stage {
         /// Nothing under way.
@@ -96,20 +94,14 @@ final class WALCheckpointer: Sendable {
         }
     }
 
-    /// The background pass, on ``queue``.
+    /// The background pass, on ``queue``. When it fails (another process checkpointing, say),
+    /// the writer's next pass copies the whole WAL, as SQLite's own checkpoint would have.
     private func copy() {
-        do {
-            if let connection = connection.withLock({ $0 }) {
-                try connection.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
-            }
-        } catch {
-            failures.add(1, ordering: .relaxed)
+        if let connection = connection.withLock({ $0 }) {
+            _ = try? connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
         }
         stage.withLock { $0 = .copied }
     }
-
-    /// How many background checkpoints failed so far.
-    var failed: Int { failures.load(ordering: .relaxed) }
 
     /// Runs a `TRUNCATE` checkpoint on the store's writer (no write runs meanwhile) after any
     /// background checkpoint under way: the WAL is copied into the database file and emptied.
@@ -120,13 +112,6 @@ final class WALCheckpointer: Sendable {
                 _ = try? writer.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
                 done.resume()
             }
-        }
-    }
-
-    /// Waits for the background pass queued or under way, if any (tests).
-    func settle() async {
-        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            queue.async { done.resume() }
         }
     }
 }
