@@ -47,15 +47,6 @@ enum PostgresSchema {
         ("v2-record-versions", [
             "CREATE INDEX record_changes_record ON record_changes (tbl, key, sequence)",
         ]),
-        // An event's body (about 2 KB for a referral, sealed) stays in the row: past the default
-        // 2 KB PostgreSQL tried to compress it (ciphertext does not compress) and then moved it
-        // to the TOAST table, a second heap insert and index entry per referral, about a sixth
-        // of PostgreSQL's CPU per append (docs/performance.md). A body too large for a page still
-        // goes out of line, uncompressed.
-        ("v3-events-inline", [
-            "ALTER TABLE events SET (toast_tuple_target = 8160)",
-            "ALTER TABLE events ALTER COLUMN body SET STORAGE EXTERNAL",
-        ]),
     ]
 
     /// Applies the migrations this database lacks, holding the advisory lock so that routers
