@@ -96,9 +96,9 @@ struct IdNames {
         // `/healthz` names the store the session ran on; the suite runs on both (issue 17).
         // A census LA child id is its case's id without the hyphen: named after the case (`LA(<C2>)`).
         text.replacing(/"kind":"(sqlite|postgresql)"/, with: "\"kind\":\"<store>\"")
-            .replacing(/"laChildId":"C([0-9A-Z]{8,12})"/) { "\"laChildId\":\"LA(C-\($0.output.1))\"" }
+            .replacing(/"laChildId":"C([0-9A-Z]{8,21})"/) { "\"laChildId\":\"LA(C-\($0.output.1))\"" }
             .replacing(/(\\+"data\\+":\\+")[A-Za-z0-9+\/=]+/) { "\($0.output.1)<sealed>" }
-            .replacing(/\b[0-9a-f]{64}\b/, with: "<hash>").replacing(/\b([CRT])-[0-9A-Z]{8,12}\b/) { match in
+            .replacing(/\b[0-9a-f]{64}\b/, with: "<hash>").replacing(/\b([CRT])-[0-9A-Z]{8,21}\b/) { match in
             let id = String(match.output.0)
             if let name = names[id] { return name }
             let kind = match.output.1.first ?? "X"

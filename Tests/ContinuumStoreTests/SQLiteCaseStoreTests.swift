@@ -23,6 +23,34 @@ struct SQLiteCaseStoreTests {
         #expect(queue.first?.child.ageYears == 8)
     }
 
+    @Test("case and referral ids begin with the millisecond they were made, so later ids sort after earlier ones; the random part keeps its length")
+    func orderedIdentifiers() async throws {
+        let fixture = try StoreFixture()
+        let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ")
+        // The id's nine characters of time, read back as milliseconds since 1970.
+        func milliseconds(_ id: String) throws -> UInt64 {
+            try id.dropFirst(2).prefix(9).reduce(UInt64(0)) { value, character in
+                (value << 5) + UInt64(try #require(alphabet.firstIndex(of: character)))
+            }
+        }
+        let before = UInt64(Date().timeIntervalSince1970 * 1000)
+        var answers: [Submission] = []
+        for index in 0..<5 {
+            answers.append(try await fixture.submit("O-\(index)", child: index + 1))
+            try await Task.sleep(for: .milliseconds(3))
+        }
+        let after = UInt64(Date().timeIntervalSince1970 * 1000)
+        #expect(answers.map(\.referralId) == answers.map(\.referralId).sorted())
+        #expect(answers.map(\.caseId) == answers.map(\.caseId).sorted())
+        for answer in answers {
+            #expect(answer.referralId.hasPrefix("R-") && answer.referralId.count == 2 + 9 + 12)
+            #expect(answer.caseId.hasPrefix("C-") && answer.caseId.count == 2 + 9 + 10)
+            #expect((before...after + 1).contains(try milliseconds(answer.referralId)))
+            #expect((before...after + 1).contains(try milliseconds(answer.caseId)))
+            #expect(answer.caseId.dropFirst(2).allSatisfy { alphabet.contains($0) })
+        }
+    }
+
     @Test("the database, its WAL and its folder are the owner's alone (0600, 0700); an existing file is tightened on open")
     func filePermissions() async throws {
         let fixture = try StoreFixture()

@@ -173,7 +173,7 @@ extension SQLiteCaseStore {
             if history.closedSequence == event.sequence { events.append(.caseClosed) }
             if steppedDown, let decided = history.decidedSequence, decided < event.sequence { events.append(.caseSteppedDownToEarlyHelp) }
             for kind in events {
-                let deliveryId = Identifier.make(prefix: "D", length: 12)
+                let deliveryId = Identifier.deliveryId()
                 let body = try JSONValueEncoder().encode(WebhookBody(event: kind, deliveryId: deliveryId, occurredAt: event.at, referral: view)).serialized()
                 try db.execute(sql: """
                     INSERT INTO webhook_deliveries (delivery_id, webhook_id, partner_id, event, referral_id, body, event_sequence, created_at, status, attempts, next_attempt_at)

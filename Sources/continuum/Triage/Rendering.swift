@@ -24,12 +24,13 @@ enum Render {
         var lines: [String] = []
         // Across a change of pathway the queue holds cases on both versions: then each says which.
         let mixed = Set(queue.items.compactMap(\.pathway)).count > 1
+        let idWidth = Columns.idWidth(queue.items.map(\.caseId))
         for (offset, item) in (items ?? queue.items[...]).enumerated() {
             let age = item.child.ageYears.map { "\($0)" } ?? "unborn"
             // The age is never the part cut: a long name is.
             let name = Columns.truncate(TerminalText.clean("\(item.child.givenName) \(item.child.familyName)"), 29 - Columns.width(" (\(age))")) + " (\(age))"
-            let head = Columns.pad("\(offset + first)", 4, right: true) + " " + Columns.pad(item.caseId, 14) + Columns.pad(name, 31)
-                + Columns.truncate(TerminalText.clean(item.referrer.agency), width - 49)
+            let head = Columns.pad("\(offset + first)", 4, right: true) + " " + Columns.pad(item.caseId, idWidth) + Columns.pad(name, 31)
+                + Columns.truncate(TerminalText.clean(item.referrer.agency), width - 36 - idWidth)
             let due = "due " + (item.decisionDue.map(\.description) ?? "-") + " (" + timeLeft(due: item.decisionDue, asOf: queue.asOf) + ")"
             let second = "     " + Columns.pad(item.recommendedLevel ?? "no recommendation", 22) + Columns.pad(due, 33)
                 + "received " + item.receivedAt.londonDate
@@ -69,11 +70,12 @@ enum Render {
 
     /// A caseload: one line per case (and one for its child), nearest deadline first.
     static func cases(_ page: CasePage, first: Int = 1) -> [String] {
-        page.items.enumerated().flatMap { offset, item -> [String] in
+        let idWidth = Columns.idWidth(page.items.map(\.caseId))
+        return page.items.enumerated().flatMap { offset, item -> [String] in
             let age = item.child.ageYears.map { " (\($0))" } ?? ""
             let name = Columns.truncate(TerminalText.clean("\(item.child.givenName) \(item.child.familyName)"), 30 - Columns.width(age)) + age
             let where_ = item.awaitingDecision && item.level == nil ? "awaiting decision" : (item.level ?? item.phase.rawValue)
-            let head = Columns.pad("\(offset + first)", 4, right: true) + " " + Columns.pad(item.caseId, 14) + Columns.pad(name, 31) + Columns.truncate(where_, width - 50)
+            let head = Columns.pad("\(offset + first)", 4, right: true) + " " + Columns.pad(item.caseId, idWidth) + Columns.pad(name, 31) + Columns.truncate(where_, width - 36 - idWidth)
             let due = item.nextDue.map { "next due " + $0.description + " (" + timeLeft(due: $0, asOf: page.asOf) + ")" } ?? "no clock running"
             let lead = item.lead.map { "lead " + person($0, page.people) } ?? "no lead"
             let flags = [item.awaitingDecision && item.level != nil ? "referral waiting" : nil, item.pendingApproval ? "approval pending" : nil].compactMap { $0 }
@@ -94,11 +96,12 @@ enum Render {
 
     /// Search hits: the surest first, with why a possible one may be the child.
     static func search(_ page: ChildSearchPage) -> [String] {
-        page.items.enumerated().flatMap { offset, hit -> [String] in
+        let idWidth = Columns.idWidth(page.items.map(\.caseId))
+        return page.items.enumerated().flatMap { offset, hit -> [String] in
             let born = hit.child.dateOfBirth.map { "born \($0)" } ?? hit.child.expectedDateOfBirth.map { "expected \($0)" } ?? ""
             let name = TerminalText.clean("\(hit.child.givenName) \(hit.child.familyName)")
-            let head = Columns.pad("\(offset + 1)", 4, right: true) + " " + Columns.pad(hit.caseId, 14) + Columns.pad(name, 26)
-                + Columns.truncate("\(born)  \(hit.level ?? hit.phase.rawValue)", width - 45)
+            let head = Columns.pad("\(offset + 1)", 4, right: true) + " " + Columns.pad(hit.caseId, idWidth) + Columns.pad(name, 26)
+                + Columns.truncate("\(born)  \(hit.level ?? hit.phase.rawValue)", width - 31 - idWidth)
             let match = hit.match == .same ? "the same child (NHS number)" : "possibly the same child: " + hit.reasons.joined(separator: "; ")
             return [head] + wrap("\(hit.phase.rawValue), referral \(hit.referralId) of \(hit.receivedAt.londonDate); \(match)", indent: "     ")
         }
@@ -251,16 +254,18 @@ enum Render {
     /// The migration review list: each case, where it is, and why a person must decide.
     static func migrationReview(_ page: MigrationReviewPage) -> String {
         if page.items.isEmpty { return "No case is waiting on the migration review list." }
+        let idWidth = Columns.idWidth(page.items.map(\.caseId))
         return page.items.map { item in
-            let head = "\(Columns.pad(item.caseId, 14))\(Columns.pad(item.level ?? "awaiting decision", 21))\(item.pathway) → \(item.review.to)"
+            let head = "\(Columns.pad(item.caseId, idWidth))\(Columns.pad(item.level ?? "awaiting decision", 21))\(item.pathway) → \(item.review.to)"
                 + "   consent: \(item.consent?.rawValue ?? "not recorded")"
-            return ([Columns.truncate(head, width)] + wrap(item.review.reason, indent: "              ")).joined(separator: "\n")
+            return ([Columns.truncate(head, width)] + wrap(item.review.reason, indent: String(repeating: " ", count: idWidth))).joined(separator: "\n")
         }.joined(separator: "\n") + (page.total > page.items.count ? "\n(\(page.items.count) of \(page.total) shown)" : "")
     }
 
     /// Approvals, each with who asked (by name) and why; numbered for the session.
     static func approvals(_ approvals: ApprovalsPage, numbered: Bool = false) -> String {
         if approvals.items.isEmpty { return "Nothing is waiting for approval." }
+        let idWidth = Columns.idWidth(approvals.items.map(\.caseId))
         return approvals.items.enumerated().map { index, item in
             let change = item.change
             let what: String = switch change.change {
@@ -276,7 +281,7 @@ enum Render {
             default: nil
             }
             let number = numbered ? Columns.pad("\(index + 1)", 4, right: true) + " " : ""
-            let head = number + Columns.pad(item.id, 9) + Columns.pad(item.caseId, 14) + what
+            let head = number + Columns.pad(item.id, 9) + Columns.pad(item.caseId, idWidth) + what
             let indent = numbered ? "              " : "         "
             let rest = (override.map { wrap("override: \(TerminalText.clean($0))", indent: indent) } ?? [])
                 + wrap("asked by \(person(change.requestedBy.id, approvals.people)) on \(change.requestedAt.londonTime): \(TerminalText.clean(change.rationale))",

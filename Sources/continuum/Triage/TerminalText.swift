@@ -43,6 +43,13 @@ extension JSONValue {
 /// and full-width characters (Chinese, Japanese and Korean names) take two columns, combining
 /// marks none; so names line up in a table whatever their script.
 enum Columns {
+    /// The column for ids on one page: 14 wide (an id of the first format, `C-7K2M9Q4XR1`, and
+    /// two spaces), wider when an id on the page is longer (ids that begin with the time they
+    /// were made, `C-1M8QP4XC0K7M2Q9XR4D`), so that every id is shown whole.
+    static func idWidth(_ ids: some Sequence<String>) -> Int {
+        ids.reduce(14) { Swift.max($0, width($1) + 2) }
+    }
+
     /// The columns `text` takes on a terminal.
     static func width(_ text: String) -> Int {
         text.reduce(0) { $0 + width(of: $1) }
