@@ -12,6 +12,7 @@ extension SQLiteCaseStore {
         let message = try EncodedReferral(referral, vault: vault)
         let referralId = Identifier.referralId()
         let key = try vault.newKey(for: referralId)
+        let wrapped = try vault.wrapped(key)
         let planned = try SubmissionPlan(message, referralId: referralId, partnerId: partnerId, receivedAt: receivedAt,
                                          match: .none, caseId: Identifier.caseId(), before: CaseState(), key: key, caseKey: nil, projector: projector)
         return try await write { db in
@@ -25,7 +26,7 @@ extension SQLiteCaseStore {
                                           match: match, caseId: joined?.0 ?? planned.submission.caseId, before: joined?.1 ?? CaseState(),
                                           key: key, caseKey: joined?.2, projector: projector)
             }
-            try vault.insert(plan.key, db)
+            try vault.insert(wrapped, db)
             for event in plan.events {
                 try self.record(event, actor: actor, at: receivedAt, db)
             }

@@ -28,14 +28,23 @@ struct EncodedBody: Sendable {
     /// Read back from the log with some personal values not opened (their key destroyed by an
     /// erasure): `body` holds stand-ins for them, which nothing may index or show.
     let personalDataMissing: Bool
+    /// The columns the projector takes from the body, worked out with it where it is planned
+    /// (on the request's task) so that the single writer, the store's one serial step, does not
+    /// (docs/performance.md); nil for a body read back from the log, whose columns the projector
+    /// works out itself.
+    let columns: ProjectedColumns?
 
-    /// - Parameter key: the data key of the case the event belongs to; nil for a body without
-    ///   personal data (a token, an erasure).
-    init(_ body: EventBody, sealedWith key: DataKey?, vault: PersonalDataVault) throws {
+    /// - Parameters:
+    ///   - key: the data key of the case the event belongs to; nil for a body without
+    ///     personal data (a token, an erasure).
+    ///   - referralColumns: for a referral's arrival, the columns only its plan can work out.
+    init(_ body: EventBody, sealedWith key: DataKey?, vault: PersonalDataVault, referralColumns: ReferralColumns? = nil) throws {
         self.body = body
         value = try vault.seal(try JSONValueEncoder().encode(body), with: key)
         text = value.serialized()
         personalDataMissing = false
+        columns = ProjectedColumns(messageText: value["referral"]?["message"]?.serialized(), decisionText: value["routed"]?["decision"]?.serialized(),
+                                   referral: referralColumns)
     }
 
     /// A body read back from the log: `text` as stored, `value` parsed from it.
@@ -44,12 +53,30 @@ struct EncodedBody: Sendable {
         self.value = value
         self.text = text
         self.personalDataMissing = personalDataMissing
+        columns = nil
     }
 
     /// The referral message's canonical JSON (`referral-received`).
-    var messageText: String? { value["referral"]?["message"]?.serialized() }
+    var messageText: String? { columns.map(\.messageText) ?? value["referral"]?["message"]?.serialized() }
     /// The recommendation's canonical JSON (`routed`).
-    var decisionText: String? { value["routed"]?["decision"]?.serialized() }
+    var decisionText: String? { columns.map(\.decisionText) ?? value["routed"]?["decision"]?.serialized() }
+}
+
+/// What the projector stores from a body being appended, worked out with the body.
+struct ProjectedColumns: Sendable {
+    /// `referrals.message`: the message as sealed in the body (`referral-received`).
+    let messageText: String?
+    /// `referrals.decision` (`routed`).
+    let decisionText: String?
+    let referral: ReferralColumns?
+}
+
+/// A new referral's columns that need its plan: the child's match keys (the same keys the
+/// event records, made by this version) and the child's census characteristics sealed under
+/// the referral's own key (``PersonalDataVault/sealCensusChild(_:key:)``).
+struct ReferralColumns: Sendable {
+    let childKeys: [String]
+    let censusChild: String
 }
 
 /// What one event does to its case, worked out from the state before it: the projector writes
@@ -103,12 +130,10 @@ struct SubmissionPlan: Sendable {
     /// - Parameters:
     ///   - caseId: the open case the child joins, or a new case's id.
     ///   - before: that case's state (`CaseState()` for a new case).
-    /// The referral's own data key (new, stored in the transaction that appends the events):
-    /// its message is sealed under it, so a referral later moved to another child's case (an
-    /// unlink) is erased with that child, not with the case it arrived on.
-    let key: DataKey
-
-    /// - Parameter caseKey: the joined case's key (its state may hold a pending change's rationale).
+    ///   - key: the referral's own data key (new, stored in the transaction that appends the
+    ///     events): its message is sealed under it, so a referral later moved to another child's
+    ///     case (an unlink) is erased with that child, not with the case it arrived on.
+    ///   - caseKey: the joined case's key (its state may hold a pending change's rationale).
     init(_ message: EncodedReferral, referralId: String, partnerId: String, receivedAt: Timestamp, match: ChildMatch,
          caseId: String, before: CaseState, key: DataKey, caseKey: DataKey?, projector: Projector) throws {
         let vault = projector.vault
@@ -120,11 +145,11 @@ struct SubmissionPlan: Sendable {
         let received = try EncodedBody(.referral(ReceivedReferral(
             referralId: referralId, partnerId: partnerId, receivedAt: receivedAt, bodyHash: message.hash, message: referral,
             reReferral: match.reReferral, previousReferralId: match.previousReferral, childKeys: message.keys, identity: match.outcome)),
-            sealedWith: key, vault: vault)
+            sealedWith: key, vault: vault,
+            referralColumns: ReferralColumns(childKeys: message.keys, censusChild: try vault.sealCensusChild(referral.child, key: key)))
         let routed = try EncodedBody(.routed(RoutedReferral(referralId: referralId, decision: decision)), sealedWith: nil, vault: vault)
         let first = try ProjectionStep(.referralReceived(at: receivedAt, consent: referral.consent), after: before, machine: machine, key: caseKey, vault: vault)
         let second = try ProjectionStep(.routed(decision), after: first.transition.state, machine: machine, key: caseKey, vault: vault)
-        self.key = key
         self.match = match
         events = [PlannedEvent(caseId: caseId, body: received, step: first), PlannedEvent(caseId: caseId, body: routed, step: second)]
         submission = Submission(referralId: referralId, caseId: caseId, decision: decision, decisionText: routed.decisionText ?? "null",

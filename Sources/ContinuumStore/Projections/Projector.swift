@@ -110,7 +110,9 @@ struct Projector: Sendable {
             // The keys come from the message, not the event: a rebuild indexes every referral
             // under the keys this version matches on. An erased child is never matched again.
             let keyStatement = try db.cachedStatement(sql: "INSERT INTO child_keys (key, referral_id, case_id, received_at) VALUES (?, ?, ?, ?)")
-            for key in body.personalDataMissing ? [] : try ChildKeys.keys(for: referral.message.child, vault) {
+            // Appending, the plan made them (the same keys the event records); replaying, made here.
+            let keys = try body.columns?.referral?.childKeys ?? (body.personalDataMissing ? [] : ChildKeys.keys(for: referral.message.child, vault))
+            for key in keys {
                 try keyStatement.execute(arguments: [key, referral.referralId, event.caseId, referral.receivedAt.description])
             }
             if let identity = referral.identity {
@@ -184,6 +186,7 @@ struct Projector: Sendable {
         // The child's census characteristics, sealed under the referral's own key (made just
         // before, in the same transaction; kept while the child's data is, gone with an erasure).
         let child = try event.body.referral.flatMap { referral -> String? in
+            if let sealed = body.columns?.referral?.censusChild { return sealed }
             guard !body.personalDataMissing, let key = try vault.stored(referral.referralId, db) else { return nil }
             return try vault.sealCensusChild(referral.message.child, key: DataKey(keyId: referral.referralId, key: key))
         }

@@ -13,6 +13,13 @@ struct DataKey: @unchecked Sendable {
     let key: SymmetricKey
 }
 
+/// A new data key with its stored form: wrapped under the master key (``PersonalDataVault/wrapped(_:)``).
+struct WrappedDataKey: Sendable {
+    let key: DataKey
+    let wrapped: String
+    let masterId: String
+}
+
 /// Seals and opens children's personal data (issue 20): the master key, the data keys it wraps
 /// (table `data_keys`) and the matching key for keyed child hashes.
 ///
@@ -96,6 +103,20 @@ final class PersonalDataVault: Sendable {
         try insert(key, master: try requireMaster("storing a referral"), db)
     }
 
+    /// A new key wrapped under the master key, ready to store: wrapped where the referral is
+    /// planned, on the request's task, so that the single writer only inserts it.
+    func wrapped(_ key: DataKey) throws -> WrappedDataKey {
+        let master = try requireMaster("storing a referral")
+        return WrappedDataKey(key: key, wrapped: try wrap(key.key, keyId: key.keyId, master: master), masterId: master.id)
+    }
+
+    /// Stores a key wrapped by ``wrapped(_:)``.
+    func insert(_ key: WrappedDataKey, _ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO data_keys (key_id, wrapped, master_id) VALUES (?, ?, ?)")
+            .execute(arguments: [key.key.keyId, key.wrapped, key.masterId])
+        remember(key.key)
+    }
+
     /// The child's census characteristics (issue 18), as a small message of their own for the
     /// census facts: sex and disabilities in the clear as in the referral, the dates of birth,
     /// UPN and ethnicity sealed under the referral's key (so an erasure erases them too).
@@ -112,10 +133,7 @@ final class PersonalDataVault: Sendable {
     }
 
     private func insert(_ key: DataKey, master: MasterKey, _ db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO data_keys (key_id, wrapped, master_id) VALUES (?, ?, ?)")
-            .execute(arguments: [key.keyId, try wrap(key.key, keyId: key.keyId, master: master), master.id])
-        // The projector seals the referral's census facts under it in the same transaction.
-        remember(key)
+        try insert(WrappedDataKey(key: key, wrapped: try wrap(key.key, keyId: key.keyId, master: master), masterId: master.id), db)
     }
 
     /// The key a case's records (or, in the upgrade, a referral's) are sealed under: stored, or
