@@ -17,11 +17,29 @@ extension JSONValue {
     public func serializedBytes(pretty: Bool = false) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
-        write(to: &output, pretty: pretty, indent: 0)
+        var captured: Range<Int>?
+        write(to: &output, pretty: pretty, indent: 0, capture: nil, captured: &captured)
         return output
     }
 
-    private func write(to output: inout [UInt8], pretty: Bool, indent: Int) {
+    /// The compact text, and the text of the member at `path` (object keys from this value), or
+    /// nil when there is none: the same as `self[path[0]]?[path[1]]….serialized()`, cut from
+    /// the one text (a member's text is part of its parent's) instead of written twice.
+    public func serialized(capturing path: [String]) -> (text: String, member: String?) {
+        var output: [UInt8] = []
+        output.reserveCapacity(1024)
+        var captured: Range<Int>?
+        write(to: &output, pretty: false, indent: 0, capture: path[...], captured: &captured)
+        return (String(decoding: output, as: UTF8.self), captured.map { String(decoding: output[$0], as: UTF8.self) })
+    }
+
+    /// - Parameters:
+    ///   - capture: the keys still to follow to the member to capture (empty: this value is
+    ///     it); nil when nothing is captured below here.
+    ///   - captured: where the captured member's text was written.
+    private func write(to output: inout [UInt8], pretty: Bool, indent: Int, capture: ArraySlice<String>?, captured: inout Range<Int>?) {
+        let start = output.count
+        defer { if capture?.isEmpty == true { captured = start..<output.count } }
         switch self {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
@@ -34,7 +52,7 @@ extension JSONValue {
             for (index, item) in items.enumerated() {
                 if index > 0 { output.append(0x2C) }
                 Self.newline(&output, pretty, indent + 1)
-                item.write(to: &output, pretty: pretty, indent: indent + 1)
+                item.write(to: &output, pretty: pretty, indent: indent + 1, capture: nil, captured: &captured)
             }
             Self.newline(&output, pretty, indent)
             output.append(0x5D)
@@ -53,7 +71,8 @@ extension JSONValue {
                 Self.writeString(member.key, to: &output)
                 output.append(0x3A)
                 if pretty { output.append(0x20) }
-                member.value.write(to: &output, pretty: pretty, indent: indent + 1)
+                let next = capture.flatMap { $0.first == member.key ? $0.dropFirst() : nil }
+                member.value.write(to: &output, pretty: pretty, indent: indent + 1, capture: next, captured: &captured)
             }
             Self.newline(&output, pretty, indent)
             output.append(0x7D)

@@ -5,12 +5,25 @@
 /// ```
 /// Non-finite doubles are an error, as JSON has no way to write them.
 public struct JSONValueEncoder: Sendable {
-    public init() {}
+    private let substitution: Substitution?
+
+    public init() {
+        substitution = nil
+    }
+
+    /// An encoder that writes `json` wherever it meets a value equal to `value`, instead of
+    /// encoding it again: for a value already encoded on its own (a referral's message, whose
+    /// text is hashed, inside the event that records it). `json` must be what encoding `value`
+    /// gives; a value of the same type that differs is encoded as usual.
+    public init<Value: Encodable & Equatable & Sendable>(substituting value: Value, with json: JSONValue) {
+        substitution = Substitution(type: ObjectIdentifier(Value.self), json: json) { ($0 as? Value) == value }
+    }
 
     public func encode(_ value: some Encodable) throws -> JSONValue {
         if let json = value as? JSONValue { return json }
+        if let json = substitution?.json(for: value) { return json }
         let root = EncodingNode()
-        try value.encode(to: NodeEncoder(node: root, path: nil))
+        try value.encode(to: NodeEncoder(node: root, path: nil, substitution: substitution))
         return root.value
     }
 
@@ -140,31 +153,45 @@ private final class PathLink {
     }
 }
 
-/// An already-encoded value (a stored message, a cached decision) is copied, not re-walked.
-/// The metatype test first: a pointer compare, where a failed dynamic cast on every field is not.
+/// A value whose encoding is known already (``JSONValueEncoder/init(substituting:with:)``).
+private struct Substitution: Sendable {
+    let type: ObjectIdentifier
+    let json: JSONValue
+    let matches: @Sendable (Any) -> Bool
+
+    /// The metatype test first: a pointer compare, where a failed dynamic cast on every field is not.
+    @inline(__always)
+    func json<T>(for value: T) -> JSONValue? {
+        ObjectIdentifier(T.self) == type && matches(value) ? json : nil
+    }
+}
+
+/// An already-encoded value (a stored message, a cached decision) is copied, not re-walked;
+/// so is the substitution's value.
 @inline(__always)
-private func alreadyEncoded<T>(_ value: T) -> JSONValue? {
-    T.self == JSONValue.self ? value as? JSONValue : nil
+private func alreadyEncoded<T>(_ value: T, _ substitution: Substitution?) -> JSONValue? {
+    T.self == JSONValue.self ? value as? JSONValue : substitution?.json(for: value)
 }
 
 private struct NodeEncoder: Encoder {
     let node: EncodingNode
     let path: PathLink?
+    let substitution: Substitution?
     var codingPath: [any CodingKey] { PathLink.keys(path) }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         node.makeObject()
-        return KeyedEncodingContainer(KeyedEncoder<Key>(node: node, path: path))
+        return KeyedEncodingContainer(KeyedEncoder<Key>(node: node, path: path, substitution: substitution))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         node.makeArray()
-        return UnkeyedEncoder(node: node, path: path)
+        return UnkeyedEncoder(node: node, path: path, substitution: substitution)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        SingleEncoder(node: node, path: path)
+        SingleEncoder(node: node, path: path, substitution: substitution)
     }
 }
 
@@ -186,6 +213,7 @@ private func integer<T: BinaryInteger>(_ value: T, _ path: @autoclosure () -> [a
 private struct KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let node: EncodingNode
     let path: PathLink?
+    let substitution: Substitution?
     var codingPath: [any CodingKey] { PathLink.keys(path) }
 
     private func set(_ value: JSONValue, _ key: Key) { node.set(key.stringValue, value) }
@@ -202,25 +230,28 @@ private struct KeyedEncoder<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode(_ value: Int32, forKey key: Key) throws { set(.integer(Int64(value)), key) }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        if let json = alreadyEncoded(value) { return set(json, key) }
-        try value.encode(to: NodeEncoder(node: node.child(key.stringValue), path: PathLink(path, key)))
+        if let json = alreadyEncoded(value, substitution) { return set(json, key) }
+        try value.encode(to: NodeEncoder(node: node.child(key.stringValue), path: PathLink(path, key), substitution: substitution))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
-        NodeEncoder(node: node.child(key.stringValue), path: PathLink(path, key)).container(keyedBy: keyType)
+        NodeEncoder(node: node.child(key.stringValue), path: PathLink(path, key), substitution: substitution).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
-        NodeEncoder(node: node.child(key.stringValue), path: PathLink(path, key)).unkeyedContainer()
+        NodeEncoder(node: node.child(key.stringValue), path: PathLink(path, key), substitution: substitution).unkeyedContainer()
     }
 
-    mutating func superEncoder() -> any Encoder { NodeEncoder(node: node.child("super"), path: path) }
-    mutating func superEncoder(forKey key: Key) -> any Encoder { NodeEncoder(node: node.child(key.stringValue), path: PathLink(path, key)) }
+    mutating func superEncoder() -> any Encoder { NodeEncoder(node: node.child("super"), path: path, substitution: substitution) }
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        NodeEncoder(node: node.child(key.stringValue), path: PathLink(path, key), substitution: substitution)
+    }
 }
 
 private struct UnkeyedEncoder: UnkeyedEncodingContainer {
     let node: EncodingNode
     let path: PathLink?
+    let substitution: Substitution?
     var codingPath: [any CodingKey] { PathLink.keys(path) }
     var count: Int { node.count }
 
@@ -237,30 +268,31 @@ private struct UnkeyedEncoder: UnkeyedEncodingContainer {
     mutating func encode(_ value: Int64) throws { append(.integer(value)) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        if let json = alreadyEncoded(value) { return append(json) }
+        if let json = alreadyEncoded(value, substitution) { return append(json) }
         let link = itemLink
-        try value.encode(to: NodeEncoder(node: node.appended(), path: link))
+        try value.encode(to: NodeEncoder(node: node.appended(), path: link, substitution: substitution))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let link = itemLink
-        return NodeEncoder(node: node.appended(), path: link).container(keyedBy: keyType)
+        return NodeEncoder(node: node.appended(), path: link, substitution: substitution).container(keyedBy: keyType)
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let link = itemLink
-        return NodeEncoder(node: node.appended(), path: link).unkeyedContainer()
+        return NodeEncoder(node: node.appended(), path: link, substitution: substitution).unkeyedContainer()
     }
 
     mutating func superEncoder() -> any Encoder {
         let link = itemLink
-        return NodeEncoder(node: node.appended(), path: link)
+        return NodeEncoder(node: node.appended(), path: link, substitution: substitution)
     }
 }
 
 private struct SingleEncoder: SingleValueEncodingContainer {
     let node: EncodingNode
     let path: PathLink?
+    let substitution: Substitution?
     var codingPath: [any CodingKey] { PathLink.keys(path) }
 
     mutating func encodeNil() throws { node.set(.null) }
@@ -273,10 +305,10 @@ private struct SingleEncoder: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt64) throws { node.set(try integer(value, codingPath)) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        if let json = alreadyEncoded(value) {
+        if let json = alreadyEncoded(value, substitution) {
             node.set(json)
             return
         }
-        try value.encode(to: NodeEncoder(node: node, path: path))
+        try value.encode(to: NodeEncoder(node: node, path: path, substitution: substitution))
     }
 }

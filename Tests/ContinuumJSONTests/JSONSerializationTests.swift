@@ -39,6 +39,46 @@ struct JSONSerializationTests {
         }
     }
 
+    @Test("a member's text cut from its parent's is the member serialised alone, at every path of every y_ file")
+    func capturedMembers() throws {
+        // Every path of object keys below `value`, depth first.
+        func paths(_ value: JSONValue, _ prefix: [String]) -> [[String]] {
+            guard case .object(let members) = value else { return [] }
+            return members.flatMap { [prefix + [$0.key]] + paths($0.value, prefix + [$0.key]) }
+        }
+        var checked = 0
+        for name in JSONTestSuiteTests.files where name.hasPrefix("y_") {
+            let value = try JSONParser(limits: JSONLimits(allowsDuplicateKeys: true)).parse(JSONTestSuiteTests.load(name)).value()
+            let nested = JSONValue.object(["a": .object(["b": value, "c": .array([value])]), "z": value])
+            for path in paths(nested, []) + [["missing"], ["a", "missing"], ["a", "c", "0"]] {
+                let (text, member) = nested.serialized(capturing: path)
+                #expect(text == nested.serialized(), "\(name) \(path)")
+                let alone = path.reduce(Optional(nested)) { $0?[$1] }?.serialized()
+                #expect(member == alone, "\(name) \(path)")
+                checked += 1
+            }
+        }
+        #expect(checked > 500)
+    }
+
+    @Test("an encoder substituting a value writes the given JSON for an equal value, and encodes a different one")
+    func substitution() throws {
+        struct Outer: Encodable { var first: Sample; var items: [Sample]; var other: Sample }
+        let same = Sample(zeta: 1, alpha: "a", nested: [:], list: [])
+        let other = Sample(zeta: 2, alpha: "b", nested: ["x": 1], list: [nil])
+        let outer = Outer(first: same, items: [other, same], other: other)
+        // A stand-in that encoding never gives, so that where it was used shows.
+        let encoder = JSONValueEncoder(substituting: same, with: .string("stand-in"))
+        let value = try encoder.encode(outer)
+        #expect(value["first"] == .string("stand-in"))
+        #expect(value["items"] == .array([try JSONValueEncoder().encode(other), .string("stand-in")]))
+        #expect(value["other"] == (try JSONValueEncoder().encode(other)))
+        #expect(try encoder.encode(same) == .string("stand-in"))
+        // With the value's own encoding, the result is what encoding gives.
+        let faithful = JSONValueEncoder(substituting: same, with: try JSONValueEncoder().encode(same))
+        #expect(try faithful.encode(outer) == (try JSONValueEncoder().encode(outer)))
+    }
+
     @Test func everyControlCharacterQuoteAndBackslashIsEscaped() {
         let named: [UInt8: String] = [0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"]
         for byte in UInt8(0)..<0x20 {

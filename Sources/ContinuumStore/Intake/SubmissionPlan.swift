@@ -6,16 +6,22 @@ import ContinuumJSON
 /// `messageId` with another hash is a conflict), and its hashed child keys index it for matching.
 struct EncodedReferral: Sendable {
     let referral: Referral
+    /// The message as encoded, unsealed: the event that records it reuses it (``encoder``).
+    let value: JSONValue
     let text: String
     let hash: String
     let keys: [String]
 
     init(_ referral: Referral, vault: PersonalDataVault) throws {
         self.referral = referral
-        text = try JSONValueEncoder().encode(referral).serialized()
+        value = try JSONValueEncoder().encode(referral)
+        text = value.serialized()
         hash = Hex.sha256(Array(text.utf8))
         keys = try ChildKeys.keys(for: referral.child, vault)
     }
+
+    /// An encoder that writes the message as already encoded instead of encoding it again.
+    var encoder: JSONValueEncoder { JSONValueEncoder(substituting: referral, with: value) }
 }
 
 /// An event body with its canonical JSON, encoded once: the text is what the log hashes and
@@ -38,13 +44,17 @@ struct EncodedBody: Sendable {
     ///   - key: the data key of the case the event belongs to; nil for a body without
     ///     personal data (a token, an erasure).
     ///   - referralColumns: for a referral's arrival, the columns only its plan can work out.
-    init(_ body: EventBody, sealedWith key: DataKey?, vault: PersonalDataVault, referralColumns: ReferralColumns? = nil) throws {
+    ///   - encoder: the encoder to use (one that reuses a message already encoded).
+    init(_ body: EventBody, sealedWith key: DataKey?, vault: PersonalDataVault, referralColumns: ReferralColumns? = nil,
+         encoder: JSONValueEncoder = JSONValueEncoder()) throws {
         self.body = body
-        value = try vault.seal(try JSONValueEncoder().encode(body), with: key)
-        text = value.serialized()
+        value = try vault.seal(try encoder.encode(body), with: key)
+        // The column's text is cut from the body's: the message or the decision, whichever it holds.
+        let routed = body.routed != nil
+        let (text, member) = value.serialized(capturing: routed ? ["routed", "decision"] : ["referral", "message"])
+        self.text = text
         personalDataMissing = false
-        columns = ProjectedColumns(messageText: value["referral"]?["message"]?.serialized(), decisionText: value["routed"]?["decision"]?.serialized(),
-                                   referral: referralColumns)
+        columns = ProjectedColumns(messageText: routed ? nil : member, decisionText: routed ? member : nil, referral: referralColumns)
     }
 
     /// A body read back from the log: `text` as stored, `value` parsed from it.
@@ -146,7 +156,8 @@ struct SubmissionPlan: Sendable {
             referralId: referralId, partnerId: partnerId, receivedAt: receivedAt, bodyHash: message.hash, message: referral,
             reReferral: match.reReferral, previousReferralId: match.previousReferral, childKeys: message.keys, identity: match.outcome)),
             sealedWith: key, vault: vault,
-            referralColumns: ReferralColumns(childKeys: message.keys, censusChild: try vault.sealCensusChild(referral.child, key: key)))
+            referralColumns: ReferralColumns(childKeys: message.keys, censusChild: try vault.sealCensusChild(referral.child, key: key)),
+            encoder: message.encoder)
         let routed = try EncodedBody(.routed(RoutedReferral(referralId: referralId, decision: decision)), sealedWith: nil, vault: vault)
         let first = try ProjectionStep(.referralReceived(at: receivedAt, consent: referral.consent), after: before, machine: machine, key: caseKey, vault: vault)
         let second = try ProjectionStep(.routed(decision), after: first.transition.state, machine: machine, key: caseKey, vault: vault)

@@ -13,14 +13,17 @@ public enum SealingBenchmark {
     /// members sealed in their envelopes (AES-GCM). In the clear: the unkeyed hashes, plain text.
     public static func encodeReceived(_ referral: Referral, sealed: Bool, vault: Vault) throws -> Int {
         guard sealed else {
-            let text = try JSONValueEncoder().encode(referral).serialized()
+            // The message encoded once, as the sealed path does (``EncodedReferral/encoder``).
+            let message = try JSONValueEncoder().encode(referral)
+            let text = message.serialized()
             let body = EventBody.referral(received(referral, hash: Hex.sha256(Array(text.utf8)), keys: ChildKeys.keys(for: referral.child)))
-            return try JSONValueEncoder().encode(body).serialized().utf8.count
+            return try JSONValueEncoder(substituting: referral, with: message).encode(body).serialized().utf8.count
         }
         let message = try EncodedReferral(referral, vault: vault.vault)
         let key = try vault.vault.newKey(for: "R-BENCH")
         _ = try vault.vault.wrap(key.key, keyId: key.keyId, master: vault.master)
-        return try EncodedBody(.referral(received(referral, hash: message.hash, keys: message.keys)), sealedWith: key, vault: vault.vault).text.utf8.count
+        return try EncodedBody(.referral(received(referral, hash: message.hash, keys: message.keys)), sealedWith: key, vault: vault.vault,
+                               encoder: message.encoder).text.utf8.count
     }
 
     private static func received(_ referral: Referral, hash: String, keys: [String]) -> ReceivedReferral {
