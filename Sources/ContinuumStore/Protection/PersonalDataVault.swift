@@ -28,8 +28,9 @@ struct WrappedDataKey: Sendable {
 /// data throws ``StoreError/masterKeyRequired(_:)``.
 final class PersonalDataVault: Sendable {
     let master: MasterKey?
-    /// HMAC key for child-matching hashes; nil while locked.
-    private let matching: Mutex<DataKey?>
+    /// HMAC for child-matching hashes, keyed and ready (its key's pads hashed once, not once per
+    /// hash: three or more hashes a referral); nil while locked.
+    private let matching: Mutex<HMAC<SHA256>?>
     /// Unwrapped data keys, by key id: only keys read back from the table (never one made in a
     /// transaction that may still roll back). Bounded, as a million cases would fill memory.
     private let cache = Mutex<[String: DataKey]>([:])
@@ -65,19 +66,21 @@ final class PersonalDataVault: Sendable {
         }
         if let row = try Row.fetchOne(db, sql: "SELECT wrapped, master_id FROM data_keys WHERE key_id = ?", arguments: [Self.matchingKeyId]) {
             let key = DataKey(keyId: Self.matchingKeyId, key: try unwrap(row["wrapped"], keyId: Self.matchingKeyId, masterId: row["master_id"], master: master))
-            matching.withLock { $0 = key }
+            matching.withLock { $0 = HMAC(key: key.key) }
         } else {
             // Derived from the master key it was first bound to, then kept wrapped like a data
             // key, so that rotating the master key leaves every stored hash valid.
             let key = DataKey(keyId: Self.matchingKeyId, key: master.derived("matching/1"))
             try insert(key, master: master, db)
-            matching.withLock { $0 = key }
+            matching.withLock { $0 = HMAC(key: key.key) }
         }
     }
 
     /// Sets the matching key without a database (the sealing benchmark).
     func adoptMatchingKey(_ key: SymmetricKey) {
-        matching.withLock { $0 = DataKey(keyId: Self.matchingKeyId, key: key) }
+        // Made from a copy of the key's bytes inside the lock: the caller's key stays the caller's.
+        let bytes = key.withUnsafeBytes { Array($0) }
+        matching.withLock { $0 = HMAC(key: SymmetricKey(data: bytes)) }
     }
 
     // MARK: Keyed hashes
@@ -85,8 +88,9 @@ final class PersonalDataVault: Sendable {
     /// A child key as stored: HMAC-SHA-256 of its unkeyed form under the matching key, so a
     /// stolen database cannot be searched for a guessed NHS number or name and birth date.
     func keyed(_ unkeyed: String) throws -> String {
-        guard let key = matching.withLock({ $0 }) else { throw StoreError.masterKeyRequired("matching a child") }
-        return Hex.encode(HMAC<SHA256>.authenticationCode(for: Array(unkeyed.utf8), using: key.key))
+        guard var hmac = matching.withLock({ $0 }) else { throw StoreError.masterKeyRequired("matching a child") }
+        hmac.update(data: Array(unkeyed.utf8))
+        return Hex.encode(hmac.finalize())
     }
 
     // MARK: Data keys
