@@ -190,6 +190,9 @@ struct TriageCommandTests {
                     "\(mine.stdout)\(mine.stderr)")
             let found = try await Self.triage(server, ["find", "--nhs-number", TestFixtures.nhsNumber(1)])
             #expect(found.status == 0 && found.stdout.contains(caseId) && found.stdout.contains("the same child"), "\(found.stdout)\(found.stderr)")
+            // Where the case is, whole, however long the id: on the second line, in 80 columns.
+            #expect(found.stdout.contains("open at child-protection, referral "), "\(found.stdout)")
+            #expect(found.stdout.split(separator: "\n").allSatisfy { $0.count <= 80 }, "\(found.stdout)")
             let half = try await Self.triage(server, ["find", "--given-name", "Childb"])
             #expect(half.status == 64 && half.stderr.contains("--born"))
 

@@ -101,9 +101,11 @@ enum Render {
             let born = hit.child.dateOfBirth.map { "born \($0)" } ?? hit.child.expectedDateOfBirth.map { "expected \($0)" } ?? ""
             let name = TerminalText.clean("\(hit.child.givenName) \(hit.child.familyName)")
             let head = Columns.pad("\(offset + 1)", 4, right: true) + " " + Columns.pad(hit.caseId, idWidth) + Columns.pad(name, 26)
-                + Columns.truncate("\(born)  \(hit.level ?? hit.phase.rawValue)", width - 31 - idWidth)
+                + Columns.truncate(born, width - 31 - idWidth)
             let match = hit.match == .same ? "the same child (NHS number)" : "possibly the same child: " + hit.reasons.joined(separator: "; ")
-            return [head] + wrap("\(hit.phase.rawValue), referral \(hit.referralId) of \(hit.receivedAt.londonDate); \(match)", indent: "     ")
+            // Where the case is, on the second line, whole: the id column leaves the first too little room.
+            let standing = hit.level.map { "\(hit.phase.rawValue) at \($0)" } ?? hit.phase.rawValue
+            return [head] + wrap("\(standing), referral \(hit.referralId) of \(hit.receivedAt.londonDate); \(match)", indent: "     ")
         }
     }
 
