@@ -110,11 +110,14 @@ final class PersonalDataVault: Sendable {
     /// A new key wrapped under the master key, ready to store: wrapped where the referral is
     /// planned, on the request's task, so that the single writer only inserts it.
     func wrapped(_ key: DataKey) throws -> WrappedDataKey {
-        let master = try requireMaster("storing a referral")
-        return WrappedDataKey(key: key, wrapped: try wrap(key.key, keyId: key.keyId, master: master), masterId: master.id)
+        try wrapped(key, master: try requireMaster("storing a referral"))
     }
 
-    /// Stores a key wrapped by ``wrapped(_:)``.
+    private func wrapped(_ key: DataKey, master: MasterKey) throws -> WrappedDataKey {
+        WrappedDataKey(key: key, wrapped: try wrap(key.key, keyId: key.keyId, master: master), masterId: master.id)
+    }
+
+    /// Stores a key wrapped by ``wrapped(_:)``, and keeps it unwrapped for the reads after.
     func insert(_ key: WrappedDataKey, _ db: Database) throws {
         try db.cachedStatement(sql: "INSERT INTO data_keys (key_id, wrapped, master_id) VALUES (?, ?, ?)")
             .execute(arguments: [key.key.keyId, key.wrapped, key.masterId])
@@ -137,7 +140,7 @@ final class PersonalDataVault: Sendable {
     }
 
     private func insert(_ key: DataKey, master: MasterKey, _ db: Database) throws {
-        try insert(WrappedDataKey(key: key, wrapped: try wrap(key.key, keyId: key.keyId, master: master), masterId: master.id), db)
+        try insert(try wrapped(key, master: master), db)
     }
 
     /// The key a case's records (or, in the upgrade, a referral's) are sealed under: stored, or

@@ -48,11 +48,11 @@ enum Identifier {
 
     /// Characters of time at the start of an ordered id: 45 bits of milliseconds since
     /// 1970 (until the year 3084), fixed width, most significant first.
-    static let timeCharacters = 9
+    private static let timeCharacters = 9
 
     /// Appends `milliseconds` as ``timeCharacters`` characters of ``alphabet``, whose order is
     /// the characters' byte order, so the texts sort as the numbers do.
-    static func appendTime(_ milliseconds: UInt64, to characters: inout [UInt8]) {
+    private static func appendTime(_ milliseconds: UInt64, to characters: inout [UInt8]) {
         for index in (0..<timeCharacters).reversed() {
             characters.append(alphabet[Int((milliseconds >> UInt64(5 * index)) & 31)])
         }
