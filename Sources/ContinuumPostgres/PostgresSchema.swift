@@ -13,7 +13,9 @@ import PostgresNIO
 ///   referrals for one message;
 /// - `log_head`: one row, where the log ends; appends lock it, which serialises them across
 ///   every router (one chain);
-/// - `continuum_meta`: this database's store id.
+/// - `continuum_meta`: this database's store id;
+/// - `continuum_append_v1(...)`: the append itself (``PostgresSharedLog/append(_:)``), a function
+///   so that its statements are planned once per connection.
 enum PostgresSchema {
     /// The advisory lock key migrations hold ("continuum" in ASCII, folded to 63 bits).
     static let migrationLock: Int64 = 0x636F_6E74_696E_7575
@@ -53,6 +55,52 @@ enum PostgresSchema {
         // already written keep their form; both read back the same.
         ("v3-event-bodies-uncompressed", [
             "ALTER TABLE events ALTER COLUMN body SET STORAGE EXTERNAL",
+        ]),
+        // The append as a function (PostgresSharedLog.append): its statements are parsed and
+        // planned once per connection, where the one statement it replaces was parsed, analysed
+        // and planned again for every group commit (a quarter of PostgreSQL's CPU per referral
+        // under load, most of it at light load; docs/performance.md). Same effect, row for row.
+        // A later change of the append is a new function in a new migration: this one is frozen.
+        ("v4-append-function", [
+            """
+            CREATE FUNCTION continuum_append_v1(
+                after_events BIGINT, after_changes BIGINT, end_events BIGINT, end_changes BIGINT,
+                e_sequence BIGINT[], e_case TEXT[], e_type TEXT[], e_actor TEXT[], e_role TEXT[], e_at TEXT[],
+                e_body TEXT[], e_previous TEXT[], e_hash TEXT[], e_legacy TEXT[],
+                c_sequence BIGINT[], c_table TEXT[], c_key TEXT[], c_row TEXT[], c_deleted BOOLEAN[],
+                m_partner TEXT[], m_message TEXT[], m_referral TEXT[]
+            ) RETURNS BOOLEAN LANGUAGE plpgsql AS $$
+            DECLARE
+                head_events BIGINT;
+                head_changes BIGINT;
+            BEGIN
+                -- Lock the head row and check it still ends where the replica read it: under a
+                -- concurrent append the lock waits, the head has moved, and nothing is written.
+                SELECT events, changes INTO head_events, head_changes FROM log_head WHERE id = 1 FOR UPDATE;
+                IF head_events IS DISTINCT FROM after_events OR head_changes IS DISTINCT FROM after_changes THEN
+                    RETURN FALSE;
+                END IF;
+                INSERT INTO events (sequence, case_id, type, actor_id, actor_role, at, body, previous_hash, hash, legacy_hash)
+                SELECT s, c, t, ai, ar, a, b, p, h, NULLIF(l, '')
+                FROM unnest(e_sequence, e_case, e_type, e_actor, e_role, e_at, e_body, e_previous, e_hash, e_legacy)
+                    AS e(s, c, t, ai, ar, a, b, p, h, l);
+                -- Only a record's latest version is kept: an erased data key, or a key's wrapping
+                -- under a rotated-out master key, must not stay readable in the feed's history.
+                -- One index probe per change (a set-based join's cached plan could scan the table).
+                FOR i IN 1 .. coalesce(array_length(c_sequence, 1), 0) LOOP
+                    UPDATE record_changes SET row = NULL
+                    WHERE tbl = c_table[i] AND key = c_key[i] AND sequence < c_sequence[i] AND row IS NOT NULL;
+                END LOOP;
+                INSERT INTO record_changes (sequence, tbl, key, row)
+                SELECT s, t, k, CASE WHEN d THEN NULL ELSE r END
+                FROM unnest(c_sequence, c_table, c_key, c_row, c_deleted) AS r(s, t, k, r, d);
+                INSERT INTO referral_messages (partner_id, message_id, referral_id)
+                SELECT p, m, r FROM unnest(m_partner, m_message, m_referral) AS m(p, m, r);
+                UPDATE log_head SET events = end_events, changes = end_changes WHERE id = 1;
+                RETURN TRUE;
+            END
+            $$
+            """,
         ]),
     ]
 

@@ -212,64 +212,33 @@ public final class PostgresSharedLog: SharedLog {
         let messages = append.messages
         let end = append.end
         try withWriter { connection in
-            // One statement, so one round trip and one commit (durable: synchronous_commit is
-            // left on): lock the head row, check it still ends where the replica read it, insert,
-            // move the head. Under a concurrent append the lock waits, re-reads the head, finds
-            // it moved, and inserts nothing: a conflict, which the replica retries after catching up.
+            // One call, so one round trip and one commit (durable: synchronous_commit is left
+            // on). The function (migration v4-append-function) locks the head row, checks it
+            // still ends where the replica read it, inserts, scrubs older versions of the
+            // records changed, and moves the head; under a concurrent append it answers false
+            // and writes nothing: a conflict, which the replica retries after catching up.
             let result = try run(connection, """
-                WITH head AS (SELECT events, changes FROM log_head WHERE id = 1 FOR UPDATE),
-                ok AS (SELECT 1 FROM head WHERE events = \(append.after.events) AND changes = \(append.after.changes)),
-                new_events AS (
-                    INSERT INTO events (sequence, case_id, type, actor_id, actor_role, at, body, previous_hash, hash, legacy_hash)
-                    SELECT s, c, t, ai, ar, a, b, p, h, NULLIF(l, '')
-                    FROM unnest(\(events.map(\.sequence))::BIGINT[], \(events.map(\.caseId))::TEXT[], \(events.map(\.type))::TEXT[],
-                                \(events.map(\.actorId))::TEXT[], \(events.map(\.actorRole))::TEXT[], \(events.map(\.at))::TEXT[],
-                                \(events.map(\.body))::TEXT[], \(events.map(\.previousHash))::TEXT[], \(events.map(\.hash))::TEXT[],
-                                \(events.map { $0.legacyHash ?? "" })::TEXT[]) AS e(s, c, t, ai, ar, a, b, p, h, l)
-                    WHERE EXISTS (SELECT 1 FROM ok)
-                    RETURNING 1
-                ),
-                -- Only a record's latest version is kept: an erased data key, or a key's wrapping
-                -- under a rotated-out master key, must not stay readable in the feed's history.
-                -- A replica reading the history applies every change before any event, so a
-                -- version emptied here (read as a deletion) never leaves it without a key it needs.
-                scrubbed AS (
-                    UPDATE record_changes old SET row = NULL
-                    FROM unnest(\(changes.map(\.sequence))::BIGINT[], \(changes.map(\.table))::TEXT[], \(changes.map(\.key))::TEXT[]) AS c(s, t, k)
-                    WHERE EXISTS (SELECT 1 FROM ok) AND old.tbl = c.t AND old.key = c.k AND old.sequence < c.s AND old.row IS NOT NULL
-                    RETURNING 1
-                ),
-                new_changes AS (
-                    INSERT INTO record_changes (sequence, tbl, key, row)
-                    SELECT s, t, k, CASE WHEN d THEN NULL ELSE r END
-                    FROM unnest(\(changes.map(\.sequence))::BIGINT[], \(changes.map(\.table))::TEXT[], \(changes.map(\.key))::TEXT[],
-                                \(changes.map { $0.row ?? "" })::TEXT[], \(changes.map { $0.row == nil })::BOOLEAN[]) AS r(s, t, k, r, d)
-                    WHERE EXISTS (SELECT 1 FROM ok)
-                    RETURNING 1
-                ),
-                new_messages AS (
-                    INSERT INTO referral_messages (partner_id, message_id, referral_id)
-                    SELECT p, m, r FROM unnest(\(messages.map(\.partnerId))::TEXT[], \(messages.map(\.messageId))::TEXT[],
-                                               \(messages.map(\.referralId))::TEXT[]) AS m(p, m, r)
-                    WHERE EXISTS (SELECT 1 FROM ok)
-                    RETURNING 1
-                )
-                UPDATE log_head SET events = \(end.events), changes = \(end.changes)
-                WHERE id = 1 AND EXISTS (SELECT 1 FROM ok)
-                RETURNING (SELECT count(*) FROM new_events), (SELECT count(*) FROM new_changes), (SELECT count(*) FROM new_messages),
-                          (SELECT count(*) FROM scrubbed)
+                SELECT continuum_append_v1(\(append.after.events), \(append.after.changes), \(end.events), \(end.changes),
+                    \(events.map(\.sequence))::BIGINT[], \(events.map(\.caseId))::TEXT[], \(events.map(\.type))::TEXT[],
+                    \(events.map(\.actorId))::TEXT[], \(events.map(\.actorRole))::TEXT[], \(events.map(\.at))::TEXT[],
+                    \(events.map(\.body))::TEXT[], \(events.map(\.previousHash))::TEXT[], \(events.map(\.hash))::TEXT[],
+                    \(events.map { $0.legacyHash ?? "" })::TEXT[],
+                    \(changes.map(\.sequence))::BIGINT[], \(changes.map(\.table))::TEXT[], \(changes.map(\.key))::TEXT[],
+                    \(changes.map { $0.row ?? "" })::TEXT[], \(changes.map { $0.row == nil })::BOOLEAN[],
+                    \(messages.map(\.partnerId))::TEXT[], \(messages.map(\.messageId))::TEXT[], \(messages.map(\.referralId))::TEXT[])
                 """)
+            let appended = try result.rows.first?.decode(Bool.self) ?? false
             // Under the lock, the statement ran inside the lock's transaction: commit it.
             let held = locked.withLock { held in defer { held = false }; return held }
             if held {
-                guard !result.rows.isEmpty else {
+                guard appended else {
                     _ = try? run(connection, "ROLLBACK")
                     throw SharedLogError.damaged("the log moved while its lock was held")
                 }
                 _ = try run(connection, "COMMIT")
                 return
             }
-            guard result.rows.isEmpty else { return }
+            if appended { return }
             let found = try Self.position(try run(connection, "SELECT events, changes FROM log_head WHERE id = 1"))
             throw SharedLogError.conflict(expected: append.after, found: found)
         }

@@ -57,6 +57,46 @@ struct SharedStoreTests {
     }
 
 
+    @Test("the append (continuum_append_v1) writes only where the log ends; a record's new version blanks its older ones")
+    func appendChecksTheHead() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-append-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let database = try TestStore.make(in: folder)
+        defer {
+            TestStore.drop(database)
+            try? FileManager.default.removeItem(at: folder)
+        }
+        let log = try PostgresSharedLog(try PostgresLocation(database))
+        defer { log.shutdown() }
+        let start = ReplicaPosition(events: 0, changes: 0)
+        let event = SharedEvent(sequence: 1, caseId: "C-1", type: "referral-received", actorId: "T-1", actorRole: "partner", at: "2026-12-01T09:00:00.000Z",
+                                body: "{}", previousHash: EventRecord.genesisHash, hash: "h1", legacyHash: nil)
+        func change(_ sequence: Int64, _ row: String) -> RowChange {
+            RowChange(sequence: sequence, table: "data_keys", key: #"{"key_id":"K-1"}"#, row: row)
+        }
+        try log.append(SharedLogAppend(after: start, events: [event], changes: [change(1, #"{"key_id":"K-1","v":1}"#)],
+                                       messages: [MessageClaim(partnerId: "p", messageId: "m-1", referralId: "R-1")]))
+        // From the old position again: a conflict that names where the log ends, and nothing written.
+        let stale = SharedLogAppend(after: start, events: [], changes: [change(1, #"{"key_id":"K-1","v":9}"#)], messages: [])
+        let refused: SharedLogError? = { () -> SharedLogError? in
+            do throws(SharedLogError) { try log.append(stale) } catch { return error }
+            return nil
+        }()
+        guard case .conflict(let expected, let found)? = refused else {
+            Issue.record("an append from a stale position was taken, or failed otherwise: \(String(describing: refused))")
+            return
+        }
+        #expect(expected == start && found == ReplicaPosition(events: 1, changes: 1))
+        try log.append(SharedLogAppend(after: ReplicaPosition(events: 1, changes: 1), events: [], changes: [change(2, #"{"key_id":"K-1","v":2}"#)], messages: []))
+        #expect(try TestStore.count(database, "SELECT count(*) FROM record_changes") == 2)
+        #expect(try TestStore.count(database, "SELECT count(*) FROM record_changes WHERE row IS NOT NULL AND row LIKE '%\"v\":2%'") == 1)
+        #expect(try TestStore.count(database, "SELECT count(*) FROM record_changes WHERE row IS NOT NULL") == 1, "the first version is blanked")
+        #expect(try TestStore.count(database, "SELECT count(*) FROM referral_messages") == 1)
+        let tail = try log.tail(after: start)
+        #expect(tail.events == [event])
+        #expect(tail.changes.map(\.row) == [nil, #"{"key_id":"K-1","v":2}"#])
+    }
+
     @Test("replays sent to both routers at once give one referral; the same child sent to both at once gets one case")
     func replaysAndOneChild() async throws {
         let routers = try Routers.start("shared-replays")

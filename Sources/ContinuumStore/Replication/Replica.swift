@@ -96,7 +96,7 @@ final class Replica: Sendable {
         }
         outlook.withLock { $0.behind = false }
         // What applying the tail changed is the shared log's already: nothing of it goes back.
-        try db.execute(sql: "DELETE FROM replica_outbox")
+        try db.cachedStatement(sql: "DELETE FROM replica_outbox").execute()
         known.withLock { $0 = ReplicaPosition(events: tail.events.last?.sequence ?? position.events, changes: tail.changes.last?.sequence ?? position.changes) }
     }
 
@@ -104,15 +104,27 @@ final class Replica: Sendable {
     /// (blocking). Throws ``SharedLogError/conflict(expected:found:)`` when another router appended first.
     func end(_ db: Database) throws {
         let position = try Self.position(db)
-        let events = try Row.fetchAll(db, sql: "SELECT * FROM events WHERE sequence > ? ORDER BY sequence", arguments: [position.events]).map(Self.sharedEvent)
+        // Cached statements, columns by position: this runs in every write transaction.
+        var events: [SharedEvent] = []
+        let appended = try Row.fetchCursor(db.cachedStatement(sql: """
+            SELECT sequence, case_id, type, actor_id, actor_role, at, body, previous_hash, hash, legacy_hash
+            FROM events WHERE sequence > ? ORDER BY sequence
+            """), arguments: [position.events])
+        while let row = try appended.next() {
+            events.append(SharedEvent(sequence: row[0], caseId: row[1], type: row[2], actorId: row[3], actorRole: row[4], at: row[5], body: row[6],
+                                      previousHash: row[7], hash: row[8], legacyHash: row[9]))
+        }
         var changes: [RowChange] = []
-        for row in try Row.fetchAll(db, sql: "SELECT tbl, key, MIN(seq) AS first FROM replica_outbox GROUP BY tbl, key ORDER BY first") {
-            let table: String = row["tbl"]
-            let key: String = row["key"]
+        let outbox = try Row.fetchCursor(db.cachedStatement(sql: "SELECT tbl, key, MIN(seq) AS first FROM replica_outbox GROUP BY tbl, key ORDER BY first"))
+        while let row = try outbox.next() {
+            let table: String = row[0]
+            let key: String = row[1]
             changes.append(RowChange(sequence: position.changes + Int64(changes.count) + 1, table: table, key: key, row: try Self.current(table, key: key, db)))
         }
-        let messages = try Row.fetchAll(db, sql: "SELECT partner_id, message_id, referral_id FROM referrals WHERE received_sequence > ?", arguments: [position.events])
-            .map { MessageClaim(partnerId: $0["partner_id"], messageId: $0["message_id"], referralId: $0["referral_id"]) }
+        var messages: [MessageClaim] = []
+        let claims = try Row.fetchCursor(db.cachedStatement(sql: "SELECT partner_id, message_id, referral_id FROM referrals WHERE received_sequence > ?"),
+                                         arguments: [position.events])
+        while let row = try claims.next() { messages.append(MessageClaim(partnerId: row[0], messageId: row[1], referralId: row[2])) }
         let append = SharedLogAppend(after: position, events: events, changes: changes, messages: messages)
         guard !append.isEmpty else {
             log.unlock()
@@ -124,8 +136,8 @@ final class Replica: Sendable {
             outlook.withLock { $0 = (true, ContinuousClock.now + Self.contentionWindow) }
             throw error
         }
-        try db.execute(sql: "DELETE FROM replica_outbox")
-        try db.execute(sql: "UPDATE replica_state SET events = ?, changes = ?", arguments: [append.end.events, append.end.changes])
+        try db.cachedStatement(sql: "DELETE FROM replica_outbox").execute()
+        try db.cachedStatement(sql: "UPDATE replica_state SET events = ?, changes = ?").execute(arguments: [append.end.events, append.end.changes])
         known.withLock { $0 = append.end }
     }
 
@@ -229,7 +241,7 @@ final class Replica: Sendable {
         let members = try object(key)
         let condition = columns.map { "\($0) = ?" }.joined(separator: " AND ")
         let arguments = StatementArguments(try columns.map { try databaseValue(members[$0] ?? .null, table: table) })
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM \(table) WHERE \(condition)", arguments: arguments) else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM \(table) WHERE \(condition)"), arguments: arguments) else { return nil }
         return try json(row, table: table)
     }
 
