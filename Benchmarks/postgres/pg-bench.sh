@@ -5,13 +5,15 @@
 #   2. PostgreSQL (a throwaway cluster, fsync and synchronous_commit on), one router;
 #   3. PostgreSQL, two routers on one database, each driven by its own wrk at the same time.
 # Prints referrals/s, p50 and p99 for each (1 and 2 also at a light load, -c$LIGHT), and the
-# ratio of 2 to 1 (goal: >= 0.8, p99 < 50 ms).
+# ratio of 2 to 1 (goal, at -c$CONNECTIONS: >= 0.8, p99 < 50 ms).
 # Everything shares this machine's cores: the routers, PostgreSQL and wrk.
 set -euo pipefail
 BIN=${BIN:-.build/release/continuum}
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}
-# A lighter load too: at 64 connections on two cores even SQLite's p99 is over 50 ms.
+# A lighter load too, for information: with 8 requests in flight neither store runs at its
+# rate, so the ratio there compares latencies (each PostgreSQL batch waits for the append's round
+# trip; docs/performance.md). The goal is about the rate, at -c$CONNECTIONS.
 LIGHT=${LIGHT:-8}
 work=$(mktemp -d)
 cluster=$(mktemp -u /tmp/continuum-pg-bench-XXXXXX)
@@ -89,7 +91,7 @@ row "PostgreSQL, two routers (sum; worse p)" "$total" "$p50" "$p99" "$(errors "$
 awk -v a="$(rate "$work/pg1.txt")" -v b="$(rate "$work/sqlite.txt")" -v p="$(percentile 99% "$work/pg1.txt")" \
   'BEGIN { printf "ratio PostgreSQL (one router) / SQLite at -c'"$CONNECTIONS"': %.2f (goal >= 0.8), p99 %s ms (goal < 50 ms)\n", a / b, p }'
 awk -v a="$(rate "$work/pg1-light.txt")" -v b="$(rate "$work/sqlite-light.txt")" -v p="$(percentile 99% "$work/pg1-light.txt")" \
-  'BEGIN { printf "ratio PostgreSQL (one router) / SQLite at -c'"$LIGHT"': %.2f (goal >= 0.8), p99 %s ms (goal < 50 ms)\n", a / b, p }'
+  'BEGIN { printf "ratio PostgreSQL (one router) / SQLite at -c'"$LIGHT"': %.2f, p99 %s ms (light load: a ratio of latencies, for information)\n", a / b, p }'
 awk -v a="$total" -v b="$(rate "$work/pg1.txt")" 'BEGIN { printf "ratio two routers / one router on PostgreSQL: %.2f\n", a / b }'
 # Every acknowledged referral of the two routers in one chain.
 "$BIN" audit verify --database "$two"
