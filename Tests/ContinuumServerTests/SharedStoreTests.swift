@@ -49,6 +49,23 @@ struct SharedStoreTests {
         }
     }
 
+    /// A new database on the cluster, and a folder, for a test that drives the shared log itself.
+    struct Scratch {
+        let folder: URL
+        let database: String
+
+        init(_ name: String) throws {
+            folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-\(name)-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            database = try TestStore.make(in: folder)
+        }
+
+        func remove() {
+            TestStore.drop(database)
+            try? FileManager.default.removeItem(at: folder)
+        }
+    }
+
     static func token(_ arguments: [String], _ database: String) throws -> (id: String, secret: String) {
         let made = try ServerProcess.run(["token", "create"] + arguments + ["--database", database])
         try #require(made.status == 0, "token create: \(made.stderr)")
@@ -59,13 +76,9 @@ struct SharedStoreTests {
 
     @Test("the append (continuum_append_v1) writes only where the log ends; a record's new version blanks its older ones")
     func appendChecksTheHead() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-append-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let database = try TestStore.make(in: folder)
-        defer {
-            TestStore.drop(database)
-            try? FileManager.default.removeItem(at: folder)
-        }
+        let scratch = try Scratch("append")
+        defer { scratch.remove() }
+        let database = scratch.database
         let log = try PostgresSharedLog(try PostgresLocation(database))
         defer { log.shutdown() }
         let start = ReplicaPosition(events: 0, changes: 0)
@@ -273,13 +286,9 @@ struct SharedStoreTests {
 
     @Test("one router at a time holds a duty (clock watcher, webhooks); another takes it over when the holder goes")
     func dutiesMoveWhenTheHolderGoes() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("continuum-duty-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let database = try TestStore.make(in: folder)
-        defer {
-            TestStore.drop(database)
-            try? FileManager.default.removeItem(at: folder)
-        }
+        let scratch = try Scratch("duty")
+        defer { scratch.remove() }
+        let database = scratch.database
         let first = try PostgresSharedLog(try PostgresLocation(database))
         let second = try PostgresSharedLog(try PostgresLocation(database))
         defer { second.shutdown() }
