@@ -57,8 +57,10 @@ public final class PostgresSharedLog: SharedLog {
         let client = PostgresClient(configuration: configuration, backgroundLogger: poolLogger)
         self.client = client
         running = Task.detached { await client.run() }
+        var opened: PostgresConnection?
         do {
             let connection = try Self.connect(target, logger: logger)
+            opened = connection
             writer.withLock { $0 = connection }
             try PostgresSchema.migrate(connection, logger: logger)
             let rows = try connection.query("SELECT value FROM continuum_meta WHERE name = 'store_id'", logger: logger).wait().rows
@@ -66,6 +68,9 @@ public final class PostgresSharedLog: SharedLog {
             storeId = id
         } catch {
             running.cancel()
+            // The object is never made, so its deinit will not close the connection: close it
+            // here (a migration the user may not run, a store id missing).
+            _ = try? opened?.close().wait()
             throw Self.explain(error)
         }
     }
@@ -394,7 +399,18 @@ public final class PostgresSharedLog: SharedLog {
         return ReplicaPosition(events: events, changes: changes)
     }
 
-    /// A database failure in words, as unavailable (try again) or damaged (a person must look).
+    /// What to change when PostgreSQL refuses the router's user (nil: not a refusal).
+    static func refusalHint(_ state: String) -> String? {
+        if state.hasPrefix("28") { return "check the user and password in the URL (or PGPASSWORD)" }
+        if state == "3D000" { return "create the database first (createdb -O USER NAME), or correct its name in the URL" }
+        if state == "42501" {
+            return "the user must own the database (createdb -O USER NAME) or hold CREATE on its schema, to make the store's tables and function"
+        }
+        return nil
+    }
+
+    /// A database failure in words, as unavailable (try again), refused (a setting to change) or
+    /// damaged (a person must look).
     /// PostgresNIO keeps server details out of its descriptions; the SQLSTATE and the server's
     /// message (never the query's values) are what we show.
     static func explain(_ error: any Error) -> SharedLogError {
@@ -410,6 +426,11 @@ public final class PostgresSharedLog: SharedLog {
         // now), insufficient resources (53): the database will be back.
         if state.hasPrefix("08") || state.hasPrefix("57") || state.hasPrefix("53") {
             return .unavailable("\(message) (SQLSTATE \(state))")
+        }
+        // The URL's user, its password, the database's name or the user's rights: a person
+        // changes a setting; nothing stored is damaged.
+        if let hint = refusalHint(state) {
+            return .refused("\(message) (SQLSTATE \(state)); \(hint)")
         }
         return .damaged("\(message) (SQLSTATE \(state))")
     }

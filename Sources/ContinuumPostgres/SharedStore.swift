@@ -46,6 +46,7 @@ public enum StoreLocation: Sendable, CustomStringConvertible {
             } catch {
                 switch error {
                 case .unavailable(let reason): throw StoreError.unavailable("\(location): \(reason)")
+                case .refused(let reason): throw StoreError.databaseRefused(location: location.description, reason: reason)
                 default: throw StoreError.database(path: location.description, message: error.description)
                 }
             }

@@ -74,6 +74,33 @@ struct SharedStoreTests {
     }
 
 
+    @Test("a user PostgreSQL refuses (no such role or database, no right to create the tables) exits 78 and says what to change")
+    func refusedUserIsASetting() throws {
+        let scratch = try Scratch("refused")
+        defer { scratch.remove() }
+        let location = try PostgresLocation(scratch.database)
+        let role = "r_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        let unowned = "u_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
+        try TestStore.administer("CREATE ROLE \(role) LOGIN")
+        try TestStore.administer("CREATE DATABASE \(unowned)")
+        defer {
+            try? TestStore.administer("DROP DATABASE IF EXISTS \(unowned) WITH (FORCE)")
+            try? TestStore.administer("DROP ROLE IF EXISTS \(role)")
+        }
+        let server = "\(location.host):\(location.port)"
+        let cases: [(url: String, state: String, hint: String)] = [
+            ("postgres://no_such_role@\(server)/\(location.database)?sslmode=disable", "SQLSTATE 28000", "check the user and password"),
+            ("postgres://\(location.user)@\(server)/no_such_database?sslmode=disable", "SQLSTATE 3D000", "create the database first"),
+            ("postgres://\(role)@\(server)/\(unowned)?sslmode=disable", "SQLSTATE 42501", "the user must own the database"),
+        ]
+        for (url, state, hint) in cases {
+            let made = try ServerProcess.run(["token", "create", "--role", "admin", "--database", url])
+            #expect(made.status == 78, "\(url): \(made.stderr)")
+            #expect(made.stderr.contains("refused this router") && made.stderr.contains(state) && made.stderr.contains(hint), "\(made.stderr)")
+            #expect(!made.stderr.contains("damaged"), "a refusal is a setting, not damage: \(made.stderr)")
+        }
+    }
+
     @Test("the append (continuum_append_v1) writes only where the log ends; a record's new version blanks its older ones")
     func appendChecksTheHead() throws {
         let scratch = try Scratch("append")

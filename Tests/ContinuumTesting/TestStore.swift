@@ -47,6 +47,12 @@ public enum TestStore {
         try run(database, sql).first?.decode(Int64.self) ?? 0
     }
 
+    /// Runs one statement as the cluster's administrator (a role or a database for a test).
+    public static func administer(_ statement: String) throws {
+        guard let admin = postgresAdmin else { return }
+        try administer(admin, statement)
+    }
+
     private static func administer(_ admin: String, _ statement: String) throws {
         _ = try run(admin, statement)
     }

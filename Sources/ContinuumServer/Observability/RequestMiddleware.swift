@@ -105,7 +105,7 @@ struct RequestMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware
         case .unavailable:
             APIProblem(.serviceUnavailable, title: "Store unavailable", detail: "the database does not answer; try again shortly",
                        headers: [.retryAfter: "2"])
-        case .replicaOfAnotherStore, .database, .cannotCreate, .chainBroken, .projectionBroken, .pathwayVersionMissing, .accessLogBroken, .masterKeyRequired, .wrongMasterKey,
+        case .replicaOfAnotherStore, .database, .databaseRefused, .cannotCreate, .chainBroken, .projectionBroken, .pathwayVersionMissing, .accessLogBroken, .masterKeyRequired, .wrongMasterKey,
              .keyRotationUnfinished, .keyDamaged:
             APIProblem(.serviceUnavailable, title: "Store unavailable", detail: "the record store cannot complete the request; try again shortly")
         }

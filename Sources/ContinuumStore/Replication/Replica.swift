@@ -156,7 +156,8 @@ final class Replica: Sendable {
         } catch {
             switch error {
             case .conflict: throw error
-            case .unavailable(let reason): throw StoreError.unavailable(reason)
+            // A right taken away while serving: the router answers 503 until it is given back.
+            case .unavailable(let reason), .refused(let reason): throw StoreError.unavailable(reason)
             case .damaged(let reason): throw StoreError.chainBroken(sequence: 0, reason: reason)
             }
         }

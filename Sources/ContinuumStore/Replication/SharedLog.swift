@@ -116,11 +116,15 @@ public enum SharedLogError: Error, Sendable, CustomStringConvertible {
     case unavailable(String)
     /// The shared log holds something this version cannot accept (a broken chain, a bad row).
     case damaged(String)
+    /// The database refused this router's user: no such role or database, a wrong password, or
+    /// no right to what the store does. A setting to change; nothing stored is wrong.
+    case refused(String)
 
     public var description: String {
         switch self {
         case .conflict(let expected, let found): "the shared log moved on (expected it to end at \(expected), it ends at \(found))"
         case .unavailable(let reason): "the database does not answer: \(reason)"
+        case .refused(let reason): "the database refused this router: \(reason)"
         case .damaged(let reason): "the shared log is damaged: \(reason)"
         }
     }

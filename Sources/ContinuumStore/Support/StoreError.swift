@@ -25,6 +25,9 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
     case cannotCreate(path: String, reason: String)
     /// The shared database (PostgreSQL) does not answer: try again shortly (issue 17).
     case unavailable(String)
+    /// The shared database refused the user the URL names (no such role or database, a wrong
+    /// password, no right to create the store's tables): a setting to change (the CLI exits 78).
+    case databaseRefused(location: String, reason: String)
     /// A local replica file belongs to another shared database (delete it; it is only a cache).
     case replicaOfAnotherStore(path: String)
     /// The event log does not match its hashes (`sequence` is the first bad entry).
@@ -80,6 +83,7 @@ public enum StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case .database(let path, let message): "database \(path): \(message)"
         case .cannotCreate(let path, let reason): "cannot create the database \(path): \(reason)"
         case .unavailable(let reason): "the database does not answer (\(reason)); try again shortly"
+        case .databaseRefused(let location, let reason): "\(location) refused this router: \(reason)"
         case .replicaOfAnotherStore(let path):
             "the replica \(path) was made from another database; delete it (it is only a cache, rebuilt from the database on the next start)"
         case .chainBroken(let sequence, let reason): "event log broken at event E\(sequence): \(reason)"

@@ -20,14 +20,16 @@ extension Exit {
     static let cannotCreate = ExitCode(73)
     /// EX_NOPERM: the server refused the token.
     static let notPermitted = ExitCode(77)
-    /// EX_CONFIG: the master key is missing, unreadable or not this database's.
+    /// EX_CONFIG: the master key is missing, unreadable or not this database's; PostgreSQL
+    /// refused the URL's user.
     static let configuration = ExitCode(78)
 
-    /// 78 for a store error about the master key, 73 for a database that cannot be created,
-    /// 69 for any other.
+    /// 78 for a store error about the master key or a user PostgreSQL refused, 73 for a database
+    /// that cannot be created, 69 for any other.
     static func forStore(_ error: any Error) -> ExitCode {
-        switch error as? StoreError {
-        case .masterKeyRequired?, .wrongMasterKey?, .keyRotationUnfinished?: configuration
+        if case .refused? = error as? SharedLogError { return configuration }
+        return switch error as? StoreError {
+        case .masterKeyRequired?, .wrongMasterKey?, .keyRotationUnfinished?, .databaseRefused?: configuration
         case .cannotCreate?: cannotCreate
         default: unavailable
         }
