@@ -29,12 +29,9 @@ struct ExitCodeTests {
         try #require(partner.status == 0, "\(partner.stderr)")
         let broken = folder.appendingPathComponent("broken.sqlite").path
         _ = try CommandRunner.run(["token", "create", "--role", "admin", "--database", broken])
-        let edit = Process()
-        edit.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        edit.arguments = [broken, "UPDATE events SET actor_id = 'mallory'"]
-        try edit.run()
-        edit.waitUntilExit()
-        try #require(edit.terminationStatus == 0, "sqlite3 is needed for this test (make test installs it)")
+        let edit = try ChildProcess.run(executable: "/usr/bin/sqlite3", arguments: [broken, "UPDATE events SET actor_id = 'mallory'"],
+                                        environment: ProcessInfo.processInfo.environment)
+        try #require(edit.status == 0, "sqlite3 is needed for this test (make test installs it)")
         let aFile = folder.appendingPathComponent("a-file")
         try Data("x".utf8).write(to: aFile)
         let server = try ServerProcess(arguments: ["--database", database], stderrFile: folder.appendingPathComponent("server.log"))

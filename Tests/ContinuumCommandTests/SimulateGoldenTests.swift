@@ -32,14 +32,7 @@ struct SimulateGoldenTests {
     }
 
     static func sha256(_ file: URL) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sha256sum")
-        process.arguments = [file.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
+        let ran = try ChildProcess.run(executable: "/usr/bin/sha256sum", arguments: [file.path], environment: ProcessInfo.processInfo.environment)
+        return String(decoding: ran.stdout, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
     }
 }

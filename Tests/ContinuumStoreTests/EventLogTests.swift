@@ -155,15 +155,8 @@ struct EventLogTests {
     }
 
     private func sqlite(_ path: String, _ sql: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        let output = Pipe()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        process.arguments = [path, sql]
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let ran = try ChildProcess.run(executable: "/usr/bin/sqlite3", arguments: [path, sql], environment: ProcessInfo.processInfo.environment)
+        return (ran.status, String(decoding: ran.stdout, as: UTF8.self))
     }
 }
 

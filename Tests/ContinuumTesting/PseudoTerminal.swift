@@ -15,13 +15,7 @@ public final class PseudoTerminal: Sendable {
     private final class Output: Sendable {
         let text = Mutex("")
     }
-    private let process: ProcessBox
-
-    private final class ProcessBox: @unchecked Sendable {
-        // Set once in init; read in wait(). Process itself is thread-safe for waitUntilExit.
-        let process: Process
-        init(_ process: Process) { self.process = process }
-    }
+    private let process: ChildProcess
 
     /// - Parameter unset: variables of the test's own environment to leave out (e.g. `NO_COLOR`).
     public init(executable: URL, arguments: [String], environment: [String: String], unset: [String] = []) throws {
@@ -30,17 +24,12 @@ public final class PseudoTerminal: Sendable {
         var size = winsize(ws_row: 40, ws_col: 80, ws_xpixel: 0, ws_ypixel: 0)
         guard openpty(&master, &slave, nil, nil, &size) == 0 else { throw PseudoTerminalError.openFailed(errno) }
         self.master = master
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(["CONTINUUM_MASTER_KEY_FILE": TestFixtures.masterKeyPath]) { $1 }
-            .filter { !unset.contains($0.key) }.merging(environment) { $1 }
-        let terminal = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
-        process.standardInput = terminal
-        process.standardOutput = terminal
-        process.standardError = terminal
-        try process.run()
-        self.process = ProcessBox(process)
+        // The child's controlling terminal is not set (no setsid): the programs under test only
+        // ask isatty and the window size, which the slave answers.
+        defer { close(slave) }
+        let environment = ServerProcess.environment().filter { !unset.contains($0.key) }.merging(environment) { $1 }
+        process = try ChildProcess(executable: executable.path, arguments: arguments, environment: environment,
+                                   stdin: .descriptor(slave), stdout: .descriptor(slave), stderr: .descriptor(slave))
         let screen = output
         let descriptor = master
         Thread {
@@ -76,7 +65,6 @@ public final class PseudoTerminal: Sendable {
 
     /// Waits for the program to end and returns its exit status.
     public func wait() async -> Int32 {
-        let process = self.process.process
         while process.isRunning { try? await Task.sleep(for: .milliseconds(25)) }
         return process.terminationStatus
     }

@@ -3,10 +3,8 @@ import Testing
 
 /// The built `continuum` executable run as a separate process, as an operator runs it: for
 /// tests that kill the server (SIGKILL) or check what it writes to its terminal.
-public final class ServerProcess: @unchecked Sendable {
-    // @unchecked: `process` is set once in init and only read after; Process is thread-safe for
-    // terminate/interrupt/kill by pid, which is all that is done from other tasks.
-    public let process: Process
+public final class ServerProcess: Sendable {
+    public let process: ChildProcess
     public let port: Int
     public let stderrFile: URL
 
@@ -23,20 +21,14 @@ public final class ServerProcess: @unchecked Sendable {
     /// another `program` (headless Chromium, say).
     public static func run(_ arguments: [String], environment: [String: String] = [:], program: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
         guard let executable = program ?? executable else { throw ServerProcessError.binaryNotFound }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = arguments
-        process.currentDirectoryURL = TestFixtures.root
-        process.environment = ProcessInfo.processInfo.environment.merging(["CONTINUUM_MASTER_KEY_FILE": TestFixtures.masterKeyPath]) { $1 }.merging(environment) { $1 }
-        process.standardInput = FileHandle.nullDevice
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        let ran = try ChildProcess.run(executable: executable.path, arguments: arguments, environment: Self.environment(environment),
+                                       directory: TestFixtures.root.path)
+        return (ran.status, String(decoding: ran.stdout, as: UTF8.self), String(decoding: ran.stderr, as: UTF8.self))
+    }
+
+    /// The test's environment, with the test master key, and `extra` over both.
+    public static func environment(_ extra: [String: String] = [:]) -> [String: String] {
+        ProcessInfo.processInfo.environment.merging(["CONTINUUM_MASTER_KEY_FILE": TestFixtures.masterKeyPath]) { $1 }.merging(extra) { $1 }
     }
 
     /// The same as ``run(_:environment:)``, waiting on a thread of its own so an in-process test
@@ -53,21 +45,27 @@ public final class ServerProcess: @unchecked Sendable {
     /// Starts `continuum serve --port 0 …` and waits for its "listening on" line.
     public init(arguments: [String], stderrFile: URL) throws {
         guard let executable = Self.executable else { throw ServerProcessError.binaryNotFound }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["serve", "--port", "0"] + arguments
-        process.currentDirectoryURL = TestFixtures.root
-        process.environment = ProcessInfo.processInfo.environment.merging(["CONTINUUM_MASTER_KEY_FILE": TestFixtures.masterKeyPath]) { $1 }
-        let out = Pipe()
-        process.standardOutput = out
-        _ = FileManager.default.createFile(atPath: stderrFile.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: stderrFile)
-        try process.run()
+        let log = open(stderrFile.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard log >= 0 else { throw ServerProcessError.didNotStart("cannot write \(stderrFile.path)") }
+        defer { close(log) }
+        let out = try ChildProcess.pipe()
+        let process: ChildProcess
+        do {
+            process = try ChildProcess(executable: executable.path, arguments: ["serve", "--port", "0"] + arguments, environment: Self.environment(),
+                                       directory: TestFixtures.root.path, stdout: .descriptor(out.write), stderr: .descriptor(log))
+        } catch {
+            close(out.read)
+            close(out.write)
+            throw error
+        }
+        close(out.write)
+        // The read end is closed when this handle goes, after the "listening on" line, as before.
+        let output = FileHandle(fileDescriptor: out.read, closeOnDealloc: true)
         var text = ""
         let deadline = Date().addingTimeInterval(30)
         var found: Int?
         while found == nil, Date() < deadline, process.isRunning {
-            let data = out.fileHandleForReading.availableData
+            let data = output.availableData
             if data.isEmpty { break }
             text += String(decoding: data, as: UTF8.self)
             if let range = text.range(of: "listening on http://127.0.0.1:") {
@@ -76,7 +74,7 @@ public final class ServerProcess: @unchecked Sendable {
             }
         }
         guard let port = found else {
-            process.terminate()
+            process.send(SIGTERM)
             throw ServerProcessError.didNotStart(text)
         }
         self.process = process
@@ -86,7 +84,7 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// SIGKILL: no shutdown, no flush; what was acknowledged must already be on disk.
     public func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
+        process.send(SIGKILL)
         process.waitUntilExit()
     }
 
@@ -95,11 +93,11 @@ public final class ServerProcess: @unchecked Sendable {
     /// not exited within `grace`. A server that needs the SIGKILL fails the running test: a
     /// router that cannot shut down is a bug (a wait with no end once hung a whole test run).
     public func stop(grace: Duration = .seconds(30)) {
-        process.terminate()
+        process.send(SIGTERM)
         let deadline = ContinuousClock.now + grace
         while process.isRunning, ContinuousClock.now < deadline { usleep(20_000) }
         guard process.isRunning else { return }
-        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.send(SIGKILL)
         process.waitUntilExit()
         Issue.record("continuum serve did not exit within \(grace) of SIGTERM and was killed; its stderr: \(stderrFile.path)")
     }
