@@ -58,9 +58,8 @@ enum PostgresSchema {
         ]),
         // The append as a function (PostgresSharedLog.append): its statements are parsed and
         // planned once per connection, where the one statement it replaces was parsed, analysed
-        // and planned again for every group commit (a quarter of PostgreSQL's CPU per referral
-        // under load, most of it at light load; docs/performance.md). Same effect, row for row.
-        // A later change of the append is a new function in a new migration: this one is frozen.
+        // and planned again for every group commit (docs/performance.md). Same effect, row for
+        // row. A later change of the append is a new function in a new migration: this one is frozen.
         ("v4-append-function", [
             """
             CREATE FUNCTION continuum_append_v1(

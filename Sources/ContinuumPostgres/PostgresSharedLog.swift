@@ -222,6 +222,8 @@ public final class PostgresSharedLog: SharedLog {
             // still ends where the replica read it, inserts, scrubs older versions of the
             // records changed, and moves the head; under a concurrent append it answers false
             // and writes nothing: a conflict, which the replica retries after catching up.
+            // A replica reading the history applies every change before any event, so a version
+            // scrubbed there (read as a deletion) never leaves it without a key it needs.
             let result = try run(connection, """
                 SELECT continuum_append_v1(\(append.after.events), \(append.after.changes), \(end.events), \(end.changes),
                     \(events.map(\.sequence))::BIGINT[], \(events.map(\.caseId))::TEXT[], \(events.map(\.type))::TEXT[],

@@ -76,13 +76,13 @@ public final class ChildProcess: Sendable {
         .map { unsafeBitCast($0, to: DirectoryAction.self) }
 
     /// Whether the child is still running (reaping it once it has ended).
-    public var isRunning: Bool { reap(blocking: false) == nil }
+    public var isRunning: Bool { reap() == nil }
 
     /// Waits for the child to end; its exit status (128 + the signal when a signal ended it).
     @discardableResult
     public func waitUntilExit() -> Int32 {
         while true {
-            if let status = reap(blocking: false) { return status }
+            if let status = reap() { return status }
             usleep(5_000)
         }
     }
@@ -99,11 +99,11 @@ public final class ChildProcess: Sendable {
 
     /// Polls without blocking: the lock is never held while waiting, so `send` and `isRunning`
     /// answer while another thread waits for the exit.
-    private func reap(blocking: Bool) -> Int32? {
+    private func reap() -> Int32? {
         status.withLock { reaped in
             if let reaped { return reaped }
             var raw: Int32 = 0
-            let result = waitpid(pid, &raw, blocking ? 0 : WNOHANG)
+            let result = waitpid(pid, &raw, WNOHANG)
             guard result == pid else {
                 // ECHILD: reaped elsewhere (cannot happen here); count it as ended.
                 if result < 0, errno == ECHILD { reaped = -1 }
