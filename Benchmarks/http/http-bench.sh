@@ -5,7 +5,8 @@
 # Prints requests/s, p50 and p99 latency, the ratio of 2 to 1 (issue 16's goal: >= 0.15 with
 # p99 < 50 ms), the server's CPU per request in each run (from /proc: user + system time over
 # the requests answered; issue 16's goal: at most 250 µs per durable referral), and how much of
-# wrk's rate `continuum loadtest` drives (goal: >= 0.9).
+# wrk's rate `continuum loadtest` drives (goal: >= 0.9), and the storage floor: what SQLite alone
+# costs per referral to store the same rows (docs/performance.md).
 set -euo pipefail
 BIN=${BIN:-.build/release/continuum}
 DURATION=${DURATION:-10s}
@@ -68,6 +69,16 @@ fi
 
 "$BIN" audit verify --database "$database"
 stop_server
+
+# The floor under the CPU goal: SQLite alone storing the rows the server just stored (the same
+# schema, settings and bytes; no Swift, no HTTP, no encoding or encryption), through its C API
+# in transactions of 8 and of 32 referrals (Benchmarks/storage-floor/storage-floor.c).
+if cc -O2 -o "$work/storage-floor" Benchmarks/storage-floor/storage-floor.c -lsqlite3 2> "$work/floor-build.txt"; then
+  "$work/storage-floor" "$database" "$work" 8 32
+  echo "  (the server's CPU per durable referral, above: $referral_cpu µs; its goal: 250 µs)"
+else
+  echo "storage floor: not built (cc and libsqlite3-dev are needed): $(head -1 "$work/floor-build.txt")"
+fi
 
 # The same durable endpoint driven by `continuum loadtest`, open loop, asked 1.5 times wrk's
 # rate for as long as wrk ran, so that the server is saturated throughout and what the load

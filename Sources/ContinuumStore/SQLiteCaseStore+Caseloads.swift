@@ -102,8 +102,8 @@ extension SQLiteCaseStore {
             let child = search.child
             let keys = try ChildKeys.keys(for: child, vault)
             guard !keys.isEmpty else { return ChildSearchPage(total: 0, items: []) }
-            // The referrals sharing the most keys first (``ChildMatcher/candidateSQL(keys:)``).
-            let ids = try String.fetchAll(db.cachedStatement(sql: ChildMatcher.candidateSQL(keys: keys.count)), arguments: StatementArguments(keys))
+            // The referrals sharing the most keys first (``ChildMatcher/candidates(_:_:)``).
+            let ids = try ChildMatcher.candidates(keys, db)
             let records = try ChildMatcher.Record.fetch(ids, vault, db)
             let wanted = ChildIdentity(child: child)
             var best: [String: (record: ChildMatcher.Record, match: ChildSearchHit.Match, reasons: [String])] = [:]

@@ -243,10 +243,16 @@ public final class SQLiteCaseStore: CaseStore {
         return (event, transition)
     }
 
-    /// Appends a planned event and writes its planned projection, in the caller's transaction.
-    func record(_ planned: PlannedEvent, actor: Actor, at: Timestamp, _ db: Database) throws {
-        let event = try EventLog.append(planned.body, caseId: planned.caseId, actor: actor, at: at, db)
-        try projector.project(event, planned.body, planned.step, db)
+    /// Appends planned events (consecutive, of one case) and writes their planned projection,
+    /// in the caller's transaction.
+    func record(_ planned: [PlannedEvent], actor: Actor, at: Timestamp, _ db: Database) throws {
+        var run: [(event: EventRecord, body: EncodedBody, step: ProjectionStep)] = []
+        run.reserveCapacity(planned.count)
+        for item in planned {
+            let event = try EventLog.append(item.body, caseId: item.caseId, actor: actor, at: at, after: run.last?.event, db)
+            run.append((event, item.body, item.step))
+        }
+        try projector.project(run, db)
     }
 
     // MARK: Audit

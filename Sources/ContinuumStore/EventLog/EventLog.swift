@@ -6,10 +6,18 @@ import GRDB
 /// Appending to, reading and checking the hash-chained `events` table.
 enum EventLog {
     /// Appends one event after the current last one and returns it (not yet committed).
-    static func append(_ body: EncodedBody, caseId: String, actor: Actor, at: Timestamp, _ db: Database) throws -> EventRecord {
-        let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1"))
-        let sequence: Int64 = (last?["sequence"] ?? 0) + 1
-        let previousHash: String = last?["hash"] ?? EventRecord.genesisHash
+    /// - Parameter previous: the last event, when the caller appended it in this transaction
+    ///   (the log's head is then not read again).
+    static func append(_ body: EncodedBody, caseId: String, actor: Actor, at: Timestamp, after previous: EventRecord? = nil, _ db: Database) throws -> EventRecord {
+        let sequence: Int64
+        let previousHash: String
+        if let previous {
+            (sequence, previousHash) = (previous.sequence + 1, previous.hash)
+        } else {
+            let last = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1"))
+            sequence = (last?["sequence"] ?? 0) + 1
+            previousHash = last?["hash"] ?? EventRecord.genesisHash
+        }
         let text = EventRecord.canonicalText(sequence: sequence, caseId: caseId, actor: actor, at: at, body: body.text)
         let hash = EventRecord.chainHash(previousHash: previousHash, canonicalText: text)
         try db.cachedStatement(sql: """

@@ -30,22 +30,34 @@ enum ChildMatcher {
     /// Rows read per key at most (the latest): bounds the lookup whatever one key is shared by.
     static let rowsPerKey = 1000
 
-    /// The lookup: referrals sharing any of `keys` hashed keys, through `child_keys_key`, those
-    /// sharing the most first. A common family name with a birth date can share one key with
-    /// hundreds of children; the child itself shares them all (its NHS number and every name
-    /// part), so the limit never drops it in favour of namesakes. Each key reads at most
+    /// One key's lookup: its latest ``rowsPerKey`` referrals, through `child_keys_key` (a test
+    /// checks the plan: an index search, never a scan).
+    static let keySQL = "SELECT referral_id FROM child_keys WHERE key = ? ORDER BY received_at DESC LIMIT \(rowsPerKey)"
+
+    /// The candidates: referrals sharing any of `keys`, those sharing the most first (then by
+    /// id), at most ``maximumCandidates``. A common family name with a birth date can share one
+    /// key with hundreds of children; the child itself shares them all (its NHS number and every
+    /// name part), so the limit never drops it in favour of namesakes. Each key reads at most
     /// ``rowsPerKey`` rows (its latest), so the work per referral stays bounded even when a
     /// hostile sender makes thousands of namesakes (issue 22).
-    static func candidateSQL(keys: Int) -> String {
-        let perKey = Array(repeating: "SELECT referral_id FROM (SELECT referral_id FROM child_keys WHERE key = ? ORDER BY received_at DESC LIMIT \(rowsPerKey))",
-                           count: max(1, keys)).joined(separator: " UNION ALL ")
-        return "SELECT referral_id FROM (\(perKey)) GROUP BY referral_id ORDER BY COUNT(*) DESC, referral_id LIMIT \(maximumCandidates)"
+    ///
+    /// One cached statement per key, counted here: most children share no key with anyone, and
+    /// three index probes cost them a fraction of one statement that unions, groups and sorts
+    /// in temporary b-trees (docs/performance.md).
+    static func candidates(_ keys: [String], _ db: Database) throws -> [String] {
+        let statement = try db.cachedStatement(sql: keySQL)
+        var shared: [String: Int] = [:]
+        for key in keys {
+            for referralId in try String.fetchAll(statement, arguments: [key]) { shared[referralId, default: 0] += 1 }
+        }
+        guard !shared.isEmpty else { return [] }
+        return shared.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.prefix(maximumCandidates).map(\.key)
     }
 
     /// - Parameter keys: the child's keyed hashes (``ChildKeys/keys(for:_:)``).
     static func match(_ keys: [String], child: Child, receivedAt: Timestamp, _ vault: PersonalDataVault, _ db: Database) throws -> ChildMatch {
         guard !keys.isEmpty else { return .none }
-        let ids = try String.fetchAll(db.cachedStatement(sql: candidateSQL(keys: keys.count)), arguments: StatementArguments(keys))
+        let ids = try candidates(keys, db)
         guard !ids.isEmpty else { return .none }
         let identity = ChildIdentity(child: child)
         var records = try Record.fetch(ids, vault, db)

@@ -27,9 +27,7 @@ extension SQLiteCaseStore {
                                           key: key, caseKey: joined?.2, projector: projector)
             }
             try vault.insert(wrapped, db)
-            for event in plan.events {
-                try self.record(event, actor: actor, at: receivedAt, db)
-            }
+            try self.record(plan.events, actor: actor, at: receivedAt, db)
             return plan.submission
         }
     }

@@ -77,36 +77,92 @@ struct Projector: Sendable {
     /// tables, and the indicator fact. `step` must start from the case's stored state (a planned
     /// submission starts from a new case, or from the state read in the same transaction).
     func project(_ event: EventRecord, _ body: EncodedBody, _ step: ProjectionStep, _ db: Database) throws {
+        try project([(event, body, step)], db)
+    }
+
+    /// Writes the projection of consecutive events of one case, each step starting where the one
+    /// before ends (the first from the case's stored state): the same rows as projecting them
+    /// one by one, with the case row and its clocks written once, after the last, and a
+    /// referral's recommendation stored with the referral when both are in the run (a referral's
+    /// arrival is two events, `referral-received` then `routed`: the single writer does half the
+    /// work on the case row; docs/performance.md).
+    func project(_ run: [(event: EventRecord, body: EncodedBody, step: ProjectionStep)], _ db: Database) throws {
+        guard let first = run.first, let last = run.last else { return }
+        let caseId = first.event.caseId
         let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT immediate_risk, re_referral, latest_referral, pending_event, opened_at, last_sequence FROM cases WHERE case_id = ?"),
-                                   arguments: [event.caseId])
-        guard (row == nil) == (step.before.phase == .new) else {
-            throw StoreError.projectionBroken(table: "cases", sequence: event.sequence,
-                                              reason: "case \(event.caseId) was planned from a state it is not in; run `continuum rebuild`")
+                                   arguments: [caseId])
+        guard (row == nil) == (first.step.before.phase == .new) else {
+            throw StoreError.projectionBroken(table: "cases", sequence: first.event.sequence,
+                                              reason: "case \(caseId) was planned from a state it is not in; run `continuum rebuild`")
         }
+        var standing = CaseStanding(immediateRisk: row?["immediate_risk"] ?? false, reReferral: row?["re_referral"] ?? false,
+                                    latestReferral: row?["latest_referral"], pendingEvent: row?["pending_event"],
+                                    openedAt: row?["opened_at"] ?? first.event.at.description)
+        // Recommendations in the run, stored with their referral's row when it is in the run too.
+        var decisions: [String: String] = [:]
+        for item in run {
+            if let routed = item.event.body.routed { decisions[routed.referralId] = item.body.decisionText ?? "null" }
+        }
+        var next = first.step.before
+        var stateText = ""
+        for item in run {
+            guard item.event.caseId == caseId, item.step.before == next else {
+                throw StoreError.projectionBroken(table: "cases", sequence: item.event.sequence,
+                                                  reason: "case \(caseId)'s events were planned out of order; run `continuum rebuild`")
+            }
+            (next, stateText) = try projectEffects(item.event, item.body, item.step, &standing, decisions: &decisions, db)
+        }
+        let nextDue = next.clocks.map(\.due).min()
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO cases (case_id, state, phase, level, recommendation, awaiting_decision, immediate_risk, re_referral,
+                                          next_due, received_at, latest_referral, pending_event, opened_at, updated_at, last_sequence, pathway, lead, co_worker)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [caseId, stateText, next.phase.rawValue, next.level,
+                                     next.recommendation, next.decisionOutstanding, standing.immediateRisk, standing.reReferral, nextDue?.description,
+                                     next.receivedAt?.description, standing.latestReferral, standing.pendingEvent, standing.openedAt, last.event.at.description,
+                                     last.event.sequence, next.pathway, next.lead?.id, next.coWorker?.id])
+        if next.clocks != first.step.before.clocks || row == nil {
+            try db.cachedStatement(sql: "DELETE FROM clocks WHERE case_id = ?").execute(arguments: [caseId])
+            let insert = try db.cachedStatement(sql: "INSERT INTO clocks (case_id, clock, from_date, due, breached) VALUES (?, ?, ?, ?, ?)")
+            for clock in next.clocks {
+                try insert.execute(arguments: [caseId, clock.clock, clock.from.description, clock.due.description, clock.breached])
+            }
+        }
+    }
+
+    /// The case row's columns that are not its state: carried from event to event of a run.
+    private struct CaseStanding {
+        var immediateRisk: Bool
+        var reReferral: Bool
+        var latestReferral: String?
+        var pendingEvent: String?
+        var openedAt: String
+    }
+
+    /// One event's rows other than the case row and its clocks (the referral rows, identity
+    /// tables, indicator and census facts); returns the case's state after it and its stored text.
+    /// - Parameter decisions: recommendations of the run not yet stored, by referral: one is
+    ///   stored with its referral's row and taken out, so the `routed` event leaves it be.
+    private func projectEffects(_ event: EventRecord, _ body: EncodedBody, _ step: ProjectionStep, _ standing: inout CaseStanding,
+                                decisions: inout [String: String], _ db: Database) throws -> (CaseState, String) {
         let state = step.before
         let transition = step.transition
-        var immediateRisk: Bool = row?["immediate_risk"] ?? false
-        var reReferral: Bool = row?["re_referral"] ?? false
-        var latestReferral: String? = row?["latest_referral"]
-        var pendingEvent: String? = row?["pending_event"]
-        let openedAt: String = row?["opened_at"] ?? event.at.description
-
         var linkedCases: [String] = []
         if let referral = event.body.referral {
             // Events logged before identity matching keep the links their keys found then.
             linkedCases = try referral.identity.map { try Self.currentCases(of: $0.sameAs, db) }
                 ?? IndicatorFactTable.linkedCases(keys: referral.childKeys, db)
-            immediateRisk = referral.message.immediateRisk
-            reReferral = referral.reReferral
-            latestReferral = referral.referralId
+            standing.immediateRisk = referral.message.immediateRisk
+            standing.reReferral = referral.reReferral
+            standing.latestReferral = referral.referralId
             let message = body.messageText ?? "null"
             try db.cachedStatement(sql: """
                 INSERT INTO referrals (referral_id, case_id, partner_id, message_id, body_hash, received_at, re_referral, previous_referral, message,
-                                       received_sequence)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       received_sequence, decision)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [referral.referralId, event.caseId, referral.partnerId, referral.message.messageId,
                                          referral.bodyHash, referral.receivedAt.description, referral.reReferral,
-                                         referral.previousReferralId, message, event.sequence])
+                                         referral.previousReferralId, message, event.sequence, decisions.removeValue(forKey: referral.referralId)])
             // The keys come from the message, not the event: a rebuild indexes every referral
             // under the keys this version matches on. An erased child is never matched again.
             let keyStatement = try db.cachedStatement(sql: "INSERT INTO child_keys (key, referral_id, case_id, received_at) VALUES (?, ?, ?, ?)")
@@ -126,7 +182,7 @@ struct Projector: Sendable {
             try IdentityTables.link(referralId, to, db)
             try IdentityTables.resolve(match, .linked, eventId: event.id, db)
             let flag = try Self.refreshReReferral(referralId, db)
-            if latestReferral == referralId { reReferral = flag }
+            if standing.latestReferral == referralId { standing.reReferral = flag }
         case .childrenDistinguished(let match, let referralId, let from, _, _, _):
             try IdentityTables.distinguish(referralId, from, db)
             try IdentityTables.resolve(match, .different, eventId: event.id, db)
@@ -134,49 +190,33 @@ struct Projector: Sendable {
             try db.execute(sql: "UPDATE referrals SET case_id = ? WHERE referral_id = ?", arguments: [event.caseId, referralId])
             try db.execute(sql: "UPDATE child_keys SET case_id = ? WHERE referral_id = ?", arguments: [event.caseId, referralId])
             let moved = try Self.referralStanding(referralId, db)
-            latestReferral = referralId
-            immediateRisk = moved.immediateRisk
-            reReferral = moved.reReferral
+            standing.latestReferral = referralId
+            standing.immediateRisk = moved.immediateRisk
+            standing.reReferral = moved.reReferral
             movedSource = moved.source
         default:
             break
         }
-        if let routed = event.body.routed {
-            try db.cachedStatement(sql: "UPDATE referrals SET decision = ? WHERE referral_id = ?")
-                .execute(arguments: [body.decisionText ?? "null", routed.referralId])
+        // Stored with its referral's row when the referral arrived in the same run.
+        if let routed = event.body.routed, let decision = decisions.removeValue(forKey: routed.referralId) {
+            try db.cachedStatement(sql: "UPDATE referrals SET decision = ? WHERE referral_id = ?").execute(arguments: [decision, routed.referralId])
         }
         if transition.state.pending == nil {
-            pendingEvent = nil
+            standing.pendingEvent = nil
         } else if transition.effects.contains(where: { if case .approvalRequested = $0 { true } else { false } }) {
-            pendingEvent = event.id
+            standing.pendingEvent = event.id
         }
         var next = transition.state
-        var unlinked = false
+        var stateText = step.stateText
         for case .referralUnlinked(let referralId) in transition.effects {
             next = try unlink(referralId, from: event, transition: transition, db)
-            unlinked = true
-            if latestReferral == referralId {
-                latestReferral = try String.fetchOne(db, sql: "SELECT referral_id FROM referrals WHERE case_id = ? AND referral_id != ? ORDER BY received_at DESC, rowid DESC LIMIT 1",
-                                                     arguments: [event.caseId, referralId])
-                let standing = try latestReferral.map { try Self.referralStanding($0, db) }
-                immediateRisk = standing?.immediateRisk ?? false
-                reReferral = standing?.reReferral ?? false
-            }
-        }
-        let nextDue = next.clocks.map(\.due).min()
-        try db.cachedStatement(sql: """
-            INSERT OR REPLACE INTO cases (case_id, state, phase, level, recommendation, awaiting_decision, immediate_risk, re_referral,
-                                          next_due, received_at, latest_referral, pending_event, opened_at, updated_at, last_sequence, pathway, lead, co_worker)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [event.caseId, unlinked ? try vault.seal(try JSONValueEncoder().encode(next), with: nil).serialized() : step.stateText, next.phase.rawValue, next.level,
-                                     next.recommendation, next.decisionOutstanding, immediateRisk, reReferral, nextDue?.description,
-                                     next.receivedAt?.description, latestReferral, pendingEvent, openedAt, event.at.description,
-                                     event.sequence, next.pathway, next.lead?.id, next.coWorker?.id])
-        if next.clocks != state.clocks || row == nil {
-            try db.cachedStatement(sql: "DELETE FROM clocks WHERE case_id = ?").execute(arguments: [event.caseId])
-            let insert = try db.cachedStatement(sql: "INSERT INTO clocks (case_id, clock, from_date, due, breached) VALUES (?, ?, ?, ?, ?)")
-            for clock in next.clocks {
-                try insert.execute(arguments: [event.caseId, clock.clock, clock.from.description, clock.due.description, clock.breached])
+            stateText = try vault.seal(try JSONValueEncoder().encode(next), with: nil).serialized()
+            if standing.latestReferral == referralId {
+                standing.latestReferral = try String.fetchOne(db, sql: "SELECT referral_id FROM referrals WHERE case_id = ? AND referral_id != ? ORDER BY received_at DESC, rowid DESC LIMIT 1",
+                                                              arguments: [event.caseId, referralId])
+                let latest = try standing.latestReferral.map { try Self.referralStanding($0, db) }
+                standing.immediateRisk = latest?.immediateRisk ?? false
+                standing.reReferral = latest?.reReferral ?? false
             }
         }
         let version = next.pathway.flatMap { machines[$0] }?.pathway ?? versions.latest
@@ -193,6 +233,7 @@ struct Projector: Sendable {
         try CensusFactTable.insert(CensusFactTable.rows(for: event, before: state, after: next, pathway: version.definition, linkedCases: linkedCases, child: child,
                                                         movedSource: movedSource),
                                    sequence: event.sequence, caseId: event.caseId, db)
+        return (next, stateText)
     }
 
     // MARK: Identity (docs/identity.md)
