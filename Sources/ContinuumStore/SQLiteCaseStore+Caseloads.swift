@@ -67,7 +67,8 @@ extension SQLiteCaseStore {
             let whereClause = conditions.joined(separator: " AND ")
             let total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases c WHERE \(whereClause)", arguments: StatementArguments(arguments)) ?? 0
             let rows = try Row.fetchAll(db, sql: """
-                SELECT c.case_id, c.phase, c.level, c.pathway, c.lead, c.co_worker, c.next_due, c.awaiting_decision, c.pending_event, c.received_at, r.message
+                SELECT c.case_id, c.phase, c.level, c.pathway, c.lead, c.co_worker, c.next_due, c.awaiting_decision, c.pending_event, c.received_at, r.referral_id,
+                       \(LoggedMessage.body)
                 FROM cases c LEFT JOIN referrals r ON r.referral_id = c.latest_referral
                 WHERE \(whereClause)
                 ORDER BY c.next_due IS NULL, c.next_due, c.case_id
@@ -75,7 +76,7 @@ extension SQLiteCaseStore {
                 """, arguments: StatementArguments(arguments + [limit, offset]))
             let items = try rows.map { row -> CaseSummary in
                 let caseId: String = row["case_id"]
-                let message = try (row["message"] as String?).map { try self.projector.vault.open(text: $0, db, as: .display).value } ?? .null
+                let message = try (row["referral_id"] as String?).map { try LoggedMessage.opened(row, referralId: $0, self.projector.vault, db, as: .display).value } ?? .null
                 let nextDue = (row["next_due"] as String?).flatMap { CalendarDate($0) }
                 let level: String? = row["level"]
                 let pathway: String? = row["pathway"]
@@ -129,9 +130,9 @@ extension SQLiteCaseStore {
             }
             let items = try ordered.prefix(limit).map { hit -> ChildSearchHit in
                 let row = try Row.fetchOne(db, sql: """
-                    SELECT c.phase, c.level, r.message FROM cases c JOIN referrals r ON r.referral_id = ? WHERE c.case_id = ?
+                    SELECT c.phase, c.level, \(LoggedMessage.body) FROM cases c JOIN referrals r ON r.referral_id = ? WHERE c.case_id = ?
                     """, arguments: [hit.record.referralId, hit.record.caseId])
-                let message = try (row?["message"] as String?).map { try vault.open(text: $0, db, as: .display).value } ?? .null
+                let message = try row.map { try LoggedMessage.opened($0, referralId: hit.record.referralId, vault, db, as: .display).value } ?? .null
                 let phase = try row.map { try StoredValues.phase($0, "phase", table: "cases", id: hit.record.caseId) } ?? .open
                 return ChildSearchHit(caseId: hit.record.caseId, phase: phase, level: row?["level"], referralId: hit.record.referralId,
                                       receivedAt: hit.record.receivedAt, child: Self.childSummary(message, today: today), match: hit.match, reasons: hit.reasons)

@@ -27,9 +27,9 @@ extension SQLiteCaseStore {
 
     static func matchRecord(_ referralId: String, _ vault: PersonalDataVault, _ db: Database) throws -> MatchRecord {
         guard let row = try Row.fetchOne(db, sql: """
-            SELECT r.case_id, r.received_at, r.message, c.phase, c.level FROM referrals r JOIN cases c ON c.case_id = r.case_id WHERE r.referral_id = ?
+            SELECT r.case_id, r.received_at, \(LoggedMessage.body), c.phase, c.level FROM referrals r JOIN cases c ON c.case_id = r.case_id WHERE r.referral_id = ?
             """, arguments: [referralId]) else { throw StoreError.referralNotFound(referralId) }
-        let message = try vault.decode(Referral.self, text: row["message"], db, as: .shape)
+        let message = try LoggedMessage.referral(row, referralId: referralId, vault, db, as: .shape)
         return MatchRecord(referralId: referralId, caseId: row["case_id"], casePhase: try StoredValues.phase(row, "phase", table: "cases", id: row["case_id"]), caseLevel: row["level"],
                            receivedAt: try StoredValues.timestamp(row, "received_at", table: "referrals", id: referralId),
                            referrer: ReferrerSummary(agency: message.referrer.agency, source: message.referrer.source.rawValue),
@@ -112,12 +112,12 @@ extension SQLiteCaseStore {
 
     /// Records the referral's arrival on `to`, as if received there, with its recommendation.
     private func moveIn(_ referralId: String, from: String, to: String, rationale: String, actor: Actor, at: Timestamp, _ db: Database) throws {
-        guard let row = try Row.fetchOne(db, sql: "SELECT received_at, message, decision FROM referrals WHERE referral_id = ?", arguments: [referralId]),
+        guard let row = try Row.fetchOne(db, sql: "SELECT received_at, \(LoggedMessage.body), decision FROM referrals r WHERE referral_id = ?", arguments: [referralId]),
               let receivedAt = Timestamp(rfc3339: row["received_at"] as String) else {
             throw StoreError.referralNotFound(referralId)
         }
         let parser = JSONParser(limits: JSONLimits(maxBytes: 16 << 20))
-        let message = try projector.vault.decode(Referral.self, text: row["message"], db, as: .shape)
+        let message = try LoggedMessage.referral(row, referralId: referralId, projector.vault, db, as: .shape)
         let recommendation = try (row["decision"] as String?).map { try parser.parse($0).decode(Decision.self).level }
         try record(EventBody.change(.referralMoved(referralId: referralId, from: from, receivedAt: receivedAt, consent: message.consent,
                                                     recommendation: recommendation, by: actor, at: at, rationale: rationale)),

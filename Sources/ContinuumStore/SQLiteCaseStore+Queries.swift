@@ -22,7 +22,7 @@ extension SQLiteCaseStore {
             // million-referral log (36,530 waiting) the whole queue took 2.6 s and 16 MB.
             let rows = try Row.fetchAll(db, sql: """
                 SELECT c.case_id, c.latest_referral, c.received_at, c.recommendation, c.immediate_risk, c.re_referral, c.next_due,
-                       c.pending_event, c.phase, c.level, c.state, r.message
+                       c.pending_event, c.phase, c.level, c.state, \(LoggedMessage.body)
                 FROM cases c JOIN referrals r ON r.referral_id = c.latest_referral
                 WHERE c.awaiting_decision = 1
                 ORDER BY c.immediate_risk DESC, c.next_due IS NULL, c.next_due, c.received_at
@@ -34,7 +34,7 @@ extension SQLiteCaseStore {
                 total = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM cases WHERE awaiting_decision = 1") ?? rows.count
             }
             let items = try rows.map { row in
-                let message = try self.projector.vault.open(text: row["message"], db, as: .display).value
+                let message = try LoggedMessage.opened(row, referralId: row["latest_referral"], self.projector.vault, db, as: .display).value
                 let nextDue = (row["next_due"] as String?).flatMap { CalendarDate($0) }
                 let recommendation: String? = row["recommendation"]
                 let phase: String = row["phase"]
@@ -87,11 +87,11 @@ extension SQLiteCaseStore {
             let state = try self.projector.decodeState(row["state"], db, as: erasure == nil ? .display : .shape)
             let definition = versions.definition(of: state)
             let breached = Set(try String.fetchAll(db, sql: "SELECT clock FROM clocks WHERE case_id = ? AND breached = 1", arguments: [caseId]))
-            let referrals = try Row.fetchAll(db, sql: "SELECT * FROM referrals WHERE case_id = ? ORDER BY received_at", arguments: [caseId]).map { row in
+            let referrals = try Row.fetchAll(db, sql: "SELECT r.*, \(LoggedMessage.body) FROM referrals r WHERE case_id = ? ORDER BY received_at", arguments: [caseId]).map { row in
                 ReferralView(referralId: row["referral_id"], partnerId: row["partner_id"], messageId: row["message_id"],
                              receivedAt: try StoredValues.timestamp(row, "received_at", table: "referrals", id: row["referral_id"]),
                              reReferral: row["re_referral"], previousReferralId: row["previous_referral"],
-                             message: try vault.open(text: row["message"], db, as: .display).value,
+                             message: try LoggedMessage.opened(row, referralId: row["referral_id"], vault, db, as: .display).value,
                              decision: try (row["decision"] as String?).map { try JSONParser().parse($0).decode(Decision.self) })
             }
             // After an erasure the events' free text is gone: shown as null, never as stand-ins.

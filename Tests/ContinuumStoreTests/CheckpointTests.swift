@@ -91,7 +91,7 @@ struct CheckpointTests {
     func projectionsAndTokens() async throws {
         let fixture = try await Self.logged()
         try Self.execute(fixture.path, "UPDATE cases SET level = 'looked-after' WHERE level IS NOT NULL")
-        try Self.execute(fixture.path, "UPDATE referrals SET message = message || ' '")
+        try Self.execute(fixture.path, "UPDATE referrals SET decision = decision || ' '")
         try Self.execute(fixture.path, "UPDATE tokens SET role = 'manager', partner_id = NULL")
         try Self.execute(fixture.path, "INSERT INTO tokens (token_id, secret_hash, role, created_at) VALUES ('T-INJECTED', 'x', 'admin', '2027-01-01T00:00:00Z')")
         let problems = try await fixture.store.problemsAgainstReplay()

@@ -150,6 +150,31 @@ struct EventLogTests {
         #expect(try await reopened.queue(today: UKTime.londonDate(of: StoreFixture.start)).count == 1)
     }
 
+    @Test("a database that kept a copy of each message beside its referral loses the copy when opened; what staff read is the same")
+    func messageCopyDropped() async throws {
+        let fixture = try StoreFixture()
+        let submission = try await fixture.submit("M-1")
+        let today = UKTime.londonDate(of: StoreFixture.start)
+        let before = try await fixture.store.caseRecord(submission.caseId, today: today)
+        let queued = try #require(try await fixture.store.queue(today: today).first?.child)
+        let events = try await fixture.store.verifyChain().events
+        // As a database written before v13 has it: the message's sealed text in its own column.
+        let status = try runSQLite(fixture.path, """
+            ALTER TABLE referrals ADD COLUMN message TEXT NOT NULL DEFAULT 'null';
+            UPDATE referrals SET message = (SELECT json_extract(body, '$.referral.message') FROM events WHERE sequence = referrals.received_sequence);
+            DELETE FROM grdb_migrations WHERE identifier = 'v13-message-in-log';
+            """)
+        try #require(status == 0, "sqlite3 is needed for this test")
+        #expect(try sqlite(fixture.path, "SELECT length(message) > 500 FROM referrals").output.hasPrefix("1"))
+        let reopened = try SQLiteCaseStore(path: fixture.path, pathway: fixture.pathway, masterKey: TestFixtures.masterKey)
+        #expect(try !sqlite(fixture.path, "SELECT name FROM pragma_table_info('referrals')").output.contains("message\n"))
+        let after = try await reopened.caseRecord(submission.caseId, today: today)
+        #expect(after.referrals.map(\.message) == before.referrals.map(\.message))
+        #expect(after.referrals.first?.message.lookup("child.givenName") != nil)
+        #expect(try await reopened.queue(today: today).first?.child == queued)
+        #expect(try await reopened.verifyChain().events == events)
+    }
+
     private func runSQLite(_ path: String, _ sql: String) throws -> Int32 {
         try sqlite(path, sql).status
     }

@@ -190,15 +190,19 @@ extension SQLiteCaseStore {
         var record = CensusChildRecord()
         guard !cases.isEmpty else { return record }
         let latest = cases.compactMap { read.latestReferral[$0] }.max()
-        var text = try latest.flatMap { try String.fetchOne(db.cachedStatement(sql: "SELECT child FROM census_children WHERE sequence = ?"), arguments: [$0]) }
-        if text == nil {
+        var sealed = try latest.flatMap { try String.fetchOne(db.cachedStatement(sql: "SELECT child FROM census_children WHERE sequence = ?"), arguments: [$0]) }
+            .map { try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse($0).value() }
+        if sealed == nil {
             // A referral whose personal data was gone when the facts were written: the message itself.
             let placeholders = Array(repeating: "?", count: cases.count).joined(separator: ", ")
-            text = try String.fetchOne(db, sql: "SELECT message FROM referrals WHERE case_id IN (\(placeholders)) ORDER BY received_sequence DESC LIMIT 1",
-                                       arguments: StatementArguments(cases))
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT r.referral_id, \(LoggedMessage.body) FROM referrals r WHERE case_id IN (\(placeholders)) ORDER BY received_sequence DESC LIMIT 1
+                """, arguments: StatementArguments(cases)) {
+                sealed = try LoggedMessage.value(row, referralId: row["referral_id"])
+            }
         }
-        if let text {
-            let opened = try vault.open(text: text, db, as: .display)
+        if let sealed {
+            let opened = try vault.open(sealed, db, as: .display)
             record.erased = opened.erased
             if let child = opened.value["child"] {
                 record.dateOfBirth = child["dateOfBirth"]?.stringValue.flatMap { CalendarDate($0) }

@@ -186,6 +186,12 @@ enum Schema {
                 try db.execute(sql: "CREATE INDEX IF NOT EXISTS referrals_received_sequence ON referrals(received_sequence)")
             }
         }
+        migrator.registerMigration("v13-message-in-log") { db in
+            // A referral's message is read from the event that logged it (LoggedMessage), not
+            // from a copy beside it: a third of the file, and of what each referral fsyncs
+            // (issue 16, docs/performance.md). The column is dropped, its pages freed for reuse.
+            try db.execute(sql: "ALTER TABLE referrals DROP COLUMN message")
+        }
         return migrator
     }
 
@@ -275,7 +281,6 @@ enum Schema {
                 received_at TEXT NOT NULL,
                 re_referral INTEGER NOT NULL,
                 previous_referral TEXT,
-                message TEXT NOT NULL,
                 decision TEXT,
                 UNIQUE (partner_id, message_id)
             );

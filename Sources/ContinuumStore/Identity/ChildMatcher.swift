@@ -133,7 +133,7 @@ enum ChildMatcher {
         static func fetch(_ ids: [String], _ vault: PersonalDataVault, _ db: Database) throws -> [String: Record] {
             guard !ids.isEmpty else { return [:] }
             let rows = try Row.fetchAll(db, sql: """
-                SELECT r.rowid AS row, r.referral_id, r.case_id, r.received_at, r.message, c.phase FROM referrals r JOIN cases c ON c.case_id = r.case_id
+                SELECT r.rowid AS row, r.referral_id, r.case_id, r.received_at, \(LoggedMessage.body), c.phase FROM referrals r JOIN cases c ON c.case_id = r.case_id
                 WHERE r.referral_id IN (\(IdentityTables.placeholders(ids.count)))
                 """, arguments: StatementArguments(ids))
             var records: [String: Record] = [:]
@@ -143,7 +143,7 @@ enum ChildMatcher {
                 guard let at = Timestamp(rfc3339: received) else {
                     throw StoreError.projectionBroken(table: "referrals", sequence: 0, reason: "referral \(id) has received_at \"\(received)\"")
                 }
-                let message = try vault.open(text: row["message"], db, as: .shape)
+                let message = try LoggedMessage.opened(row, referralId: id, vault, db, as: .shape)
                 if message.erased { continue }
                 let child = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(message.value.serialized()).decode(Referral.self).child
                 let phase: String = row["phase"]

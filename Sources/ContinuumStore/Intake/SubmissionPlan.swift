@@ -25,7 +25,7 @@ struct EncodedReferral: Sendable {
 }
 
 /// An event body with its canonical JSON, encoded once: the text is what the log hashes and
-/// stores, and the projections take their columns (the message, the decision) from the value.
+/// stores, and the projections take their columns (the decision) from the value.
 struct EncodedBody: Sendable {
     let body: EventBody
     /// As stored: personal values sealed (``PersonalFields``).
@@ -49,12 +49,11 @@ struct EncodedBody: Sendable {
          encoder: JSONValueEncoder = JSONValueEncoder()) throws {
         self.body = body
         value = try vault.seal(try encoder.encode(body), with: key)
-        // The column's text is cut from the body's: the message or the decision, whichever it holds.
-        let routed = body.routed != nil
-        let (text, member) = value.serialized(capturing: routed ? ["routed", "decision"] : ["referral", "message"])
+        // A recommendation's column is cut from the body's text (the message is read from the log).
+        let (text, decision) = body.routed == nil ? (value.serialized(), nil) : value.serialized(capturing: ["routed", "decision"])
         self.text = text
         personalDataMissing = false
-        columns = ProjectedColumns(messageText: routed ? nil : member, decisionText: routed ? member : nil, referral: referralColumns)
+        columns = ProjectedColumns(decisionText: decision, referral: referralColumns)
     }
 
     /// A body read back from the log: `text` as stored, `value` parsed from it.
@@ -66,16 +65,12 @@ struct EncodedBody: Sendable {
         columns = nil
     }
 
-    /// The referral message's canonical JSON (`referral-received`).
-    var messageText: String? { columns.map(\.messageText) ?? value["referral"]?["message"]?.serialized() }
     /// The recommendation's canonical JSON (`routed`).
     var decisionText: String? { columns.map(\.decisionText) ?? value["routed"]?["decision"]?.serialized() }
 }
 
 /// What the projector stores from a body being appended, worked out with the body.
 struct ProjectedColumns: Sendable {
-    /// `referrals.message`: the message as sealed in the body (`referral-received`).
-    let messageText: String?
     /// `referrals.decision` (`routed`).
     let decisionText: String?
     let referral: ReferralColumns?

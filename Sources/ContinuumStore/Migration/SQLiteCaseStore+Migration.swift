@@ -95,11 +95,11 @@ extension SQLiteCaseStore {
     func routeAgain(_ caseId: String, after transition: CaseTransition, actor: Actor, at: Timestamp, _ db: Database) throws {
         guard transition.state.decisionOutstanding, let version = transition.state.pathway.flatMap(pathways.version) else { return }
         guard let row = try Row.fetchOne(db, sql: """
-            SELECT r.referral_id, r.message, r.received_at, r.re_referral FROM cases c JOIN referrals r ON r.referral_id = c.latest_referral
+            SELECT r.referral_id, \(LoggedMessage.body), r.received_at, r.re_referral FROM cases c JOIN referrals r ON r.referral_id = c.latest_referral
             WHERE c.case_id = ?
             """, arguments: [caseId]) else { return }
         let referralId: String = row["referral_id"]
-        let referral = try projector.vault.decode(Referral.self, text: row["message"], db)
+        let referral = try LoggedMessage.referral(row, referralId: referralId, projector.vault, db)
         let receivedAt = try StoredValues.timestamp(row, "received_at", table: "referrals", id: referralId)
         let decision = route(referral, pathway: version, receivedAt: receivedAt, reReferral: row["re_referral"])
         try record(.routed(RoutedReferral(referralId: referralId, decision: decision)), caseId: caseId, actor: actor, at: at, db)

@@ -155,14 +155,14 @@ struct Projector: Sendable {
             standing.immediateRisk = referral.message.immediateRisk
             standing.reReferral = referral.reReferral
             standing.latestReferral = referral.referralId
-            let message = body.messageText ?? "null"
+            // The message itself stays in the log, in this event (``LoggedMessage``).
             try db.cachedStatement(sql: """
-                INSERT INTO referrals (referral_id, case_id, partner_id, message_id, body_hash, received_at, re_referral, previous_referral, message,
+                INSERT INTO referrals (referral_id, case_id, partner_id, message_id, body_hash, received_at, re_referral, previous_referral,
                                        received_sequence, decision)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [referral.referralId, event.caseId, referral.partnerId, referral.message.messageId,
                                          referral.bodyHash, referral.receivedAt.description, referral.reReferral,
-                                         referral.previousReferralId, message, event.sequence, decisions.removeValue(forKey: referral.referralId)])
+                                         referral.previousReferralId, event.sequence, decisions.removeValue(forKey: referral.referralId)])
             // The keys come from the message, not the event: a rebuild indexes every referral
             // under the keys this version matches on. An erased child is never matched again.
             let keyStatement = try db.cachedStatement(sql: "INSERT INTO child_keys (key, referral_id, case_id, received_at) VALUES (?, ?, ?, ?)")
@@ -247,11 +247,11 @@ struct Projector: Sendable {
 
     /// A referral's immediate risk (from its message) and re-referral flag.
     static func referralStanding(_ referralId: String, _ db: Database) throws -> (immediateRisk: Bool, reReferral: Bool, source: ReferralSource?) {
-        guard let row = try Row.fetchOne(db, sql: "SELECT message, re_referral FROM referrals WHERE referral_id = ?", arguments: [referralId]) else {
+        guard let row = try Row.fetchOne(db, sql: "SELECT \(LoggedMessage.body), re_referral FROM referrals r WHERE referral_id = ?", arguments: [referralId]) else {
             throw StoreError.referralNotFound(referralId)
         }
         // Immediate risk and the source are no personal data: they are read without opening the message.
-        let message = try JSONParser(limits: JSONLimits(maxBytes: 16 << 20)).parse(row["message"] as String).value()
+        let message = try LoggedMessage.value(row, referralId: referralId)
         let source = message["referrer"]?["source"]?.stringValue.flatMap(ReferralSource.lookup)
         return (message["immediateRisk"] == .bool(true), row["re_referral"], source)
     }

@@ -85,11 +85,11 @@ extension SQLiteCaseStore {
         var caseOf: [String: String] = [:]
         var bornOn: [String: CalendarDate] = [:]
         let erased = Set(try String.fetchAll(db, sql: "SELECT case_id FROM erasures"))
-        for row in try Row.fetchAll(db, sql: "SELECT referral_id, case_id, message FROM referrals ORDER BY received_at") {
+        for row in try Row.fetchAll(db, sql: "SELECT referral_id, case_id, \(LoggedMessage.body) FROM referrals r ORDER BY received_at") {
             let caseId: String = row["case_id"]
             caseOf[row["referral_id"]] = caseId
             guard !erased.contains(caseId) else { continue }
-            let message = try vault.open(text: row["message"], db, as: .shape)
+            let message = try LoggedMessage.opened(row, referralId: row["referral_id"], vault, db, as: .shape)
             if !message.erased, let born = message.value["child"]?["dateOfBirth"]?.stringValue.flatMap({ CalendarDate($0) }) { bornOn[caseId] = born }
         }
         for row in try Row.fetchAll(db, sql: "SELECT referral_id, other_referral_id FROM identity_links") {
