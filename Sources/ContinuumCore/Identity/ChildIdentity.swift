@@ -189,6 +189,14 @@ public enum NameFolding {
     /// Marks (combining accents) fold to nothing. Uses the Unicode name of a Latin letter
     /// ("LATIN SMALL LETTER E WITH DIAERESIS" is "e"), so no table needs keeping.
     static func fold(_ scalar: Unicode.Scalar) -> String? {
+        // ASCII first, as most names are: the same answers without Unicode property lookups.
+        if scalar.isASCII {
+            switch scalar.value {
+            case 0x41...0x5A: return String(Character(Unicode.Scalar(UInt8(scalar.value + 0x20))))
+            case 0x61...0x7A, 0x30...0x39: return String(Character(scalar))
+            default: return nil
+            }
+        }
         let properties = scalar.properties
         if properties.generalCategory == .nonspacingMark || properties.generalCategory == .spacingMark { return "" }
         guard properties.isAlphabetic || properties.numericType != nil else { return nil }

@@ -27,6 +27,16 @@ enum ChildKeys {
 
     /// The first version's folding (lower-case letters only), kept for the legacy key.
     static func legacyNormalise(_ name: String) -> String {
-        String(name.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic }.map(Character.init))
+        // ASCII names (most) without Unicode lower-casing and property lookups: the same result.
+        if name.utf8.allSatisfy({ $0 < 0x80 }) {
+            return String(decoding: name.utf8.compactMap { byte -> UInt8? in
+                switch byte {
+                case 0x41...0x5A: byte + 0x20
+                case 0x61...0x7A: byte
+                default: nil
+                }
+            }, as: UTF8.self)
+        }
+        return String(name.lowercased().unicodeScalars.filter { $0.properties.isAlphabetic }.map(Character.init))
     }
 }

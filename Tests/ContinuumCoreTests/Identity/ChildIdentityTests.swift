@@ -91,4 +91,19 @@ struct ChildIdentityTests {
         #expect(NameFolding.tokens("Анна") == ["анна"])
         #expect(NameFolding.tokens("Zoe\u{0308}") == ["zoe"])
     }
+
+    @Test("every ASCII character folds by the same rules as the rest: letters lower-cased, digits kept, apostrophes dropped, the rest separates")
+    func asciiFolding() {
+        for value in UInt8(0x20)...UInt8(0x7E) {
+            let character = Character(Unicode.Scalar(value))
+            let tokens = NameFolding.tokens("ab\(character)cd")
+            switch character {
+            case "A"..."Z", "a"..."z", "0"..."9": #expect(tokens == ["ab" + String(character).lowercased() + "cd"], "\(character)")
+            case "'", "`": #expect(tokens == ["abcd"], "\(character)")
+            default: #expect(tokens == ["ab", "cd"], "\(character)")
+            }
+        }
+        // Mixed with other scripts, ASCII letters fold the same.
+        #expect(NameFolding.tokens("MÜLLER-Smith") == ["muller", "smith"])
+    }
 }
