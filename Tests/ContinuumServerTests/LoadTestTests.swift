@@ -60,6 +60,8 @@ struct LoadTestTests {
         #expect(abs(sent - 40) / 40 < 0.1, "sent \(sent)/s")
         let submit = try #require(report["operations"]?.items.first { $0["operation"]?.stringValue == "submit" })
         #expect(submit["statuses"]?["201"] == .integer(120), "\(String(describing: submit["statuses"]))")
+        // Each acknowledgement's referral id is read (from its Location), once.
+        #expect(report["acknowledged"] == .integer(120))
         #expect(report["operations"]?.items.contains { $0["operation"]?.stringValue == "transition" } == true)
         // The latency chart reads in percentiles people quote, each operation named in the legend.
         let svg = try String(contentsOf: folder.appendingPathComponent("out/latency.svg"), encoding: .utf8)
