@@ -89,22 +89,28 @@ struct ReferralColumns: Sendable {
 struct ProjectionStep: Sendable {
     let before: CaseState
     let transition: CaseTransition
-    /// `transition.state` as stored in `cases.state`.
-    let stateText: String
+    /// `transition.state` as stored in `cases.state`; nil for a step planned inside a run
+    /// that does not end it (its state is never stored: ``Projector/project(_:_:)``).
+    let stateText: String?
 
     /// Applies `event` to `before` through the pathway's state machine.
     /// - Throws: ``StoreError/refused(_:)`` when the pathway does not allow it.
     /// - Parameter machine: the state machine of the case's own pathway version (``Projector/machine(for:before:)``).
     /// - Parameter erased: replayed after the case's key was destroyed: its pending change holds
     ///   stand-ins, no personal data, and is stored as it is (nothing to seal it under).
+    /// - Parameter stored: false for a step a later one of the same run follows.
     init(_ event: CaseEvent, after before: CaseState, machine: CaseStateMachine, key: DataKey?, vault: PersonalDataVault,
-         erased: @autoclosure () -> Bool = false) throws {
+         erased: @autoclosure () -> Bool = false, stored: Bool = true) throws {
         do {
             transition = try machine.apply(event, to: before)
         } catch {
             throw StoreError.refused(error)
         }
         self.before = before
+        guard stored else {
+            stateText = nil
+            return
+        }
         // A pending change carries its rationale: sealed like the event's.
         let state = try JSONValueEncoder().encode(transition.state)
         // Asked only in that rare case (a pending change, no key): the answer may scan the log.
@@ -154,7 +160,9 @@ struct SubmissionPlan: Sendable {
             referralColumns: ReferralColumns(childKeys: message.keys, censusChild: try vault.sealCensusChild(referral.child, key: key)),
             encoder: message.encoder)
         let routed = try EncodedBody(.routed(RoutedReferral(referralId: referralId, decision: decision)), sealedWith: nil, vault: vault)
-        let first = try ProjectionStep(.referralReceived(at: receivedAt, consent: referral.consent), after: before, machine: machine, key: caseKey, vault: vault)
+        // Projected as one run (Projector.project), whose case row holds the second step's state.
+        let first = try ProjectionStep(.referralReceived(at: receivedAt, consent: referral.consent), after: before, machine: machine, key: caseKey, vault: vault,
+                                       stored: false)
         let second = try ProjectionStep(.routed(decision), after: first.transition.state, machine: machine, key: caseKey, vault: vault)
         self.match = match
         events = [PlannedEvent(caseId: caseId, body: received, step: first), PlannedEvent(caseId: caseId, body: routed, step: second)]

@@ -104,13 +104,16 @@ struct Projector: Sendable {
             if let routed = item.event.body.routed { decisions[routed.referralId] = item.body.decisionText ?? "null" }
         }
         var next = first.step.before
-        var stateText = ""
+        var stateText: String?
         for item in run {
             guard item.event.caseId == caseId, item.step.before == next else {
                 throw StoreError.projectionBroken(table: "cases", sequence: item.event.sequence,
                                                   reason: "case \(caseId)'s events were planned out of order; run `continuum rebuild`")
             }
             (next, stateText) = try projectEffects(item.event, item.body, item.step, &standing, decisions: &decisions, db)
+        }
+        guard let stateText else {
+            throw StoreError.projectionBroken(table: "cases", sequence: last.event.sequence, reason: "case \(caseId)'s last event was planned without its state")
         }
         let nextDue = next.clocks.map(\.due).min()
         try db.cachedStatement(sql: """
@@ -144,7 +147,7 @@ struct Projector: Sendable {
     /// - Parameter decisions: recommendations of the run not yet stored, by referral: one is
     ///   stored with its referral's row and taken out, so the `routed` event leaves it be.
     private func projectEffects(_ event: EventRecord, _ body: EncodedBody, _ step: ProjectionStep, _ standing: inout CaseStanding,
-                                decisions: inout [String: String], _ db: Database) throws -> (CaseState, String) {
+                                decisions: inout [String: String], _ db: Database) throws -> (CaseState, String?) {
         let state = step.before
         let transition = step.transition
         var linkedCases: [String] = []
