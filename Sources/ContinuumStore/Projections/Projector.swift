@@ -98,10 +98,15 @@ struct Projector: Sendable {
         var standing = CaseStanding(immediateRisk: row?["immediate_risk"] ?? false, reReferral: row?["re_referral"] ?? false,
                                     latestReferral: row?["latest_referral"], pendingEvent: row?["pending_event"],
                                     openedAt: row?["opened_at"] ?? first.event.at.description)
-        // Recommendations in the run, stored with their referral's row when it is in the run too.
-        var decisions: [String: String] = [:]
+        // A referral received in the run is inserted with the recommendation of the first
+        // `routed` event after it in the run, which then writes nothing more.
+        var decisions: [String: (sequence: Int64, text: String)] = [:]
+        var received: Set<String> = []
         for item in run {
-            if let routed = item.event.body.routed { decisions[routed.referralId] = item.body.decisionText ?? "null" }
+            if let referral = item.event.body.referral { received.insert(referral.referralId) }
+            if let routed = item.event.body.routed, received.contains(routed.referralId), decisions[routed.referralId] == nil {
+                decisions[routed.referralId] = (item.event.sequence, item.body.decisionText ?? "null")
+            }
         }
         var next = first.step.before
         var stateText: String?
@@ -110,7 +115,7 @@ struct Projector: Sendable {
                 throw StoreError.projectionBroken(table: "cases", sequence: item.event.sequence,
                                                   reason: "case \(caseId)'s events were planned out of order; run `continuum rebuild`")
             }
-            (next, stateText) = try projectEffects(item.event, item.body, item.step, &standing, decisions: &decisions, db)
+            (next, stateText) = try projectEffects(item.event, item.body, item.step, &standing, decisions: decisions, db)
         }
         guard let stateText else {
             throw StoreError.projectionBroken(table: "cases", sequence: last.event.sequence, reason: "case \(caseId)'s last event was planned without its state")
@@ -144,10 +149,10 @@ struct Projector: Sendable {
 
     /// One event's rows other than the case row and its clocks (the referral rows, identity
     /// tables, indicator and census facts); returns the case's state after it and its stored text.
-    /// - Parameter decisions: recommendations of the run not yet stored, by referral: one is
-    ///   stored with its referral's row and taken out, so the `routed` event leaves it be.
+    /// - Parameter decisions: by referral, the recommendation stored with its row and the
+    ///   sequence of the `routed` event it comes from (which then leaves the row be).
     private func projectEffects(_ event: EventRecord, _ body: EncodedBody, _ step: ProjectionStep, _ standing: inout CaseStanding,
-                                decisions: inout [String: String], _ db: Database) throws -> (CaseState, String?) {
+                                decisions: [String: (sequence: Int64, text: String)], _ db: Database) throws -> (CaseState, String?) {
         let state = step.before
         let transition = step.transition
         var linkedCases: [String] = []
@@ -165,7 +170,7 @@ struct Projector: Sendable {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [referral.referralId, event.caseId, referral.partnerId, referral.message.messageId,
                                          referral.bodyHash, referral.receivedAt.description, referral.reReferral,
-                                         referral.previousReferralId, event.sequence, decisions.removeValue(forKey: referral.referralId)])
+                                         referral.previousReferralId, event.sequence, decisions[referral.referralId]?.text])
             // The keys come from the message, not the event: a rebuild indexes every referral
             // under the keys this version matches on. An erased child is never matched again.
             let keyStatement = try db.cachedStatement(sql: "INSERT INTO child_keys (key, referral_id, case_id, received_at) VALUES (?, ?, ?, ?)")
@@ -200,9 +205,9 @@ struct Projector: Sendable {
         default:
             break
         }
-        // Stored with its referral's row when the referral arrived in the same run.
-        if let routed = event.body.routed, let decision = decisions.removeValue(forKey: routed.referralId) {
-            try db.cachedStatement(sql: "UPDATE referrals SET decision = ? WHERE referral_id = ?").execute(arguments: [decision, routed.referralId])
+        if let routed = event.body.routed, decisions[routed.referralId]?.sequence != event.sequence {
+            try db.cachedStatement(sql: "UPDATE referrals SET decision = ? WHERE referral_id = ?")
+                .execute(arguments: [body.decisionText ?? "null", routed.referralId])
         }
         if transition.state.pending == nil {
             standing.pendingEvent = nil
