@@ -10,8 +10,8 @@ import Foundation
 /// ContinuumJSON both ways (the wire format never goes through Foundation's coders).
 enum HTTPBodies {
     /// The request's media type, lower-cased, without parameters (`application/json`).
-    /// Bytes, not Foundation's `trimmingCharacters`: it bridges through `NSString`, and this runs
-    /// twice on every request (about 1.5% of a durable referral's CPU, docs/performance.md).
+    /// Read as bytes: Foundation's `trimmingCharacters` bridges through `NSString`, and this runs
+    /// twice on every request.
     static func mediaType(of request: Request) -> String? {
         guard let value = request.headers[.contentType] else { return nil }
         // The type ends at the first parameter; HTTP's optional white space is spaces and tabs.

@@ -73,9 +73,8 @@ final class GroupCommit: Sendable {
     }
 
     /// Runs `work` in a savepoint of the batch's transaction: undone alone when it throws.
-    /// GRDB's `inSavepoint` prepares its `SAVEPOINT` and `RELEASE` statements anew on every
-    /// call, about 10 µs a referral on the single writer; these are prepared once per
-    /// connection (docs/performance.md).
+    /// Its statements are cached on the connection: GRDB's `inSavepoint` prepares `SAVEPOINT`
+    /// and `RELEASE` anew for every write, on the single writer every referral waits for.
     static func inSavepoint<T>(_ db: Database, _ work: () throws -> T) throws -> T {
         try db.cachedStatement(sql: "SAVEPOINT continuum_write").execute()
         do {

@@ -3,10 +3,9 @@ import ContinuumJSON
 import GRDB
 
 /// Where a referral's message is kept: once, in the `referral-received` event that logged it
-/// (`events.body` at `referrals.received_sequence`), sealed as personal data is there. The
-/// referrals table held a copy until the store's migration `v13-message-in-log`: about 1.3 KB of
-/// a 2.1 KB row, which left one referral to a 4 KB page and was written and fsynced twice per
-/// referral (docs/performance.md).
+/// (`events.body` at `referrals.received_sequence`), sealed as personal data is there. A copy
+/// beside it in `referrals` would double what each referral writes and fsyncs (migration
+/// `v13-message-in-log` dropped the one earlier versions kept).
 enum LoggedMessage {
     /// Selects the logging event's body as `body`, for a query over `referrals r`.
     static let body = "(SELECT e.body FROM events e WHERE e.sequence = r.received_sequence) AS body"
